@@ -1,0 +1,90 @@
+/* mfa/classify.h - a user's class and findings: a pure function of the
+ * record and the options. No I/O, no globals.
+ *
+ * The class is state x registration ("enforced-registered",
+ * "enabled-not-registered", "unknown-unknown", ...). Findings are the risks
+ * and facts worth an admin's attention, each with a severity; the user's
+ * risk is the highest severity among its findings.
+ */
+#ifndef MFA_CLASSIFY_H
+#define MFA_CLASSIFY_H
+
+#include <stdint.h>
+
+#include "mfa/idset.h"
+#include "mfa/user.h"
+
+enum mfa_reg_status {
+	MFA_REG_UNKNOWN = 0,
+	MFA_REG_NOT_REGISTERED,
+	MFA_REG_REGISTERED,
+	MFA_REG__COUNT
+};
+
+enum mfa_severity {
+	MFA_SEV_NONE = 0,
+	MFA_SEV_INFO,
+	MFA_SEV_LOW,
+	MFA_SEV_MEDIUM,
+	MFA_SEV_HIGH,
+	MFA_SEV__COUNT
+};
+
+/* Every finding classify can raise. The names (mfa_finding_name) are what
+ * reports print and what --fail-on takes. */
+enum mfa_finding {
+	MFA_FINDING_ADMIN_NOT_REGISTERED = 0, /* admin-not-registered (high) */
+	MFA_FINDING_STATE_UNKNOWN,            /* state-unknown (high) */
+	MFA_FINDING_ENFORCED_NOT_REGISTERED,  /* enforced-not-registered (medium) */
+	MFA_FINDING_ENABLED_NOT_REGISTERED,   /* enabled-not-registered (medium): pending registration */
+	MFA_FINDING_STATE_AMBIGUOUS,          /* state-ambiguous (medium): enabled or enforced */
+	MFA_FINDING_APP_PASSWORDS_POSSIBLE,   /* app-passwords-possible (medium): enforced users may use app passwords */
+	MFA_FINDING_ENABLED_REGISTERED,       /* stuck-enabled (low): registered but still enabled */
+	MFA_FINDING_REGISTRATION_UNKNOWN,     /* registration-unknown (low) */
+	MFA_FINDING_GUEST,                    /* guest (info) */
+	MFA_FINDING_SIGN_IN_BLOCKED,          /* sign-in-blocked (info) */
+	MFA_FINDING_EXCLUDED,                 /* excluded (info): on the --exclude list */
+	MFA_FINDING__COUNT
+};
+
+struct mfa_classify_options {
+	const struct mfa_idset *exclude; /* --exclude list, borrowed; NULL for none */
+};
+
+#define MFA_CLASSIFY_OPTIONS_INIT { NULL }
+
+struct mfa_verdict {
+	enum mfa_state state;
+	enum mfa_reg_status reg;
+	uint32_t findings;        /* bit (1u << enum mfa_finding) */
+	enum mfa_severity risk;   /* highest severity among findings */
+};
+
+/* Classifies u. Pure: same input, same output. */
+void mfa_classify(const struct mfa_classify_options *opts, const struct mfa_user *u,
+		  struct mfa_verdict *out);
+
+/* Registration status of a record. */
+enum mfa_reg_status mfa_reg_status_of(const struct mfa_user *u);
+
+/* "enforced-registered" etc. Never NULL. */
+const char *mfa_class_name(enum mfa_state s, enum mfa_reg_status r);
+
+/* "registered", "not-registered", "unknown". */
+const char *mfa_reg_status_name(enum mfa_reg_status r);
+
+/* "admin-not-registered" etc.; NULL out of range. */
+const char *mfa_finding_name(enum mfa_finding f);
+
+/* One sentence an admin reads in the Findings sheet. Never NULL in range. */
+const char *mfa_finding_advice(enum mfa_finding f);
+
+enum mfa_severity mfa_finding_severity(enum mfa_finding f);
+
+/* Finding by name; -1 if none. */
+int mfa_finding_parse(const char *name);
+
+/* "none", "info", "low", "medium", "high". */
+const char *mfa_severity_name(enum mfa_severity s);
+
+#endif

@@ -1,0 +1,83 @@
+/* mfa/planfile.h - plan.jsonl, the reviewed plan that apply executes.
+ *
+ * Format (one JSON object per line, '\n' terminated):
+ *   line 1   header  {"kind":"mfa-migrate-plan","formatVersion":1,
+ *                     "tenantId":..|null,"createdDateTime":"...Z",
+ *                     "source":{...},"options":{...},"counts":{...}}
+ *   line 2.. one per user {"seq":N,"id":..,"userPrincipalName":..,
+ *                     "displayName":..,"action":"disable|keep|hold",
+ *                     "from":state,"to":state,"reason":..,"findings":[..]}
+ *   last     trailer {"kind":"trailer","count":N,"crc32":"xxxxxxxx"}
+ * crc32 (zlib's) covers every byte before the trailer line; count is the
+ * number of user lines. A file whose trailer is missing, whose crc or count
+ * does not match, or whose seq numbers are out of order is refused.
+ */
+#ifndef MFA_PLANFILE_H
+#define MFA_PLANFILE_H
+
+#include <stdint.h>
+
+#include "mfa/error.h"
+#include "mfa/plan.h"
+#include "mfa/sink.h"
+
+#define MFA_PLANFILE_KIND "mfa-migrate-plan"
+#define MFA_PLANFILE_VERSION 1
+
+/* What the writer records about the run in the header. All borrowed. */
+struct mfa_planfile_meta {
+	const char *tenant_id;     /* NULL for a CSV plan */
+	const char *source_kind;   /* "csv" | "graph" */
+	const char *source_path;   /* NULL for graph */
+	const char *registration_path;
+	const char *exclude_path;
+	const char *only_path;
+	const struct mfa_plan_options *plan_opts;
+};
+
+/* plan.jsonl as a sink. The header needs the final counts, so user lines
+ * go to a temporary body first and the file is assembled in finish. meta
+ * and what it points to must outlive the sink. */
+int mfa_planfile_sink_open(struct mfa_sink **out, const char *dir,
+			   const struct mfa_planfile_meta *meta, struct mfa_err *err);
+
+/* One user line as read back. Strings are owned by the reader and valid
+ * until the next mfa_planfile_next. */
+struct mfa_plan_entry {
+	unsigned long seq;
+	const char *id;
+	const char *upn;
+	const char *display_name;
+	enum mfa_action action;
+	enum mfa_state from;
+	enum mfa_state to;
+	enum mfa_hold_reason reason;
+};
+
+struct mfa_planfile_header {
+	int format_version;
+	char tenant_id[64];         /* "" when the plan has none */
+	char created[32];           /* "YYYY-MM-DDTHH:MM:SSZ" */
+	time_t created_time;
+	unsigned long users;        /* count from the trailer */
+	unsigned long by_action[MFA_ACTION__COUNT];
+	uint32_t crc32;
+};
+
+struct mfa_planfile_reader;
+
+/* Opens and verifies path in one streaming pass (trailer, count, crc, seq
+ * order, every line parses). Refuses with a message naming the file and
+ * what is wrong. */
+int mfa_planfile_open(struct mfa_planfile_reader **out, const char *path,
+		      struct mfa_err *err);
+
+const struct mfa_planfile_header *mfa_planfile_header(const struct mfa_planfile_reader *r);
+
+/* Next user line: 1, 0 at the end, negative on error. */
+int mfa_planfile_next(struct mfa_planfile_reader *r, struct mfa_plan_entry *out,
+		      struct mfa_err *err);
+
+void mfa_planfile_close(struct mfa_planfile_reader *r); /* NULL is fine */
+
+#endif

@@ -1,0 +1,72 @@
+/* mfa/sink.h - where results go: CSV, XLSX, JSON, the plan file.
+ *
+ * A sink receives every user as a `struct mfa_row`, in input order, then one
+ * finish call with the final summary. Each sink writes its file under a
+ * temporary name in the output folder ("<name>.tmp", mode 0600) and renames
+ * it into place only in finish, so a file with its final name is always
+ * complete. Freeing a sink that did not finish removes its temporary file.
+ *
+ * Lifecycle:
+ *     struct mfa_sink *s = NULL;
+ *     if (mfa_users_csv_sink_open(&s, dir, &err) < 0) goto cleanup;
+ *     for each row: if (mfa_sink_row(s, &row, &err) < 0) goto cleanup;
+ *     if (mfa_sink_finish(s, &summary, &err) < 0) goto cleanup;
+ *   cleanup:
+ *     mfa_sink_free(s);
+ */
+#ifndef MFA_SINK_H
+#define MFA_SINK_H
+
+#include "mfa/classify.h"
+#include "mfa/error.h"
+#include "mfa/plan.h"
+#include "mfa/summary.h"
+#include "mfa/user.h"
+
+/* One user as it leaves the pipeline. All pointers are borrowed for the
+ * duration of the row call; decision is NULL for audit runs. */
+struct mfa_row {
+	const struct mfa_user *user;
+	const struct mfa_verdict *verdict;
+	const struct mfa_decision *decision;
+};
+
+struct mfa_sink;
+
+struct mfa_sink_ops {
+	int (*row)(struct mfa_sink *s, const struct mfa_row *row, struct mfa_err *err);
+	int (*finish)(struct mfa_sink *s, const struct mfa_summary *sum, struct mfa_err *err);
+	void (*free)(struct mfa_sink *s); /* removes the temporary file unless finished */
+};
+
+struct mfa_sink {
+	const struct mfa_sink_ops *ops;
+	const char *name; /* the final file name, e.g. "users.csv" */
+};
+
+int mfa_sink_row(struct mfa_sink *s, const struct mfa_row *row, struct mfa_err *err);
+int mfa_sink_finish(struct mfa_sink *s, const struct mfa_summary *sum, struct mfa_err *err);
+void mfa_sink_free(struct mfa_sink *s); /* NULL is fine */
+
+/* users.csv: every user, Graph's property names plus class, action,
+ * reason, risk, findings. dir is copied. */
+int mfa_users_csv_sink_open(struct mfa_sink **out, const char *dir, struct mfa_err *err);
+
+/* plan.csv: users whose action is disable or hold. */
+int mfa_plan_csv_sink_open(struct mfa_sink **out, const char *dir, struct mfa_err *err);
+
+/* summary.json: the counts of struct mfa_summary. */
+int mfa_summary_json_sink_open(struct mfa_sink **out, const char *dir, struct mfa_err *err);
+
+/* report.xlsx: sheets Summary (tables and a chart), Users, Plan (plan runs
+ * only), Findings; constant-memory mode; a sheet that would pass Excel's
+ * row limit continues on "Users (2)" etc. has_plan: write the Plan sheet
+ * and action columns. */
+int mfa_xlsx_sink_open(struct mfa_sink **out, const char *dir, int has_plan, struct mfa_err *err);
+
+/* Rows per sheet before a sheet continues on the next one. Excel's limit
+ * is 1,048,576 rows including the header. Tests may lower it with
+ * MFA_XLSX_MAX_ROWS in the environment; 0 means the default. */
+unsigned long mfa_xlsx_rows_per_sheet(void);
+
+#endif

@@ -1,0 +1,85 @@
+/* mfa/source.h - where user records come from: a CSV export or a live tenant.
+ *
+ * A source yields `struct mfa_user` records one at a time; nothing holds the
+ * whole tenant. Every source is driven the same way:
+ *
+ *     struct mfa_source *src = NULL;
+ *     struct mfa_err err = MFA_ERR_INIT;
+ *     struct mfa_user u;
+ *     int rc;
+ *     if (mfa_csv_source_open(&src, path, &opts, &err) < 0) goto cleanup;
+ *     while ((rc = mfa_source_next(src, &u, &err)) > 0)
+ *             use(&u);            // u's strings valid until the next call
+ *     if (rc < 0) goto cleanup;   // err says why
+ *   cleanup:
+ *     mfa_source_free(src);
+ */
+#ifndef MFA_SOURCE_H
+#define MFA_SOURCE_H
+
+#include "mfa/error.h"
+#include "mfa/user.h"
+
+struct mfa_source;
+
+/* What a source tells its caller about its input. */
+struct mfa_source_stats {
+	unsigned long rows;      /* data rows (or users) read from the input */
+	unsigned long bad_rows;  /* rows reported as bad (warned, counted) */
+	unsigned long joined;    /* users that found their registration row (--registration) */
+	const char *format;      /* short name of the detected input format, e.g. "o365reports-getmfastatus"; owned by the source */
+};
+
+/* Called for every bad row or other non-fatal problem, with one line of
+ * text ("file:line: problem"); ctx is the caller's. May be NULL. */
+typedef void (*mfa_warn_fn)(void *ctx, const char *msg);
+
+/* The operations a source implements. Sources are made by their own
+ * constructors (mfa_csv_source_open, the graph source) and driven only
+ * through the mfa_source_* functions below. */
+struct mfa_source_ops {
+	int (*next)(struct mfa_source *src, struct mfa_user *out, struct mfa_err *err);
+	void (*stats)(const struct mfa_source *src, struct mfa_source_stats *out);
+	void (*free)(struct mfa_source *src);
+};
+
+struct mfa_source {
+	const struct mfa_source_ops *ops;
+};
+
+/* Fills *out with the next user and returns 1; returns 0 at the end of the
+ * input; returns negative on a fatal error (err filled). The strings in
+ * *out are owned by the source and valid until the next call. */
+int mfa_source_next(struct mfa_source *src, struct mfa_user *out, struct mfa_err *err);
+
+/* Counts so far (final after next returned 0). */
+void mfa_source_stats(const struct mfa_source *src, struct mfa_source_stats *out);
+
+/* Frees the source and everything it owns. NULL is fine. */
+void mfa_source_free(struct mfa_source *src);
+
+struct mfa_csv_options {
+	const char *registration_path; /* --registration FILE, joined by id, else UPN; NULL for none */
+	bool strict;                   /* a bad row is fatal instead of warned and counted */
+	mfa_warn_fn warn;              /* where bad rows are reported; NULL: silently counted */
+	void *warn_ctx;
+};
+
+#define MFA_CSV_OPTIONS_INIT { NULL, false, NULL, NULL }
+
+/* Opens a CSV export (any supported format, detected from the header row;
+ * UTF-8 with or without BOM, UTF-16LE/BE with BOM, ',' or ';' delimited,
+ * optionally gzip-compressed) and, when opts->registration_path is set,
+ * loads that registration export to join to each user.
+ *
+ * Users of the registration file that the state file never names are
+ * yielded after the last row of the state file, with state UNKNOWN, so no
+ * user is lost.
+ *
+ * On success *out owns the open file(s); free with mfa_source_free. On
+ * failure *out is NULL and err names the file and problem (a header it
+ * cannot place lists the columns each format needs). */
+int mfa_csv_source_open(struct mfa_source **out, const char *path,
+			const struct mfa_csv_options *opts, struct mfa_err *err);
+
+#endif

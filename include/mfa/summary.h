@@ -1,0 +1,60 @@
+/* mfa/summary.h - the counts a run gathers as users stream past, written
+ * at the end into summary.json and the Summary sheet. Plain data, no
+ * allocation: init, add each row, read the fields.
+ */
+#ifndef MFA_SUMMARY_H
+#define MFA_SUMMARY_H
+
+#include <time.h>
+
+#include "mfa/classify.h"
+#include "mfa/plan.h"
+#include "mfa/user.h"
+
+struct mfa_summary {
+	/* what the run was */
+	const char *command;      /* "plan" or "audit"; borrowed */
+	const char *source_kind;  /* "csv" or "graph"; borrowed */
+	const char *source_path;  /* input file, NULL for graph; borrowed */
+	const char *registration_path; /* --registration, or NULL; borrowed */
+	const char *format;       /* detected input format; borrowed */
+	const char *tenant_id;    /* NULL when unknown (CSV input); borrowed */
+	int has_plan;             /* action counts are meaningful */
+	int incomplete;           /* interrupted: the reports do not cover every user */
+
+	/* input */
+	unsigned long input_rows;
+	unsigned long bad_rows;
+	unsigned long joined;     /* users that matched a registration row */
+
+	/* users */
+	unsigned long users;
+	unsigned long by_class[MFA_STATE__COUNT][MFA_REG__COUNT];
+	unsigned long by_action[MFA_ACTION__COUNT];
+	unsigned long by_hold[MFA_HOLD__COUNT];
+	unsigned long by_finding[MFA_FINDING__COUNT];
+	unsigned long by_risk[MFA_SEV__COUNT];
+	unsigned long guests;
+	unsigned long admins;
+	unsigned long sign_in_blocked;
+
+	/* timing, wall clock */
+	struct timespec started;  /* CLOCK_REALTIME at start */
+	struct timespec mono_started; /* CLOCK_MONOTONIC at start, for seconds */
+	double seconds;           /* elapsed, set by mfa_summary_finish */
+};
+
+/* Zeroes everything and stamps the start time. */
+void mfa_summary_init(struct mfa_summary *s);
+
+/* Counts one user. decision may be NULL (audit). */
+void mfa_summary_add(struct mfa_summary *s, const struct mfa_user *u,
+		     const struct mfa_verdict *v, const struct mfa_decision *d);
+
+/* Stamps the elapsed time. */
+void mfa_summary_finish(struct mfa_summary *s);
+
+/* Least time to apply the plan's changes at Graph's write quota. */
+double mfa_summary_min_apply_seconds(const struct mfa_summary *s);
+
+#endif

@@ -1,0 +1,373 @@
+/* cmd_scan.c - `plan` and `audit`: read every user, classify, plan (plan
+ * only), write the reports. The two commands share everything but the
+ * plan stage and --fail-on. */
+#include "cli/commands.h"
+#include "cli/exitcodes.h"
+#include "cli/msg.h"
+#include "cli/options.h"
+#include "cli/outdir.h"
+#include "cli/progress.h"
+
+#include "mfa/idset.h"
+#include "mfa/pipeline.h"
+#include "mfa/planfile.h"
+#include "mfa/sink.h"
+#include "mfa/source.h"
+
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum {
+	OPT_FROM_CSV = 1, OPT_REGISTRATION, OPT_OUT, OPT_EXCLUDE, OPT_ONLY, OPT_FORMAT,
+	OPT_STRICT, OPT_SKIP_GUESTS, OPT_SKIP_DISABLED, OPT_HOLD_UNREGISTERED,
+	OPT_HOLD_ADMINS, OPT_FAIL_ON, OPT_QUIET, OPT_VERBOSE,
+};
+
+static const struct cli_option plan_options[] = {
+	{ "from-csv", 0, CLI_ARG, "FILE", "read users from an export instead of a live tenant (any supported format, .gz too)", OPT_FROM_CSV },
+	{ "registration", 0, CLI_ARG, "FILE", "join a registration-details export to the users (by id, else UPN)", OPT_REGISTRATION },
+	{ "out", 0, CLI_ARG, "DIR", "output folder (default reports/<UTC time>-plan)", OPT_OUT },
+	{ "exclude", 0, CLI_ARG, "FILE", "UPNs or ids never to change, one per line (break-glass accounts)", OPT_EXCLUDE },
+	{ "only", 0, CLI_ARG, "FILE", "change only these UPNs or ids (a pilot group); hold everyone else", OPT_ONLY },
+	{ "skip-guests", 0, CLI_NO_ARG, NULL, "hold guest (B2B) accounts", OPT_SKIP_GUESTS },
+	{ "skip-disabled-accounts", 0, CLI_NO_ARG, NULL, "hold accounts whose sign-in is blocked", OPT_SKIP_DISABLED },
+	{ "hold-unregistered", 0, CLI_NO_ARG, NULL, "hold users with no MFA method registered (or unknown)", OPT_HOLD_UNREGISTERED },
+	{ "hold-admins", 0, CLI_NO_ARG, NULL, "hold administrators", OPT_HOLD_ADMINS },
+	{ "format", 0, CLI_ARG, "LIST", "reports to write: any of csv,xlsx,json (default all)", OPT_FORMAT },
+	{ "strict", 0, CLI_NO_ARG, NULL, "stop at the first bad input row instead of counting it", OPT_STRICT },
+	{ "quiet", 'q', CLI_NO_ARG, NULL, "print only errors", OPT_QUIET },
+	{ "verbose", 'v', CLI_NO_ARG, NULL, "print every bad row and more detail", OPT_VERBOSE },
+	{ NULL, 0, 0, NULL, NULL, 0 },
+};
+
+static const struct cli_option audit_options[] = {
+	{ "from-csv", 0, CLI_ARG, "FILE", "read users from an export instead of a live tenant (any supported format, .gz too)", OPT_FROM_CSV },
+	{ "registration", 0, CLI_ARG, "FILE", "join a registration-details export to the users (by id, else UPN)", OPT_REGISTRATION },
+	{ "out", 0, CLI_ARG, "DIR", "output folder (default reports/<UTC time>-audit)", OPT_OUT },
+	{ "exclude", 0, CLI_ARG, "FILE", "UPNs or ids to mark as excluded (break-glass accounts)", OPT_EXCLUDE },
+	{ "fail-on", 0, CLI_ARG, "LIST", "exit 3 when any user has one of these states or findings (e.g. enforced,enabled,admin-not-registered)", OPT_FAIL_ON },
+	{ "format", 0, CLI_ARG, "LIST", "reports to write: any of csv,xlsx,json (default all)", OPT_FORMAT },
+	{ "strict", 0, CLI_NO_ARG, NULL, "stop at the first bad input row instead of counting it", OPT_STRICT },
+	{ "quiet", 'q', CLI_NO_ARG, NULL, "print only errors", OPT_QUIET },
+	{ "verbose", 'v', CLI_NO_ARG, NULL, "print every bad row and more detail", OPT_VERBOSE },
+	{ NULL, 0, 0, NULL, NULL, 0 },
+};
+
+#define FORMAT_CSV 1
+#define FORMAT_XLSX 2
+#define FORMAT_JSON 4
+
+struct scan_args {
+	const char *command;
+	bool plan;
+	const char *from_csv;
+	const char *registration;
+	const char *out;
+	const char *exclude;
+	const char *only;
+	const char *fail_on;
+	unsigned formats;
+	bool strict;
+	struct mfa_plan_options plan_opts;
+	/* --fail-on, parsed */
+	bool fail_state[MFA_STATE__COUNT];
+	bool fail_finding[MFA_FINDING__COUNT];
+	bool fail_any;
+};
+
+/* Bad rows: the first few are shown, the rest counted (summary.json). */
+#define BAD_ROWS_SHOWN 20
+
+struct warn_ctx {
+	unsigned long shown;
+	unsigned long hidden;
+};
+
+static void on_warn(void *ctx, const char *msg)
+{
+	struct warn_ctx *w = ctx;
+
+	if (cli_verbosity() >= CLI_VERBOSE || w->shown < BAD_ROWS_SHOWN) {
+		warnf("%s", msg);
+		w->shown++;
+	} else {
+		w->hidden++;
+	}
+}
+
+static volatile sig_atomic_t interrupted;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	interrupted = 1;
+}
+
+static int parse_formats(struct scan_args *a, const char *list)
+{
+	char buf[128];
+	char *p, *save = NULL;
+
+	snprintf(buf, sizeof(buf), "%s", list);
+	a->formats = 0;
+	for (p = strtok_r(buf, ",", &save); p; p = strtok_r(NULL, ",", &save)) {
+		if (strcmp(p, "csv") == 0)
+			a->formats |= FORMAT_CSV;
+		else if (strcmp(p, "xlsx") == 0)
+			a->formats |= FORMAT_XLSX;
+		else if (strcmp(p, "json") == 0)
+			a->formats |= FORMAT_JSON;
+		else {
+			errorf("--format: unknown report format '%s' (use csv, xlsx, json)", p);
+			return -1;
+		}
+	}
+	if (!a->formats) {
+		errorf("--format: name at least one of csv, xlsx, json");
+		return -1;
+	}
+	return 0;
+}
+
+static int parse_fail_on(struct scan_args *a, const char *list)
+{
+	char buf[1024];
+	char *p, *save = NULL;
+
+	if (strlen(list) >= sizeof(buf)) {
+		errorf("--fail-on: list too long");
+		return -1;
+	}
+	snprintf(buf, sizeof(buf), "%s", list);
+	for (p = strtok_r(buf, ",", &save); p; p = strtok_r(NULL, ",", &save)) {
+		int f = mfa_finding_parse(p);
+		enum mfa_state s = mfa_state_parse(p);
+
+		if (f >= 0)
+			a->fail_finding[f] = true;
+		else if (s != MFA_STATE_UNKNOWN || strcmp(p, "unknown") == 0)
+			a->fail_state[s] = true;
+		else {
+			errorf("--fail-on: '%s' is neither a per-user MFA state (disabled, enabled, enforced, enabled-or-enforced, unknown) nor a finding (see the README)",
+			       p);
+			return -1;
+		}
+		a->fail_any = true;
+	}
+	return 0;
+}
+
+static int on_option(void *ctx, int id, const char *value)
+{
+	struct scan_args *a = ctx;
+
+	switch (id) {
+	case 0:
+		errorf("unexpected argument '%s' (see 'mfa-migrate %s --help')", value, a->command);
+		return -1;
+	case OPT_FROM_CSV: a->from_csv = value; break;
+	case OPT_REGISTRATION: a->registration = value; break;
+	case OPT_OUT: a->out = value; break;
+	case OPT_EXCLUDE: a->exclude = value; break;
+	case OPT_ONLY: a->only = value; break;
+	case OPT_FORMAT: return parse_formats(a, value);
+	case OPT_STRICT: a->strict = true; break;
+	case OPT_SKIP_GUESTS: a->plan_opts.skip_guests = true; break;
+	case OPT_SKIP_DISABLED: a->plan_opts.skip_disabled_accounts = true; break;
+	case OPT_HOLD_UNREGISTERED: a->plan_opts.hold_unregistered = true; break;
+	case OPT_HOLD_ADMINS: a->plan_opts.hold_admins = true; break;
+	case OPT_FAIL_ON: a->fail_on = value; return parse_fail_on(a, value);
+	case OPT_QUIET: cli_set_verbosity(CLI_QUIET); break;
+	case OPT_VERBOSE: cli_set_verbosity(CLI_VERBOSE); break;
+	default: return -1;
+	}
+	return 0;
+}
+
+static bool fail_on_matched(const struct scan_args *a, const struct mfa_summary *s)
+{
+	int i, j;
+
+	for (i = 0; i < MFA_STATE__COUNT; i++) {
+		for (j = 0; j < MFA_REG__COUNT && a->fail_state[i]; j++) {
+			if (s->by_class[i][j])
+				return true;
+		}
+	}
+	for (i = 0; i < MFA_FINDING__COUNT; i++) {
+		if (a->fail_finding[i] && s->by_finding[i])
+			return true;
+	}
+	return false;
+}
+
+static void tell_result(const struct scan_args *a, const struct mfa_summary *s)
+{
+	if (a->plan)
+		notef("%lu users: %lu to disable, %lu already disabled, %lu held; applying takes at least %.0f s at Graph's write quota",
+		      s->users, s->by_action[MFA_ACTION_DISABLE], s->by_action[MFA_ACTION_KEEP],
+		      s->by_action[MFA_ACTION_HOLD], mfa_summary_min_apply_seconds(s));
+	else
+		notef("%lu users audited: %lu high-risk, %lu medium-risk", s->users,
+		      s->by_risk[MFA_SEV_HIGH], s->by_risk[MFA_SEV_MEDIUM]);
+	if (s->bad_rows)
+		warnf("%lu bad input rows were skipped or read as unknown (see summary.json)",
+		      s->bad_rows);
+}
+
+static int run(struct scan_args *a)
+{
+	struct mfa_err err = MFA_ERR_INIT;
+	struct mfa_csv_options csv_opts = MFA_CSV_OPTIONS_INIT;
+	struct mfa_classify_options cls = MFA_CLASSIFY_OPTIONS_INIT;
+	struct mfa_idset *exclude = NULL, *only = NULL;
+	struct mfa_source *src = NULL;
+	struct mfa_sink *sinks[6] = { NULL };
+	size_t nsinks = 0, i;
+	struct mfa_summary summary;
+	struct mfa_planfile_meta meta;
+	struct mfa_pipeline pipe;
+	struct cli_progress progress;
+	struct warn_ctx warn = { 0, 0 };
+	struct cli_outdir out = CLI_OUTDIR_INIT;
+	struct sigaction sa;
+	int code = EXIT_ERROR;
+
+	if (!a->from_csv) {
+		errorf("reading a live tenant is not available yet: give --from-csv FILE (see 'mfa-migrate %s --help')",
+		       a->command);
+		return EXIT_USAGE;
+	}
+	if (a->exclude && mfa_idset_load(&exclude, a->exclude, &err) < 0)
+		goto fail;
+	if (a->only && mfa_idset_load(&only, a->only, &err) < 0)
+		goto fail;
+	cls.exclude = exclude;
+	a->plan_opts.only = only;
+
+	csv_opts.registration_path = a->registration;
+	csv_opts.strict = a->strict;
+	csv_opts.warn = on_warn;
+	csv_opts.warn_ctx = &warn;
+	if (mfa_csv_source_open(&src, a->from_csv, &csv_opts, &err) < 0)
+		goto fail;
+
+	if (cli_outdir_make(&out, a->out, a->command, &err) < 0)
+		goto fail;
+	if ((a->formats & FORMAT_CSV) && mfa_users_csv_sink_open(&sinks[nsinks++], out.path, &err) < 0)
+		goto fail;
+	if ((a->formats & FORMAT_CSV) && a->plan &&
+	    mfa_plan_csv_sink_open(&sinks[nsinks++], out.path, &err) < 0)
+		goto fail;
+	if ((a->formats & FORMAT_XLSX) &&
+	    mfa_xlsx_sink_open(&sinks[nsinks++], out.path, a->plan, &err) < 0)
+		goto fail;
+	memset(&meta, 0, sizeof(meta));
+	meta.source_kind = "csv";
+	meta.source_path = a->from_csv;
+	meta.registration_path = a->registration;
+	meta.exclude_path = a->exclude;
+	meta.only_path = a->only;
+	meta.plan_opts = &a->plan_opts;
+	if (a->plan && mfa_planfile_sink_open(&sinks[nsinks++], out.path, &meta, &err) < 0)
+		goto fail;
+	/* summary.json last: it is the mark that the run finished. */
+	if ((a->formats & FORMAT_JSON) && mfa_summary_json_sink_open(&sinks[nsinks++], out.path, &err) < 0)
+		goto fail;
+
+	mfa_summary_init(&summary);
+	summary.command = a->command;
+	summary.source_kind = "csv";
+	summary.source_path = a->from_csv;
+	summary.registration_path = a->registration;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+
+	cli_progress_init(&progress);
+	memset(&pipe, 0, sizeof(pipe));
+	pipe.source = src;
+	pipe.classify = &cls;
+	pipe.plan = a->plan ? &a->plan_opts : NULL;
+	pipe.sinks = sinks;
+	pipe.nsinks = nsinks;
+	pipe.summary = &summary;
+	pipe.progress = cli_progress_users;
+	pipe.progress_ctx = &progress;
+	pipe.stop = &interrupted;
+	if (mfa_pipeline_run(&pipe, &err) < 0)
+		goto fail;
+
+	if (warn.hidden)
+		warnf("%lu more bad rows not shown (-v shows every one)", warn.hidden);
+	tell_result(a, &summary);
+	printf("%s\n", out.path);
+	fflush(stdout);
+	out.keep = true;
+	if (summary.incomplete) {
+		errorf("interrupted: the reports in '%s' do not cover every user (summary.json says complete: false); no plan file was written",
+		       out.path);
+		code = EXIT_INTERRUPTED;
+	} else if (!a->plan && a->fail_any && fail_on_matched(a, &summary)) {
+		notef("audit findings matched --fail-on %s", a->fail_on);
+		code = EXIT_FINDINGS;
+	} else {
+		code = EXIT_DONE;
+	}
+	goto cleanup;
+fail:
+	errorf("%s", err.msg);
+cleanup:
+	for (i = 0; i < nsinks; i++)
+		mfa_sink_free(sinks[i]);
+	mfa_source_free(src);
+	mfa_idset_free(exclude);
+	mfa_idset_free(only);
+	cli_outdir_release(&out);
+	return code;
+}
+
+static int scan_main(int argc, char **argv, bool plan)
+{
+	struct scan_args a;
+	int rc;
+
+	memset(&a, 0, sizeof(a));
+	a.command = plan ? "plan" : "audit";
+	a.plan = plan;
+	a.formats = FORMAT_CSV | FORMAT_XLSX | FORMAT_JSON;
+	if (plan)
+		rc = cli_parse(argc, argv, plan_options,
+			       "mfa-migrate plan [--from-csv FILE [--registration FILE]] [options]",
+			       "Reads every user, classifies each by per-user MFA state and registration, and\n"
+			       "plans the move to Conditional Access: every enabled or enforced user to disabled,\n"
+			       "with the risks spelled out and the users to hold back. Writes users.csv, plan.csv,\n"
+			       "plan.jsonl (what 'apply' runs), summary.json and report.xlsx into the output\n"
+			       "folder, and prints the folder's path. Nothing is changed in the tenant.",
+			       on_option, &a);
+	else
+		rc = cli_parse(argc, argv, audit_options,
+			       "mfa-migrate audit [--from-csv FILE [--registration FILE]] [--fail-on LIST] [options]",
+			       "Reads every user, classifies each by per-user MFA state and registration, and\n"
+			       "reports the findings: users.csv, summary.json and report.xlsx in the output\n"
+			       "folder, whose path it prints. With --fail-on, exits 3 when any user matches\n"
+			       "(for scheduled compliance runs).",
+			       on_option, &a);
+	if (rc != 0)
+		return rc > 0 ? EXIT_DONE : EXIT_USAGE;
+	return run(&a);
+}
+
+int cmd_plan(int argc, char **argv)
+{
+	return scan_main(argc, argv, true);
+}
+
+int cmd_audit(int argc, char **argv)
+{
+	return scan_main(argc, argv, false);
+}

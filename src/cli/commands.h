@@ -1,0 +1,10 @@
+/* commands.h - one function per subcommand (cmd_*.c). Each takes the
+ * arguments after the program name (argv[0] is the command) and returns
+ * an exit code (exitcodes.h). */
+#ifndef MFA_CLI_COMMANDS_H
+#define MFA_CLI_COMMANDS_H
+
+int cmd_plan(int argc, char **argv);
+int cmd_audit(int argc, char **argv);
+
+#endif

@@ -1,0 +1,32 @@
+/* options.h - a command's option table, which also writes its --help
+ * (libgit2's CLI style: one table, two uses). */
+#ifndef MFA_CLI_OPTIONS_H
+#define MFA_CLI_OPTIONS_H
+
+#include <stdbool.h>
+
+enum cli_arg { CLI_NO_ARG = 0, CLI_ARG };
+
+struct cli_option {
+	const char *name;     /* long name without "--" */
+	char short_name;      /* 0 for none */
+	enum cli_arg arg;
+	const char *metavar;  /* e.g. "FILE" */
+	const char *help;
+	int id;               /* what cli_parse hands back */
+};
+
+/* Called for each option found; value is NULL for flags. Return 0 to go
+ * on, negative to stop with a usage error (after printing it). */
+typedef int (*cli_option_fn)(void *ctx, int id, const char *value);
+
+/* Parses argv (argv[0] is the command name). Handles --help itself
+ * (prints usage and returns 1). Non-option words are passed with id 0.
+ * Returns 0, 1 for --help, or -1 for a usage error (already printed). */
+int cli_parse(int argc, char **argv, const struct cli_option *opts, const char *usage,
+	      const char *description, cli_option_fn fn, void *ctx);
+
+void cli_print_help(const char *usage, const char *description,
+		    const struct cli_option *opts);
+
+#endif

@@ -1,0 +1,167 @@
+/* classify.c - class and findings of a user (mfa/classify.h). Pure. */
+#include "mfa/classify.h"
+
+#include <string.h>
+
+struct finding_info {
+	const char *name;
+	enum mfa_severity severity;
+	const char *advice;
+};
+
+static const struct finding_info findings[MFA_FINDING__COUNT] = {
+	[MFA_FINDING_ADMIN_NOT_REGISTERED] = { "admin-not-registered", MFA_SEV_HIGH,
+		"An administrator with no MFA method registered: register one (or issue a Temporary Access Pass) before per-user MFA is turned off." },
+	[MFA_FINDING_STATE_UNKNOWN] = { "state-unknown", MFA_SEV_HIGH,
+		"The per-user MFA state could not be read: the user is held; rerun the scan or check the export." },
+	[MFA_FINDING_ENFORCED_NOT_REGISTERED] = { "enforced-not-registered", MFA_SEV_MEDIUM,
+		"Enforced but no method registered: the user is asked to register at next sign-in; once disabled only a Conditional Access registration policy will ask." },
+	[MFA_FINDING_ENABLED_NOT_REGISTERED] = { "enabled-not-registered", MFA_SEV_MEDIUM,
+		"Enabled and still pending registration: disabling removes the registration prompt, so a Conditional Access registration policy (or registration campaign) must take over." },
+	[MFA_FINDING_STATE_AMBIGUOUS] = { "state-ambiguous", MFA_SEV_MEDIUM,
+		"The export cannot tell enabled from enforced: the exact state is read again, live, before any change." },
+	[MFA_FINDING_APP_PASSWORDS_POSSIBLE] = { "app-passwords-possible", MFA_SEV_MEDIUM,
+		"Enforced users may sign in to legacy clients with app passwords; those stop once per-user MFA is off or legacy authentication is blocked." },
+	[MFA_FINDING_ENABLED_REGISTERED] = { "stuck-enabled", MFA_SEV_LOW,
+		"Registered but still enabled (not enforced), as happens when per-user MFA is re-enabled: disabling is safe once Conditional Access requires MFA." },
+	[MFA_FINDING_REGISTRATION_UNKNOWN] = { "registration-unknown", MFA_SEV_LOW,
+		"No registration data for this user: join a registration export (--registration) to know whether the user can do MFA." },
+	[MFA_FINDING_GUEST] = { "guest", MFA_SEV_INFO,
+		"A guest (B2B) account: Conditional Access for guests and external users must cover it." },
+	[MFA_FINDING_SIGN_IN_BLOCKED] = { "sign-in-blocked", MFA_SEV_INFO,
+		"Sign-in is blocked for this account." },
+	[MFA_FINDING_EXCLUDED] = { "excluded", MFA_SEV_INFO,
+		"On the --exclude list (for example a break-glass account): never changed." },
+};
+
+static const char *const sev_names[MFA_SEV__COUNT] = {
+	"none", "info", "low", "medium", "high",
+};
+
+static const char *const reg_names[MFA_REG__COUNT] = {
+	[MFA_REG_UNKNOWN] = "unknown",
+	[MFA_REG_NOT_REGISTERED] = "not-registered",
+	[MFA_REG_REGISTERED] = "registered",
+};
+
+/* state x registration, in the order of the enums. */
+static const char *const class_names[MFA_STATE__COUNT][MFA_REG__COUNT] = {
+	[MFA_STATE_UNKNOWN] = { "unknown-unknown", "unknown-not-registered", "unknown-registered" },
+	[MFA_STATE_DISABLED] = { "disabled-unknown", "disabled-not-registered", "disabled-registered" },
+	[MFA_STATE_ENABLED] = { "enabled-unknown", "enabled-not-registered", "enabled-registered" },
+	[MFA_STATE_ENFORCED] = { "enforced-unknown", "enforced-not-registered", "enforced-registered" },
+	[MFA_STATE_AMBIGUOUS] = { "enabled-or-enforced-unknown", "enabled-or-enforced-not-registered",
+				  "enabled-or-enforced-registered" },
+};
+
+enum mfa_reg_status mfa_reg_status_of(const struct mfa_user *u)
+{
+	if (u->reg.registered == MFA_TRI_YES)
+		return MFA_REG_REGISTERED;
+	if (u->reg.registered == MFA_TRI_NO)
+		return MFA_REG_NOT_REGISTERED;
+	/* No explicit flag, but a strong method on record is registration. */
+	if (u->reg.methods & MFA_METHODS_STRONG)
+		return MFA_REG_REGISTERED;
+	return MFA_REG_UNKNOWN;
+}
+
+static bool is_excluded(const struct mfa_classify_options *opts, const struct mfa_user *u)
+{
+	if (!opts || !opts->exclude)
+		return false;
+	return (u->id && mfa_idset_contains(opts->exclude, u->id)) ||
+	       (u->upn && mfa_idset_contains(opts->exclude, u->upn));
+}
+
+void mfa_classify(const struct mfa_classify_options *opts, const struct mfa_user *u,
+		  struct mfa_verdict *out)
+{
+	enum mfa_reg_status reg = mfa_reg_status_of(u);
+	enum mfa_state st = u->state;
+	bool on = st == MFA_STATE_ENABLED || st == MFA_STATE_ENFORCED || st == MFA_STATE_AMBIGUOUS;
+	uint32_t f = 0;
+	int i;
+
+	if ((unsigned)st >= MFA_STATE__COUNT)
+		st = MFA_STATE_UNKNOWN;
+	if (u->is_admin == MFA_TRI_YES && reg == MFA_REG_NOT_REGISTERED)
+		f |= 1u << MFA_FINDING_ADMIN_NOT_REGISTERED;
+	if (st == MFA_STATE_UNKNOWN)
+		f |= 1u << MFA_FINDING_STATE_UNKNOWN;
+	if (st == MFA_STATE_ENFORCED && reg == MFA_REG_NOT_REGISTERED)
+		f |= 1u << MFA_FINDING_ENFORCED_NOT_REGISTERED;
+	/* An ambiguous state without registration is pending registration
+	 * either way: enforced users who registered show as registered. */
+	if ((st == MFA_STATE_ENABLED || st == MFA_STATE_AMBIGUOUS) && reg == MFA_REG_NOT_REGISTERED)
+		f |= 1u << MFA_FINDING_ENABLED_NOT_REGISTERED;
+	if (st == MFA_STATE_AMBIGUOUS)
+		f |= 1u << MFA_FINDING_STATE_AMBIGUOUS;
+	if (st == MFA_STATE_ENFORCED || st == MFA_STATE_AMBIGUOUS)
+		f |= 1u << MFA_FINDING_APP_PASSWORDS_POSSIBLE;
+	if (st == MFA_STATE_ENABLED && reg == MFA_REG_REGISTERED)
+		f |= 1u << MFA_FINDING_ENABLED_REGISTERED;
+	/* Registration matters where a change is coming or an admin sits. */
+	if (reg == MFA_REG_UNKNOWN && (on || u->is_admin == MFA_TRI_YES))
+		f |= 1u << MFA_FINDING_REGISTRATION_UNKNOWN;
+	if (u->user_type == MFA_USER_TYPE_GUEST)
+		f |= 1u << MFA_FINDING_GUEST;
+	if (u->account_enabled == MFA_TRI_NO)
+		f |= 1u << MFA_FINDING_SIGN_IN_BLOCKED;
+	if (is_excluded(opts, u))
+		f |= 1u << MFA_FINDING_EXCLUDED;
+
+	out->state = st;
+	out->reg = reg;
+	out->findings = f;
+	out->risk = MFA_SEV_NONE;
+	for (i = 0; i < MFA_FINDING__COUNT; i++) {
+		if ((f & (1u << i)) && findings[i].severity > out->risk)
+			out->risk = findings[i].severity;
+	}
+}
+
+const char *mfa_class_name(enum mfa_state s, enum mfa_reg_status r)
+{
+	if ((unsigned)s >= MFA_STATE__COUNT)
+		s = MFA_STATE_UNKNOWN;
+	if ((unsigned)r >= MFA_REG__COUNT)
+		r = MFA_REG_UNKNOWN;
+	return class_names[s][r];
+}
+
+const char *mfa_reg_status_name(enum mfa_reg_status r)
+{
+	return (unsigned)r < MFA_REG__COUNT ? reg_names[r] : "unknown";
+}
+
+const char *mfa_finding_name(enum mfa_finding f)
+{
+	return (unsigned)f < MFA_FINDING__COUNT ? findings[f].name : NULL;
+}
+
+const char *mfa_finding_advice(enum mfa_finding f)
+{
+	return (unsigned)f < MFA_FINDING__COUNT ? findings[f].advice : NULL;
+}
+
+enum mfa_severity mfa_finding_severity(enum mfa_finding f)
+{
+	return (unsigned)f < MFA_FINDING__COUNT ? findings[f].severity : MFA_SEV_NONE;
+}
+
+int mfa_finding_parse(const char *name)
+{
+	int i;
+
+	for (i = 0; name && i < MFA_FINDING__COUNT; i++) {
+		if (strcmp(name, findings[i].name) == 0)
+			return i;
+	}
+	return -1;
+}
+
+const char *mfa_severity_name(enum mfa_severity s)
+{
+	return (unsigned)s < MFA_SEV__COUNT ? sev_names[s] : "none";
+}

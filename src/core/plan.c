@@ -1,0 +1,109 @@
+/* plan.c - the action for each user (mfa/plan.h). Pure. */
+#include "mfa/plan.h"
+
+#include <string.h>
+
+static const char *const action_names[MFA_ACTION__COUNT] = {
+	[MFA_ACTION_DISABLE] = "disable",
+	[MFA_ACTION_KEEP] = "keep",
+	[MFA_ACTION_HOLD] = "hold",
+};
+
+static const char *const hold_names[MFA_HOLD__COUNT] = {
+	[MFA_HOLD_NONE] = "",
+	[MFA_HOLD_EXCLUDED] = "excluded",
+	[MFA_HOLD_STATE_UNKNOWN] = "state-unknown",
+	[MFA_HOLD_NOT_IN_ONLY] = "not-in-only-list",
+	[MFA_HOLD_GUEST] = "guest",
+	[MFA_HOLD_ACCOUNT_DISABLED] = "account-disabled",
+	[MFA_HOLD_UNREGISTERED] = "unregistered",
+	[MFA_HOLD_ADMIN] = "admin",
+};
+
+static bool on_list(const struct mfa_idset *set, const struct mfa_user *u)
+{
+	return (u->id && mfa_idset_contains(set, u->id)) ||
+	       (u->upn && mfa_idset_contains(set, u->upn));
+}
+
+/* The first rule that holds the user, in the order an admin reads them:
+ * their own choices first, then what the data cannot support. */
+static enum mfa_hold_reason hold_reason(const struct mfa_plan_options *o,
+					const struct mfa_user *u, const struct mfa_verdict *v)
+{
+	if (v->findings & (1u << MFA_FINDING_EXCLUDED))
+		return MFA_HOLD_EXCLUDED;
+	if (v->state == MFA_STATE_UNKNOWN)
+		return MFA_HOLD_STATE_UNKNOWN;
+	if (!o)
+		return MFA_HOLD_NONE;
+	if (o->only && !on_list(o->only, u))
+		return MFA_HOLD_NOT_IN_ONLY;
+	if (o->skip_guests && u->user_type == MFA_USER_TYPE_GUEST)
+		return MFA_HOLD_GUEST;
+	if (o->skip_disabled_accounts && u->account_enabled == MFA_TRI_NO)
+		return MFA_HOLD_ACCOUNT_DISABLED;
+	if (o->hold_admins && u->is_admin == MFA_TRI_YES)
+		return MFA_HOLD_ADMIN;
+	if (o->hold_unregistered && v->reg != MFA_REG_REGISTERED)
+		return MFA_HOLD_UNREGISTERED;
+	return MFA_HOLD_NONE;
+}
+
+void mfa_plan_decide(const struct mfa_plan_options *opts, const struct mfa_user *u,
+		     const struct mfa_verdict *v, struct mfa_decision *out)
+{
+	out->from = v->state;
+	out->to = v->state;
+	out->reason = MFA_HOLD_NONE;
+	/* Already where the migration ends: nothing to change, whatever the
+	 * lists say. */
+	if (v->state == MFA_STATE_DISABLED) {
+		out->action = MFA_ACTION_KEEP;
+		return;
+	}
+	out->reason = hold_reason(opts, u, v);
+	if (out->reason != MFA_HOLD_NONE) {
+		out->action = MFA_ACTION_HOLD;
+		return;
+	}
+	out->action = MFA_ACTION_DISABLE;
+	out->to = MFA_STATE_DISABLED;
+}
+
+const char *mfa_action_name(enum mfa_action a)
+{
+	return (unsigned)a < MFA_ACTION__COUNT ? action_names[a] : "";
+}
+
+int mfa_action_parse(const char *name)
+{
+	int i;
+
+	for (i = 0; name && i < MFA_ACTION__COUNT; i++) {
+		if (strcmp(name, action_names[i]) == 0)
+			return i;
+	}
+	return -1;
+}
+
+const char *mfa_hold_reason_name(enum mfa_hold_reason r)
+{
+	return (unsigned)r < MFA_HOLD__COUNT ? hold_names[r] : "";
+}
+
+int mfa_hold_reason_parse(const char *name)
+{
+	int i;
+
+	for (i = 0; name && i < MFA_HOLD__COUNT; i++) {
+		if (strcmp(name, hold_names[i]) == 0)
+			return i;
+	}
+	return -1;
+}
+
+double mfa_plan_min_apply_seconds(unsigned long changes)
+{
+	return (double)changes * MFA_WRITE_QUOTA_SECONDS / MFA_WRITE_QUOTA_WRITES;
+}

@@ -1,0 +1,475 @@
+/* planfile.c - plan.jsonl: the writer (a sink) and the verifying reader
+ * (mfa/planfile.h). */
+#include "mfa/planfile.h"
+
+#include "mfa/outfile.h"
+#include "reports/jsonw.h"
+
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zlib.h>
+
+/* A user line is a few hundred bytes; anything longer is not ours. */
+#define MAX_LINE (64 * 1024)
+
+/* ---- writer ---------------------------------------------------------- */
+
+struct planfile_sink {
+	struct mfa_sink base;
+	const struct mfa_planfile_meta *meta;
+	struct mfa_outfile body; /* user lines, until finish assembles the file */
+	struct mfa_outfile out;
+	char *dir;
+	unsigned long seq;
+};
+
+static int pf_row(struct mfa_sink *s, const struct mfa_row *row, struct mfa_err *err)
+{
+	struct planfile_sink *ps = (struct planfile_sink *)s;
+	const struct mfa_user *u = row->user;
+	const struct mfa_decision *d = row->decision;
+	FILE *f = ps->body.f;
+	int i, n = 0;
+
+	if (!d)
+		return mfa_err_set(err, "plan.jsonl needs a decision for every user");
+	fprintf(f, "{\"seq\":%lu,\"id\":", ++ps->seq);
+	mfa_json_write_string(f, u->id);
+	fputs(",\"userPrincipalName\":", f);
+	mfa_json_write_string(f, u->upn);
+	fputs(",\"displayName\":", f);
+	mfa_json_write_string(f, u->display_name);
+	fprintf(f, ",\"action\":\"%s\",\"from\":\"%s\",\"to\":\"%s\",\"reason\":",
+		mfa_action_name(d->action), mfa_state_name(d->from), mfa_state_name(d->to));
+	mfa_json_write_string(f, d->reason ? mfa_hold_reason_name(d->reason) : NULL);
+	fprintf(f, ",\"risk\":\"%s\",\"findings\":[", mfa_severity_name(row->verdict->risk));
+	for (i = 0; i < MFA_FINDING__COUNT; i++) {
+		if (row->verdict->findings & (1u << i))
+			fprintf(f, "%s\"%s\"", n++ ? "," : "", mfa_finding_name((enum mfa_finding)i));
+	}
+	fputs("]}\n", f);
+	return 0;
+}
+
+static char *header_line(const struct planfile_sink *ps, const struct mfa_summary *sum)
+{
+	const struct mfa_planfile_meta *m = ps->meta;
+	const struct mfa_plan_options *po = m->plan_opts;
+	cJSON *root = cJSON_CreateObject();
+	cJSON *o;
+	char when[32];
+	struct tm tm;
+	char *text = NULL;
+	int i;
+
+	if (!root)
+		return NULL;
+	gmtime_r(&sum->started.tv_sec, &tm);
+	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	cJSON_AddStringToObject(root, "kind", MFA_PLANFILE_KIND);
+	cJSON_AddNumberToObject(root, "formatVersion", MFA_PLANFILE_VERSION);
+	if (m->tenant_id)
+		cJSON_AddStringToObject(root, "tenantId", m->tenant_id);
+	else
+		cJSON_AddNullToObject(root, "tenantId");
+	cJSON_AddStringToObject(root, "createdDateTime", when);
+	o = cJSON_AddObjectToObject(root, "source");
+	cJSON_AddStringToObject(o, "kind", m->source_kind ? m->source_kind : "");
+	if (m->source_path)
+		cJSON_AddStringToObject(o, "path", m->source_path);
+	if (m->registration_path)
+		cJSON_AddStringToObject(o, "registrationPath", m->registration_path);
+	if (sum->format)
+		cJSON_AddStringToObject(o, "format", sum->format);
+	o = cJSON_AddObjectToObject(root, "options");
+	if (m->exclude_path)
+		cJSON_AddStringToObject(o, "exclude", m->exclude_path);
+	if (m->only_path)
+		cJSON_AddStringToObject(o, "only", m->only_path);
+	if (po) {
+		cJSON_AddBoolToObject(o, "skipGuests", po->skip_guests);
+		cJSON_AddBoolToObject(o, "skipDisabledAccounts", po->skip_disabled_accounts);
+		cJSON_AddBoolToObject(o, "holdUnregistered", po->hold_unregistered);
+		cJSON_AddBoolToObject(o, "holdAdmins", po->hold_admins);
+	}
+	o = cJSON_AddObjectToObject(root, "counts");
+	cJSON_AddNumberToObject(o, "users", (double)sum->users);
+	for (i = 0; i < MFA_ACTION__COUNT; i++)
+		cJSON_AddNumberToObject(o, mfa_action_name((enum mfa_action)i),
+					(double)sum->by_action[i]);
+	cJSON_AddNumberToObject(o, "inputRows", (double)sum->input_rows);
+	cJSON_AddNumberToObject(o, "badRows", (double)sum->bad_rows);
+	text = cJSON_PrintUnformatted(root);
+	cJSON_Delete(root);
+	return text;
+}
+
+static int pf_finish(struct mfa_sink *s, const struct mfa_summary *sum, struct mfa_err *err)
+{
+	struct planfile_sink *ps = (struct planfile_sink *)s;
+	char *head = NULL;
+	FILE *body = NULL;
+	uLong crc = crc32(0L, Z_NULL, 0);
+	char buf[1 << 15];
+	size_t n;
+	int rc = -1;
+
+	/* A plan that does not cover every user must never be applied. */
+	if (sum->incomplete) {
+		rc = 0;
+		goto cleanup;
+	}
+	if (fflush(ps->body.f) != 0 || ferror(ps->body.f)) {
+		mfa_err_set(err, "cannot write '%s': %s", ps->body.tmp_path, strerror(errno));
+		goto cleanup;
+	}
+	head = header_line(ps, sum);
+	if (!head) {
+		mfa_err_set(err, "out of memory writing plan.jsonl");
+		goto cleanup;
+	}
+	body = fopen(ps->body.tmp_path, "r");
+	if (!body) {
+		mfa_err_set(err, "cannot read '%s': %s", ps->body.tmp_path, strerror(errno));
+		goto cleanup;
+	}
+	if (mfa_outfile_open(&ps->out, ps->dir, "plan.jsonl", err) < 0)
+		goto cleanup;
+	fputs(head, ps->out.f);
+	fputc('\n', ps->out.f);
+	crc = crc32(crc, (const Bytef *)head, (uInt)strlen(head));
+	crc = crc32(crc, (const Bytef *)"\n", 1);
+	while ((n = fread(buf, 1, sizeof(buf), body)) > 0) {
+		crc = crc32(crc, (const Bytef *)buf, (uInt)n);
+		fwrite(buf, 1, n, ps->out.f);
+	}
+	if (ferror(body)) {
+		mfa_err_set(err, "cannot read '%s': %s", ps->body.tmp_path, strerror(errno));
+		goto cleanup;
+	}
+	fprintf(ps->out.f, "{\"kind\":\"trailer\",\"count\":%lu,\"crc32\":\"%08lx\"}\n", ps->seq,
+		(unsigned long)crc);
+	if (mfa_outfile_commit(&ps->out, err) < 0)
+		goto cleanup;
+	rc = 0;
+cleanup:
+	if (body)
+		fclose(body);
+	free(head);
+	mfa_outfile_release(&ps->body);
+	return rc;
+}
+
+static void pf_free(struct mfa_sink *s)
+{
+	struct planfile_sink *ps = (struct planfile_sink *)s;
+
+	mfa_outfile_release(&ps->body);
+	mfa_outfile_release(&ps->out);
+	free(ps->dir);
+	free(ps);
+}
+
+static const struct mfa_sink_ops pf_ops = { pf_row, pf_finish, pf_free };
+
+int mfa_planfile_sink_open(struct mfa_sink **out, const char *dir,
+			   const struct mfa_planfile_meta *meta, struct mfa_err *err)
+{
+	struct planfile_sink *ps = calloc(1, sizeof(*ps));
+
+	*out = NULL;
+	if (!ps || !(ps->dir = strdup(dir))) {
+		free(ps);
+		return mfa_err_set(err, "out of memory");
+	}
+	ps->base.ops = &pf_ops;
+	ps->base.name = "plan.jsonl";
+	ps->meta = meta;
+	if (mfa_outfile_open(&ps->body, dir, "plan.jsonl.body", err) < 0) {
+		pf_free(&ps->base);
+		return -1;
+	}
+	*out = &ps->base;
+	return 0;
+}
+
+/* ---- reader ---------------------------------------------------------- */
+
+struct mfa_planfile_reader {
+	char *path;
+	FILE *f;
+	char *line;
+	size_t cap;
+	unsigned long lineno;
+	unsigned long seq;
+	struct mfa_planfile_header header;
+	cJSON *current; /* the user line last returned; owns the strings */
+};
+
+static const char *json_str(const cJSON *o, const char *key)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+
+	return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+static int parse_time(const char *text, time_t *out)
+{
+	struct tm tm;
+
+	memset(&tm, 0, sizeof(tm));
+	if (!text || sscanf(text, "%4d-%2d-%2dT%2d:%2d:%2dZ", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
+			    &tm.tm_hour, &tm.tm_min, &tm.tm_sec) != 6)
+		return -1;
+	tm.tm_year -= 1900;
+	tm.tm_mon -= 1;
+	*out = timegm(&tm);
+	return 0;
+}
+
+/* Reads one line (without its '\n') into r->line. 1: a line; 0: EOF;
+ * -1: error. A last line without '\n' is refused: the file was cut. */
+static int read_line(struct mfa_planfile_reader *r, size_t *len, struct mfa_err *err)
+{
+	ssize_t n = getline(&r->line, &r->cap, r->f);
+
+	if (n < 0) {
+		if (ferror(r->f))
+			return mfa_err_set(err, "cannot read '%s': %s", r->path, strerror(errno));
+		return 0;
+	}
+	r->lineno++;
+	if (n == 0 || r->line[n - 1] != '\n')
+		return mfa_err_set(err, "'%s' is truncated at line %lu (was the run interrupted?)",
+				   r->path, r->lineno);
+	if ((size_t)n > MAX_LINE)
+		return mfa_err_set(err, "%s:%lu: line too long for a plan file", r->path, r->lineno);
+	if (memchr(r->line, '\0', (size_t)n))
+		return mfa_err_set(err, "%s:%lu: not a plan file (binary data)", r->path, r->lineno);
+	r->line[n - 1] = '\0';
+	*len = (size_t)n;
+	return 1;
+}
+
+/* Checks one user line; fills out (strings owned by *json). */
+static int parse_entry(struct mfa_planfile_reader *r, cJSON **json, struct mfa_plan_entry *out,
+		       struct mfa_err *err)
+{
+	cJSON *o = cJSON_Parse(r->line);
+	const cJSON *seq;
+	int a, reason;
+
+	*json = o;
+	if (!o || !cJSON_IsObject(o))
+		return mfa_err_set(err, "%s:%lu: not valid JSON", r->path, r->lineno);
+	seq = cJSON_GetObjectItemCaseSensitive(o, "seq");
+	if (!cJSON_IsNumber(seq) || seq->valuedouble != (double)(r->seq + 1))
+		return mfa_err_set(err, "%s:%lu: user lines are out of order or missing (expected seq %lu)",
+				   r->path, r->lineno, r->seq + 1);
+	memset(out, 0, sizeof(*out));
+	out->seq = ++r->seq;
+	out->id = json_str(o, "id");
+	out->upn = json_str(o, "userPrincipalName");
+	out->display_name = json_str(o, "displayName");
+	if (!out->id && !out->upn)
+		return mfa_err_set(err, "%s:%lu: a user line with neither id nor userPrincipalName",
+				   r->path, r->lineno);
+	a = mfa_action_parse(json_str(o, "action"));
+	if (a < 0)
+		return mfa_err_set(err, "%s:%lu: unknown action", r->path, r->lineno);
+	out->action = (enum mfa_action)a;
+	out->from = mfa_state_parse(json_str(o, "from"));
+	out->to = mfa_state_parse(json_str(o, "to"));
+	reason = json_str(o, "reason") ? mfa_hold_reason_parse(json_str(o, "reason")) : 0;
+	if (reason < 0)
+		return mfa_err_set(err, "%s:%lu: unknown hold reason", r->path, r->lineno);
+	out->reason = (enum mfa_hold_reason)reason;
+	/* The only change a plan may ask for is to disabled, from a state it
+	 * actually read. */
+	if (out->action == MFA_ACTION_DISABLE &&
+	    (out->to != MFA_STATE_DISABLED || out->from == MFA_STATE_UNKNOWN ||
+	     out->from == MFA_STATE_DISABLED))
+		return mfa_err_set(err, "%s:%lu: a disable action must go from enabled or enforced to disabled",
+				   r->path, r->lineno);
+	return 0;
+}
+
+static int parse_header(struct mfa_planfile_reader *r, struct mfa_err *err)
+{
+	cJSON *o = cJSON_Parse(r->line);
+	const cJSON *v, *counts;
+	const char *s;
+	int i, rc = -1;
+
+	if (!o || !cJSON_IsObject(o) || !(s = json_str(o, "kind")) || strcmp(s, MFA_PLANFILE_KIND) != 0) {
+		mfa_err_set(err, "'%s' is not an mfa-migrate plan file (its first line is not a plan header)",
+			    r->path);
+		goto cleanup;
+	}
+	v = cJSON_GetObjectItemCaseSensitive(o, "formatVersion");
+	if (!cJSON_IsNumber(v) || v->valueint != MFA_PLANFILE_VERSION) {
+		mfa_err_set(err, "'%s' has plan format version %d; this mfa-migrate reads version %d",
+			    r->path, cJSON_IsNumber(v) ? v->valueint : -1, MFA_PLANFILE_VERSION);
+		goto cleanup;
+	}
+	r->header.format_version = v->valueint;
+	s = json_str(o, "tenantId");
+	snprintf(r->header.tenant_id, sizeof(r->header.tenant_id), "%s", s ? s : "");
+	s = json_str(o, "createdDateTime");
+	if (parse_time(s, &r->header.created_time) < 0) {
+		mfa_err_set(err, "%s:1: the header has no valid createdDateTime", r->path);
+		goto cleanup;
+	}
+	snprintf(r->header.created, sizeof(r->header.created), "%s", s);
+	counts = cJSON_GetObjectItemCaseSensitive(o, "counts");
+	for (i = 0; i < MFA_ACTION__COUNT; i++) {
+		v = cJSON_GetObjectItemCaseSensitive(counts, mfa_action_name((enum mfa_action)i));
+		r->header.by_action[i] = cJSON_IsNumber(v) ? (unsigned long)v->valuedouble : 0;
+	}
+	rc = 0;
+cleanup:
+	cJSON_Delete(o);
+	return rc;
+}
+
+/* The verifying pass: everything a later mfa_planfile_next will meet is
+ * checked here first, so apply never starts on a plan it cannot finish. */
+static int verify(struct mfa_planfile_reader *r, struct mfa_err *err)
+{
+	uLong crc = crc32(0L, Z_NULL, 0);
+	unsigned long users = 0, actions[MFA_ACTION__COUNT] = { 0 };
+	struct mfa_plan_entry e;
+	size_t len;
+	int got, trailer = 0, i;
+
+	got = read_line(r, &len, err);
+	if (got <= 0)
+		return got < 0 ? -1 : mfa_err_set(err, "'%s' is empty", r->path);
+	if (parse_header(r, err) < 0)
+		return -1;
+	crc = crc32(crc, (const Bytef *)r->line, (uInt)len - 1);
+	crc = crc32(crc, (const Bytef *)"\n", 1);
+	while ((got = read_line(r, &len, err)) > 0) {
+		cJSON *o;
+		const char *kind;
+
+		if (trailer)
+			return mfa_err_set(err, "%s:%lu: lines after the trailer", r->path, r->lineno);
+		if (strstr(r->line, "\"kind\":\"trailer\"")) {
+			const cJSON *count, *sum;
+			unsigned long want;
+
+			o = cJSON_Parse(r->line);
+			kind = json_str(o, "kind");
+			count = cJSON_GetObjectItemCaseSensitive(o, "count");
+			sum = cJSON_GetObjectItemCaseSensitive(o, "crc32");
+			if (!kind || strcmp(kind, "trailer") != 0 || !cJSON_IsNumber(count) ||
+			    !cJSON_IsString(sum)) {
+				cJSON_Delete(o);
+				return mfa_err_set(err, "%s:%lu: malformed trailer", r->path, r->lineno);
+			}
+			want = strtoul(sum->valuestring, NULL, 16);
+			if ((unsigned long)count->valuedouble != users) {
+				cJSON_Delete(o);
+				return mfa_err_set(err, "'%s' has %lu user lines but its trailer says %lu: it was edited or cut",
+						   r->path, users, (unsigned long)count->valuedouble);
+			}
+			cJSON_Delete(o);
+			if (want != (unsigned long)crc)
+				return mfa_err_set(err, "'%s' was changed after it was written: its checksum is %08lx, the trailer says %08lx",
+						   r->path, (unsigned long)crc, want);
+			r->header.crc32 = (uint32_t)crc;
+			trailer = 1;
+			continue;
+		}
+		crc = crc32(crc, (const Bytef *)r->line, (uInt)len - 1);
+		crc = crc32(crc, (const Bytef *)"\n", 1);
+		if (parse_entry(r, &o, &e, err) < 0) {
+			cJSON_Delete(o);
+			return -1;
+		}
+		actions[e.action]++;
+		cJSON_Delete(o);
+		users++;
+	}
+	if (got < 0)
+		return -1;
+	if (!trailer)
+		return mfa_err_set(err, "'%s' is truncated: it has no trailer line (was the run interrupted?)",
+				   r->path);
+	for (i = 0; i < MFA_ACTION__COUNT; i++) {
+		if (actions[i] != r->header.by_action[i])
+			return mfa_err_set(err, "'%s': its header counts %lu '%s' actions but it holds %lu",
+					   r->path, r->header.by_action[i],
+					   mfa_action_name((enum mfa_action)i), actions[i]);
+	}
+	r->header.users = users;
+	return 0;
+}
+
+int mfa_planfile_open(struct mfa_planfile_reader **out, const char *path, struct mfa_err *err)
+{
+	struct mfa_planfile_reader *r = calloc(1, sizeof(*r));
+	size_t len;
+
+	*out = NULL;
+	if (!r || !(r->path = strdup(path))) {
+		free(r);
+		return mfa_err_set(err, "out of memory");
+	}
+	r->f = fopen(path, "r");
+	if (!r->f) {
+		mfa_err_set(err, "cannot open '%s': %s", path, strerror(errno));
+		goto fail;
+	}
+	if (verify(r, err) < 0)
+		goto fail;
+	/* Second pass: position after the header for mfa_planfile_next. */
+	rewind(r->f);
+	r->lineno = 0;
+	r->seq = 0;
+	if (read_line(r, &len, err) <= 0)
+		goto fail;
+	*out = r;
+	return 0;
+fail:
+	mfa_planfile_close(r);
+	return -1;
+}
+
+const struct mfa_planfile_header *mfa_planfile_header(const struct mfa_planfile_reader *r)
+{
+	return &r->header;
+}
+
+int mfa_planfile_next(struct mfa_planfile_reader *r, struct mfa_plan_entry *out,
+		      struct mfa_err *err)
+{
+	size_t len;
+	int got;
+
+	cJSON_Delete(r->current);
+	r->current = NULL;
+	if (r->seq >= r->header.users)
+		return 0;
+	got = read_line(r, &len, err);
+	if (got <= 0)
+		return got < 0 ? -1 : mfa_err_set(err, "'%s' changed while it was read", r->path);
+	if (parse_entry(r, &r->current, out, err) < 0)
+		return -1;
+	return 1;
+}
+
+void mfa_planfile_close(struct mfa_planfile_reader *r)
+{
+	if (!r)
+		return;
+	cJSON_Delete(r->current);
+	if (r->f)
+		fclose(r->f);
+	free(r->line);
+	free(r->path);
+	free(r);
+}

@@ -1,0 +1,65 @@
+/* columns.c - the users.csv / Users sheet columns (columns.h). */
+#include "reports/columns.h"
+
+#include <string.h>
+
+const char *const mfa_user_column_names[MFA_COL__COUNT] = {
+	"id", "userPrincipalName", "displayName", "userType", "accountEnabled",
+	"perUserMfaState", "isMfaRegistered", "isMfaCapable", "methodsRegistered",
+	"defaultMfaMethod", "isAdmin", "class", "action", "holdReason", "risk",
+	"findings", "stateError",
+};
+
+void mfa_findings_format(uint32_t findings, char *buf, size_t size)
+{
+	size_t used = 0;
+	int i;
+
+	if (size == 0)
+		return;
+	buf[0] = '\0';
+	for (i = 0; i < MFA_FINDING__COUNT; i++) {
+		const char *name;
+		size_t len;
+
+		if (!(findings & (1u << i)))
+			continue;
+		name = mfa_finding_name((enum mfa_finding)i);
+		len = strlen(name);
+		if (used + len + 2 > size)
+			break;
+		if (used)
+			buf[used++] = ';';
+		memcpy(buf + used, name, len + 1);
+		used += len;
+	}
+}
+
+void mfa_user_columns(const struct mfa_row *row, struct mfa_column_scratch *scratch,
+		      const char *out[MFA_COL__COUNT])
+{
+	const struct mfa_user *u = row->user;
+	const struct mfa_verdict *v = row->verdict;
+	const struct mfa_decision *d = row->decision;
+
+	mfa_methods_format(u->reg.methods, u->reg.other_methods, scratch->methods,
+			   sizeof(scratch->methods));
+	mfa_findings_format(v->findings, scratch->findings, sizeof(scratch->findings));
+	out[MFA_COL_ID] = u->id ? u->id : "";
+	out[MFA_COL_UPN] = u->upn ? u->upn : "";
+	out[MFA_COL_DISPLAY_NAME] = u->display_name ? u->display_name : "";
+	out[MFA_COL_USER_TYPE] = mfa_user_type_name(u->user_type);
+	out[MFA_COL_ACCOUNT_ENABLED] = mfa_tri_name(u->account_enabled);
+	out[MFA_COL_STATE] = mfa_state_name(v->state);
+	out[MFA_COL_REGISTERED] = mfa_tri_name(u->reg.registered);
+	out[MFA_COL_CAPABLE] = mfa_tri_name(u->reg.capable);
+	out[MFA_COL_METHODS] = scratch->methods;
+	out[MFA_COL_DEFAULT_METHOD] = u->reg.default_method ? u->reg.default_method : "";
+	out[MFA_COL_ADMIN] = mfa_tri_name(u->is_admin);
+	out[MFA_COL_CLASS] = mfa_class_name(v->state, v->reg);
+	out[MFA_COL_ACTION] = d ? mfa_action_name(d->action) : "";
+	out[MFA_COL_HOLD_REASON] = d ? mfa_hold_reason_name(d->reason) : "";
+	out[MFA_COL_RISK] = mfa_severity_name(v->risk);
+	out[MFA_COL_FINDINGS] = scratch->findings;
+	out[MFA_COL_STATE_ERROR] = u->state_error ? u->state_error : "";
+}

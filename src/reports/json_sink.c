@@ -1,0 +1,166 @@
+/* json_sink.c - summary.json (mfa/sink.h). */
+#include "mfa/outfile.h"
+#include "mfa/sink.h"
+
+#include <cjson/cJSON.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct json_sink {
+	struct mfa_sink base;
+	struct mfa_outfile out;
+};
+
+static int json_row(struct mfa_sink *s, const struct mfa_row *row, struct mfa_err *err)
+{
+	(void)s;
+	(void)row;
+	(void)err;
+	return 0;
+}
+
+static void add_str(cJSON *o, const char *k, const char *v)
+{
+	if (v)
+		cJSON_AddStringToObject(o, k, v);
+	else
+		cJSON_AddNullToObject(o, k);
+}
+
+static void format_time(const struct timespec *t, char *buf, size_t size)
+{
+	struct tm tm;
+
+	gmtime_r(&t->tv_sec, &tm);
+	strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+/* Builds the document. Returns NULL on out of memory (cJSON's allocations
+ * all hang off root, so one delete frees a partial tree). */
+static cJSON *build(const struct mfa_summary *s)
+{
+	cJSON *root = cJSON_CreateObject();
+	cJSON *o, *m;
+	char when[32];
+	int i, j;
+	unsigned long by_state[MFA_STATE__COUNT] = { 0 }, by_reg[MFA_REG__COUNT] = { 0 };
+
+	if (!root)
+		return NULL;
+	cJSON_AddStringToObject(root, "kind", "mfa-migrate-summary");
+	cJSON_AddNumberToObject(root, "formatVersion", 1);
+	add_str(root, "command", s->command);
+	cJSON_AddBoolToObject(root, "complete", !s->incomplete);
+	add_str(root, "tenantId", s->tenant_id);
+	format_time(&s->started, when, sizeof(when));
+	cJSON_AddStringToObject(root, "startedDateTime", when);
+	cJSON_AddNumberToObject(root, "seconds", s->seconds);
+
+	o = cJSON_AddObjectToObject(root, "source");
+	add_str(o, "kind", s->source_kind);
+	add_str(o, "path", s->source_path);
+	add_str(o, "registrationPath", s->registration_path);
+	add_str(o, "format", s->format);
+
+	o = cJSON_AddObjectToObject(root, "input");
+	cJSON_AddNumberToObject(o, "rows", (double)s->input_rows);
+	cJSON_AddNumberToObject(o, "badRows", (double)s->bad_rows);
+	cJSON_AddNumberToObject(o, "registrationJoined", (double)s->joined);
+
+	cJSON_AddNumberToObject(root, "users", (double)s->users);
+	cJSON_AddNumberToObject(root, "guests", (double)s->guests);
+	cJSON_AddNumberToObject(root, "admins", (double)s->admins);
+	cJSON_AddNumberToObject(root, "signInBlocked", (double)s->sign_in_blocked);
+
+	for (i = 0; i < MFA_STATE__COUNT; i++) {
+		for (j = 0; j < MFA_REG__COUNT; j++) {
+			by_state[i] += s->by_class[i][j];
+			by_reg[j] += s->by_class[i][j];
+		}
+	}
+	o = cJSON_AddObjectToObject(root, "byState");
+	for (i = 0; i < MFA_STATE__COUNT; i++)
+		cJSON_AddNumberToObject(o, mfa_state_name((enum mfa_state)i), (double)by_state[i]);
+	o = cJSON_AddObjectToObject(root, "byRegistration");
+	for (j = 0; j < MFA_REG__COUNT; j++)
+		cJSON_AddNumberToObject(o, mfa_reg_status_name((enum mfa_reg_status)j),
+					(double)by_reg[j]);
+	/* state x registration, as a matrix an admin can read. */
+	o = cJSON_AddObjectToObject(root, "byStateAndRegistration");
+	for (i = 0; i < MFA_STATE__COUNT; i++) {
+		m = cJSON_AddObjectToObject(o, mfa_state_name((enum mfa_state)i));
+		for (j = 0; j < MFA_REG__COUNT; j++)
+			cJSON_AddNumberToObject(m, mfa_reg_status_name((enum mfa_reg_status)j),
+						(double)s->by_class[i][j]);
+	}
+	o = cJSON_AddObjectToObject(root, "byFinding");
+	for (i = 0; i < MFA_FINDING__COUNT; i++)
+		cJSON_AddNumberToObject(o, mfa_finding_name((enum mfa_finding)i),
+					(double)s->by_finding[i]);
+	o = cJSON_AddObjectToObject(root, "byRisk");
+	for (i = 0; i < MFA_SEV__COUNT; i++)
+		cJSON_AddNumberToObject(o, mfa_severity_name((enum mfa_severity)i),
+					(double)s->by_risk[i]);
+	if (s->has_plan) {
+		o = cJSON_AddObjectToObject(root, "byAction");
+		for (i = 0; i < MFA_ACTION__COUNT; i++)
+			cJSON_AddNumberToObject(o, mfa_action_name((enum mfa_action)i),
+						(double)s->by_action[i]);
+		o = cJSON_AddObjectToObject(root, "byHoldReason");
+		for (i = 1; i < MFA_HOLD__COUNT; i++)
+			cJSON_AddNumberToObject(o, mfa_hold_reason_name((enum mfa_hold_reason)i),
+						(double)s->by_hold[i]);
+		o = cJSON_AddObjectToObject(root, "apply");
+		cJSON_AddNumberToObject(o, "changes", (double)s->by_action[MFA_ACTION_DISABLE]);
+		cJSON_AddNumberToObject(o, "writeQuotaPer150s", MFA_WRITE_QUOTA_WRITES);
+		cJSON_AddNumberToObject(o, "minSeconds", mfa_summary_min_apply_seconds(s));
+	}
+	return root;
+}
+
+static int json_finish(struct mfa_sink *sink, const struct mfa_summary *sum, struct mfa_err *err)
+{
+	struct json_sink *js = (struct json_sink *)sink;
+	cJSON *root = build(sum);
+	char *text = root ? cJSON_Print(root) : NULL;
+	int rc = -1;
+
+	if (!text) {
+		mfa_err_set(err, "out of memory writing summary.json");
+		goto cleanup;
+	}
+	fputs(text, js->out.f);
+	fputc('\n', js->out.f);
+	rc = mfa_outfile_commit(&js->out, err);
+cleanup:
+	free(text);
+	cJSON_Delete(root);
+	return rc;
+}
+
+static void json_free(struct mfa_sink *s)
+{
+	struct json_sink *js = (struct json_sink *)s;
+
+	mfa_outfile_release(&js->out);
+	free(js);
+}
+
+static const struct mfa_sink_ops json_ops = { json_row, json_finish, json_free };
+
+int mfa_summary_json_sink_open(struct mfa_sink **out, const char *dir, struct mfa_err *err)
+{
+	struct json_sink *js = calloc(1, sizeof(*js));
+
+	*out = NULL;
+	if (!js)
+		return mfa_err_set(err, "out of memory");
+	js->base.ops = &json_ops;
+	js->base.name = "summary.json";
+	if (mfa_outfile_open(&js->out, dir, "summary.json", err) < 0) {
+		free(js);
+		return -1;
+	}
+	*out = &js->base;
+	return 0;
+}

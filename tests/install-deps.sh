@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Installs the Debian 12 packages mfa-migrate needs to build, test and run.
+# The one list of dependencies: the README's commands and CI both use it.
+set -euo pipefail
+DEPS=(build-essential cmake pkg-config
+      libcsv-dev libxlsxwriter-dev libcjson-dev zlib1g-dev
+      libcurl4-openssl-dev libssl-dev libmicrohttpd-dev
+      libcmocka-dev python3 unzip)
+if [ "$(id -u)" != 0 ]; then
+  echo "install-deps: not root; install these yourself: ${DEPS[*]}" >&2
+  exit 0
+fi
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${DEPS[@]}" >/dev/null

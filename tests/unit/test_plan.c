@@ -1,0 +1,146 @@
+/* Table-driven tests of plan (mfa/plan.h). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "mfa/plan.h"
+
+struct case_ {
+	const char *what;
+	enum mfa_state state;
+	enum mfa_tri registered;
+	enum mfa_tri admin;
+	enum mfa_user_type type;
+	enum mfa_tri enabled;
+	const char *upn;
+	struct mfa_plan_options opts; /* .only is set by the test when use_only */
+	int use_only;
+	int excluded;
+	/* expected */
+	enum mfa_action action;
+	enum mfa_hold_reason reason;
+	enum mfa_state to;
+};
+
+#define NOOPTS MFA_PLAN_OPTIONS_INIT
+#define M MFA_USER_TYPE_MEMBER
+#define G MFA_USER_TYPE_GUEST
+#define Y MFA_TRI_YES
+#define N MFA_TRI_NO
+#define U MFA_TRI_UNKNOWN
+
+static const struct case_ cases[] = {
+	{ "enforced -> disabled", MFA_STATE_ENFORCED, Y, N, M, Y, "a@x", NOOPTS, 0, 0, MFA_ACTION_DISABLE, MFA_HOLD_NONE, MFA_STATE_DISABLED },
+	{ "enabled -> disabled", MFA_STATE_ENABLED, N, N, M, Y, "a@x", NOOPTS, 0, 0, MFA_ACTION_DISABLE, MFA_HOLD_NONE, MFA_STATE_DISABLED },
+	{ "ambiguous -> disabled", MFA_STATE_AMBIGUOUS, Y, N, M, Y, "a@x", NOOPTS, 0, 0, MFA_ACTION_DISABLE, MFA_HOLD_NONE, MFA_STATE_DISABLED },
+	{ "disabled: keep", MFA_STATE_DISABLED, Y, N, M, Y, "a@x", NOOPTS, 0, 0, MFA_ACTION_KEEP, MFA_HOLD_NONE, MFA_STATE_DISABLED },
+	{ "disabled and excluded: still keep", MFA_STATE_DISABLED, Y, N, M, Y, "a@x", NOOPTS, 0, 1, MFA_ACTION_KEEP, MFA_HOLD_NONE, MFA_STATE_DISABLED },
+	{ "unknown: hold, never disabled", MFA_STATE_UNKNOWN, Y, N, M, Y, "a@x", NOOPTS, 0, 0, MFA_ACTION_HOLD, MFA_HOLD_STATE_UNKNOWN, MFA_STATE_UNKNOWN },
+	{ "excluded wins over everything", MFA_STATE_ENFORCED, Y, Y, G, N, "a@x", { NULL, true, true, true, true }, 1, 1, MFA_ACTION_HOLD, MFA_HOLD_EXCLUDED, MFA_STATE_ENFORCED },
+	{ "not on --only", MFA_STATE_ENFORCED, Y, N, M, Y, "other@x", NOOPTS, 1, 0, MFA_ACTION_HOLD, MFA_HOLD_NOT_IN_ONLY, MFA_STATE_ENFORCED },
+	{ "on --only", MFA_STATE_ENFORCED, Y, N, M, Y, "A@X", NOOPTS, 1, 0, MFA_ACTION_DISABLE, MFA_HOLD_NONE, MFA_STATE_DISABLED },
+	{ "--skip-guests", MFA_STATE_ENABLED, Y, N, G, Y, "g#EXT#@x", { NULL, true, false, false, false }, 0, 0, MFA_ACTION_HOLD, MFA_HOLD_GUEST, MFA_STATE_ENABLED },
+	{ "guest without --skip-guests", MFA_STATE_ENABLED, Y, N, G, Y, "g#EXT#@x", NOOPTS, 0, 0, MFA_ACTION_DISABLE, MFA_HOLD_NONE, MFA_STATE_DISABLED },
+	{ "--skip-disabled-accounts", MFA_STATE_ENFORCED, Y, N, M, N, "a@x", { NULL, false, true, false, false }, 0, 0, MFA_ACTION_HOLD, MFA_HOLD_ACCOUNT_DISABLED, MFA_STATE_ENFORCED },
+	{ "--hold-unregistered: not registered", MFA_STATE_ENABLED, N, N, M, Y, "a@x", { NULL, false, false, true, false }, 0, 0, MFA_ACTION_HOLD, MFA_HOLD_UNREGISTERED, MFA_STATE_ENABLED },
+	{ "--hold-unregistered: unknown counts as not", MFA_STATE_ENABLED, U, N, M, Y, "a@x", { NULL, false, false, true, false }, 0, 0, MFA_ACTION_HOLD, MFA_HOLD_UNREGISTERED, MFA_STATE_ENABLED },
+	{ "--hold-unregistered: registered goes", MFA_STATE_ENFORCED, Y, N, M, Y, "a@x", { NULL, false, false, true, false }, 0, 0, MFA_ACTION_DISABLE, MFA_HOLD_NONE, MFA_STATE_DISABLED },
+	{ "--hold-admins", MFA_STATE_ENFORCED, Y, Y, M, Y, "a@x", { NULL, false, false, false, true }, 0, 0, MFA_ACTION_HOLD, MFA_HOLD_ADMIN, MFA_STATE_ENFORCED },
+};
+
+static void test_table(void **state)
+{
+	struct mfa_idset *only = mfa_idset_new();
+	struct mfa_idset *ex = mfa_idset_new();
+	size_t i;
+
+	(void)state;
+	assert_int_equal(mfa_idset_add(only, "a@x"), 0);
+	assert_int_equal(mfa_idset_add(ex, "a@x"), 0);
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const struct case_ *c = &cases[i];
+		struct mfa_classify_options cls = { c->excluded ? ex : NULL };
+		struct mfa_plan_options po = c->opts;
+		struct mfa_user u;
+		struct mfa_verdict v;
+		struct mfa_decision d;
+
+		print_message("case: %s\n", c->what);
+		mfa_user_init(&u);
+		u.upn = c->upn;
+		u.state = c->state;
+		u.reg.registered = c->registered;
+		u.is_admin = c->admin;
+		u.user_type = c->type;
+		u.account_enabled = c->enabled;
+		if (c->use_only)
+			po.only = only;
+		mfa_classify(&cls, &u, &v);
+		mfa_plan_decide(&po, &u, &v, &d);
+		assert_int_equal(d.action, c->action);
+		assert_int_equal(d.reason, c->reason);
+		assert_int_equal(d.from, c->state);
+		assert_int_equal(d.to, c->to);
+	}
+	mfa_idset_free(only);
+	mfa_idset_free(ex);
+}
+
+static void test_unknown_never_disabled(void **state)
+{
+	/* Whatever the options, an unknown state is never planned as a change
+	 * and never reported as disabled. */
+	struct mfa_plan_options po = MFA_PLAN_OPTIONS_INIT;
+	struct mfa_user u;
+	struct mfa_verdict v;
+	struct mfa_decision d;
+	int mask;
+
+	(void)state;
+	for (mask = 0; mask < 16; mask++) {
+		po.skip_guests = mask & 1;
+		po.skip_disabled_accounts = mask & 2;
+		po.hold_unregistered = mask & 4;
+		po.hold_admins = mask & 8;
+		mfa_user_init(&u);
+		u.upn = "x@y";
+		mfa_classify(NULL, &u, &v);
+		mfa_plan_decide(&po, &u, &v, &d);
+		assert_int_equal(d.action, MFA_ACTION_HOLD);
+		assert_int_not_equal(d.to, MFA_STATE_DISABLED);
+	}
+}
+
+static void test_min_apply_seconds(void **state)
+{
+	(void)state;
+	/* 3,000 writes per 150 s: 20 per second; 100,000 changes take 83 min. */
+	assert_true(mfa_plan_min_apply_seconds(100000) > 83 * 60.0);
+	assert_true(mfa_plan_min_apply_seconds(100000) < 84 * 60.0);
+	assert_true(mfa_plan_min_apply_seconds(0) == 0.0);
+}
+
+static void test_names(void **state)
+{
+	int i;
+
+	(void)state;
+	for (i = 0; i < MFA_ACTION__COUNT; i++)
+		assert_int_equal(mfa_action_parse(mfa_action_name((enum mfa_action)i)), i);
+	for (i = 1; i < MFA_HOLD__COUNT; i++)
+		assert_int_equal(mfa_hold_reason_parse(mfa_hold_reason_name((enum mfa_hold_reason)i)), i);
+	assert_int_equal(mfa_action_parse("delete"), -1);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_table),
+		cmocka_unit_test(test_unknown_never_disabled),
+		cmocka_unit_test(test_min_apply_seconds),
+		cmocka_unit_test(test_names),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
