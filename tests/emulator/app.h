@@ -1,0 +1,38 @@
+/* app.h - the running emulator: configuration plus every shared part. */
+#ifndef EMU_APP_H
+#define EMU_APP_H
+
+#include <cjson/cJSON.h>
+
+#include "auth.h"
+#include "emu.h"
+#include "faults.h"
+#include "stats.h"
+#include "tenant.h"
+#include "throttle.h"
+
+struct emu_app {
+	const struct emu_config *cfg;
+	struct emu_tenant tenant;
+	struct emu_auth *auth;
+	struct emu_throttle *throttle;
+	struct emu_faults faults;
+	struct emu_stats stats;
+	cJSON *fixture;        /* --ca-fixture, or NULL */
+	uint64_t skip_key;     /* hides offsets in skiptokens */
+};
+
+/* Loads --ca-fixture into app->fixture (checks its shape). */
+int emu_fixture_load(struct emu_app *app, const char *path, struct mfa_err *err);
+
+/* Answers one Graph API request (rq->version set): token check, routing,
+ * permission, throttle, then the endpoint. Also used for $batch items. */
+void emu_api_handle(struct emu_app *app, const struct emu_request *rq, struct emu_reply *rp);
+
+/* Answers POST /{version}/$batch after the token check. */
+void emu_batch_handle(struct emu_app *app, const struct emu_request *rq, struct emu_reply *rp);
+
+/* Splits "a=b&c=d" into rq->query (percent-decoded, '+' as space). */
+void emu_query_parse(struct emu_request *rq, const char *qs);
+
+#endif

@@ -1,0 +1,113 @@
+/* emu.h - what every part of graph-emulator shares: the configuration from
+ * the command line, a request as the handlers see it (whether it came over
+ * HTTP or as a $batch item), and the reply they build.
+ */
+#ifndef EMU_EMU_H
+#define EMU_EMU_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "buf.h"
+
+/* App permissions (application roles) the emulator knows. */
+enum emu_perm {
+	EMU_PERM_USER_READ_ALL = 1u << 0,        /* User.Read.All */
+	EMU_PERM_POLICY_READ_ALL = 1u << 1,      /* Policy.Read.All */
+	EMU_PERM_AUDITLOG_READ_ALL = 1u << 2,    /* AuditLog.Read.All */
+	EMU_PERM_POLICY_RW_AUTHMETHOD = 1u << 3, /* Policy.ReadWrite.AuthenticationMethod */
+	EMU_PERM_DIRECTORY_READ_ALL = 1u << 4,   /* Directory.Read.All */
+	EMU_PERM_USER_RW_ALL = 1u << 5,          /* User.ReadWrite.All */
+	EMU_PERM_GROUP_MEMBER_READ_ALL = 1u << 6,/* GroupMember.Read.All */
+	EMU_PERM_ROLE_MGMT_READ_DIR = 1u << 7,   /* RoleManagement.Read.Directory */
+};
+
+struct emu_config {
+	int port;
+	const char *port_file;
+	uint32_t users;
+	uint64_t seed;
+	const char *tenant_csv;
+	const char *tenant_id;
+	const char *client_id;
+	const char *client_secret;
+	const char *client_cert;
+	double token_ttl;           /* seconds */
+	bool limits;                /* --limits graph */
+	double time_scale;
+	double latency_ms;
+	double fail_5xx, fail_429, drop, slow;
+	double slow_seconds;
+	bool state_select;          /* perUserMfaState served inline when selected */
+	bool registration_license;  /* false: userRegistrationDetails answers 403 */
+	unsigned registration_page_size;
+	const char *ca_fixture;
+	const char *export_csv;
+	unsigned perms;             /* enum emu_perm */
+	unsigned threads;
+	bool no_serve;
+};
+
+#define EMU_MAX_QUERY 32
+#define EMU_MAX_HEADERS 12
+
+struct emu_kv {
+	char *key, *value; /* owned by the request */
+};
+
+/* One request, decoded. Owned strings are freed by emu_request_release. */
+struct emu_request {
+	char *method;         /* "GET", "PATCH", ... */
+	char *version;        /* "v1.0" or "beta"; NULL outside the Graph API */
+	char *path;           /* the path after the version, decoded, e.g. "/users" */
+	struct emu_kv query[EMU_MAX_QUERY];
+	unsigned nquery;
+	bool query_overflow;
+	char *authorization;  /* Authorization header, or NULL */
+	char *consistency;    /* ConsistencyLevel header, or NULL */
+	char *content_type;   /* Content-Type header, or NULL */
+	char *base_url;       /* "http://host:port", for @odata.nextLink */
+	char *body;           /* NUL-terminated; may be NULL */
+	size_t body_len;
+	bool in_batch;        /* a $batch item: faults and stats are the batch's business */
+};
+
+void emu_request_release(struct emu_request *rq);
+/* The decoded value of query parameter key (exact match), or NULL. */
+const char *emu_request_query(const struct emu_request *rq, const char *key);
+
+struct emu_header {
+	char name[40];
+	char value[200];
+};
+
+struct emu_reply {
+	int status;
+	struct emu_header headers[EMU_MAX_HEADERS];
+	unsigned nheaders;
+	struct buf body;
+	bool json;            /* body is JSON (Content-Type set from it) */
+	const char *content_type; /* non-JSON body type, static */
+	const char *route;    /* stats key, static */
+	int ru;               /* resource units charged (x-ms-resource-unit) */
+	bool throttled;
+};
+
+void emu_reply_init(struct emu_reply *rp);
+void emu_reply_release(struct emu_reply *rp);
+void emu_reply_header(struct emu_reply *rp, const char *name, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+const char *emu_reply_find_header(const struct emu_reply *rp, const char *name);
+/* Sets status and a Graph error body {"error":{"code","message","innerError"}}. */
+void emu_reply_error(struct emu_reply *rp, int status, const char *code, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+/* Monotonic seconds. */
+double emu_now(void);
+/* Wall-clock seconds since the epoch, with fractions. */
+double emu_wall(void);
+/* Formats unix time t as 2024-01-02T03:04:05Z. */
+void emu_iso_time(double t, char out[32]);
+
+#endif

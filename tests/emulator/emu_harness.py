@@ -1,0 +1,177 @@
+"""Starts graph-emulator for a test and talks to it (stdlib only).
+
+Each test starts its own emulator on a free port (--port 0 --port-file F),
+waits for the port file with a deadline, and stops it with SIGTERM.
+"""
+import http.client
+import json
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.parse
+
+TENANT = "5f1c2b3a-7e6d-4c5b-9a8f-000000e1a1c0"
+CLIENT = "8d4e3f2a-1b0c-4d9e-8f7a-000000c11e47"
+SECRET = "emulator-secret"
+EXE = None  # set by run()
+
+
+class Response:
+    def __init__(self, status, headers, body):
+        self.status = status
+        self.headers = {k.lower(): v for k, v in headers}
+        self.body = body
+
+    def json(self):
+        return json.loads(self.body)
+
+
+class Emulator:
+    def __init__(self, *args, tenant_id=TENANT):
+        self.dir = tempfile.TemporaryDirectory(prefix="emu-test-")
+        self.port_file = os.path.join(self.dir.name, "port")
+        self.tenant_id = tenant_id
+        self.proc = subprocess.Popen(
+            [EXE, "--port", "0", "--port-file", self.port_file, *map(str, args)],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        deadline = time.monotonic() + 30
+        while not os.path.exists(self.port_file):
+            if self.proc.poll() is not None:
+                raise RuntimeError("graph-emulator exited: " + self.proc.stderr.read())
+            if time.monotonic() > deadline:
+                self.proc.kill()
+                raise RuntimeError("graph-emulator did not write its port file in time")
+            time.sleep(0.01)
+        with open(self.port_file) as f:
+            self.port = int(f.read().strip())
+        self.base = "http://127.0.0.1:%d" % self.port
+        self.conn = None
+        self._token = None
+        self.stopped = False
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.stop()
+
+    def stop(self, timeout=10):
+        if self.stopped:
+            return self.proc.returncode
+        if self.conn:
+            self.conn.close()
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+                raise AssertionError("graph-emulator did not stop on SIGTERM")
+        err = self.proc.stderr.read()
+        self.proc.stdout.close()
+        self.proc.stderr.close()
+        self.dir.cleanup()
+        # a clean SIGTERM exits 0; anything else (a sanitizer report, a crash) fails the test
+        if self.proc.returncode != 0 and not self.stopped:
+            self.stopped = True
+            raise AssertionError("graph-emulator exited %d: %s" % (self.proc.returncode, err[-3000:]))
+        self.stopped = True
+        return self.proc.returncode
+
+    def request(self, method, path, body=None, headers=None, token=True, fresh=False, timeout=30):
+        """One request on a kept-alive connection (fresh: a new one)."""
+        hdrs = dict(headers or {})
+        if token is True:
+            hdrs.setdefault("Authorization", "Bearer " + self.token())
+        elif isinstance(token, str):
+            hdrs["Authorization"] = "Bearer " + token
+        if isinstance(body, (dict, list)):
+            body = json.dumps(body)
+            hdrs.setdefault("Content-Type", "application/json")
+        if path.startswith("http"):
+            u = urllib.parse.urlsplit(path)
+            path = u.path + ("?" + u.query if u.query else "")
+        if fresh or self.conn is None:
+            if self.conn:
+                self.conn.close()
+            self.conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
+        try:
+            self.conn.request(method, path, body=body, headers=hdrs)
+            r = self.conn.getresponse()
+            data = r.read()
+        except Exception:
+            self.conn.close()
+            self.conn = None
+            raise
+        return Response(r.status, r.getheaders(), data.decode("utf-8"))
+
+    def token_request(self, **form):
+        data = {"grant_type": "client_credentials", "client_id": CLIENT,
+                "scope": "https://graph.microsoft.com/.default"}
+        data.update(form)
+        data = {k: v for k, v in data.items() if v is not None}
+        tenant = data.pop("tenant", self.tenant_id)
+        return self.request("POST", "/%s/oauth2/v2.0/token" % tenant,
+                            body=urllib.parse.urlencode(data),
+                            headers={"Content-Type": "application/x-www-form-urlencoded"},
+                            token=False)
+
+    def token(self):
+        if self._token is None:
+            r = self.token_request(client_secret=SECRET)
+            assert r.status == 200, r.body
+            self._token = r.json()["access_token"]
+        return self._token
+
+    def get_json(self, path, **kw):
+        r = self.request("GET", path, **kw)
+        assert r.status == 200, "%s -> %d %s" % (path, r.status, r.body[:300])
+        return r.json()
+
+    def state(self):
+        """{id: state} from /_emulator/state."""
+        r = self.request("GET", "/_emulator/state", token=False)
+        lines = r.body.strip().split("\n")
+        assert lines[0] == "id,userPrincipalName,perUserMfaState", lines[0]
+        out = {}
+        import csv
+        for row in csv.reader(lines[1:]):
+            out[row[0]] = row[2]
+        return out
+
+    def stats(self):
+        return self.get_json("/_emulator/stats", token=False)
+
+
+def q(s):
+    return urllib.parse.quote(s, safe="")
+
+
+def run(tests):
+    """Runs test functions (name, fn) and prints 'N passed, N failed'."""
+    global EXE
+    if len(sys.argv) < 2:
+        print("usage: %s PATH-TO-graph-emulator" % sys.argv[0])
+        sys.exit(2)
+    EXE = os.path.abspath(sys.argv[1])
+    only = sys.argv[2:]
+    passed = failed = 0
+    for fn in tests:
+        if only and fn.__name__ not in only:
+            continue
+        t0 = time.monotonic()
+        try:
+            fn()
+            passed += 1
+            print("ok   %s (%.2f s)" % (fn.__name__, time.monotonic() - t0), flush=True)
+        except Exception as e:  # noqa: BLE001 - report every failure the same way
+            failed += 1
+            import traceback
+            traceback.print_exc()
+            print("FAIL %s: %s" % (fn.__name__, e), flush=True)
+    print("%d passed, %d failed" % (passed, failed))
+    sys.exit(1 if failed else 0)

@@ -1,0 +1,328 @@
+/* main.c - graph-emulator: flags, start-up and shutdown. */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "app.h"
+#include "http_routes.h"
+#include "rng.h"
+
+#define DEFAULT_TENANT "5f1c2b3a-7e6d-4c5b-9a8f-000000e1a1c0"
+#define DEFAULT_CLIENT "8d4e3f2a-1b0c-4d9e-8f7a-000000c11e47"
+#define DEFAULT_PERMS "User.Read.All,Policy.Read.All,AuditLog.Read.All,Policy.ReadWrite.AuthenticationMethod"
+
+struct flag {
+	const char *name, *arg, *dflt, *help;
+};
+
+static const struct flag flags[] = {
+	{ "port", "P", "0", "TCP port on 127.0.0.1; 0 picks a free one" },
+	{ "port-file", "FILE", NULL, "write the bound port here once ready to serve" },
+	{ "users", "N", "1000", "generate a tenant of N users" },
+	{ "seed", "S", "1", "seed for the generated tenant, faults and $batch order" },
+	{ "tenant-csv", "FILE", NULL, "load the tenant from mfa-migrate's users.csv (or any export it reads)" },
+	{ "tenant-id", "ID", DEFAULT_TENANT, "tenant id of the token endpoint path" },
+	{ "client-id", "ID", DEFAULT_CLIENT, "the one app registration that may sign in" },
+	{ "client-secret", "SECRET", "emulator-secret", "that app's client secret" },
+	{ "client-cert", "PEM", NULL, "that app's certificate, for client_assertion (RS256/x5t, PS256/x5t#S256)" },
+	{ "token-ttl", "SECONDS", "3600", "access token lifetime (not time-scaled)" },
+	{ "app-permissions", "LIST", DEFAULT_PERMS, "comma-separated application permissions the app holds" },
+	{ "limits", "graph|off", "graph", "Graph's throttling budgets, or none" },
+	{ "time-scale", "K", "1", "divide every throttle window and Retry-After by K" },
+	{ "latency-ms", "MS", "0", "added latency per Graph request, jittered over 0.5..1.5 x MS" },
+	{ "fail-5xx", "RATE", "0", "share of Graph requests answered 500/502/503/504" },
+	{ "fail-429", "RATE", "0", "share of Graph requests answered 429 at random" },
+	{ "drop", "RATE", "0", "share of Graph requests whose connection closes mid-response" },
+	{ "slow", "RATE", "0", "share of Graph requests held for --slow-seconds before answering" },
+	{ "slow-seconds", "SECONDS", "300", "how long a --slow response hangs" },
+	{ "no-state-select", NULL, NULL, "do not serve perUserMfaState inline in /users (no fast path)" },
+	{ "no-registration-license", NULL, NULL, "answer userRegistrationDetails 403 (no Entra ID P1)" },
+	{ "registration-page-size", "N", "999", "page size of userRegistrationDetails" },
+	{ "ca-fixture", "FILE", NULL, "JSON with CA policies, security defaults, groups, roles (README)" },
+	{ "export-csv", "FILE", NULL, "write the tenant as users.csv at start-up" },
+	{ "threads", "N", "2", "HTTP worker threads" },
+	{ "no-serve", NULL, NULL, "build (and export) the tenant, then exit" },
+	{ "help", NULL, NULL, "show this help" },
+};
+
+#define NFLAGS (sizeof(flags) / sizeof(flags[0]))
+
+static void usage(FILE *f)
+{
+	size_t i;
+
+	fputs("usage: graph-emulator [options]\n"
+	      "A local Microsoft Graph stand-in for mfa-migrate's tests; listens on 127.0.0.1 only.\n\n", f);
+	for (i = 0; i < NFLAGS; i++) {
+		char left[64];
+		snprintf(left, sizeof(left), "--%s%s%s", flags[i].name, flags[i].arg ? " " : "",
+			 flags[i].arg ? flags[i].arg : "");
+		fprintf(f, "  %-32s %s", left, flags[i].help);
+		if (flags[i].dflt)
+			fprintf(f, " (default: %s)", flags[i].dflt);
+		fputc('\n', f);
+	}
+	fputs("\nEndpoints, the --ca-fixture format and /_emulator/* are described in tests/emulator/README.md.\n", f);
+}
+
+static int num(const char *flag, const char *v, double lo, double hi, double *out)
+{
+	char *end;
+	double d;
+
+	errno = 0;
+	d = strtod(v, &end);
+	if (errno || end == v || *end || d < lo || d > hi) {
+		fprintf(stderr, "graph-emulator: bad value '%s' for --%s (expected %g..%g)\n", v, flag, lo, hi);
+		return -1;
+	}
+	*out = d;
+	return 0;
+}
+
+static int parse_args(int argc, char **argv, struct emu_config *cfg, const char **perms)
+{
+	int i;
+
+	for (i = 1; i < argc; i++) {
+		const char *a = argv[i], *val = NULL, *eq;
+		char name[64];
+		const struct flag *fl = NULL;
+		size_t k;
+		double d;
+
+		if (strncmp(a, "--", 2) != 0) {
+			fprintf(stderr, "graph-emulator: unexpected argument '%s'\n", a);
+			return -1;
+		}
+		eq = strchr(a, '=');
+		snprintf(name, sizeof(name), "%.*s", (int)(eq ? (size_t)(eq - a - 2) : strlen(a + 2)), a + 2);
+		for (k = 0; k < NFLAGS; k++)
+			if (strcmp(flags[k].name, name) == 0)
+				fl = &flags[k];
+		if (!fl) {
+			fprintf(stderr, "graph-emulator: unknown option '--%s' (see --help)\n", name);
+			return -1;
+		}
+		if (fl->arg) {
+			if (eq)
+				val = eq + 1;
+			else if (i + 1 < argc)
+				val = argv[++i];
+			else {
+				fprintf(stderr, "graph-emulator: '--%s' needs a value\n", name);
+				return -1;
+			}
+		} else if (eq) {
+			fprintf(stderr, "graph-emulator: '--%s' takes no value\n", name);
+			return -1;
+		}
+		if (strcmp(name, "help") == 0) {
+			usage(stdout);
+			exit(0);
+		} else if (strcmp(name, "port") == 0) {
+			if (num(name, val, 0, 65535, &d) < 0)
+				return -1;
+			cfg->port = (int)d;
+		} else if (strcmp(name, "port-file") == 0) {
+			cfg->port_file = val;
+		} else if (strcmp(name, "users") == 0) {
+			if (num(name, val, 0, 50000000, &d) < 0)
+				return -1;
+			cfg->users = (uint32_t)d;
+		} else if (strcmp(name, "seed") == 0) {
+			char *end;
+			errno = 0;
+			cfg->seed = strtoull(val, &end, 10);
+			if (errno || end == val || *end) {
+				fprintf(stderr, "graph-emulator: bad value '%s' for --seed\n", val);
+				return -1;
+			}
+		} else if (strcmp(name, "tenant-csv") == 0) {
+			cfg->tenant_csv = val;
+		} else if (strcmp(name, "tenant-id") == 0) {
+			cfg->tenant_id = val;
+		} else if (strcmp(name, "client-id") == 0) {
+			cfg->client_id = val;
+		} else if (strcmp(name, "client-secret") == 0) {
+			cfg->client_secret = val;
+		} else if (strcmp(name, "client-cert") == 0) {
+			cfg->client_cert = val;
+		} else if (strcmp(name, "token-ttl") == 0) {
+			if (num(name, val, 0.001, 1e9, &cfg->token_ttl) < 0)
+				return -1;
+		} else if (strcmp(name, "app-permissions") == 0) {
+			*perms = val;
+		} else if (strcmp(name, "limits") == 0) {
+			if (strcmp(val, "graph") != 0 && strcmp(val, "off") != 0) {
+				fprintf(stderr, "graph-emulator: --limits takes 'graph' or 'off'\n");
+				return -1;
+			}
+			cfg->limits = strcmp(val, "graph") == 0;
+		} else if (strcmp(name, "time-scale") == 0) {
+			if (num(name, val, 0.001, 1e6, &cfg->time_scale) < 0)
+				return -1;
+		} else if (strcmp(name, "latency-ms") == 0) {
+			if (num(name, val, 0, 1e7, &cfg->latency_ms) < 0)
+				return -1;
+		} else if (strcmp(name, "fail-5xx") == 0) {
+			if (num(name, val, 0, 1, &cfg->fail_5xx) < 0)
+				return -1;
+		} else if (strcmp(name, "fail-429") == 0) {
+			if (num(name, val, 0, 1, &cfg->fail_429) < 0)
+				return -1;
+		} else if (strcmp(name, "drop") == 0) {
+			if (num(name, val, 0, 1, &cfg->drop) < 0)
+				return -1;
+		} else if (strcmp(name, "slow") == 0) {
+			if (num(name, val, 0, 1, &cfg->slow) < 0)
+				return -1;
+		} else if (strcmp(name, "slow-seconds") == 0) {
+			if (num(name, val, 0, 1e7, &cfg->slow_seconds) < 0)
+				return -1;
+		} else if (strcmp(name, "no-state-select") == 0) {
+			cfg->state_select = false;
+		} else if (strcmp(name, "no-registration-license") == 0) {
+			cfg->registration_license = false;
+		} else if (strcmp(name, "registration-page-size") == 0) {
+			if (num(name, val, 1, 1000000, &d) < 0)
+				return -1;
+			cfg->registration_page_size = (unsigned)d;
+		} else if (strcmp(name, "ca-fixture") == 0) {
+			cfg->ca_fixture = val;
+		} else if (strcmp(name, "export-csv") == 0) {
+			cfg->export_csv = val;
+		} else if (strcmp(name, "threads") == 0) {
+			if (num(name, val, 1, 64, &d) < 0)
+				return -1;
+			cfg->threads = (unsigned)d;
+		} else if (strcmp(name, "no-serve") == 0) {
+			cfg->no_serve = true;
+		}
+	}
+	if (cfg->fail_5xx + cfg->fail_429 + cfg->drop + cfg->slow > 1) {
+		fprintf(stderr, "graph-emulator: the fault rates add up to more than 1\n");
+		return -1;
+	}
+	return 0;
+}
+
+/* Writes the port to a temporary name and renames it, so a reader never
+ * sees a half-written file. */
+static int write_port_file(const char *path, int port, struct mfa_err *err)
+{
+	char tmp[4096];
+	FILE *f;
+
+	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= sizeof(tmp))
+		return mfa_err_set(err, "port file path too long");
+	f = fopen(tmp, "w");
+	if (!f)
+		return mfa_err_set(err, "cannot write '%s': %s", tmp, strerror(errno));
+	fprintf(f, "%d\n", port);
+	if (fclose(f) != 0 || rename(tmp, path) != 0)
+		return mfa_err_set(err, "cannot write '%s': %s", path, strerror(errno));
+	return 0;
+}
+
+static int export_csv(const struct emu_tenant *t, const char *path, struct mfa_err *err)
+{
+	FILE *f = fopen(path, "w");
+
+	if (!f)
+		return mfa_err_set(err, "cannot write '%s': %s", path, strerror(errno));
+	if (emu_tenant_export_csv(t, f) < 0 || fclose(f) != 0)
+		return mfa_err_set(err, "cannot write '%s': %s", path, strerror(errno));
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct emu_config cfg = {
+		.port = 0, .users = 1000, .seed = 1, .tenant_id = DEFAULT_TENANT,
+		.client_id = DEFAULT_CLIENT, .client_secret = "emulator-secret", .token_ttl = 3600,
+		.limits = true, .time_scale = 1, .slow_seconds = 300, .state_select = true,
+		.registration_license = true, .registration_page_size = 999, .threads = 2,
+	};
+	struct emu_app app;
+	struct emu_server *server = NULL;
+	struct mfa_err err = MFA_ERR_INIT;
+	const char *perms = DEFAULT_PERMS;
+	sigset_t set;
+	double t0;
+	int port = 0, sig = 0, rc = 1;
+
+	memset(&app, 0, sizeof(app));
+	if (parse_args(argc, argv, &cfg, &perms) < 0)
+		return 2;
+	if (emu_perms_parse(perms, &cfg.perms, &err) < 0) {
+		fprintf(stderr, "graph-emulator: %s\n", err.msg);
+		return 2;
+	}
+	app.cfg = &cfg;
+	app.skip_key = rng_mix(cfg.seed ^ 0x5eed5eedULL);
+
+	/* signals are taken by sigwait below; every thread started after this inherits the mask */
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	t0 = emu_now();
+	if (cfg.tenant_csv) {
+		if (emu_tenant_load_csv(&app.tenant, cfg.tenant_csv, cfg.seed, &err) < 0)
+			goto fail;
+		if (app.tenant.unknown_states)
+			fprintf(stderr, "graph-emulator: %lu users of '%s' had no known per-user state; they start disabled\n",
+				app.tenant.unknown_states, cfg.tenant_csv);
+	} else if (emu_tenant_generate(&app.tenant, cfg.users, cfg.seed, &err) < 0) {
+		goto fail;
+	}
+	fprintf(stderr, "graph-emulator: tenant of %u users ready in %.2f s\n", app.tenant.count, emu_now() - t0);
+	if (cfg.export_csv && export_csv(&app.tenant, cfg.export_csv, &err) < 0)
+		goto fail;
+	if (cfg.no_serve) {
+		rc = 0;
+		goto cleanup;
+	}
+	if (cfg.ca_fixture && emu_fixture_load(&app, cfg.ca_fixture, &err) < 0)
+		goto fail;
+	if (emu_auth_new(&app.auth, &cfg, &err) < 0)
+		goto fail;
+	if (emu_throttle_new(&app.throttle, &cfg, app.tenant.count) < 0) {
+		mfa_err_set(&err, "out of memory");
+		goto fail;
+	}
+	emu_faults_init(&app.faults, &cfg);
+	emu_stats_init(&app.stats);
+	if (emu_server_start(&server, &app, &port, &err) < 0)
+		goto fail;
+	if (cfg.port_file && write_port_file(cfg.port_file, port, &err) < 0)
+		goto fail;
+	printf("graph-emulator listening on http://127.0.0.1:%d\n", port);
+	fflush(stdout);
+
+	while (sigwait(&set, &sig) != 0)
+		;
+	fprintf(stderr, "graph-emulator: %s, stopping\n", sig == SIGINT ? "SIGINT" : "SIGTERM");
+	rc = 0;
+	goto cleanup;
+fail:
+	fprintf(stderr, "graph-emulator: %s\n", err.msg);
+cleanup:
+	emu_server_stop(server);
+	if (app.throttle) {
+		emu_stats_release(&app.stats);
+		emu_throttle_free(app.throttle);
+	}
+	emu_auth_free(app.auth);
+	cJSON_Delete(app.fixture);
+	emu_tenant_release(&app.tenant);
+	if (cfg.port_file && rc == 0 && !cfg.no_serve)
+		unlink(cfg.port_file);
+	return rc;
+}
