@@ -27,6 +27,10 @@ struct mfa_pipeline {
 	/* Set (by a signal handler) to stop early: the reports are finished
 	 * and marked incomplete, and the plan file is not written. */
 	volatile sig_atomic_t *stop;
+	/* Called after the last user, before the sinks finish: a last chance
+	 * to add to the summary what only the source knows. May be NULL. */
+	void (*before_finish)(void *ctx, struct mfa_source *src, struct mfa_summary *s);
+	void *before_finish_ctx;
 };
 
 /* Runs the whole stream, then finishes every sink (renaming its file into

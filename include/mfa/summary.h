@@ -38,6 +38,24 @@ struct mfa_summary {
 	unsigned long admins;
 	unsigned long sign_in_blocked;
 
+	/* a live run's traffic with Microsoft Graph (present: 1) */
+	struct {
+		int present;
+		const char *auth_kind;     /* "secret", "certificate", ...; borrowed */
+		unsigned long requests;    /* HTTP requests sent, retries included */
+		unsigned long retries;
+		unsigned long throttled;   /* 429 answers */
+		unsigned long server_errors;
+		unsigned long transport_errors;
+		unsigned long failed;      /* requests that failed for good */
+		unsigned long token_requests;
+		unsigned long slowdowns;   /* x-ms-throttle-limit-percentage > 0.8 seen */
+		unsigned long unknown_states; /* users whose state could not be read */
+		unsigned peak_in_flight;
+		double paused_seconds;     /* time scopes spent paused by Retry-After */
+		int registration_unavailable;
+	} graph;
+
 	/* timing, wall clock */
 	struct timespec started;  /* CLOCK_REALTIME at start */
 	struct timespec mono_started; /* CLOCK_MONOTONIC at start, for seconds */

@@ -7,6 +7,8 @@
 #include "cli/options.h"
 #include "cli/outdir.h"
 #include "cli/progress.h"
+#include "cli/live.h"
+#include "sources/graph_source.h"
 
 #include "mfa/idset.h"
 #include "mfa/pipeline.h"
@@ -22,37 +24,71 @@
 enum {
 	OPT_FROM_CSV = 1, OPT_REGISTRATION, OPT_OUT, OPT_EXCLUDE, OPT_ONLY, OPT_FORMAT,
 	OPT_STRICT, OPT_SKIP_GUESTS, OPT_SKIP_DISABLED, OPT_HOLD_UNREGISTERED,
-	OPT_HOLD_ADMINS, OPT_FAIL_ON, OPT_QUIET, OPT_VERBOSE,
+	OPT_HOLD_ADMINS, OPT_FAIL_ON, OPT_QUIET, OPT_VERBOSE, OPT_NO_REGISTRATION,
 };
 
-static const struct cli_option plan_options[] = {
-	{ "from-csv", 0, CLI_ARG, "FILE", "read users from an export instead of a live tenant (any supported format, .gz too)", OPT_FROM_CSV },
-	{ "registration", 0, CLI_ARG, "FILE", "join a registration-details export to the users (by id, else UPN)", OPT_REGISTRATION },
-	{ "out", 0, CLI_ARG, "DIR", "output folder (default reports/<UTC time>-plan)", OPT_OUT },
+static const struct cli_option input_options[] = {
+	{ "from-csv", 0, CLI_ARG, "FILE", "read users from an export instead of the live tenant (any supported format, .gz too)", OPT_FROM_CSV },
+	{ "registration", 0, CLI_ARG, "FILE", "with --from-csv: join a registration-details export (by id, else UPN)", OPT_REGISTRATION },
+	{ "no-registration", 0, CLI_NO_ARG, NULL, "live: do not read the registration report (registration is then unknown)", OPT_NO_REGISTRATION },
+	{ "strict", 0, CLI_NO_ARG, NULL, "stop at the first bad input row instead of counting it", OPT_STRICT },
+	{ NULL, 0, 0, NULL, NULL, 0 },
+};
+
+static const struct cli_option plan_only_options[] = {
 	{ "exclude", 0, CLI_ARG, "FILE", "UPNs or ids never to change, one per line (break-glass accounts)", OPT_EXCLUDE },
 	{ "only", 0, CLI_ARG, "FILE", "change only these UPNs or ids (a pilot group); hold everyone else", OPT_ONLY },
 	{ "skip-guests", 0, CLI_NO_ARG, NULL, "hold guest (B2B) accounts", OPT_SKIP_GUESTS },
 	{ "skip-disabled-accounts", 0, CLI_NO_ARG, NULL, "hold accounts whose sign-in is blocked", OPT_SKIP_DISABLED },
 	{ "hold-unregistered", 0, CLI_NO_ARG, NULL, "hold users with no MFA method registered (or unknown)", OPT_HOLD_UNREGISTERED },
 	{ "hold-admins", 0, CLI_NO_ARG, NULL, "hold administrators", OPT_HOLD_ADMINS },
-	{ "format", 0, CLI_ARG, "LIST", "reports to write: any of csv,xlsx,json (default all)", OPT_FORMAT },
-	{ "strict", 0, CLI_NO_ARG, NULL, "stop at the first bad input row instead of counting it", OPT_STRICT },
-	{ "quiet", 'q', CLI_NO_ARG, NULL, "print only errors", OPT_QUIET },
-	{ "verbose", 'v', CLI_NO_ARG, NULL, "print every bad row and more detail", OPT_VERBOSE },
 	{ NULL, 0, 0, NULL, NULL, 0 },
 };
 
-static const struct cli_option audit_options[] = {
-	{ "from-csv", 0, CLI_ARG, "FILE", "read users from an export instead of a live tenant (any supported format, .gz too)", OPT_FROM_CSV },
-	{ "registration", 0, CLI_ARG, "FILE", "join a registration-details export to the users (by id, else UPN)", OPT_REGISTRATION },
-	{ "out", 0, CLI_ARG, "DIR", "output folder (default reports/<UTC time>-audit)", OPT_OUT },
+static const struct cli_option audit_only_options[] = {
 	{ "exclude", 0, CLI_ARG, "FILE", "UPNs or ids to mark as excluded (break-glass accounts)", OPT_EXCLUDE },
 	{ "fail-on", 0, CLI_ARG, "LIST", "exit 3 when any user has one of these states or findings (e.g. enforced,enabled,admin-not-registered)", OPT_FAIL_ON },
-	{ "format", 0, CLI_ARG, "LIST", "reports to write: any of csv,xlsx,json (default all)", OPT_FORMAT },
-	{ "strict", 0, CLI_NO_ARG, NULL, "stop at the first bad input row instead of counting it", OPT_STRICT },
-	{ "quiet", 'q', CLI_NO_ARG, NULL, "print only errors", OPT_QUIET },
-	{ "verbose", 'v', CLI_NO_ARG, NULL, "print every bad row and more detail", OPT_VERBOSE },
 	{ NULL, 0, 0, NULL, NULL, 0 },
+};
+
+static const struct cli_option output_options[] = {
+	{ "out", 0, CLI_ARG, "DIR", "output folder (default reports/<UTC time>-<command>)", OPT_OUT },
+	{ "format", 0, CLI_ARG, "LIST", "reports to write: any of csv,xlsx,json (default all)", OPT_FORMAT },
+	{ "quiet", 'q', CLI_NO_ARG, NULL, "print only errors", OPT_QUIET },
+	{ "verbose", 'v', CLI_NO_ARG, NULL, "print every bad row, retry and throttle", OPT_VERBOSE },
+	{ NULL, 0, 0, NULL, NULL, 0 },
+};
+
+static const struct cli_group input_group = { "input", input_options };
+static const struct cli_group plan_group = { "plan", plan_only_options };
+static const struct cli_group audit_group = { "audit", audit_only_options };
+static const struct cli_group output_group = { "output", output_options };
+
+static const struct cli_group *const plan_groups[] = {
+	&input_group, &plan_group, &cli_live_group, &output_group, NULL,
+};
+static const struct cli_group *const audit_groups[] = {
+	&input_group, &audit_group, &cli_live_group, &output_group, NULL,
+};
+
+static const struct cli_usage plan_usage = {
+	"mfa-migrate plan [--from-csv FILE [--registration FILE]] [options]",
+	"Reads every user (live from Microsoft Graph, or from an export), classifies each\n"
+	"by per-user MFA state and registration, and plans the move to Conditional Access:\n"
+	"every enabled or enforced user to disabled, with the risks spelled out and the\n"
+	"users to hold back. Writes users.csv, plan.csv, plan.jsonl (what 'apply' runs),\n"
+	"summary.json and report.xlsx into the output folder and prints the folder's path.\n"
+	"Nothing is changed in the tenant.",
+	plan_groups,
+};
+
+static const struct cli_usage audit_usage = {
+	"mfa-migrate audit [--from-csv FILE [--registration FILE]] [--fail-on LIST] [options]",
+	"Reads every user (live from Microsoft Graph, or from an export), classifies each\n"
+	"by per-user MFA state and registration, and reports the findings: users.csv,\n"
+	"summary.json and report.xlsx in the output folder, whose path it prints. With\n"
+	"--fail-on, exits 3 when any user matches (scheduled compliance runs).",
+	audit_groups,
 };
 
 #define FORMAT_CSV 1
@@ -70,7 +106,9 @@ struct scan_args {
 	const char *fail_on;
 	unsigned formats;
 	bool strict;
+	bool no_registration;
 	struct mfa_plan_options plan_opts;
+	struct cli_live live;
 	/* --fail-on, parsed */
 	bool fail_state[MFA_STATE__COUNT];
 	bool fail_finding[MFA_FINDING__COUNT];
@@ -98,11 +136,16 @@ static void on_warn(void *ctx, const char *msg)
 }
 
 static volatile sig_atomic_t interrupted;
+static struct mfa_http *volatile running_http;
 
+/* Ctrl-C: stop admitting requests (the engine lets in-flight ones finish),
+ * and stop the pipeline; the reports are written marked incomplete. */
 static void on_signal(int sig)
 {
 	(void)sig;
 	interrupted = 1;
+	if (running_http)
+		mfa_http_stop(running_http);
 }
 
 static int parse_formats(struct scan_args *a, const char *list)
@@ -162,7 +205,10 @@ static int parse_fail_on(struct scan_args *a, const char *list)
 static int on_option(void *ctx, int id, const char *value)
 {
 	struct scan_args *a = ctx;
+	int taken = cli_live_option(&a->live, id, value);
 
+	if (taken != 0)
+		return taken < 0 ? -1 : 0;
 	switch (id) {
 	case 0:
 		errorf("unexpected argument '%s' (see 'mfa-migrate %s --help')", value, a->command);
@@ -174,6 +220,7 @@ static int on_option(void *ctx, int id, const char *value)
 	case OPT_ONLY: a->only = value; break;
 	case OPT_FORMAT: return parse_formats(a, value);
 	case OPT_STRICT: a->strict = true; break;
+	case OPT_NO_REGISTRATION: a->no_registration = true; break;
 	case OPT_SKIP_GUESTS: a->plan_opts.skip_guests = true; break;
 	case OPT_SKIP_DISABLED: a->plan_opts.skip_disabled_accounts = true; break;
 	case OPT_HOLD_UNREGISTERED: a->plan_opts.hold_unregistered = true; break;
@@ -203,6 +250,19 @@ static bool fail_on_matched(const struct scan_args *a, const struct mfa_summary 
 	return false;
 }
 
+/* Live runs: the scan's traffic and what it could not read go into the
+ * summary before the reports are finished. */
+static void before_finish(void *ctx, struct mfa_source *src, struct mfa_summary *s)
+{
+	struct scan_args *a = ctx;
+
+	cli_live_summarise(&a->live, s);
+	s->graph.unknown_states = mfa_graph_source_unknown(src);
+	s->graph.registration_unavailable = mfa_graph_source_registration_unavailable(src);
+	if (mfa_graph_source_interrupted(src))
+		s->incomplete = 1;
+}
+
 static void tell_result(const struct scan_args *a, const struct mfa_summary *s)
 {
 	if (a->plan)
@@ -217,10 +277,36 @@ static void tell_result(const struct scan_args *a, const struct mfa_summary *s)
 		      s->bad_rows);
 }
 
+/* Opens the source the options name: an export, or the live tenant. */
+static int open_source(struct scan_args *a, struct mfa_source **src, struct warn_ctx *warn,
+		       struct cli_progress *progress, struct mfa_err *err)
+{
+	struct mfa_csv_options csv_opts = MFA_CSV_OPTIONS_INIT;
+	struct mfa_graph_source_options go = MFA_GRAPH_SOURCE_OPTIONS_INIT;
+
+	if (a->from_csv) {
+		csv_opts.registration_path = a->registration;
+		csv_opts.strict = a->strict;
+		csv_opts.warn = on_warn;
+		csv_opts.warn_ctx = warn;
+		return mfa_csv_source_open(src, a->from_csv, &csv_opts, err);
+	}
+	if (cli_live_connect(&a->live, err) < 0)
+		return -1;
+	go.http = a->live.http;
+	go.graph_url = mfa_auth_graph_url(a->live.auth);
+	go.registration = !a->no_registration;
+	go.warn = on_warn;
+	go.warn_ctx = warn;
+	go.progress = cli_progress_scan;
+	go.progress_ctx = progress;
+	progress->http = a->live.http;
+	return mfa_graph_source_open(src, &go, err);
+}
+
 static int run(struct scan_args *a)
 {
 	struct mfa_err err = MFA_ERR_INIT;
-	struct mfa_csv_options csv_opts = MFA_CSV_OPTIONS_INIT;
 	struct mfa_classify_options cls = MFA_CLASSIFY_OPTIONS_INIT;
 	struct mfa_idset *exclude = NULL, *only = NULL;
 	struct mfa_source *src = NULL;
@@ -233,13 +319,9 @@ static int run(struct scan_args *a)
 	struct warn_ctx warn = { 0, 0 };
 	struct cli_outdir out = CLI_OUTDIR_INIT;
 	struct sigaction sa;
+	const char *tenant = NULL;
 	int code = EXIT_ERROR;
 
-	if (!a->from_csv) {
-		errorf("reading a live tenant is not available yet: give --from-csv FILE (see 'mfa-migrate %s --help')",
-		       a->command);
-		return EXIT_USAGE;
-	}
 	if (a->exclude && mfa_idset_load(&exclude, a->exclude, &err) < 0)
 		goto fail;
 	if (a->only && mfa_idset_load(&only, a->only, &err) < 0)
@@ -247,12 +329,17 @@ static int run(struct scan_args *a)
 	cls.exclude = exclude;
 	a->plan_opts.only = only;
 
-	csv_opts.registration_path = a->registration;
-	csv_opts.strict = a->strict;
-	csv_opts.warn = on_warn;
-	csv_opts.warn_ctx = &warn;
-	if (mfa_csv_source_open(&src, a->from_csv, &csv_opts, &err) < 0)
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+
+	cli_progress_init(&progress);
+	if (open_source(a, &src, &warn, &progress, &err) < 0)
 		goto fail;
+	running_http = a->live.http;
+	if (!a->from_csv)
+		tenant = cli_live_tenant(&a->live);
 
 	if (cli_outdir_make(&out, a->out, a->command, &err) < 0)
 		goto fail;
@@ -265,7 +352,8 @@ static int run(struct scan_args *a)
 	    mfa_xlsx_sink_open(&sinks[nsinks++], out.path, a->plan, &err) < 0)
 		goto fail;
 	memset(&meta, 0, sizeof(meta));
-	meta.source_kind = "csv";
+	meta.tenant_id = tenant;
+	meta.source_kind = a->from_csv ? "csv" : "graph";
 	meta.source_path = a->from_csv;
 	meta.registration_path = a->registration;
 	meta.exclude_path = a->exclude;
@@ -279,16 +367,11 @@ static int run(struct scan_args *a)
 
 	mfa_summary_init(&summary);
 	summary.command = a->command;
-	summary.source_kind = "csv";
+	summary.source_kind = meta.source_kind;
 	summary.source_path = a->from_csv;
 	summary.registration_path = a->registration;
+	summary.tenant_id = tenant;
 
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-
-	cli_progress_init(&progress);
 	memset(&pipe, 0, sizeof(pipe));
 	pipe.source = src;
 	pipe.classify = &cls;
@@ -299,6 +382,8 @@ static int run(struct scan_args *a)
 	pipe.progress = cli_progress_users;
 	pipe.progress_ctx = &progress;
 	pipe.stop = &interrupted;
+	pipe.before_finish = a->from_csv ? NULL : before_finish;
+	pipe.before_finish_ctx = a;
 	if (mfa_pipeline_run(&pipe, &err) < 0)
 		goto fail;
 
@@ -312,6 +397,10 @@ static int run(struct scan_args *a)
 		errorf("interrupted: the reports in '%s' do not cover every user (summary.json says complete: false); no plan file was written",
 		       out.path);
 		code = EXIT_INTERRUPTED;
+	} else if (summary.graph.unknown_states) {
+		errorf("%lu users' per-user MFA state could not be read (see stateError in users.csv); they are held",
+		       summary.graph.unknown_states);
+		code = EXIT_PARTIAL;
 	} else if (!a->plan && a->fail_any && fail_on_matched(a, &summary)) {
 		notef("audit findings matched --fail-on %s", a->fail_on);
 		code = EXIT_FINDINGS;
@@ -320,8 +409,11 @@ static int run(struct scan_args *a)
 	}
 	goto cleanup;
 fail:
+	if (interrupted)
+		code = EXIT_INTERRUPTED;
 	errorf("%s", err.msg);
 cleanup:
+	running_http = NULL;
 	for (i = 0; i < nsinks; i++)
 		mfa_sink_free(sinks[i]);
 	mfa_source_free(src);
@@ -340,26 +432,17 @@ static int scan_main(int argc, char **argv, bool plan)
 	a.command = plan ? "plan" : "audit";
 	a.plan = plan;
 	a.formats = FORMAT_CSV | FORMAT_XLSX | FORMAT_JSON;
-	if (plan)
-		rc = cli_parse(argc, argv, plan_options,
-			       "mfa-migrate plan [--from-csv FILE [--registration FILE]] [options]",
-			       "Reads every user, classifies each by per-user MFA state and registration, and\n"
-			       "plans the move to Conditional Access: every enabled or enforced user to disabled,\n"
-			       "with the risks spelled out and the users to hold back. Writes users.csv, plan.csv,\n"
-			       "plan.jsonl (what 'apply' runs), summary.json and report.xlsx into the output\n"
-			       "folder, and prints the folder's path. Nothing is changed in the tenant.",
-			       on_option, &a);
-	else
-		rc = cli_parse(argc, argv, audit_options,
-			       "mfa-migrate audit [--from-csv FILE [--registration FILE]] [--fail-on LIST] [options]",
-			       "Reads every user, classifies each by per-user MFA state and registration, and\n"
-			       "reports the findings: users.csv, summary.json and report.xlsx in the output\n"
-			       "folder, whose path it prints. With --fail-on, exits 3 when any user matches\n"
-			       "(for scheduled compliance runs).",
-			       on_option, &a);
+	cli_live_init(&a.live);
+	rc = cli_parse(argc, argv, plan ? &plan_usage : &audit_usage, on_option, &a);
 	if (rc != 0)
 		return rc > 0 ? EXIT_DONE : EXIT_USAGE;
-	return run(&a);
+	if (a.registration && !a.from_csv) {
+		errorf("--registration goes with --from-csv (a live scan reads the registration report itself)");
+		return EXIT_USAGE;
+	}
+	rc = run(&a);
+	cli_live_release(&a.live);
+	return rc;
 }
 
 int cmd_plan(int argc, char **argv)

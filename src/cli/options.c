@@ -3,50 +3,51 @@
 
 #include "cli/msg.h"
 
+#include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
-void cli_print_help(const char *usage, const char *description,
-		    const struct cli_option *opts)
+void cli_print_help(const struct cli_usage *usage)
 {
+	const struct cli_group *const *g;
 	const struct cli_option *o;
 
-	printf("usage: %s\n\n%s\n\noptions:\n", usage, description);
-	for (o = opts; o->name; o++) {
-		char left[64];
+	printf("usage: %s\n\n%s\n", usage->synopsis, usage->description);
+	for (g = usage->groups; *g; g++) {
+		printf("\n%s:\n", (*g)->title);
+		for (o = (*g)->opts; o->name; o++) {
+			char left[64];
 
-		if (o->short_name)
-			snprintf(left, sizeof(left), "-%c, --%s%s%s", o->short_name, o->name,
-				 o->arg ? " " : "", o->arg ? o->metavar : "");
-		else
-			snprintf(left, sizeof(left), "    --%s%s%s", o->name, o->arg ? " " : "",
-				 o->arg ? o->metavar : "");
-		printf("  %-28s %s\n", left, o->help);
+			if (o->short_name)
+				snprintf(left, sizeof(left), "-%c, --%s%s%s", o->short_name, o->name,
+					 o->arg ? " " : "", o->arg ? o->metavar : "");
+			else
+				snprintf(left, sizeof(left), "    --%s%s%s", o->name, o->arg ? " " : "",
+					 o->arg ? o->metavar : "");
+			printf("  %-30s %s\n", left, o->help);
+		}
 	}
-	printf("  %-28s %s\n", "-h, --help", "show this help");
+	printf("  %-30s %s\n", "-h, --help", "show this help");
 }
 
-static const struct cli_option *find_long(const struct cli_option *opts, const char *name,
-					  size_t len)
+static const struct cli_option *find(const struct cli_usage *usage, const char *name, size_t len,
+				     char short_name)
 {
-	for (; opts->name; opts++) {
-		if (strlen(opts->name) == len && strncmp(opts->name, name, len) == 0)
-			return opts;
+	const struct cli_group *const *g;
+	const struct cli_option *o;
+
+	for (g = usage->groups; *g; g++) {
+		for (o = (*g)->opts; o->name; o++) {
+			if (short_name ? o->short_name == short_name
+				       : strlen(o->name) == len && strncmp(o->name, name, len) == 0)
+				return o;
+		}
 	}
 	return NULL;
 }
 
-static const struct cli_option *find_short(const struct cli_option *opts, char c)
-{
-	for (; opts->name; opts++) {
-		if (opts->short_name == c)
-			return opts;
-	}
-	return NULL;
-}
-
-int cli_parse(int argc, char **argv, const struct cli_option *opts, const char *usage,
-	      const char *description, cli_option_fn fn, void *ctx)
+int cli_parse(int argc, char **argv, const struct cli_usage *usage, cli_option_fn fn, void *ctx)
 {
 	int i;
 	bool words_only = false;
@@ -66,21 +67,21 @@ int cli_parse(int argc, char **argv, const struct cli_option *opts, const char *
 			continue;
 		}
 		if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
-			cli_print_help(usage, description, opts);
+			cli_print_help(usage);
 			return 1;
 		}
 		if (a[1] == '-') {
 			const char *eq = strchr(a + 2, '=');
 			size_t len = eq ? (size_t)(eq - (a + 2)) : strlen(a + 2);
 
-			o = find_long(opts, a + 2, len);
+			o = find(usage, a + 2, len, 0);
 			if (eq)
 				value = eq + 1;
 		} else if (a[2] == '\0') {
-			o = find_short(opts, a[1]);
+			o = find(usage, NULL, 0, a[1]);
 		}
 		if (!o) {
-			errorf("unknown option '%s' (see '%s --help')", a, argv[0]);
+			errorf("unknown option '%s' (see 'mfa-migrate %s --help')", a, argv[0]);
 			return -1;
 		}
 		if (o->arg && !value) {
@@ -96,5 +97,20 @@ int cli_parse(int argc, char **argv, const struct cli_option *opts, const char *
 		if (fn(ctx, o->id, value) < 0)
 			return -1;
 	}
+	return 0;
+}
+
+int cli_parse_count(const char *name, const char *value, unsigned long max, unsigned long *out)
+{
+	char *end = NULL;
+	unsigned long v;
+
+	errno = 0;
+	v = strtoul(value, &end, 10);
+	if (errno || !end || *end || value[0] == '-' || value[0] == '\0' || v == 0 || v > max) {
+		errorf("--%s: '%s' is not a whole number from 1 to %lu", name, value, max);
+		return -1;
+	}
+	*out = v;
 	return 0;
 }

@@ -16,6 +16,21 @@ struct cli_option {
 	int id;               /* what cli_parse hands back */
 };
 
+/* A group of options under a title in --help; opts ends with a NULL name.
+ * A command's options are a NULL-terminated list of groups, so groups
+ * shared by several commands (sign-in, output) are written once. */
+struct cli_group {
+	const char *title;
+	const struct cli_option *opts;
+};
+
+/* What a command knows of its usage, for --help. */
+struct cli_usage {
+	const char *synopsis;
+	const char *description;
+	const struct cli_group *const *groups;
+};
+
 /* Called for each option found; value is NULL for flags. Return 0 to go
  * on, negative to stop with a usage error (after printing it). */
 typedef int (*cli_option_fn)(void *ctx, int id, const char *value);
@@ -23,10 +38,11 @@ typedef int (*cli_option_fn)(void *ctx, int id, const char *value);
 /* Parses argv (argv[0] is the command name). Handles --help itself
  * (prints usage and returns 1). Non-option words are passed with id 0.
  * Returns 0, 1 for --help, or -1 for a usage error (already printed). */
-int cli_parse(int argc, char **argv, const struct cli_option *opts, const char *usage,
-	      const char *description, cli_option_fn fn, void *ctx);
+int cli_parse(int argc, char **argv, const struct cli_usage *usage, cli_option_fn fn, void *ctx);
 
-void cli_print_help(const char *usage, const char *description,
-		    const struct cli_option *opts);
+void cli_print_help(const struct cli_usage *usage);
+
+/* Parses a whole positive number for option `name`; prints the usage error. */
+int cli_parse_count(const char *name, const char *value, unsigned long max, unsigned long *out);
 
 #endif

@@ -4,7 +4,11 @@
 #include "cli/msg.h"
 
 #include <stdio.h>
+#include <string.h>
 #include <unistd.h>
+
+#define TTY_INTERVAL 0.5
+#define LOG_INTERVAL 5.0
 
 static double since(const struct timespec *a, const struct timespec *b)
 {
@@ -13,10 +17,44 @@ static double since(const struct timespec *a, const struct timespec *b)
 
 void cli_progress_init(struct cli_progress *p)
 {
-	p->enabled = cli_verbosity() >= CLI_NORMAL && isatty(STDERR_FILENO);
+	p->enabled = cli_verbosity() >= CLI_NORMAL;
+	p->tty = isatty(STDERR_FILENO);
 	p->drawn = false;
+	p->http = NULL;
 	clock_gettime(CLOCK_MONOTONIC, &p->start);
 	p->last = p->start;
+}
+
+/* True when it is time to draw; stamps the time. */
+static bool due(struct cli_progress *p, bool force)
+{
+	struct timespec now;
+
+	if (!p->enabled)
+		return false;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if (!force && since(&p->last, &now) < (p->tty ? TTY_INTERVAL : LOG_INTERVAL))
+		return false;
+	p->last = now;
+	return true;
+}
+
+static void draw(struct cli_progress *p, const char *line)
+{
+	if (p->tty) {
+		fprintf(stderr, "\r\033[K%s", line);
+		p->drawn = true;
+	} else {
+		fprintf(stderr, "mfa-migrate: %s\n", line);
+	}
+}
+
+void cli_progress_clear(struct cli_progress *p)
+{
+	if (p->drawn) {
+		fputc('\n', stderr);
+		p->drawn = false;
+	}
 }
 
 void cli_progress_users(void *ctx, const struct mfa_summary *s, int done)
@@ -24,20 +62,47 @@ void cli_progress_users(void *ctx, const struct mfa_summary *s, int done)
 	struct cli_progress *p = ctx;
 	struct timespec now;
 	double elapsed;
+	char line[256];
 
-	if (!p->enabled)
+	/* Reading a file is quick: only a terminal gets a running count. */
+	if (!p->tty || !due(p, done != 0) || (done && !p->drawn))
 		return;
 	clock_gettime(CLOCK_MONOTONIC, &now);
-	if (!done && since(&p->last, &now) < 0.5)
-		return;
-	if (done && !p->drawn)
-		return;
-	p->last = now;
 	elapsed = since(&p->start, &now);
-	fprintf(stderr, "\r\033[K  %lu users read, %.0f users/s, %lu to change, %lu held", s->users,
-		elapsed > 0 ? (double)s->users / elapsed : 0.0, s->by_action[MFA_ACTION_DISABLE],
-		s->by_action[MFA_ACTION_HOLD]);
-	p->drawn = true;
+	snprintf(line, sizeof(line), "  %lu users, %.0f users/s, %lu to change, %lu held", s->users,
+		 elapsed > 0 ? (double)s->users / elapsed : 0.0, s->by_action[MFA_ACTION_DISABLE],
+		 s->by_action[MFA_ACTION_HOLD]);
+	draw(p, line);
 	if (done)
-		fputc('\n', stderr);
+		cli_progress_clear(p);
+}
+
+void cli_progress_scan(void *ctx, const struct mfa_graph_progress *g)
+{
+	struct cli_progress *p = ctx;
+	struct mfa_http_stats st;
+	struct timespec now;
+	double elapsed, rate;
+	char eta[32] = "";
+	char line[256];
+
+	if (!due(p, false))
+		return;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	elapsed = since(&p->start, &now);
+	rate = elapsed > 0 ? (double)g->done / elapsed : 0;
+	if (g->total > g->done && rate > 0) {
+		double left = (double)(g->total - g->done) / rate;
+		snprintf(eta, sizeof(eta), ", ETA %dm%02ds", (int)(left / 60), (int)left % 60);
+	}
+	memset(&st, 0, sizeof(st));
+	if (p->http)
+		mfa_http_stats(p->http, &st);
+	if (g->total)
+		snprintf(line, sizeof(line), "scanning: %lu / %lu users, %.0f/s%s, %lu throttled, %lu retried",
+			 g->done, g->total, rate, eta, st.throttled, st.retries);
+	else
+		snprintf(line, sizeof(line), "scanning: %lu users, %.0f/s, %lu throttled, %lu retried",
+			 g->done, rate, st.throttled, st.retries);
+	draw(p, line);
 }

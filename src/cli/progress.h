@@ -1,23 +1,35 @@
-/* progress.h - progress on stderr for long runs: redrawn in place (at most
- * twice a second) when stderr is a terminal, silent otherwise or with -q. */
+/* progress.h - progress on stderr for long runs. On a terminal the line is
+ * redrawn in place at most twice a second; otherwise (a log, a scheduler)
+ * a plain line every few seconds for long scans. -q silences both. */
 #ifndef MFA_CLI_PROGRESS_H
 #define MFA_CLI_PROGRESS_H
 
 #include <stdbool.h>
 #include <time.h>
 
+#include "graph/http.h"
 #include "mfa/summary.h"
+#include "sources/graph_source.h"
 
 struct cli_progress {
-	bool enabled;
-	bool drawn;
+	bool enabled;    /* not quiet */
+	bool tty;        /* stderr is a terminal: redraw in place */
+	bool drawn;      /* a redrawn line is on screen */
 	struct timespec start;
 	struct timespec last;
+	struct mfa_http *http; /* live runs: throttling figures; borrowed */
 };
 
 void cli_progress_init(struct cli_progress *p);
 
 /* mfa_pipeline progress callback: ctx is a struct cli_progress. */
 void cli_progress_users(void *ctx, const struct mfa_summary *s, int done);
+
+/* Graph source progress callback (the scan): users listed, states read,
+ * rate, ETA, throttled count. */
+void cli_progress_scan(void *ctx, const struct mfa_graph_progress *g);
+
+/* Ends a redrawn line, if one is on screen, before other output. */
+void cli_progress_clear(struct cli_progress *p);
 
 #endif

@@ -38,6 +38,8 @@ int mfa_pipeline_run(struct mfa_pipeline *p, struct mfa_err *err)
 	p->summary->joined = st.joined;
 	if (!p->summary->format)
 		p->summary->format = st.format;
+	if (p->before_finish)
+		p->before_finish(p->before_finish_ctx, p->source, p->summary);
 	mfa_summary_finish(p->summary);
 	if (p->progress)
 		p->progress(p->progress_ctx, p->summary, 1);

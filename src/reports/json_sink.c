@@ -101,6 +101,22 @@ static cJSON *build(const struct mfa_summary *s)
 	for (i = 0; i < MFA_SEV__COUNT; i++)
 		cJSON_AddNumberToObject(o, mfa_severity_name((enum mfa_severity)i),
 					(double)s->by_risk[i]);
+	if (s->graph.present) {
+		o = cJSON_AddObjectToObject(root, "graph");
+		add_str(o, "signIn", s->graph.auth_kind);
+		cJSON_AddNumberToObject(o, "requests", (double)s->graph.requests);
+		cJSON_AddNumberToObject(o, "retries", (double)s->graph.retries);
+		cJSON_AddNumberToObject(o, "throttled", (double)s->graph.throttled);
+		cJSON_AddNumberToObject(o, "serverErrors", (double)s->graph.server_errors);
+		cJSON_AddNumberToObject(o, "transportErrors", (double)s->graph.transport_errors);
+		cJSON_AddNumberToObject(o, "failedRequests", (double)s->graph.failed);
+		cJSON_AddNumberToObject(o, "tokenRequests", (double)s->graph.token_requests);
+		cJSON_AddNumberToObject(o, "slowdowns", (double)s->graph.slowdowns);
+		cJSON_AddNumberToObject(o, "pausedSeconds", s->graph.paused_seconds);
+		cJSON_AddNumberToObject(o, "peakInFlight", s->graph.peak_in_flight);
+		cJSON_AddNumberToObject(o, "unknownStates", (double)s->graph.unknown_states);
+		cJSON_AddBoolToObject(o, "registrationAvailable", !s->graph.registration_unavailable);
+	}
 	if (s->has_plan) {
 		o = cJSON_AddObjectToObject(root, "byAction");
 		for (i = 0; i < MFA_ACTION__COUNT; i++)

@@ -1,0 +1,754 @@
+/* auth.c - signing in (graph/auth.h). */
+#include "graph/auth.h"
+
+#include <curl/curl.h>
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include <cjson/cJSON.h>
+#include <openssl/crypto.h>
+
+#include "graph/cloud.h"
+#include "graph/jwt.h"
+#include "graph/retry.h"
+
+#define GRAPH_SCOPE_SUFFIX "/.default"
+#define REFRESH_AHEAD_S 300.0   /* refresh with less than 5 minutes left */
+#define RETRY_FAILED_REFRESH_S 30.0
+#define MAX_TOKEN_REPLY (256 * 1024)
+#define MAX_TOKEN_FILE (64 * 1024)
+#define TOKEN_ATTEMPTS 3
+
+struct mfa_auth {
+	enum mfa_auth_kind kind;
+	enum mfa_cloud cloud;
+	enum mfa_jwt_alg alg;
+	char *tenant;
+	char *client_id;
+	char *secret;          /* wiped on free */
+	char *graph_url;
+	char *token_url;       /* or the IMDS URL */
+	char *ca_file;
+	long timeout_s;
+	int trace;
+	struct mfa_credential cred;
+
+	char *bearer;          /* "Bearer <token>", wiped on free */
+	double expires_at;     /* monotonic; INFINITY for a ready token */
+	double ahead_s;        /* refresh this long before expiry */
+	double next_try;       /* after a failed refresh-ahead */
+	unsigned long requests;
+};
+
+static double mono_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static char *dup_str(const char *s)
+{
+	size_t n;
+	char *d;
+
+	if (!s)
+		return NULL;
+	n = strlen(s) + 1;
+	d = malloc(n);
+	if (d)
+		memcpy(d, s, n);
+	return d;
+}
+
+static void free_secret(char *s)
+{
+	if (s) {
+		OPENSSL_cleanse(s, strlen(s));
+		free(s);
+	}
+}
+
+/* option if given, else the environment variable (when allowed) */
+static const char *pick(const char *opt, const char *env, int use_env)
+{
+	const char *v;
+
+	if (opt && *opt)
+		return opt;
+	if (!use_env || !env)
+		return NULL;
+	v = getenv(env);
+	return v && *v ? v : NULL;
+}
+
+/* Replaces every occurrence of needle in msg with "[redacted]". */
+static void scrub_one(char *msg, size_t cap, const char *needle)
+{
+	static const char mask[] = "[redacted]";
+	size_t nlen, mlen = sizeof(mask) - 1;
+	char *p, tmp[MFA_ERR_MAX];
+
+	if (!needle || !*needle)
+		return;
+	nlen = strlen(needle);
+	p = msg;
+	while ((p = strstr(p, needle)) != NULL) {
+		snprintf(tmp, sizeof(tmp), "%s", p + nlen);
+		*p = '\0';
+		if ((size_t)(p - msg) + mlen >= cap)
+			return;
+		snprintf(p, cap - (size_t)(p - msg), "%s%s", mask, tmp);
+		p += mlen;
+	}
+}
+
+/* Last line of defence: whatever a message was built from, no secret
+ * leaves this module in it. */
+static void scrub(const struct mfa_auth *a, struct mfa_err *err, const char *extra)
+{
+	const char *tok;
+
+	if (!err)
+		return;
+	scrub_one(err->msg, sizeof(err->msg), a->secret);
+	if (a->bearer) {
+		tok = a->bearer + 7; /* after "Bearer " */
+		scrub_one(err->msg, sizeof(err->msg), tok);
+	}
+	scrub_one(err->msg, sizeof(err->msg), extra);
+}
+
+const char *mfa_auth_kind_name(enum mfa_auth_kind k)
+{
+	switch (k) {
+	case MFA_AUTH_SECRET: return "secret";
+	case MFA_AUTH_CERTIFICATE: return "certificate";
+	case MFA_AUTH_TOKEN: return "token";
+	case MFA_AUTH_MANAGED_IDENTITY: return "managed-identity";
+	}
+	return "?";
+}
+
+/* Checks a token for characters that would break (or inject into) the
+ * Authorization header, then stores "Bearer <token>". */
+static int set_bearer(struct mfa_auth *a, const char *tok, size_t len, struct mfa_err *err)
+{
+	size_t i;
+	char *b;
+
+	if (len == 0)
+		return mfa_err_set(err, "the access token is empty");
+	for (i = 0; i < len; i++)
+		if ((unsigned char)tok[i] <= ' ' || (unsigned char)tok[i] >= 0x7f)
+			return mfa_err_set(err, "the access token contains spaces or control characters");
+	b = malloc(len + 8);
+	if (!b)
+		return mfa_err_set(err, "out of memory");
+	memcpy(b, "Bearer ", 7);
+	memcpy(b + 7, tok, len);
+	b[len + 7] = '\0';
+	free_secret(a->bearer);
+	a->bearer = b;
+	return 0;
+}
+
+/* Best effort: the `tid` claim of a JWT access token, for the summary. */
+static char *token_tenant(const char *tok)
+{
+	const char *p1 = strchr(tok, '.'), *p2;
+	unsigned char *raw = NULL;
+	size_t len;
+	cJSON *claims;
+	const cJSON *tid;
+	char *out = NULL;
+
+	if (!p1 || !(p2 = strchr(p1 + 1, '.')))
+		return NULL;
+	if (mfa_base64url_decode(&raw, &len, p1 + 1, (size_t)(p2 - p1 - 1), NULL) < 0)
+		return NULL;
+	claims = cJSON_ParseWithLength((const char *)raw, len);
+	tid = cJSON_GetObjectItemCaseSensitive(claims, "tid");
+	if (cJSON_IsString(tid))
+		out = dup_str(tid->valuestring);
+	cJSON_Delete(claims);
+	free(raw);
+	return out;
+}
+
+static int load_token(struct mfa_auth *a, const char *file, const char *value,
+		      struct mfa_err *err)
+{
+	char *buf = NULL;
+	const char *s;
+	size_t len = 0;
+	FILE *f = NULL;
+	int rc = -1;
+
+	if (file) {
+		f = fopen(file, "rb");
+		if (!f) {
+			mfa_err_set(err, "cannot open '%s': %s", file, strerror(errno));
+			goto cleanup;
+		}
+		buf = malloc(MAX_TOKEN_FILE + 1);
+		if (!buf) {
+			mfa_err_set(err, "out of memory");
+			goto cleanup;
+		}
+		len = fread(buf, 1, MAX_TOKEN_FILE + 1, f);
+		if (ferror(f) || len > MAX_TOKEN_FILE) {
+			mfa_err_set(err, "cannot read an access token from '%s'", file);
+			goto cleanup;
+		}
+		buf[len] = '\0';
+		s = buf;
+	} else {
+		s = value;
+		len = strlen(s);
+	}
+	while (len > 0 && (*s == ' ' || *s == '\t' || *s == '\r' || *s == '\n'))
+		s++, len--;
+	while (len > 0 && (s[len - 1] == ' ' || s[len - 1] == '\t' || s[len - 1] == '\r' ||
+			   s[len - 1] == '\n'))
+		len--;
+	if (len > 7 && !strncasecmp(s, "Bearer ", 7))
+		s += 7, len -= 7;
+	if (set_bearer(a, s, len, err) < 0) {
+		if (file)
+			mfa_err_prefix(err, "'%s'", file);
+		goto cleanup;
+	}
+	a->expires_at = INFINITY;
+	if (!a->tenant)
+		a->tenant = token_tenant(a->bearer + 7);
+	rc = 0;
+cleanup:
+	if (buf) {
+		OPENSSL_cleanse(buf, MAX_TOKEN_FILE + 1);
+		free(buf);
+	}
+	if (f)
+		fclose(f);
+	return rc;
+}
+
+/* AZURE_AUTHORITY_HOST is often a bare host name; make it a URL. */
+static char *authority_url(const char *v)
+{
+	size_t n;
+	char *u;
+
+	if (strstr(v, "://"))
+		return dup_str(v);
+	n = strlen(v) + sizeof("https://");
+	u = malloc(n);
+	if (u)
+		snprintf(u, n, "https://%s", v);
+	return u;
+}
+
+int mfa_auth_new(struct mfa_auth **out, const struct mfa_auth_options *opts,
+		 struct mfa_err *err)
+{
+	static const struct mfa_auth_options defaults = MFA_AUTH_OPTIONS_INIT;
+	const struct mfa_auth_options *o = opts ? opts : &defaults;
+	const char *tenant = NULL, *client_id = NULL, *secret = NULL, *cert = NULL;
+	const char *certpw = NULL, *envtok = NULL, *login = NULL, *imds = NULL;
+	char *login_url = NULL;
+	struct mfa_auth *a = NULL;
+	int env = o->use_env, rc = -1;
+	const char *tr;
+
+	*out = NULL;
+	a = calloc(1, sizeof(*a));
+	if (!a)
+		return mfa_err_set(err, "out of memory");
+	a->timeout_s = o->timeout_s > 0 ? o->timeout_s : 30;
+	tr = getenv("MFA_MIGRATE_TRACE");
+	a->trace = tr && *tr && strcmp(tr, "0") != 0;
+	a->cloud = MFA_CLOUD_GLOBAL;
+	if (o->cloud && mfa_cloud_parse(o->cloud, &a->cloud, err) < 0)
+		goto cleanup;
+	a->alg = MFA_JWT_PS256;
+	if (o->assertion_alg && mfa_jwt_parse_alg(o->assertion_alg, &a->alg, err) < 0)
+		goto cleanup;
+	if (o->ca_file && !(a->ca_file = dup_str(o->ca_file)))
+		goto oom;
+
+	tenant = pick(o->tenant, "AZURE_TENANT_ID", env);
+	client_id = pick(o->client_id, "AZURE_CLIENT_ID", env);
+	secret = pick(o->client_secret, "AZURE_CLIENT_SECRET", env);
+	cert = pick(o->cert_path, "AZURE_CLIENT_CERTIFICATE_PATH", env);
+	certpw = pick(o->cert_password, "AZURE_CLIENT_CERTIFICATE_PASSWORD", env);
+	envtok = pick(NULL, "MFA_MIGRATE_ACCESS_TOKEN", env);
+
+	if (o->access_token_file && *o->access_token_file)
+		a->kind = MFA_AUTH_TOKEN;
+	else if (o->managed_identity)
+		a->kind = MFA_AUTH_MANAGED_IDENTITY;
+	else if (o->client_secret && *o->client_secret)
+		a->kind = MFA_AUTH_SECRET;
+	else if (o->cert_path && *o->cert_path)
+		a->kind = MFA_AUTH_CERTIFICATE;
+	else if (envtok)
+		a->kind = MFA_AUTH_TOKEN;
+	else if (secret)
+		a->kind = MFA_AUTH_SECRET;
+	else if (cert)
+		a->kind = MFA_AUTH_CERTIFICATE;
+	else {
+		mfa_err_set(err, "no credentials: set AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_CLIENT_SECRET (or AZURE_CLIENT_CERTIFICATE_PATH), or pass --access-token-file or --managed-identity");
+		goto cleanup;
+	}
+	if ((tenant && !(a->tenant = dup_str(tenant))) ||
+	    (client_id && !(a->client_id = dup_str(client_id))))
+		goto oom;
+
+	if (o->graph_url && *o->graph_url) {
+		if (mfa_cloud_base_url(&a->graph_url, o->graph_url, err) < 0) {
+			mfa_err_prefix(err, "--graph-url");
+			goto cleanup;
+		}
+	} else if (!(a->graph_url = dup_str(mfa_cloud_graph_url(a->cloud)))) {
+		goto oom;
+	}
+
+	switch (a->kind) {
+	case MFA_AUTH_TOKEN:
+		if (load_token(a, o->access_token_file && *o->access_token_file ?
+				   o->access_token_file : NULL, envtok, err) < 0)
+			goto cleanup;
+		break;
+	case MFA_AUTH_MANAGED_IDENTITY:
+		imds = pick(NULL, "MFA_MIGRATE_IMDS_URL", env);
+		if (imds) {
+			if (!(a->token_url = dup_str(imds)))
+				goto oom;
+		} else if (mfa_cloud_imds_url(&a->token_url, a->cloud, client_id, err) < 0) {
+			goto cleanup;
+		}
+		if (mfa_cloud_check_imds_url(a->token_url, err) < 0)
+			goto cleanup;
+		break;
+	case MFA_AUTH_SECRET:
+	case MFA_AUTH_CERTIFICATE:
+		if (!a->client_id) {
+			mfa_err_set(err, "no client id: set AZURE_CLIENT_ID or pass --client-id");
+			goto cleanup;
+		}
+		login = o->login_url && *o->login_url ? o->login_url
+						       : pick(NULL, "AZURE_AUTHORITY_HOST", env);
+		if (login) {
+			if (!(login_url = authority_url(login)))
+				goto oom;
+		} else if (!(login_url = dup_str(mfa_cloud_login_url(a->cloud)))) {
+			goto oom;
+		}
+		if (mfa_cloud_token_url(&a->token_url, login_url, a->tenant, err) < 0)
+			goto cleanup;
+		if (a->kind == MFA_AUTH_SECRET) {
+			if (!(a->secret = dup_str(secret)))
+				goto oom;
+		} else if (mfa_credential_load(&a->cred, cert, certpw, err) < 0) {
+			goto cleanup;
+		}
+		break;
+	}
+	*out = a;
+	a = NULL;
+	rc = 0;
+	goto cleanup;
+oom:
+	mfa_err_set(err, "out of memory");
+cleanup:
+	if (rc < 0 && a) {
+		scrub(a, err, certpw);
+		scrub(a, err, secret);
+	}
+	free(login_url);
+	mfa_auth_free(a);
+	return rc;
+}
+
+void mfa_auth_free(struct mfa_auth *a)
+{
+	if (!a)
+		return;
+	free(a->tenant);
+	free(a->client_id);
+	free_secret(a->secret);
+	free(a->graph_url);
+	free(a->token_url);
+	free(a->ca_file);
+	free_secret(a->bearer);
+	mfa_credential_release(&a->cred);
+	free(a);
+}
+
+/* ---- the token request --------------------------------------------- */
+
+struct reply {
+	char *buf;
+	size_t len;
+	int too_big;
+};
+
+static size_t on_reply(char *data, size_t size, size_t nmemb, void *userp)
+{
+	struct reply *r = userp;
+	size_t n = size * nmemb;
+	char *nb;
+
+	if (n > MAX_TOKEN_REPLY - r->len) {
+		r->too_big = 1;
+		return 0;
+	}
+	nb = realloc(r->buf, r->len + n + 1);
+	if (!nb)
+		return 0;
+	r->buf = nb;
+	memcpy(r->buf + r->len, data, n);
+	r->len += n;
+	r->buf[r->len] = '\0';
+	return n;
+}
+
+static size_t on_reply_header(char *data, size_t size, size_t nmemb, void *userp)
+{
+	char *ra = userp;
+	size_t n = size * nmemb, vlen;
+	const char *v;
+
+	if (n > 12 && !strncasecmp(data, "retry-after:", 12)) {
+		v = data + 12;
+		while (*v == ' ' || *v == '\t')
+			v++;
+		vlen = n - (size_t)(v - data);
+		while (vlen > 0 && (v[vlen - 1] == '\r' || v[vlen - 1] == '\n'))
+			vlen--;
+		if (vlen > 63)
+			vlen = 63;
+		memcpy(ra, v, vlen);
+		ra[vlen] = '\0';
+	}
+	return n;
+}
+
+/* Appends "&name=urlencoded(value)" to the form. */
+static int form_add(char **form, size_t *len, const char *name, const char *value)
+{
+	char *esc = curl_easy_escape(NULL, value, 0);
+	size_t add, need;
+	char *nf;
+
+	if (!esc)
+		return -1;
+	add = strlen(name) + strlen(esc) + 2;
+	need = *len + add + 1;
+	nf = realloc(*form, need);
+	if (!nf) {
+		curl_free(esc);
+		return -1;
+	}
+	snprintf(nf + *len, add + 1, "%s%s=%s", *len ? "&" : "", name, esc);
+	*len += strlen(nf + *len);
+	OPENSSL_cleanse(esc, strlen(esc));
+	curl_free(esc);
+	*form = nf;
+	return 0;
+}
+
+/* The form body of a client-credentials request; *assertion receives the
+ * JWT (so it can be scrubbed from messages). */
+static int build_form(struct mfa_auth *a, char **form, size_t *flen, char **assertion,
+		      struct mfa_err *err)
+{
+	char scope[512];
+
+	*form = NULL;
+	*flen = 0;
+	*assertion = NULL;
+	snprintf(scope, sizeof(scope), "%s%s", a->graph_url, GRAPH_SCOPE_SUFFIX);
+	if (a->kind == MFA_AUTH_CERTIFICATE &&
+	    mfa_jwt_client_assertion(assertion, &a->cred, a->alg, a->client_id, a->token_url,
+				     time(NULL), err) < 0)
+		return -1;
+	if (form_add(form, flen, "client_id", a->client_id) < 0 ||
+	    form_add(form, flen, "scope", scope) < 0 ||
+	    form_add(form, flen, "grant_type", "client_credentials") < 0 ||
+	    (a->kind == MFA_AUTH_SECRET && form_add(form, flen, "client_secret", a->secret) < 0) ||
+	    (a->kind == MFA_AUTH_CERTIFICATE &&
+	     (form_add(form, flen, "client_assertion_type",
+		       "urn:ietf:params:oauth:client-assertion-type:jwt-bearer") < 0 ||
+	      form_add(form, flen, "client_assertion", *assertion) < 0)))
+		return mfa_err_set(err, "out of memory");
+	return 0;
+}
+
+/* First line of s, at most n-1 bytes, into dst. */
+static void first_line(char *dst, size_t n, const char *s)
+{
+	size_t i = 0;
+
+	while (s[i] && s[i] != '\r' && s[i] != '\n' && i + 1 < n) {
+		dst[i] = s[i];
+		i++;
+	}
+	dst[i] = '\0';
+}
+
+/* Reads a token reply; on success stores the bearer and expiry. */
+static int read_reply(struct mfa_auth *a, long status, const struct reply *r, double now,
+		      struct mfa_err *err)
+{
+	cJSON *root = NULL;
+	const cJSON *tok, *exp, *e, *desc;
+	char line[300];
+	double secs = 3599;
+	int rc = -1;
+
+	root = r->buf ? cJSON_ParseWithLength(r->buf, r->len) : NULL;
+	if (status != 200) {
+		e = cJSON_GetObjectItemCaseSensitive(root, "error");
+		desc = cJSON_GetObjectItemCaseSensitive(root, "error_description");
+		if (cJSON_IsString(e)) {
+			first_line(line, sizeof(line),
+				   cJSON_IsString(desc) ? desc->valuestring : "");
+			mfa_err_set(err, "sign-in failed: %s%s%s", e->valuestring,
+				    line[0] ? ": " : "", line);
+		} else if (cJSON_IsObject(e) &&
+			   cJSON_IsString(cJSON_GetObjectItemCaseSensitive(e, "message"))) {
+			/* IMDS answers {"error":{"code","message"}} */
+			first_line(line, sizeof(line),
+				   cJSON_GetObjectItemCaseSensitive(e, "message")->valuestring);
+			mfa_err_set(err, "sign-in failed: http %ld: %s", status, line);
+		} else {
+			mfa_err_set(err, "sign-in failed: http %ld from the token endpoint", status);
+		}
+		goto cleanup;
+	}
+	tok = cJSON_GetObjectItemCaseSensitive(root, "access_token");
+	if (!cJSON_IsString(tok)) {
+		mfa_err_set(err, "sign-in failed: the token endpoint's reply has no access_token");
+		goto cleanup;
+	}
+	exp = cJSON_GetObjectItemCaseSensitive(root, "expires_in");
+	if (cJSON_IsNumber(exp))
+		secs = exp->valuedouble;
+	else if (cJSON_IsString(exp)) /* IMDS sends it as a string */
+		secs = strtod(exp->valuestring, NULL);
+	if (!(secs > 0) || !isfinite(secs))
+		secs = 300;
+	if (set_bearer(a, tok->valuestring, strlen(tok->valuestring), err) < 0) {
+		mfa_err_prefix(err, "sign-in failed");
+		goto cleanup;
+	}
+	a->expires_at = now + secs;
+	/* Short-lived tokens (tests, some proxies) refresh at 3/4 of their
+	 * life rather than on every request. */
+	a->ahead_s = fmin(REFRESH_AHEAD_S, secs / 4);
+	rc = 0;
+cleanup:
+	if (root && cJSON_IsString(cJSON_GetObjectItemCaseSensitive(root, "access_token")))
+		OPENSSL_cleanse(cJSON_GetObjectItemCaseSensitive(root, "access_token")->valuestring,
+				strlen(cJSON_GetObjectItemCaseSensitive(root, "access_token")->valuestring));
+	cJSON_Delete(root);
+	return rc;
+}
+
+static double sleep_rand(void *ctx)
+{
+	(void)ctx;
+	return 0.5;
+}
+
+static int fetch_token(struct mfa_auth *a, struct mfa_err *err)
+{
+	static const struct mfa_retry_policy policy = { TOKEN_ATTEMPTS, TOKEN_ATTEMPTS, 0, 1.0, 8.0, 30.0 };
+	struct curl_slist *hdrs = NULL, *n;
+	char *form = NULL, *assertion = NULL, errbuf[CURL_ERROR_SIZE], ra[64];
+	struct reply r = { NULL, 0, 0 };
+	struct mfa_retry_decision d;
+	struct mfa_retry_input in;
+	size_t flen = 0;
+	unsigned attempt;
+	CURL *c = NULL;
+	long status;
+	CURLcode cc = CURLE_OK;
+	int rc = -1, mi = a->kind == MFA_AUTH_MANAGED_IDENTITY;
+
+	if (!mi && build_form(a, &form, &flen, &assertion, err) < 0)
+		goto cleanup;
+	n = curl_slist_append(hdrs, mi ? "Metadata: true" : "Content-Type: application/x-www-form-urlencoded");
+	if (!n) {
+		mfa_err_set(err, "out of memory");
+		goto cleanup;
+	}
+	hdrs = n;
+	for (attempt = 1;; attempt++) {
+		double t0 = mono_now();
+
+		free(r.buf);
+		r.buf = NULL;
+		r.len = 0;
+		r.too_big = 0;
+		ra[0] = errbuf[0] = '\0';
+		status = 0;
+		c = curl_easy_init();
+		if (!c) {
+			mfa_err_set(err, "out of memory");
+			goto cleanup;
+		}
+		curl_easy_setopt(c, CURLOPT_URL, a->token_url);
+		curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+		curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
+		curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+		curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
+		curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
+		curl_easy_setopt(c, CURLOPT_USERAGENT, "mfa-migrate");
+		curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 10L);
+		curl_easy_setopt(c, CURLOPT_TIMEOUT, a->timeout_s);
+		curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_reply);
+		curl_easy_setopt(c, CURLOPT_WRITEDATA, (void *)&r);
+		curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_reply_header);
+		curl_easy_setopt(c, CURLOPT_HEADERDATA, (void *)ra);
+		curl_easy_setopt(c, CURLOPT_ACCEPT_ENCODING, "");
+		if (a->ca_file)
+			curl_easy_setopt(c, CURLOPT_CAINFO, a->ca_file);
+		if (!mi) {
+			curl_easy_setopt(c, CURLOPT_POSTFIELDS, form);
+			curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)flen);
+		}
+		cc = curl_easy_perform(c);
+		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+		curl_easy_cleanup(c);
+		c = NULL;
+		a->requests++;
+		if (a->trace)
+			fprintf(stderr, "mfa-migrate: trace: %s %s -> %ld %.0f ms attempt %u (token request)\n",
+				mi ? "GET" : "POST", mi ? "managed-identity endpoint" : a->token_url,
+				cc == CURLE_OK ? status : 0L, (mono_now() - t0) * 1000.0, attempt);
+		if (r.too_big) {
+			mfa_err_set(err, "sign-in failed: the token endpoint's reply is too large");
+			goto cleanup;
+		}
+		memset(&in, 0, sizeof(in));
+		in.status = status;
+		in.curl_code = (int)cc;
+		in.retry_after = ra[0] ? ra : NULL;
+		in.attempt = attempt;
+		in.auth_refreshed = 1; /* a 401 here is a wrong credential, final */
+		in.wall_now = time(NULL);
+		mfa_retry_decide(&policy, &in, sleep_rand, NULL, &d);
+		if (!d.retry)
+			break;
+		{
+			struct timespec ts;
+			ts.tv_sec = (time_t)d.delay_s;
+			ts.tv_nsec = (long)((d.delay_s - (double)ts.tv_sec) * 1e9);
+			nanosleep(&ts, NULL);
+		}
+	}
+	if (cc != CURLE_OK) {
+		char where[600];
+		snprintf(where, sizeof(where), "%s", mi ? "the managed identity endpoint" : a->token_url);
+		mfa_err_set(err, "sign-in failed: cannot reach '%s': %s", where,
+			    errbuf[0] ? errbuf : curl_easy_strerror(cc));
+		goto cleanup;
+	}
+	rc = read_reply(a, status, &r, mono_now(), err);
+cleanup:
+	if (rc < 0)
+		scrub(a, err, assertion);
+	if (c)
+		curl_easy_cleanup(c);
+	curl_slist_free_all(hdrs);
+	free_secret(form);
+	free_secret(assertion);
+	if (r.buf) {
+		OPENSSL_cleanse(r.buf, r.len);
+		free(r.buf);
+	}
+	return rc;
+}
+
+int mfa_auth_sign_in(struct mfa_auth *a, struct mfa_err *err)
+{
+	if (a->kind == MFA_AUTH_TOKEN)
+		return 0;
+	return fetch_token(a, err);
+}
+
+const char *mfa_auth_bearer(void *ctx, int refresh, struct mfa_err *err)
+{
+	struct mfa_auth *a = ctx;
+	double now = mono_now();
+
+	if (a->kind == MFA_AUTH_TOKEN) {
+		if (refresh) {
+			mfa_err_set(err, "the access token was refused (expired?)");
+			return NULL;
+		}
+		return a->bearer;
+	}
+	if (refresh || !a->bearer) {
+		if (fetch_token(a, err) < 0)
+			return NULL;
+		a->next_try = 0;
+		return a->bearer;
+	}
+	if (a->expires_at - now < a->ahead_s && now >= a->next_try) {
+		struct mfa_err e2 = MFA_ERR_INIT;
+		if (fetch_token(a, &e2) < 0) {
+			/* keep the old token while it lasts; try again soon */
+			if (a->expires_at <= now) {
+				if (err)
+					*err = e2;
+				return NULL;
+			}
+			a->next_try = now + RETRY_FAILED_REFRESH_S;
+		}
+	}
+	return a->bearer;
+}
+
+const char *mfa_auth_graph_url(const struct mfa_auth *a)
+{
+	return a->graph_url;
+}
+
+const char *mfa_auth_token_url(const struct mfa_auth *a)
+{
+	return a->kind == MFA_AUTH_TOKEN ? NULL : a->token_url;
+}
+
+const char *mfa_auth_tenant(const struct mfa_auth *a)
+{
+	return a->tenant;
+}
+
+enum mfa_auth_kind mfa_auth_kind(const struct mfa_auth *a)
+{
+	return a->kind;
+}
+
+double mfa_auth_token_remaining(const struct mfa_auth *a)
+{
+	if (!a->bearer)
+		return -1;
+	if (isinf(a->expires_at))
+		return 1e9;
+	return a->expires_at - mono_now();
+}
+
+unsigned long mfa_auth_token_requests(const struct mfa_auth *a)
+{
+	return a->requests;
+}

@@ -1,0 +1,136 @@
+/* graph/auth.h - signing in to Microsoft Graph as an application.
+ *
+ * Four kinds of credential (GRAPH.md "Sign-in"):
+ *   secret       client credentials with a client secret
+ *   certificate  client credentials with a JWT client assertion signed by
+ *                the app certificate's key (graph/jwt.h; PEM or PFX)
+ *   token        a ready access token (--access-token-file, or the token
+ *                itself in MFA_MIGRATE_ACCESS_TOKEN); cannot be refreshed
+ *   managed-identity  the Azure metadata endpoint (IMDS)
+ *
+ * Which one: each setting comes from its option when set, else from the
+ * environment (unless use_env is 0). The kind is the first that applies:
+ *   1. access_token_file option      -> token
+ *   2. managed_identity option       -> managed-identity
+ *   3. client_secret option          -> secret
+ *   4. cert_path option              -> certificate
+ *   5. MFA_MIGRATE_ACCESS_TOKEN      -> token
+ *   6. AZURE_CLIENT_SECRET           -> secret
+ *   7. AZURE_CLIENT_CERTIFICATE_PATH -> certificate
+ * So a secret wins over a certificate when both come from the same place,
+ * and anything given on the command line wins over the environment.
+ * Tenant: --tenant / AZURE_TENANT_ID; client id: --client-id /
+ * AZURE_CLIENT_ID (for managed identity, a user-assigned identity's id).
+ * Hosts: --cloud picks login and Graph hosts (graph/cloud.h);
+ * --login-url / AZURE_AUTHORITY_HOST (a bare host name gets https://) and
+ * --graph-url override them; every URL must be https unless loopback.
+ * The IMDS address is fixed; only for tests, MFA_MIGRATE_IMDS_URL may name
+ * a loopback replacement.
+ *
+ * Token requests are synchronous libcurl easy calls, not http-engine
+ * transfers: the engine asks for a token from inside its loop (before an
+ * attempt, or after a 401), and a nested run of the same loop would be
+ * re-entrant. One request an hour blocking the loop for a moment is
+ * harmless. They retry 5xx, 429 and dropped connections up to 3 attempts
+ * through mfa_retry_decide, are traced like engine requests (never a
+ * body), and follow the same URL rules.
+ *
+ * A token is refreshed when less than 5 minutes of it remain, and when the
+ * engine reports a 401 (mfa_auth_bearer with refresh = 1).
+ *
+ * Secrets: the client secret, the certificate password, the assertion and
+ * the access token never appear in a message. Error text from Entra
+ * (error_description) is shown, first line only, with anything equal to a
+ * secret scrubbed anyway: "sign-in failed: invalid_client: AADSTS7000215:
+ * Invalid client secret provided. ..."
+ *
+ *     struct mfa_auth_options ao = MFA_AUTH_OPTIONS_INIT;
+ *     struct mfa_auth *auth = NULL;
+ *     ao.tenant = flag_tenant;          // NULL: use AZURE_TENANT_ID
+ *     ao.cloud = flag_cloud;            // NULL: global
+ *     if (mfa_auth_new(&auth, &ao, &err) < 0) goto cleanup;   // no network
+ *     if (mfa_auth_sign_in(auth, &err) < 0) goto cleanup;     // first token
+ *     mfa_http_set_auth(http, mfa_auth_bearer, auth);
+ *     base = mfa_auth_graph_url(auth);  // "https://graph.microsoft.com"
+ *   cleanup:
+ *     mfa_auth_free(auth);
+ */
+#ifndef MFA_GRAPH_AUTH_H
+#define MFA_GRAPH_AUTH_H
+
+#include "mfa/error.h"
+
+enum mfa_auth_kind {
+	MFA_AUTH_SECRET,
+	MFA_AUTH_CERTIFICATE,
+	MFA_AUTH_TOKEN,
+	MFA_AUTH_MANAGED_IDENTITY
+};
+
+/* All strings are borrowed for the duration of mfa_auth_new only (it
+ * copies what it keeps). NULL means "not given": use the environment. */
+struct mfa_auth_options {
+	const char *tenant;            /* --tenant */
+	const char *client_id;         /* --client-id */
+	const char *client_secret;     /* --client-secret */
+	const char *cert_path;         /* --certificate: PEM (cert + key) or PFX */
+	const char *cert_password;     /* --certificate-password */
+	const char *access_token_file; /* --access-token-file */
+	int managed_identity;          /* --managed-identity */
+	const char *cloud;             /* --cloud global|usgov|usgov-dod|china; NULL = global */
+	const char *graph_url;         /* --graph-url */
+	const char *login_url;         /* --login-url */
+	const char *assertion_alg;     /* --assertion-alg ps256|rs256; NULL = ps256 */
+	int use_env;                   /* 1: fall back to the environment (default) */
+	long timeout_s;                /* token request timeout; 0 = 30 */
+	const char *ca_file;           /* extra CA bundle (tests); NULL = system */
+};
+
+#define MFA_AUTH_OPTIONS_INIT \
+	{ NULL, NULL, NULL, NULL, NULL, NULL, 0, NULL, NULL, NULL, NULL, 1, 0, NULL }
+
+struct mfa_auth;
+
+/* Resolves the settings (options, then environment), loads and checks the
+ * certificate or the token file, checks every URL. No network. */
+int mfa_auth_new(struct mfa_auth **out, const struct mfa_auth_options *opts,
+		 struct mfa_err *err);
+
+/* Wipes the secrets it holds and frees. NULL is fine. */
+void mfa_auth_free(struct mfa_auth *a);
+
+/* Gets a token now (does nothing for a ready token), so a bad credential
+ * fails before any work starts. */
+int mfa_auth_sign_in(struct mfa_auth *a, struct mfa_err *err);
+
+/* The Authorization header value, "Bearer <token>", signing in or
+ * refreshing first when needed (or always, with refresh = 1). Owned by a,
+ * valid until the next call. NULL on failure with err set; for a ready
+ * token a refresh fails with "the access token was refused (expired?)".
+ * Signature matches mfa_http_auth_fn: pass `a` as the context. */
+const char *mfa_auth_bearer(void *a, int refresh, struct mfa_err *err);
+
+/* Graph base URL without trailing slash, e.g. "https://graph.microsoft.com". */
+const char *mfa_auth_graph_url(const struct mfa_auth *a);
+
+/* The token URL ({login}/{tenant}/oauth2/v2.0/token, or the IMDS URL);
+ * NULL for a ready token. */
+const char *mfa_auth_token_url(const struct mfa_auth *a);
+
+/* The tenant id or domain as given; for a ready token, the token's `tid`
+ * claim when readable. NULL when unknown. */
+const char *mfa_auth_tenant(const struct mfa_auth *a);
+
+enum mfa_auth_kind mfa_auth_kind(const struct mfa_auth *a);
+
+/* "secret", "certificate", "token", "managed-identity". Static. */
+const char *mfa_auth_kind_name(enum mfa_auth_kind k);
+
+/* Seconds (monotonic) the current token has left; negative when there is
+ * none or it expired; a large value for a ready token of unknown expiry. */
+double mfa_auth_token_remaining(const struct mfa_auth *a);
+
+/* Counts of token requests made (including retries), for the summary. */
+unsigned long mfa_auth_token_requests(const struct mfa_auth *a);
+
+#endif

@@ -1,0 +1,1002 @@
+/* http.c - the HTTP engine (graph/http.h).
+ *
+ * Life of a request: mfa_http_submit copies it into a `struct xfer` and
+ * appends it to its scope's queue. Each mfa_http_step:
+ *   1. moves delayed transfers (backoff) whose time has come to the front
+ *      of their scope's queue;
+ *   2. admits queue heads while a worker slot is free and the scope's
+ *      limiter is ready (the limiter is charged at admission);
+ *   3. lets curl work, then handles every finished attempt: stats, the
+ *      throttle headers, then mfa_retry_decide, whose answer is applied
+ *      here (pause the scope, delay this request, refresh the token) or the
+ *      request is finished and its callback runs;
+ *   4. sleeps in curl_multi_poll until network activity or the earliest
+ *      time something could be admitted.
+ * Ordering within a scope is FIFO, retries first.
+ */
+#include "graph/http.h"
+
+#include <curl/curl.h>
+#include <math.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include <cjson/cJSON.h>
+
+#include "graph/cloud.h"
+
+#define POLL_CAP_MS 200
+
+struct xfer {
+	struct xfer *next;
+	struct mfa_http *h;
+
+	/* the request, copied */
+	char *method;
+	char *url;
+	struct curl_slist *headers;
+	char *body;
+	size_t body_len;
+	int scope;
+	double cost;
+	int no_auth;
+	int sensitive;
+	mfa_http_done_fn done;
+	void *ctx;
+
+	/* progress */
+	double submitted;
+	double start_at;     /* backoff: not before this */
+	double started;      /* this attempt */
+	unsigned attempts;
+	int auth_refreshed;
+	unsigned auth_gen;   /* engine's token generation this attempt used */
+	CURL *easy;
+	struct curl_slist *sent;
+	char errbuf[CURL_ERROR_SIZE];
+
+	/* this attempt's response */
+	char *buf;
+	size_t len, cap;
+	int too_big;
+	char content_type[128];
+	char retry_after[64];
+	char pct[32];
+	char ru[32];
+	char tscope[128];
+	char request_id[80];
+	char *location;
+	long status;
+	int curl_code;
+};
+
+struct queue {
+	struct xfer *head, *tail;
+};
+
+struct mfa_http {
+	struct mfa_http_options o;
+	char *user_agent;
+	char *ca_file;
+	CURLM *multi;
+	struct mfa_ratelimit lim[MFA_SCOPE__COUNT];
+	struct queue q[MFA_SCOPE__COUNT];
+	struct xfer *delayed;      /* unsorted: retries are few */
+	struct xfer *running;      /* in flight (at most `workers`) */
+	unsigned in_flight;
+	unsigned rr;               /* round-robin start among scopes */
+	mfa_http_auth_fn auth;
+	void *auth_ctx;
+	unsigned auth_gen;
+	volatile sig_atomic_t stop;
+	int fatal;
+	int closing;
+	struct mfa_err fatal_err;
+	uint64_t rng;
+	struct mfa_http_stats st;
+};
+
+static double mono_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* xorshift64*: jitter needs spread, not secrecy */
+static double prng(void *ctx)
+{
+	uint64_t *s = ctx;
+
+	*s ^= *s >> 12;
+	*s ^= *s << 25;
+	*s ^= *s >> 27;
+	return (double)((*s * 0x2545F4914F6CDD1DULL) >> 11) / 9007199254740992.0;
+}
+
+static char *dup_str(const char *s)
+{
+	size_t n;
+	char *d;
+
+	if (!s)
+		return NULL;
+	n = strlen(s) + 1;
+	d = malloc(n);
+	if (d)
+		memcpy(d, s, n);
+	return d;
+}
+
+static void q_push(struct queue *q, struct xfer *x)
+{
+	x->next = NULL;
+	if (q->tail)
+		q->tail->next = x;
+	else
+		q->head = x;
+	q->tail = x;
+}
+
+static void q_push_front(struct queue *q, struct xfer *x)
+{
+	x->next = q->head;
+	q->head = x;
+	if (!q->tail)
+		q->tail = x;
+}
+
+static struct xfer *q_pop(struct queue *q)
+{
+	struct xfer *x = q->head;
+
+	if (x) {
+		q->head = x->next;
+		if (!q->head)
+			q->tail = NULL;
+		x->next = NULL;
+	}
+	return x;
+}
+
+static void xfer_reset_response(struct xfer *x)
+{
+	free(x->buf);
+	x->buf = NULL;
+	x->len = x->cap = 0;
+	x->too_big = 0;
+	x->content_type[0] = x->retry_after[0] = x->pct[0] = x->ru[0] = '\0';
+	x->tscope[0] = x->request_id[0] = '\0';
+	free(x->location);
+	x->location = NULL;
+	x->status = 0;
+	x->curl_code = 0;
+	x->errbuf[0] = '\0';
+}
+
+static void xfer_free(struct xfer *x)
+{
+	if (!x)
+		return;
+	if (x->easy) {
+		curl_multi_remove_handle(x->h->multi, x->easy);
+		curl_easy_cleanup(x->easy);
+	}
+	curl_slist_free_all(x->sent);
+	curl_slist_free_all(x->headers);
+	xfer_reset_response(x);
+	free(x->method);
+	free(x->url);
+	free(x->body);
+	free(x);
+}
+
+/* ---- curl callbacks ------------------------------------------------ */
+
+static size_t on_body(char *data, size_t size, size_t nmemb, void *userp)
+{
+	struct xfer *x = userp;
+	size_t n = size * nmemb;
+
+	if (n > x->h->o.max_body - x->len || x->len > x->h->o.max_body) {
+		x->too_big = 1;
+		return 0; /* aborts the transfer with CURLE_WRITE_ERROR */
+	}
+	if (x->len + n + 1 > x->cap) {
+		size_t cap = x->cap ? x->cap : 16384;
+		char *nb;
+		while (cap < x->len + n + 1)
+			cap = cap > SIZE_MAX / 2 ? SIZE_MAX : cap * 2;
+		nb = realloc(x->buf, cap);
+		if (!nb)
+			return 0;
+		x->buf = nb;
+		x->cap = cap;
+	}
+	memcpy(x->buf + x->len, data, n);
+	x->len += n;
+	x->buf[x->len] = '\0';
+	return n;
+}
+
+static void keep_header(char *dst, size_t dstsz, const char *v, size_t vlen)
+{
+	if (vlen >= dstsz)
+		vlen = dstsz - 1;
+	memcpy(dst, v, vlen);
+	dst[vlen] = '\0';
+}
+
+static size_t on_header(char *data, size_t size, size_t nmemb, void *userp)
+{
+	struct xfer *x = userp;
+	size_t n = size * nmemb, nlen, vlen;
+	const char *colon, *v, *end = data + n;
+
+	if (n >= 5 && !strncmp(data, "HTTP/", 5)) {
+		/* a new response (after a 100 Continue): forget the last one's */
+		x->content_type[0] = x->retry_after[0] = x->pct[0] = x->ru[0] = '\0';
+		x->tscope[0] = x->request_id[0] = '\0';
+		free(x->location);
+		x->location = NULL;
+		return n;
+	}
+	colon = memchr(data, ':', n);
+	if (!colon)
+		return n;
+	nlen = (size_t)(colon - data);
+	v = colon + 1;
+	while (v < end && (*v == ' ' || *v == '\t'))
+		v++;
+	while (end > v && (end[-1] == '\r' || end[-1] == '\n' || end[-1] == ' ' ||
+			   end[-1] == '\t'))
+		end--;
+	vlen = (size_t)(end - v);
+#define IS(name) (nlen == sizeof(name) - 1 && !strncasecmp(data, name, nlen))
+	if (IS("retry-after"))
+		keep_header(x->retry_after, sizeof(x->retry_after), v, vlen);
+	else if (IS("x-ms-throttle-limit-percentage"))
+		keep_header(x->pct, sizeof(x->pct), v, vlen);
+	else if (IS("x-ms-resource-unit"))
+		keep_header(x->ru, sizeof(x->ru), v, vlen);
+	else if (IS("x-ms-throttle-scope"))
+		keep_header(x->tscope, sizeof(x->tscope), v, vlen);
+	else if (IS("content-type"))
+		keep_header(x->content_type, sizeof(x->content_type), v, vlen);
+	else if (IS("request-id"))
+		keep_header(x->request_id, sizeof(x->request_id), v, vlen);
+	else if (IS("location") && vlen < 16384) {
+		free(x->location);
+		x->location = malloc(vlen + 1);
+		if (x->location)
+			keep_header(x->location, vlen + 1, v, vlen);
+	}
+#undef IS
+	return n;
+}
+
+/* ---- engine lifecycle ---------------------------------------------- */
+
+int mfa_http_new(struct mfa_http **out, const struct mfa_http_options *opts,
+		 struct mfa_err *err)
+{
+	static const struct mfa_http_options defaults = MFA_HTTP_OPTIONS_INIT;
+	struct mfa_http *h = NULL;
+	struct timespec ts;
+	const char *tr;
+
+	*out = NULL;
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+		return mfa_err_set(err, "cannot initialise libcurl");
+	h = calloc(1, sizeof(*h));
+	if (!h) {
+		curl_global_cleanup();
+		return mfa_err_set(err, "out of memory");
+	}
+	h->o = opts ? *opts : defaults;
+	if (h->o.workers == 0)
+		h->o.workers = defaults.workers;
+	if (h->o.connect_timeout_s <= 0)
+		h->o.connect_timeout_s = defaults.connect_timeout_s;
+	if (h->o.timeout_s <= 0)
+		h->o.timeout_s = defaults.timeout_s;
+	if (h->o.max_body == 0)
+		h->o.max_body = defaults.max_body;
+	if (h->o.retry.max_attempts == 0)
+		h->o.retry = defaults.retry;
+	if (h->o.trace < 0) {
+		tr = getenv("MFA_MIGRATE_TRACE");
+		h->o.trace = tr && *tr && strcmp(tr, "0") != 0;
+	}
+	h->user_agent = dup_str(h->o.user_agent ? h->o.user_agent : "mfa-migrate");
+	h->ca_file = h->o.ca_file ? dup_str(h->o.ca_file) : NULL;
+	h->o.user_agent = h->user_agent;
+	h->o.ca_file = h->ca_file;
+	mfa_graph_limits_apply(h->o.limits, h->lim);
+	h->o.limits = NULL; /* not kept: copied into the limiters */
+	clock_gettime(CLOCK_REALTIME, &ts);
+	h->rng = ((uint64_t)ts.tv_sec * 1000000007ULL) ^ (uint64_t)ts.tv_nsec ^
+		 (uint64_t)(uintptr_t)h;
+	if (!h->rng)
+		h->rng = 88172645463325252ULL;
+	h->multi = curl_multi_init();
+	if (!h->user_agent || (h->o.ca_file && !h->ca_file) || !h->multi) {
+		mfa_http_free(h);
+		return mfa_err_set(err, "out of memory");
+	}
+	curl_multi_setopt(h->multi, CURLMOPT_PIPELINING, (long)CURLPIPE_MULTIPLEX);
+	/* with HTTP/1.1 each in-flight request needs its own connection:
+	 * never open more than there are workers */
+	curl_multi_setopt(h->multi, CURLMOPT_MAX_HOST_CONNECTIONS, (long)h->o.workers);
+	curl_multi_setopt(h->multi, CURLMOPT_MAX_TOTAL_CONNECTIONS, (long)h->o.workers);
+	*out = h;
+	return 0;
+}
+
+static void finish(struct xfer *x, int cancelled);
+
+void mfa_http_free(struct mfa_http *h)
+{
+	struct xfer *x;
+	int i;
+
+	if (!h)
+		return;
+	h->closing = 1; /* submits from the callbacks below are refused */
+	while ((x = h->running) != NULL) {
+		h->running = x->next;
+		h->in_flight--;
+		finish(x, 1);
+	}
+	for (i = 0; i < MFA_SCOPE__COUNT; i++)
+		while ((x = q_pop(&h->q[i])) != NULL)
+			finish(x, 1);
+	while ((x = h->delayed) != NULL) {
+		h->delayed = x->next;
+		finish(x, 1);
+	}
+	if (h->multi)
+		curl_multi_cleanup(h->multi);
+	free(h->user_agent);
+	free(h->ca_file);
+	free(h);
+	curl_global_cleanup();
+}
+
+void mfa_http_set_auth(struct mfa_http *h, mfa_http_auth_fn fn, void *ctx)
+{
+	h->auth = fn;
+	h->auth_ctx = ctx;
+}
+
+void mfa_http_stop(struct mfa_http *h)
+{
+	if (h)
+		h->stop = 1;
+}
+
+int mfa_http_interrupted(const struct mfa_http *h)
+{
+	return h && h->stop;
+}
+
+struct mfa_ratelimit *mfa_http_limiter(struct mfa_http *h, int scope)
+{
+	return scope >= 0 && scope < MFA_SCOPE__COUNT ? &h->lim[scope] : NULL;
+}
+
+void mfa_http_stats(const struct mfa_http *h, struct mfa_http_stats *out)
+{
+	int i;
+
+	*out = h->st;
+	for (i = 0; i < MFA_SCOPE__COUNT; i++) {
+		out->scope[i].pauses = h->lim[i].pauses;
+		out->scope[i].paused_seconds = h->lim[i].paused_seconds;
+		out->scope[i].slowdowns = h->lim[i].slowdowns;
+		out->scope[i].units = h->lim[i].units_taken;
+	}
+}
+
+static void set_fatal(struct mfa_http *h, const struct mfa_err *e)
+{
+	if (h->fatal)
+		return;
+	h->fatal = 1;
+	snprintf(h->fatal_err.msg, sizeof(h->fatal_err.msg), "%s",
+		 e && e->msg[0] ? e->msg : "sign-in failed");
+}
+
+int mfa_http_submit(struct mfa_http *h, const struct mfa_http_request *req,
+		    struct mfa_err *err)
+{
+	const char *method = req->method ? req->method : "GET";
+	const char *const *hp;
+	struct xfer *x = NULL;
+	size_t i, mlen = strlen(method);
+	int rc = -1;
+
+	if (h->closing) {
+		mfa_err_set(err, "the http engine is shutting down");
+		goto cleanup;
+	}
+	if (!req->url || !req->done || req->scope < 0 || req->scope >= MFA_SCOPE__COUNT) {
+		mfa_err_set(err, "invalid request (no URL, no callback or unknown scope)");
+		goto cleanup;
+	}
+	if (mlen == 0 || mlen > 16) {
+		mfa_err_set(err, "invalid HTTP method");
+		goto cleanup;
+	}
+	for (i = 0; i < mlen; i++) {
+		if (method[i] < 'A' || method[i] > 'Z') {
+			mfa_err_set(err, "invalid HTTP method '%s'", method);
+			goto cleanup;
+		}
+	}
+	/* the transport rule (https, or http to loopback), checked on every
+	 * request whoever built its URL */
+	if (mfa_cloud_check_url(req->url, err) < 0)
+		goto cleanup;
+	x = calloc(1, sizeof(*x));
+	if (!x)
+		goto oom;
+	x->h = h;
+	x->method = dup_str(method);
+	x->url = dup_str(req->url);
+	if (!x->method || !x->url)
+		goto oom;
+	for (hp = req->headers; hp && *hp; hp++) {
+		struct curl_slist *n;
+		if (strpbrk(*hp, "\r\n") || !strchr(*hp, ':')) {
+			mfa_err_set(err, "invalid request header");
+			goto cleanup;
+		}
+		n = curl_slist_append(x->headers, *hp);
+		if (!n)
+			goto oom;
+		x->headers = n;
+	}
+	if (req->body && req->body_len) {
+		if (req->body_len == SIZE_MAX)
+			goto oom;
+		x->body = malloc(req->body_len + 1);
+		if (!x->body)
+			goto oom;
+		memcpy(x->body, req->body, req->body_len);
+		x->body[req->body_len] = '\0';
+		x->body_len = req->body_len;
+	}
+	x->scope = req->scope;
+	x->cost = req->cost > 0 ? req->cost : mfa_graph_cost(method, req->url);
+	x->no_auth = req->no_auth;
+	x->sensitive = req->sensitive;
+	x->done = req->done;
+	x->ctx = req->ctx;
+	x->submitted = mono_now();
+	if (req->delay_s > 0) {
+		x->start_at = x->submitted + req->delay_s;
+		x->next = h->delayed;
+		h->delayed = x;
+	} else {
+		q_push(&h->q[x->scope], x);
+	}
+	x = NULL;
+	h->st.submitted++;
+	rc = 0;
+	goto cleanup;
+oom:
+	mfa_err_set(err, "out of memory");
+cleanup:
+	xfer_free(x);
+	return rc;
+}
+
+/* ---- finishing ----------------------------------------------------- */
+
+static void lower_first(char *s)
+{
+	if (s[0] >= 'A' && s[0] <= 'Z' && !(s[1] >= 'A' && s[1] <= 'Z'))
+		s[0] = (char)(s[0] - 'A' + 'a');
+}
+
+/* "code: message" from a Graph error body, or "error: description" from
+ * an OAuth one; empty when the body says nothing readable. */
+static void body_error(char *dst, size_t n, const struct xfer *x)
+{
+	cJSON *root = NULL;
+	const cJSON *e, *code, *msg;
+
+	dst[0] = '\0';
+	if (!x->buf || x->len == 0 || x->len > (1u << 20))
+		return;
+	root = cJSON_ParseWithLength(x->buf, x->len);
+	if (!root)
+		return;
+	e = cJSON_GetObjectItemCaseSensitive(root, "error");
+	if (cJSON_IsObject(e)) {
+		code = cJSON_GetObjectItemCaseSensitive(e, "code");
+		msg = cJSON_GetObjectItemCaseSensitive(e, "message");
+		snprintf(dst, n, "%s%s%s", cJSON_IsString(code) ? code->valuestring : "",
+			 cJSON_IsString(code) && cJSON_IsString(msg) ? ": " : "",
+			 cJSON_IsString(msg) ? msg->valuestring : "");
+	} else if (cJSON_IsString(e)) {
+		msg = cJSON_GetObjectItemCaseSensitive(root, "error_description");
+		snprintf(dst, n, "%s%s%s", e->valuestring, cJSON_IsString(msg) ? ": " : "",
+			 cJSON_IsString(msg) ? msg->valuestring : "");
+	}
+	cJSON_Delete(root);
+}
+
+static void error_text(char *dst, size_t n, const struct xfer *x, int cancelled)
+{
+	char detail[384];
+	char tries[48];
+
+	snprintf(tries, sizeof(tries), " (after %u attempt%s)", x->attempts,
+		 x->attempts == 1 ? "" : "s");
+	if (x->too_big) {
+		snprintf(dst, n, "response larger than %zu bytes", x->h->o.max_body);
+	} else if (x->curl_code) {
+		snprintf(detail, sizeof(detail), "%s",
+			 x->errbuf[0] ? x->errbuf : curl_easy_strerror((CURLcode)x->curl_code));
+		lower_first(detail);
+		snprintf(dst, n, "%s%s", detail, tries);
+	} else if (x->status >= 400 || (x->attempts > 0 && x->status < 200)) {
+		body_error(detail, sizeof(detail), x);
+		snprintf(dst, n, "http %ld%s%s%s", x->status, detail[0] ? ": " : "", detail, tries);
+	} else {
+		dst[0] = '\0';
+	}
+	if (cancelled) {
+		char last[512];
+		snprintf(last, sizeof(last), "%s", dst);
+		if (x->h->fatal)
+			snprintf(dst, n, "not completed: %s", x->h->fatal_err.msg);
+		else
+			snprintf(dst, n, "interrupted%s%s", last[0] ? " after: " : "", last);
+	}
+}
+
+static void finish(struct xfer *x, int cancelled)
+{
+	struct mfa_http *h = x->h;
+	struct mfa_http_response r;
+	char err[512];
+
+	memset(&r, 0, sizeof(r));
+	error_text(err, sizeof(err), x, cancelled);
+	r.method = x->method;
+	r.url = x->url;
+	r.status = x->status;
+	r.body = x->buf ? x->buf : "";
+	r.body_len = x->len;
+#define HDR(f) ((f)[0] ? (f) : NULL)
+	r.content_type = HDR(x->content_type);
+	r.retry_after = HDR(x->retry_after);
+	r.throttle_percentage = HDR(x->pct);
+	r.resource_unit = HDR(x->ru);
+	r.throttle_scope = HDR(x->tscope);
+	r.request_id = HDR(x->request_id);
+#undef HDR
+	r.location = x->location;
+	r.curl_code = x->curl_code;
+	r.error = err[0] ? err : NULL;
+	r.attempts = x->attempts;
+	r.seconds = mono_now() - x->submitted;
+	r.cancelled = cancelled;
+	if (cancelled)
+		h->st.cancelled++;
+	else if (r.error)
+		h->st.failed++;
+	else
+		h->st.succeeded++;
+	x->done(x->ctx, &r);
+	xfer_free(x);
+}
+
+static void cancel_waiting(struct mfa_http *h)
+{
+	struct xfer *x;
+	int i;
+
+	for (i = 0; i < MFA_SCOPE__COUNT; i++)
+		while ((x = q_pop(&h->q[i])) != NULL)
+			finish(x, 1);
+	while ((x = h->delayed) != NULL) {
+		h->delayed = x->next;
+		finish(x, 1);
+	}
+}
+
+/* ---- starting an attempt ------------------------------------------- */
+
+static void trace_line(const struct xfer *x, double now, const struct mfa_retry_decision *d)
+{
+	const char *q = x->sensitive ? strchr(x->url, '?') : NULL;
+	int ulen = q ? (int)(q - x->url) : (int)strlen(x->url);
+	char what[160];
+
+	if (!x->h->o.trace)
+		return;
+	if (x->too_big)
+		snprintf(what, sizeof(what), "body over %zu bytes", x->h->o.max_body);
+	else if (x->curl_code)
+		snprintf(what, sizeof(what), "error (%s)", curl_easy_strerror((CURLcode)x->curl_code));
+	else
+		snprintf(what, sizeof(what), "%ld", x->status);
+	fprintf(stderr, "mfa-migrate: trace: %s %.*s -> %s %.0f ms attempt %u", x->method, ulen,
+		x->url, what, (now - x->started) * 1000.0, x->attempts);
+	if (d && d->retry)
+		fprintf(stderr, " (retry in %.3f s%s: %s)", d->delay_s,
+			d->pause_scope ? ", scope paused" : "", d->why);
+	fputc('\n', stderr);
+}
+
+static int set_method(CURL *e, const struct xfer *x)
+{
+	int rc = 0;
+
+	if (!strcmp(x->method, "GET") && !x->body) {
+		rc |= curl_easy_setopt(e, CURLOPT_HTTPGET, 1L);
+		return rc;
+	}
+	if (!strcmp(x->method, "HEAD"))
+		return curl_easy_setopt(e, CURLOPT_NOBODY, 1L);
+	if (x->body || !strcmp(x->method, "POST") || !strcmp(x->method, "PATCH") ||
+	    !strcmp(x->method, "PUT")) {
+		rc |= curl_easy_setopt(e, CURLOPT_POSTFIELDS, x->body ? x->body : "");
+		rc |= curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)x->body_len);
+	}
+	if (strcmp(x->method, "POST"))
+		rc |= curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, x->method);
+	return rc;
+}
+
+/* Starts one attempt of x. On failure x is finished (callback run). */
+static void start(struct mfa_http *h, struct xfer *x, double now)
+{
+	struct curl_slist *l = NULL, *n, *hp;
+	struct mfa_err e = MFA_ERR_INIT;
+	const char *bearer = NULL;
+	char *authline = NULL;
+	CURL *c = NULL;
+	int bad = 0;
+
+	xfer_reset_response(x);
+	if (!x->no_auth && h->auth) {
+		bearer = h->auth(h->auth_ctx, 0, &e);
+		if (!bearer) {
+			set_fatal(h, &e);
+			finish(x, 1);
+			return;
+		}
+	}
+	for (hp = x->headers; hp; hp = hp->next) {
+		if (!(n = curl_slist_append(l, hp->data)))
+			goto oom;
+		l = n;
+	}
+	if (bearer) {
+		size_t need = strlen(bearer) + sizeof("Authorization: ");
+		authline = malloc(need);
+		if (!authline)
+			goto oom;
+		snprintf(authline, need, "Authorization: %s", bearer);
+		n = curl_slist_append(l, authline);
+		/* the copy in the list is freed with it; wipe ours now */
+		memset(authline, 0, need);
+		if (!n)
+			goto oom;
+		l = n;
+	}
+	/* no "Expect: 100-continue" round trip before a $batch body */
+	if (!(n = curl_slist_append(l, "Expect:")))
+		goto oom;
+	l = n;
+
+	c = curl_easy_init();
+	if (!c)
+		goto oom;
+	bad |= curl_easy_setopt(c, CURLOPT_URL, x->url);
+	bad |= curl_easy_setopt(c, CURLOPT_PRIVATE, (void *)x);
+	bad |= curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+	bad |= curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
+	bad |= curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	bad |= curl_easy_setopt(c, CURLOPT_ERRORBUFFER, x->errbuf);
+	bad |= curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+	bad |= curl_easy_setopt(c, CURLOPT_WRITEDATA, (void *)x);
+	bad |= curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
+	bad |= curl_easy_setopt(c, CURLOPT_HEADERDATA, (void *)x);
+	bad |= curl_easy_setopt(c, CURLOPT_HTTPHEADER, l);
+	bad |= curl_easy_setopt(c, CURLOPT_USERAGENT, h->user_agent);
+	bad |= curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, h->o.connect_timeout_s);
+	bad |= curl_easy_setopt(c, CURLOPT_TIMEOUT, h->o.timeout_s);
+	bad |= curl_easy_setopt(c, CURLOPT_ACCEPT_ENCODING, "");
+	bad |= curl_easy_setopt(c, CURLOPT_TCP_KEEPALIVE, 1L);
+	/* curl refuses early when Content-Length already says too much */
+	bad |= curl_easy_setopt(c, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)h->o.max_body);
+	/* wait for a connection that can multiplex rather than open another */
+	bad |= curl_easy_setopt(c, CURLOPT_PIPEWAIT, 1L);
+	if (h->o.http2)
+		bad |= curl_easy_setopt(c, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_2TLS);
+	else
+		bad |= curl_easy_setopt(c, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_1_1);
+	if (h->ca_file)
+		bad |= curl_easy_setopt(c, CURLOPT_CAINFO, h->ca_file);
+	/* TLS verification stays at libcurl's default: on. */
+	bad |= set_method(c, x);
+	if (bad) {
+		snprintf(x->errbuf, sizeof(x->errbuf), "libcurl refused a transfer option");
+		x->curl_code = CURLE_FAILED_INIT;
+		goto fail;
+	}
+	if (curl_multi_add_handle(h->multi, c) != CURLM_OK) {
+		snprintf(x->errbuf, sizeof(x->errbuf), "libcurl could not start the transfer");
+		x->curl_code = CURLE_FAILED_INIT;
+		goto fail;
+	}
+	x->easy = c;
+	x->sent = l;
+	x->started = now;
+	x->attempts++;
+	x->auth_gen = h->auth_gen;
+	x->next = h->running;
+	h->running = x;
+	h->in_flight++;
+	if (h->in_flight > h->st.peak_in_flight)
+		h->st.peak_in_flight = h->in_flight;
+	h->st.attempts++;
+	h->st.bytes_sent += x->body_len;
+	free(authline);
+	return;
+oom:
+	snprintf(x->errbuf, sizeof(x->errbuf), "out of memory");
+	x->curl_code = CURLE_OUT_OF_MEMORY;
+fail:
+	free(authline);
+	if (c)
+		curl_easy_cleanup(c);
+	curl_slist_free_all(l);
+	finish(x, 0);
+}
+
+static void admit(struct mfa_http *h, double now)
+{
+	int i;
+
+	for (i = 0; i < MFA_SCOPE__COUNT && h->in_flight < h->o.workers; i++) {
+		int s = (int)((h->rr + (unsigned)i) % MFA_SCOPE__COUNT);
+		struct xfer *x;
+
+		while (h->in_flight < h->o.workers && !h->fatal && (x = h->q[s].head) != NULL) {
+			if (mfa_ratelimit_ready_at(&h->lim[s], x->cost, now) > now)
+				break;
+			q_pop(&h->q[s]);
+			mfa_ratelimit_take(&h->lim[s], x->cost, now);
+			start(h, x, now);
+		}
+	}
+	h->rr = (h->rr + 1) % MFA_SCOPE__COUNT;
+}
+
+static void promote_delayed(struct mfa_http *h, double now)
+{
+	struct xfer **pp = &h->delayed, *x;
+
+	while ((x = *pp) != NULL) {
+		if (x->start_at <= now) {
+			*pp = x->next;
+			q_push_front(&h->q[x->scope], x);
+		} else {
+			pp = &x->next;
+		}
+	}
+}
+
+/* ---- a finished attempt -------------------------------------------- */
+
+static void unlink_running(struct mfa_http *h, struct xfer *x)
+{
+	struct xfer **pp;
+
+	for (pp = &h->running; *pp; pp = &(*pp)->next) {
+		if (*pp == x) {
+			*pp = x->next;
+			x->next = NULL;
+			h->in_flight--;
+			return;
+		}
+	}
+}
+
+static void attempt_done(struct mfa_http *h, CURL *easy, CURLcode result)
+{
+	struct mfa_retry_input in;
+	struct mfa_retry_decision d;
+	struct mfa_ratelimit *lim;
+	char *p = NULL;
+	struct xfer *x;
+	double now = mono_now(), v;
+	char *end;
+
+	curl_easy_getinfo(easy, CURLINFO_PRIVATE, &p);
+	x = (struct xfer *)(void *)p;
+	if (!x)
+		return;
+	lim = &h->lim[x->scope];
+	unlink_running(h, x);
+	curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &x->status);
+	x->curl_code = (int)result;
+	curl_multi_remove_handle(h->multi, easy);
+	curl_easy_cleanup(easy);
+	x->easy = NULL;
+	curl_slist_free_all(x->sent);
+	x->sent = NULL;
+	if (result == CURLE_FILESIZE_EXCEEDED)
+		x->too_big = 1;
+
+	h->st.bytes_received += x->len;
+	if (x->status == 429)
+		h->st.throttled++;
+	else if (x->status >= 500 && x->status <= 599)
+		h->st.server_errors++;
+	if (result != CURLE_OK && !x->too_big)
+		h->st.transport_errors++;
+
+	/* what the server says about our budget */
+	if (x->pct[0]) {
+		v = strtod(x->pct, &end);
+		if (end != x->pct)
+			mfa_ratelimit_observe_percentage(lim, v, now);
+	}
+	if (x->ru[0]) {
+		v = strtod(x->ru, &end);
+		if (end != x->ru && isfinite(v) && v > x->cost && v < 1000)
+			mfa_ratelimit_take(lim, v - x->cost, now);
+	}
+
+	memset(&in, 0, sizeof(in));
+	in.status = x->status;
+	in.curl_code = x->too_big ? 0 : (int)result;
+	in.retry_after = x->retry_after[0] ? x->retry_after : NULL;
+	in.attempt = x->attempts;
+	/* without a token source a 401 cannot be helped by retrying */
+	in.auth_refreshed = x->auth_refreshed || x->no_auth || !h->auth;
+	in.retries_used = h->st.retries;
+	in.wall_now = time(NULL);
+	if (x->too_big) {
+		memset(&d, 0, sizeof(d));
+		d.why = "response too large";
+	} else {
+		mfa_retry_decide(&h->o.retry, &in, h->o.rand ? h->o.rand : prng,
+				 h->o.rand ? h->o.rand_ctx : (void *)&h->rng, &d);
+	}
+	trace_line(x, now, &d);
+	if (!d.retry) {
+		finish(x, 0);
+		return;
+	}
+	if (h->stop || h->fatal) {
+		finish(x, 1);
+		return;
+	}
+	if (d.refresh_auth) {
+		/* one refresh per wave of 401s: a request that used a token
+		 * already replaced just retries with the new one */
+		if (x->auth_gen == h->auth_gen) {
+			struct mfa_err e = MFA_ERR_INIT;
+			if (!h->auth(h->auth_ctx, 1, &e)) {
+				set_fatal(h, &e);
+				finish(x, 0);
+				return;
+			}
+			h->auth_gen++;
+			h->st.auth_refreshes++;
+		}
+		x->auth_refreshed = 1;
+	}
+	if (d.pause_scope)
+		mfa_ratelimit_pause(lim, now + d.delay_s, now);
+	h->st.retries++;
+	x->start_at = now + d.delay_s;
+	if (d.delay_s > 0) {
+		x->next = h->delayed;
+		h->delayed = x;
+	} else {
+		q_push_front(&h->q[x->scope], x);
+	}
+}
+
+/* ---- the loop -------------------------------------------------------- */
+
+static int idle(const struct mfa_http *h)
+{
+	int i;
+
+	if (h->in_flight || h->delayed)
+		return 0;
+	for (i = 0; i < MFA_SCOPE__COUNT; i++)
+		if (h->q[i].head)
+			return 0;
+	return 1;
+}
+
+int mfa_http_step(struct mfa_http *h, int timeout_ms, struct mfa_err *err)
+{
+	double now, wake = INFINITY;
+	int running = 0, left, i, wait_ms;
+	const struct xfer *x;
+	CURLMsg *m;
+
+	if (h->closing)
+		return 0;
+	now = mono_now();
+	promote_delayed(h, now);
+	if (!h->stop && !h->fatal)
+		admit(h, now);
+	curl_multi_perform(h->multi, &running);
+	while ((m = curl_multi_info_read(h->multi, &left)) != NULL)
+		if (m->msg == CURLMSG_DONE)
+			attempt_done(h, m->easy_handle, m->data.result);
+
+	if (h->stop || h->fatal) {
+		if (h->in_flight)
+			goto wait;
+		cancel_waiting(h);
+		if (h->fatal) {
+			mfa_err_set(err, "%s", h->fatal_err.msg);
+			return -1;
+		}
+		return 0;
+	}
+	if (idle(h))
+		return 0;
+wait:
+	now = mono_now();
+	if (h->in_flight < h->o.workers && !h->stop && !h->fatal)
+		for (i = 0; i < MFA_SCOPE__COUNT; i++)
+			if (h->q[i].head) {
+				double t = mfa_ratelimit_ready_at(&h->lim[i], h->q[i].head->cost, now);
+				if (t < wake)
+					wake = t;
+			}
+	for (x = h->delayed; x; x = x->next)
+		if (x->start_at < wake)
+			wake = x->start_at;
+	wait_ms = timeout_ms < 0 ? 0 : timeout_ms;
+	if (isfinite(wake)) {
+		double ms = ceil((wake - now) * 1000.0);
+		if (ms < wait_ms)
+			wait_ms = ms > 0 ? (int)ms : 0;
+	}
+	if (wait_ms > 0)
+		curl_multi_poll(h->multi, NULL, 0, wait_ms, NULL);
+	return 1;
+}
+
+int mfa_http_run(struct mfa_http *h, struct mfa_err *err)
+{
+	int rc;
+
+	while ((rc = mfa_http_step(h, POLL_CAP_MS, err)) == 1)
+		;
+	if (rc < 0)
+		return -1;
+	return h->stop ? MFA_HTTP_INTERRUPTED : 0;
+}
+
+void mfa_http_pause_scope(struct mfa_http *h, int scope, double seconds)
+{
+	double now = mono_now();
+
+	if (scope < 0 || scope >= MFA_SCOPE__COUNT || seconds <= 0)
+		return;
+	mfa_ratelimit_pause(&h->lim[scope], now + seconds, now);
+}

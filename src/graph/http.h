@@ -1,0 +1,211 @@
+/* graph/http.h - the HTTP engine: one thread, one libcurl multi loop,
+ * rate-limited per throttle scope, all retries in one place.
+ *
+ * Modelled on curl's own --parallel mode (tool_operate.c): one struct per
+ * transfer attached with CURLOPT_PRIVATE; an admission loop that starts a
+ * queued request only when (1) fewer than `workers` are in flight, (2) its
+ * scope's limiter says it is ready (graph/ratelimit.h) and (3) its own
+ * backoff time has passed; otherwise curl_multi_poll waits until the
+ * earliest of those times. A finished attempt goes through
+ * mfa_retry_decide (graph/retry.h); the engine applies the decision:
+ * pause the scope, delay the request, or refresh the token and retry.
+ * "Workers" are in-flight slots, not threads. Not thread-safe: use an
+ * engine from one thread only (mfa_http_stop excepted, see below).
+ *
+ *     struct mfa_http_options o = MFA_HTTP_OPTIONS_INIT;
+ *     struct mfa_http *h = NULL;
+ *     o.workers = 8;
+ *     if (mfa_http_new(&h, &o, &err) < 0) goto cleanup;
+ *     mfa_http_set_auth(h, mfa_auth_bearer, auth);      // graph/auth.h
+ *     struct mfa_http_request r = MFA_HTTP_REQUEST_INIT;
+ *     r.url = "https://graph.microsoft.com/v1.0/users?$top=999";
+ *     r.scope = MFA_SCOPE_IDENTITY_READ;
+ *     r.done = on_page; r.ctx = pager;     // on_page may submit the next page
+ *     if (mfa_http_submit(h, &r, &err) < 0) goto cleanup;
+ *     rc = mfa_http_run(h, &err);          // 0 done, MFA_HTTP_INTERRUPTED, -1
+ *     mfa_http_stats(h, &stats);
+ *   cleanup:
+ *     mfa_http_free(h);
+ *
+ * Transport settings: HTTP/2 over TLS with multiplexing when the server
+ * offers it, keep-alive otherwise; gzip/deflate/br accepted; TLS peer and
+ * host verification always on; no redirects followed; http(s) only, and
+ * plain http only to loopback hosts (graph/cloud.h; every URL is checked
+ * at submit). Bodies are capped at max_body bytes while they arrive.
+ *
+ * Tracing: with MFA_MIGRATE_TRACE=1 in the environment (or options.trace
+ * = 1) each finished attempt is one line on stderr:
+ *   mfa-migrate: trace: GET https://... -> 429 35 ms attempt 1 (retry in 2.128 s: throttled (429))
+ * Headers and bodies are never traced, so neither Authorization nor any
+ * token can appear; a request marked `sensitive` is traced without its
+ * query string.
+ */
+#ifndef MFA_GRAPH_HTTP_H
+#define MFA_GRAPH_HTTP_H
+
+#include <stddef.h>
+
+#include "mfa/error.h"
+#include "graph/ratelimit.h"
+#include "graph/retry.h"
+
+struct mfa_http;
+
+struct mfa_http_options {
+	unsigned workers;          /* max requests in flight; default 16 */
+	long connect_timeout_s;    /* default 10 */
+	long timeout_s;            /* whole request, per attempt; default 60 */
+	size_t max_body;           /* response body cap in bytes; default 64 MiB */
+	int http2;                 /* 1: negotiate HTTP/2 over TLS (default) */
+	const struct mfa_graph_limits *limits; /* NULL: Graph's defaults; copied */
+	struct mfa_retry_policy retry;
+	const char *user_agent;    /* NULL: "mfa-migrate"; copied */
+	int trace;                 /* -1: from MFA_MIGRATE_TRACE (default), 0 off, 1 on */
+	const char *ca_file;       /* extra CA bundle (tests), NULL: system store; copied */
+	mfa_retry_rand_fn rand;    /* jitter source, NULL: internal PRNG */
+	void *rand_ctx;
+};
+
+#define MFA_HTTP_OPTIONS_INIT \
+	{ 16, 10, 60, (size_t)64 << 20, 1, NULL, MFA_RETRY_POLICY_INIT, NULL, -1, NULL, NULL, NULL }
+
+/* What a finished request looks like to its callback. Everything here is
+ * owned by the engine and valid only during the callback: copy what you
+ * keep. Header fields are NULL when the header was absent. */
+struct mfa_http_response {
+	const char *method;
+	const char *url;
+	long status;               /* final HTTP status; 0 when none was received */
+	const char *body;          /* NUL-terminated (the NUL not counted); "" if none */
+	size_t body_len;
+	const char *content_type;
+	const char *retry_after;
+	const char *throttle_percentage; /* x-ms-throttle-limit-percentage */
+	const char *resource_unit;       /* x-ms-resource-unit */
+	const char *throttle_scope;      /* x-ms-throttle-scope */
+	const char *location;
+	const char *request_id;          /* request-id */
+	int curl_code;             /* CURLcode of the last attempt; 0 = fine */
+	const char *error;         /* NULL when status is 2xx/3xx; else one line
+				    * for people, e.g. "http 403: Authorization_RequestDenied:
+				    * Insufficient privileges ... (after 1 attempt)" */
+	unsigned attempts;         /* attempts made, >= 0 (0 when cancelled before any) */
+	double seconds;            /* submit to completion */
+	int cancelled;             /* 1: stopped (mfa_http_stop, sign-in failure or
+				    * mfa_http_free) before a final answer */
+};
+
+/* Called exactly once per successfully submitted request. It may submit
+ * more requests and may call mfa_http_stop; it must not call
+ * mfa_http_run/step/free. */
+typedef void (*mfa_http_done_fn)(void *ctx, const struct mfa_http_response *resp);
+
+struct mfa_http_request {
+	const char *method;        /* NULL = "GET" */
+	const char *url;           /* absolute URL; copied */
+	const char *const *headers;/* NULL-terminated "Name: value" strings, or NULL; copied */
+	const void *body;          /* request body or NULL; copied */
+	size_t body_len;
+	int scope;                 /* enum mfa_graph_scope */
+	double cost;               /* units against the scope; 0 = mfa_graph_cost(method, url) */
+	int no_auth;               /* 1: do not add Authorization */
+	int sensitive;             /* 1: trace without the query string */
+	mfa_http_done_fn done;     /* required */
+	void *ctx;                 /* passed to done, not touched */
+	double delay_s;            /* > 0: not started before this many seconds from now
+				    * (a caller's own retry, e.g. of $batch items) */
+};
+
+#define MFA_HTTP_REQUEST_INIT { NULL, NULL, NULL, NULL, 0, MFA_SCOPE_IDENTITY_READ, 0, 0, 0, NULL, NULL, 0 }
+
+/* Returns the Authorization header value ("Bearer ...") to send; with
+ * refresh = 1 gets a new token first. The string is owned by ctx and valid
+ * until the next call. NULL on failure, with a message in err (never the
+ * secret or the token). The engine asks before each attempt (so the auth
+ * module can refresh ahead of expiry) and with refresh = 1 once per 401
+ * wave: requests that got a 401 on a token already replaced are retried
+ * without asking again. A failure stops the engine (see mfa_http_run). */
+typedef const char *(*mfa_http_auth_fn)(void *ctx, int refresh, struct mfa_err *err);
+
+/* Creates an engine. opts may be NULL for the defaults. Calls
+ * curl_global_init (reference counted by libcurl; call it from main before
+ * any thread starts if the program has threads). */
+int mfa_http_new(struct mfa_http **out, const struct mfa_http_options *opts,
+		 struct mfa_err *err);
+
+/* Cancels whatever is still queued or in flight (their callbacks run with
+ * cancelled = 1) and frees the engine. NULL is fine. */
+void mfa_http_free(struct mfa_http *h);
+
+/* Sets the token source; fn NULL sends no Authorization header. */
+void mfa_http_set_auth(struct mfa_http *h, mfa_http_auth_fn fn, void *ctx);
+
+/* Queues a request (copying everything in *req). The URL must pass
+ * mfa_cloud_check_url (https, or http to loopback). Returns 0 and then
+ * calls req->done exactly once later, from mfa_http_run/step/free; or -1
+ * with err set and no callback. */
+int mfa_http_submit(struct mfa_http *h, const struct mfa_http_request *req,
+		    struct mfa_err *err);
+
+#define MFA_HTTP_INTERRUPTED 1
+
+/* One turn of the loop: admits what may start, waits at most timeout_ms
+ * for network activity or the next ready time, and handles finished
+ * attempts (callbacks run here). Returns 1 while work remains, 0 when
+ * everything is finished (check mfa_http_interrupted), -1 when the token
+ * source failed (err set; everything is finished too). For callers that
+ * interleave other work; mfa_http_run is this in a loop. */
+int mfa_http_step(struct mfa_http *h, int timeout_ms, struct mfa_err *err);
+
+/* Runs the loop until all submitted work (including work submitted by
+ * callbacks) is done. Returns 0; or MFA_HTTP_INTERRUPTED after
+ * mfa_http_stop: nothing new was started, in-flight requests finished, the
+ * rest were cancelled (callbacks with cancelled = 1); or -1 when the token
+ * source failed (err says why, e.g. "sign-in failed: invalid_client: ..."):
+ * in-flight requests finished and the rest were cancelled. */
+int mfa_http_run(struct mfa_http *h, struct mfa_err *err);
+
+/* Asks the loop to stop admitting and finish. Only sets a flag
+ * (sig_atomic_t), so it is safe to call from a signal handler; the loop
+ * notices within 200 ms. */
+void mfa_http_stop(struct mfa_http *h);
+
+/* Nonzero once mfa_http_stop was called. */
+int mfa_http_interrupted(const struct mfa_http *h);
+
+struct mfa_http_scope_stats {
+	unsigned long pauses;      /* scope pauses (429, or 503 with Retry-After) */
+	double paused_seconds;
+	unsigned long slowdowns;   /* x-ms-throttle-limit-percentage > 0.8 seen */
+	double units;              /* units spent */
+};
+
+struct mfa_http_stats {
+	unsigned long submitted;
+	unsigned long succeeded;   /* final status 2xx/3xx */
+	unsigned long failed;      /* final error (HTTP or transport) */
+	unsigned long cancelled;
+	unsigned long attempts;    /* requests actually sent, retries included */
+	unsigned long retries;
+	unsigned long throttled;   /* 429 answers */
+	unsigned long server_errors; /* 5xx answers */
+	unsigned long transport_errors;
+	unsigned long auth_refreshes;
+	unsigned long long bytes_received; /* body bytes, after decompression */
+	unsigned long long bytes_sent;     /* body bytes */
+	unsigned peak_in_flight;
+	struct mfa_http_scope_stats scope[MFA_SCOPE__COUNT];
+};
+
+/* Copies the counters so far into *out (for summary.json). */
+void mfa_http_stats(const struct mfa_http *h, struct mfa_http_stats *out);
+
+/* Pauses a whole scope for `seconds` from now (never shortening a pause):
+ * what a throttled $batch item's Retry-After asks for, since Graph
+ * throttles items like requests. Counted in the scope's stats. */
+void mfa_http_pause_scope(struct mfa_http *h, int scope, double seconds);
+
+/* The limiter of a scope, to tune or inspect it (tests). NULL if out of range. */
+struct mfa_ratelimit *mfa_http_limiter(struct mfa_http *h, int scope);
+
+#endif

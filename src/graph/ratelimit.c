@@ -1,0 +1,338 @@
+/* ratelimit.c - client-side model of Graph's throttle limits
+ * (graph/ratelimit.h).
+ *
+ * How it works, in one read:
+ *
+ * Graph counts what an app spent in a *sliding* window (e.g. 8,000 resource
+ * units in any 10 s). We mirror that with a sliding-window log whose
+ * entries are grouped into MFA_RATELIMIT_SLOTS slots per window: each slot
+ * holds the units started during its 1/100 of the window, and a request may
+ * start when the units in the last window plus its own cost fit the budget.
+ *
+ * Why not a token bucket: a bucket that starts full (capacity = budget) and
+ * refills budget/W per second lets a client spend the full budget at once
+ * and then, within the same W seconds, the refill on top: up to twice the
+ * budget in one sliding window, which Graph answers with 429. Halving the
+ * capacity fixes that but halves the steady rate. The slotted log is exact
+ * up to one slot and errs on the safe side: a slot is kept one slot longer
+ * than the window (we keep SLOTS + 1 of them), so units leave the count
+ * between W and W + W/100 seconds after they were spent, never earlier.
+ * Memory is fixed (101 doubles a window) whatever the budget.
+ *
+ * On top of the windows:
+ * - a pause: a 429 (or 503) with Retry-After stops the whole scope until
+ *   then. Graph throttles the app+tenant, not a request, so one request's
+ *   429 means every request of that scope would get one.
+ * - a slowdown: Graph sends x-ms-throttle-limit-percentage once an app has
+ *   used more than 0.8 of a limit. Our own count cannot see other apps that
+ *   share a per-tenant limit, so we trust the server's figure: what it says
+ *   is left of the budget is spread evenly over the next window.
+ */
+#include "graph/ratelimit.h"
+
+#include <math.h>
+#include <string.h>
+#include <strings.h>
+
+#define RING (MFA_RATELIMIT_SLOTS + 1)
+#define EPS 1e-9
+
+static void win_init(struct mfa_ratewin *w, double units, double window_s)
+{
+	memset(w, 0, sizeof(*w));
+	w->units = units;
+	w->window_s = window_s;
+	w->slot_s = window_s / MFA_RATELIMIT_SLOTS;
+	w->head = -1;
+}
+
+static long long slot_of(const struct mfa_ratewin *w, double t)
+{
+	return (long long)floor(t / w->slot_s);
+}
+
+/* Ring position of slot j; j may be negative when time starts near 0. */
+static size_t ring_pos(long long j)
+{
+	long long m = j % RING;
+
+	return (size_t)(m < 0 ? m + RING : m);
+}
+
+static double *slot_ref(struct mfa_ratewin *w, long long j)
+{
+	return &w->used[ring_pos(j)];
+}
+
+static double slot_get(const struct mfa_ratewin *w, long long j)
+{
+	return w->used[ring_pos(j)];
+}
+
+/* Time at which slot j stops counting: RING slots after it began. */
+static double slot_expiry(const struct mfa_ratewin *w, long long j)
+{
+	return (double)(j + RING) * w->slot_s;
+}
+
+/* Oldest slot still counting at slot k. */
+static long long first_live(const struct mfa_ratewin *w, long long k)
+{
+	long long lo = k - RING + 1;
+	long long oldest_kept = w->head - RING + 1;
+
+	return lo > oldest_kept ? lo : oldest_kept;
+}
+
+/* Drops the slots that have left the window by time now. */
+static void win_advance(struct mfa_ratewin *w, double now)
+{
+	long long k = slot_of(w, now), j;
+
+	if (w->head < 0) {
+		w->head = k;
+		return;
+	}
+	if (k <= w->head)
+		return;
+	if (k - w->head >= RING) {
+		memset(w->used, 0, sizeof(w->used));
+		w->sum = 0;
+	} else {
+		for (j = w->head + 1; j <= k; j++) {
+			double *s = slot_ref(w, j);
+			w->sum -= *s;
+			*s = 0;
+		}
+		if (w->sum < EPS)
+			w->sum = 0;
+	}
+	w->head = k;
+}
+
+static double win_ready_at(const struct mfa_ratewin *w, double cost, double now)
+{
+	long long k, j, lo;
+	double live = 0, need, freed = 0;
+
+	if (w->head < 0)
+		return now;
+	if (cost > w->units)
+		cost = w->units;
+	k = slot_of(w, now);
+	if (k < w->head)
+		k = w->head; /* same slot or clock jitter: count everything */
+	lo = first_live(w, k);
+	for (j = lo; j <= w->head; j++)
+		live += slot_get(w, j);
+	if (live + cost <= w->units + EPS)
+		return now;
+	need = live + cost - w->units;
+	for (j = lo; j <= w->head; j++) {
+		freed += slot_get(w, j);
+		if (freed + EPS >= need)
+			return slot_expiry(w, j) > now ? slot_expiry(w, j) : now;
+	}
+	return slot_expiry(w, w->head); /* not reached: cost <= units */
+}
+
+void mfa_ratelimit_init(struct mfa_ratelimit *lim, double units, double window_s)
+{
+	memset(lim, 0, sizeof(*lim));
+	if (units > 0 && window_s > 0) {
+		win_init(&lim->win[0], units, window_s);
+		lim->nwin = 1;
+	}
+}
+
+int mfa_ratelimit_add_window(struct mfa_ratelimit *lim, double units, double window_s)
+{
+	if (lim->nwin >= MFA_RATELIMIT_MAX_WINDOWS || !(units > 0) || !(window_s > 0))
+		return -1;
+	win_init(&lim->win[lim->nwin], units, window_s);
+	lim->nwin++;
+	return 0;
+}
+
+double mfa_ratelimit_ready_at(const struct mfa_ratelimit *lim, double cost, double now)
+{
+	double t = now;
+	int i;
+
+	if (cost < 0)
+		cost = 0;
+	if (lim->paused_until > t)
+		t = lim->paused_until;
+	if (now < lim->slow_until && lim->next_start > t)
+		t = lim->next_start;
+	for (i = 0; i < lim->nwin; i++) {
+		/* Asking at t (not now) is right: windows only free up over
+		 * time, so the first time all windows allow is the max. */
+		double w = win_ready_at(&lim->win[i], cost, t);
+		if (w > t)
+			t = w;
+	}
+	return t;
+}
+
+void mfa_ratelimit_take(struct mfa_ratelimit *lim, double cost, double now)
+{
+	int i;
+
+	if (cost < 0)
+		cost = 0;
+	for (i = 0; i < lim->nwin; i++) {
+		struct mfa_ratewin *w = &lim->win[i];
+		long long k;
+
+		win_advance(w, now);
+		k = slot_of(w, now);
+		if (k < w->head)
+			k = w->head;
+		*slot_ref(w, k) += cost;
+		w->sum += cost;
+	}
+	if (now < lim->slow_until) {
+		double base = lim->next_start > now ? lim->next_start : now;
+		lim->next_start = base + (cost > 0 ? cost : 1) * lim->slow_gap;
+	}
+	lim->units_taken += cost;
+}
+
+void mfa_ratelimit_pause(struct mfa_ratelimit *lim, double until, double now)
+{
+	double base = lim->paused_until > now ? lim->paused_until : now;
+
+	if (!(until > base))
+		return;
+	lim->paused_seconds += until - base;
+	lim->pauses++;
+	lim->paused_until = until;
+}
+
+void mfa_ratelimit_observe_percentage(struct mfa_ratelimit *lim, double pct, double now)
+{
+	const struct mfa_ratewin *w;
+	double left;
+
+	if (!isfinite(pct) || pct < 0)
+		return;
+	if (pct > 2.0)
+		pct /= 100.0;
+	if (pct <= 0.8) {
+		lim->slow_until = 0;
+		return;
+	}
+	if (lim->nwin == 0)
+		return;
+	/* The tightest window (smallest units per second) is the one the
+	 * server is most likely warning about. */
+	w = &lim->win[0];
+	if (lim->nwin > 1 && lim->win[1].units / lim->win[1].window_s <
+			     w->units / w->window_s)
+		w = &lim->win[1];
+	left = (1.0 - pct) * w->units;
+	if (left < 0.05 * w->units)
+		left = 0.05 * w->units;
+	if (left < 1)
+		left = 1;
+	lim->slow_gap = w->window_s / left;
+	if (lim->slow_until <= now)
+		lim->next_start = now;
+	lim->slow_until = now + w->window_s;
+	lim->slowdowns++;
+}
+
+/* ---- Graph's scopes ------------------------------------------------ */
+
+static const char *const scope_names[MFA_SCOPE__COUNT] = {
+	[MFA_SCOPE_IDENTITY_READ] = "identity-read",
+	[MFA_SCOPE_IDENTITY_WRITE] = "identity-write",
+	[MFA_SCOPE_REPORTS] = "reports",
+	[MFA_SCOPE_CONDITIONAL_ACCESS] = "conditional-access",
+	[MFA_SCOPE_UNTHROTTLED] = "unthrottled",
+};
+
+const char *mfa_graph_scope_name(enum mfa_graph_scope s)
+{
+	return (unsigned)s < MFA_SCOPE__COUNT ? scope_names[s] : "?";
+}
+
+void mfa_graph_limits_apply(const struct mfa_graph_limits *l,
+			    struct mfa_ratelimit lims[MFA_SCOPE__COUNT])
+{
+	static const struct mfa_graph_limits defaults = MFA_GRAPH_LIMITS_INIT;
+
+	if (!l)
+		l = &defaults;
+	mfa_ratelimit_init(&lims[MFA_SCOPE_IDENTITY_READ], l->read_units, l->read_window_s);
+	mfa_ratelimit_init(&lims[MFA_SCOPE_IDENTITY_WRITE], l->write_units, l->write_window_s);
+	if (l->write_tenant_units > 0 && l->write_tenant_window_s > 0) {
+		struct mfa_ratelimit *w = &lims[MFA_SCOPE_IDENTITY_WRITE];
+		if (w->nwin == 0)
+			mfa_ratelimit_init(w, l->write_tenant_units, l->write_tenant_window_s);
+		else
+			mfa_ratelimit_add_window(w, l->write_tenant_units, l->write_tenant_window_s);
+	}
+	mfa_ratelimit_init(&lims[MFA_SCOPE_REPORTS], l->reports_units, l->reports_window_s);
+	mfa_ratelimit_init(&lims[MFA_SCOPE_CONDITIONAL_ACCESS], l->ca_units, l->ca_window_s);
+	mfa_ratelimit_init(&lims[MFA_SCOPE_UNTHROTTLED], 0, 0);
+}
+
+/* Nonzero when the query string q (after '?') has parameter name, written
+ * as "$name" or "%24name". */
+static int has_param(const char *q, const char *name)
+{
+	size_t n = strlen(name);
+
+	while (q && *q) {
+		const char *p = q;
+		if (*p == '$')
+			p++;
+		else if (!strncasecmp(p, "%24", 3))
+			p += 3;
+		else
+			p = NULL;
+		if (p && !strncasecmp(p, name, n) && p[n] == '=')
+			return 1;
+		q = strchr(q, '&');
+		if (q)
+			q++;
+	}
+	return 0;
+}
+
+double mfa_graph_cost(const char *method, const char *url)
+{
+	const char *path = url ? url : "", *q, *s;
+	size_t plen;
+	double cost;
+
+	s = strstr(path, "://");
+	if (s) {
+		path = strchr(s + 3, '/');
+		if (!path)
+			path = "/";
+	}
+	if (!strncasecmp(path, "/v1.0/", 6))
+		path += 5;
+	else if (!strncasecmp(path, "/beta/", 6))
+		path += 5;
+	q = strchr(path, '?');
+	plen = q ? (size_t)(q - path) : strlen(path);
+	while (plen > 1 && path[plen - 1] == '/')
+		plen--;
+
+	if (!method || strcasecmp(method, "GET"))
+		return 1; /* a write: 1 RU, 1 write */
+	if ((plen == 6 && !strncasecmp(path, "/users", 6)) ||
+	    (plen == 12 && !strncasecmp(path, "/users/delta", 12)))
+		cost = 2;
+	else
+		cost = 1;
+	if (q && has_param(q + 1, "select"))
+		cost -= 1;
+	if (q && has_param(q + 1, "expand"))
+		cost += 1;
+	return cost < 1 ? 1 : cost;
+}

@@ -1,0 +1,84 @@
+/* graph/retry.h - the one place that decides whether a failed request is
+ * tried again, after how long, and what the wait applies to.
+ *
+ * The http engine calls mfa_retry_decide after every attempt that did not
+ * end in a 2xx/3xx and applies the answer; batch callers use it for the
+ * items of a $batch reply too. Pure: time and randomness are passed in.
+ *
+ * Policy (GRAPH.md, DESIGN.md "Concurrency"):
+ * - 429: retry after Retry-After (seconds, fractional allowed, or an
+ *   HTTP-date); without one (Conditional Access never sends it) back off
+ *   exponentially. Either way the whole scope pauses: Graph throttles the
+ *   app+tenant, so every request of that scope would get a 429 too.
+ * - 503 with Retry-After: the same, scope paused. 500, 502, 503 without
+ *   Retry-After, 504, 408: exponential backoff for this request only.
+ * - transport errors: timeouts, dropped or reset connections, empty or
+ *   partial replies are retried with backoff; a refused connection or an
+ *   unresolvable host only for the first `max_connect_attempts` attempts.
+ *   TLS, certificate, URL and size errors are never retried.
+ * - 401: refresh the token once, then retry once, immediately
+ *   (refresh_auth set). A second 401 is final.
+ * - any other 4xx: final.
+ * Backoff is "full jitter": a uniform random delay in
+ * [0, min(cap, base * 2^(attempt-1))], except that a 429 without
+ * Retry-After waits at least half that ceiling (it pauses a scope, and a
+ * pause drawn near zero would not be one). A Retry-After beyond
+ * max_retry_after_s is clamped to it.
+ */
+#ifndef MFA_GRAPH_RETRY_H
+#define MFA_GRAPH_RETRY_H
+
+#include <time.h>
+
+struct mfa_retry_policy {
+	unsigned max_attempts;          /* attempts per request, first included */
+	unsigned max_connect_attempts;  /* attempts while the host refuses/does not resolve */
+	unsigned long max_total_retries;/* retries per run, all requests together; 0 = no cap */
+	double base_s;                  /* first backoff ceiling */
+	double cap_s;                   /* backoff ceiling */
+	double max_retry_after_s;       /* a longer Retry-After is clamped to this */
+};
+
+#define MFA_RETRY_POLICY_INIT { 8, 3, 100000, 1.0, 60.0, 300.0 }
+
+/* What happened on the attempt just finished. */
+struct mfa_retry_input {
+	long status;             /* HTTP status; 0 when no response (see curl_code) */
+	int curl_code;           /* CURLcode of the transfer; 0 = CURLE_OK */
+	const char *retry_after; /* Retry-After header value, or NULL */
+	unsigned attempt;        /* attempts made so far, >= 1 */
+	int auth_refreshed;      /* this request already had its token refreshed */
+	unsigned long retries_used; /* retries spent so far in this run */
+	time_t wall_now;         /* wall clock, to read an HTTP-date Retry-After */
+};
+
+struct mfa_retry_decision {
+	int retry;               /* 1: try again after delay_s */
+	double delay_s;          /* >= 0 */
+	int pause_scope;         /* 1: the delay pauses the whole throttle scope */
+	int refresh_auth;        /* 1: refresh the token before retrying (401) */
+	int throttled;           /* the server throttled us (429) */
+	const char *why;         /* static text: "throttled (429)", "retries exhausted"... */
+};
+
+/* Uniform random number in [0, 1). */
+typedef double (*mfa_retry_rand_fn)(void *ctx);
+
+/* Decides for one finished attempt. A 2xx/3xx with curl_code 0 is never
+ * retried. rand may be NULL (then the backoff is the full ceiling). Always
+ * fills *out. */
+void mfa_retry_decide(const struct mfa_retry_policy *policy,
+		      const struct mfa_retry_input *in,
+		      mfa_retry_rand_fn rand, void *rand_ctx,
+		      struct mfa_retry_decision *out);
+
+/* Reads a Retry-After value: delta seconds ("120", "2.128") or an HTTP-date
+ * ("Wed, 21 Oct 2015 07:28:00 GMT", relative to wall_now). Returns 0 and
+ * *seconds >= 0 (a date in the past gives 0), or -1 if value is absent or
+ * unreadable. */
+int mfa_retry_parse_after(const char *value, time_t wall_now, double *seconds);
+
+/* The backoff ceiling for an attempt: min(cap, base * 2^(attempt-1)). */
+double mfa_retry_backoff_ceiling(const struct mfa_retry_policy *policy, unsigned attempt);
+
+#endif

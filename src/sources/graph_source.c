@@ -1,0 +1,582 @@
+/* graph_source.c - the live tenant as a source (graph_source.h). */
+#include "sources/graph_source.h"
+
+#include "graph/requirements.h"
+#include "mfa/regmap.h"
+
+#include <cjson/cJSON.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#define USER_FIELDS "id,userPrincipalName,displayName,userType,accountEnabled,perUserMfaState"
+
+struct graph_source {
+	struct mfa_source base;
+	struct mfa_http *http;
+	struct mfa_reqs *reqs;
+	char *graph_url;
+	int want_registration;
+	unsigned page_size;
+	unsigned backlog;
+	mfa_warn_fn warn;
+	void *warn_ctx;
+	void (*progress)(void *ctx, const struct mfa_graph_progress *p);
+	void *progress_ctx;
+
+	FILE *spool;
+	struct mfa_regmap *reg;
+	int reg_unavailable;
+	int reg_done;
+	char reg_warning[MFA_ERR_MAX + 256]; /* said once the scan succeeded */
+
+	struct mfa_graph_progress prog;
+	char *deferred_page;       /* next users page, held back by the backlog */
+	int listing_done;
+	int scanned;
+	int failed;
+	int interrupted;
+	struct mfa_err err;
+	unsigned long unknown;
+	unsigned long spooled;
+	unsigned long yielded;
+
+	/* the record being yielded */
+	char *rec;
+	size_t rec_cap;
+	char methods_other[1024];
+};
+
+/* A listed user waiting for its state. */
+struct pending_user {
+	struct graph_source *g;
+	char *id, *upn, *name;
+	enum mfa_user_type type;
+	enum mfa_tri enabled;
+};
+
+static void report(struct graph_source *g)
+{
+	if (g->progress)
+		g->progress(g->progress_ctx, &g->prog);
+}
+
+/* Ends the scan with "what: detail" (a listing that cannot go on would
+ * lose users). */
+static void fail(struct graph_source *g, const char *what, const char *detail)
+{
+	if (g->failed)
+		return;
+	g->failed = 1;
+	if (detail)
+		mfa_err_set(&g->err, "%s: %s", what, detail);
+	else
+		mfa_err_set(&g->err, "%s", what);
+	mfa_http_stop(g->http);
+}
+
+/* ---- spool ----------------------------------------------------------- */
+
+static void put_str(FILE *f, const char *s)
+{
+	uint32_t n = s ? (uint32_t)strlen(s) : UINT32_MAX;
+
+	fwrite(&n, sizeof(n), 1, f);
+	if (s)
+		fwrite(s, 1, n, f);
+}
+
+static void spool_user(struct graph_source *g, const char *id, const char *upn, const char *name,
+		       enum mfa_user_type type, enum mfa_tri enabled, enum mfa_state state,
+		       const char *error)
+{
+	unsigned char fixed[3] = { (unsigned char)type, (unsigned char)enabled, (unsigned char)state };
+
+	fwrite(fixed, 1, sizeof(fixed), g->spool);
+	put_str(g->spool, id);
+	put_str(g->spool, upn);
+	put_str(g->spool, name);
+	put_str(g->spool, error);
+	if (ferror(g->spool))
+		fail(g, "cannot write the scan's spool file (is the disk full?)", NULL);
+	g->spooled++;
+	g->prog.done++;
+	if (state == MFA_STATE_UNKNOWN)
+		g->unknown++;
+}
+
+/* Reads the next spooled record into g->rec; 1, 0 at the end, -1 error. */
+static int spool_next(struct graph_source *g, struct mfa_user *u)
+{
+	unsigned char fixed[3];
+	const char **dst[4] = { &u->id, &u->upn, &u->display_name, &u->state_error };
+	uint32_t lens[4];
+	size_t total = 0, i, off = 0;
+	long start;
+
+	if (fread(fixed, 1, sizeof(fixed), g->spool) != sizeof(fixed))
+		return 0;
+	start = ftell(g->spool);
+	for (i = 0; i < 4; i++) {
+		if (fread(&lens[i], sizeof(lens[i]), 1, g->spool) != 1)
+			return -1;
+		if (lens[i] != UINT32_MAX) {
+			total += lens[i] + 1;
+			if (fseek(g->spool, (long)lens[i], SEEK_CUR) < 0)
+				return -1;
+		}
+	}
+	if (total > g->rec_cap) {
+		char *p = realloc(g->rec, total);
+		if (!p)
+			return -1;
+		g->rec = p;
+		g->rec_cap = total;
+	}
+	if (fseek(g->spool, start, SEEK_SET) < 0)
+		return -1;
+	mfa_user_init(u);
+	for (i = 0; i < 4; i++) {
+		uint32_t n;
+
+		if (fread(&n, sizeof(n), 1, g->spool) != 1)
+			return -1;
+		if (n == UINT32_MAX) {
+			*dst[i] = NULL;
+			continue;
+		}
+		if (fread(g->rec + off, 1, n, g->spool) != n)
+			return -1;
+		g->rec[off + n] = '\0';
+		*dst[i] = g->rec + off;
+		off += n + 1;
+	}
+	u->user_type = (enum mfa_user_type)fixed[0];
+	u->account_enabled = (enum mfa_tri)fixed[1];
+	u->state = (enum mfa_state)fixed[2];
+	return 1;
+}
+
+/* ---- users pages ------------------------------------------------------ */
+
+static void on_users_page(void *ctx, const struct mfa_http_response *resp);
+
+static void submit_users_page(struct graph_source *g, const char *url)
+{
+	static const char *const headers[] = { "ConsistencyLevel: eventual", NULL };
+	struct mfa_http_request req = MFA_HTTP_REQUEST_INIT;
+	struct mfa_err err = MFA_ERR_INIT;
+
+	req.url = url;
+	req.headers = headers;
+	req.scope = MFA_SCOPE_IDENTITY_READ;
+	req.done = on_users_page;
+	req.ctx = g;
+	if (mfa_http_submit(g->http, &req, &err) < 0)
+		fail(g, "cannot list users", err.msg);
+}
+
+/* Lets a held-back users page go once the state reads have caught up. */
+static void release_deferred(struct graph_source *g)
+{
+	char *url = g->deferred_page;
+
+	if (!url || mfa_reqs_pending(g->reqs) > g->backlog / 2)
+		return;
+	g->deferred_page = NULL;
+	submit_users_page(g, url);
+	free(url);
+}
+
+static void on_state(void *ctx, const struct mfa_reqs_result *r)
+{
+	struct pending_user *p = ctx;
+	struct graph_source *g = p->g;
+	char why[MFA_ERR_MAX];
+
+	if (r->error)
+		snprintf(why, sizeof(why), "per-user MFA state not read: %s", r->error);
+	spool_user(g, p->id, p->upn, p->name, p->type, p->enabled,
+		   r->error ? MFA_STATE_UNKNOWN : r->state, r->error ? why : NULL);
+	free(p->id);
+	free(p->upn);
+	free(p->name);
+	free(p);
+	release_deferred(g);
+	report(g);
+}
+
+static const char *jstr(const cJSON *o, const char *k)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
+
+	return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+static enum mfa_tri jbool(const cJSON *o, const char *k)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
+
+	if (cJSON_IsTrue(v))
+		return MFA_TRI_YES;
+	if (cJSON_IsFalse(v))
+		return MFA_TRI_NO;
+	return MFA_TRI_UNKNOWN;
+}
+
+static enum mfa_user_type user_type(const char *s, const char *upn)
+{
+	if (s && strcasecmp(s, "guest") == 0)
+		return MFA_USER_TYPE_GUEST;
+	if (s && strcasecmp(s, "member") == 0)
+		return MFA_USER_TYPE_MEMBER;
+	return mfa_upn_is_external(upn) ? MFA_USER_TYPE_GUEST : MFA_USER_TYPE_UNKNOWN;
+}
+
+static void take_user(struct graph_source *g, const cJSON *u)
+{
+	const char *id = jstr(u, "id"), *upn = jstr(u, "userPrincipalName");
+	const char *name = jstr(u, "displayName");
+	enum mfa_user_type type = user_type(jstr(u, "userType"), upn);
+	enum mfa_tri enabled = jbool(u, "accountEnabled");
+	const cJSON *st = cJSON_GetObjectItemCaseSensitive(u, "perUserMfaState");
+	struct pending_user *p;
+	struct mfa_err err = MFA_ERR_INIT;
+
+	g->prog.listed++;
+	if (!id) {
+		/* Graph always sends an id; a user without one cannot be read
+		 * or changed, but it is not dropped either. */
+		spool_user(g, NULL, upn, name, type, enabled, MFA_STATE_UNKNOWN,
+			   "the users list gave this user no id");
+		return;
+	}
+	if (g->prog.fast_path == 1 && cJSON_IsString(st)) {
+		enum mfa_state s = mfa_state_parse(st->valuestring);
+		char why[128];
+
+		if (s == MFA_STATE_AMBIGUOUS)
+			s = MFA_STATE_UNKNOWN;
+		snprintf(why, sizeof(why), "Graph answered an unreadable per-user MFA state '%.40s'",
+			 st->valuestring);
+		spool_user(g, id, upn, name, type, enabled, s, s == MFA_STATE_UNKNOWN ? why : NULL);
+		return;
+	}
+	p = calloc(1, sizeof(*p));
+	if (!p || !(p->id = strdup(id)) || (upn && !(p->upn = strdup(upn))) ||
+	    (name && !(p->name = strdup(name)))) {
+		if (p) {
+			free(p->id);
+			free(p->upn);
+			free(p->name);
+		}
+		free(p);
+		fail(g, "out of memory", NULL);
+		return;
+	}
+	p->g = g;
+	p->type = type;
+	p->enabled = enabled;
+	if (mfa_reqs_read(g->reqs, id, on_state, p, &err) < 0)
+		fail(g, "cannot read per-user MFA states", err.msg);
+}
+
+static void on_users_page(void *ctx, const struct mfa_http_response *resp)
+{
+	struct graph_source *g = ctx;
+	struct mfa_err err = MFA_ERR_INIT;
+	cJSON *root = NULL;
+	const cJSON *value, *u, *count;
+	const char *next;
+
+	if (resp->cancelled)
+		return;
+	if (resp->status != 200) {
+		fail(g, "cannot list the tenant's users", resp->error ? resp->error : "no answer");
+		return;
+	}
+	root = cJSON_ParseWithLength(resp->body, resp->body_len);
+	value = cJSON_GetObjectItemCaseSensitive(root, "value");
+	if (!cJSON_IsArray(value)) {
+		fail(g, "cannot list the tenant's users",
+		     "Graph's answer is not a users page (malformed JSON)");
+		goto cleanup;
+	}
+	count = cJSON_GetObjectItemCaseSensitive(root, "@odata.count");
+	if (cJSON_IsNumber(count) && count->valuedouble >= 0)
+		g->prog.total = (unsigned long)count->valuedouble;
+	/* The fast path is decided once, on the first user seen. */
+	if (g->prog.fast_path < 0 && cJSON_GetArraySize(value) > 0)
+		g->prog.fast_path = cJSON_HasObjectItem(cJSON_GetArrayItem(value, 0), "perUserMfaState");
+	cJSON_ArrayForEach(u, value) {
+		if (g->failed)
+			goto cleanup;
+		take_user(g, u);
+	}
+	next = jstr(root, "@odata.nextLink");
+	if (next) {
+		/* Follow the link whole; never rebuild it (GRAPH.md). */
+		if (mfa_reqs_pending(g->reqs) > g->backlog) {
+			g->deferred_page = strdup(next);
+			if (!g->deferred_page)
+				fail(g, "out of memory", NULL);
+		} else {
+			submit_users_page(g, next);
+		}
+	} else {
+		g->listing_done = 1;
+		if (mfa_reqs_flush(g->reqs, &err) < 0)
+			fail(g, "cannot read per-user MFA states", err.msg);
+	}
+	report(g);
+cleanup:
+	cJSON_Delete(root);
+}
+
+/* ---- registration pages ---------------------------------------------- */
+
+static void on_registration_page(void *ctx, const struct mfa_http_response *resp);
+static void registration_unavailable(struct graph_source *g, const char *why);
+
+static void submit_registration_page(struct graph_source *g, const char *url)
+{
+	struct mfa_http_request req = MFA_HTTP_REQUEST_INIT;
+	struct mfa_err err = MFA_ERR_INIT;
+
+	req.url = url;
+	req.scope = MFA_SCOPE_REPORTS;
+	req.done = on_registration_page;
+	req.ctx = g;
+	if (mfa_http_submit(g->http, &req, &err) < 0)
+		registration_unavailable(g, err.msg);
+}
+
+/* Kept until the scan ends: when the whole scan fails, only its error is
+ * worth a line. */
+static void registration_unavailable(struct graph_source *g, const char *why)
+{
+	if (g->reg_unavailable)
+		return;
+	g->reg_unavailable = 1;
+	snprintf(g->reg_warning, sizeof(g->reg_warning),
+		 "registration details unavailable (%s): every user's registration is reported as unknown; "
+		 "reading them needs the AuditLog.Read.All permission and an Entra ID P1 or P2 licence",
+		 why);
+}
+
+static void take_registration(struct graph_source *g, const cJSON *e)
+{
+	struct mfa_registration reg;
+	const cJSON *methods = cJSON_GetObjectItemCaseSensitive(e, "methodsRegistered");
+	const cJSON *m;
+	const char *def = jstr(e, "defaultMfaMethod");
+	size_t used = 0;
+
+	memset(&reg, 0, sizeof(reg));
+	reg.registered = jbool(e, "isMfaRegistered");
+	reg.capable = jbool(e, "isMfaCapable");
+	g->methods_other[0] = '\0';
+	cJSON_ArrayForEach(m, methods) {
+		int bit;
+
+		if (!cJSON_IsString(m))
+			continue;
+		bit = mfa_method_parse(m->valuestring);
+		if (bit >= 0) {
+			reg.methods |= 1u << bit;
+		} else if (used + strlen(m->valuestring) + 2 < sizeof(g->methods_other)) {
+			/* Unknown method names are kept, not dropped. */
+			used += (size_t)snprintf(g->methods_other + used, sizeof(g->methods_other) - used,
+						 "%s%s", used ? ";" : "", m->valuestring);
+		}
+	}
+	reg.other_methods = used ? g->methods_other : NULL;
+	reg.default_method = def && strcmp(def, "none") != 0 ? def : NULL;
+	if (mfa_regmap_put(g->reg, jstr(e, "id"), jstr(e, "userPrincipalName"),
+			   jstr(e, "userDisplayName"), user_type(jstr(e, "userType"), NULL),
+			   jbool(e, "isAdmin"), &reg, NULL) < 0 &&
+	    jstr(e, "id"))
+		fail(g, "out of memory loading registration details", NULL);
+	else
+		g->prog.registration++;
+}
+
+static void on_registration_page(void *ctx, const struct mfa_http_response *resp)
+{
+	struct graph_source *g = ctx;
+	cJSON *root = NULL;
+	const cJSON *value, *e;
+	const char *next;
+
+	if (resp->cancelled || g->reg_unavailable)
+		return;
+	if (resp->status != 200) {
+		registration_unavailable(g, resp->error ? resp->error : "no answer");
+		return;
+	}
+	root = cJSON_ParseWithLength(resp->body, resp->body_len);
+	value = cJSON_GetObjectItemCaseSensitive(root, "value");
+	if (!cJSON_IsArray(value)) {
+		registration_unavailable(g, "Graph's answer is not a registration page (malformed JSON)");
+		goto cleanup;
+	}
+	cJSON_ArrayForEach(e, value)
+		take_registration(g, e);
+	next = jstr(root, "@odata.nextLink");
+	if (next)
+		submit_registration_page(g, next);
+	else
+		g->reg_done = 1;
+	report(g);
+cleanup:
+	cJSON_Delete(root);
+}
+
+/* ---- the source -------------------------------------------------------- */
+
+static int scan(struct graph_source *g, struct mfa_err *err)
+{
+	char url[1024];
+	int rc;
+
+	g->spool = tmpfile();
+	if (!g->spool)
+		return mfa_err_set(err, "cannot create a temporary spool file for the scan");
+	snprintf(url, sizeof(url), "%s/v1.0/users?$select=%s&$top=%u&$count=true", g->graph_url,
+		 USER_FIELDS, g->page_size);
+	submit_users_page(g, url);
+	if (g->want_registration) {
+		snprintf(url, sizeof(url), "%s/v1.0/reports/authenticationMethods/userRegistrationDetails",
+			 g->graph_url);
+		submit_registration_page(g, url);
+	} else {
+		g->reg_unavailable = 1;
+	}
+	rc = mfa_http_run(g->http, err);
+	if (rc < 0)
+		return -1;
+	if (g->failed) {
+		*err = g->err;
+		return -1;
+	}
+	if (rc == MFA_HTTP_INTERRUPTED || !g->listing_done)
+		g->interrupted = 1;
+	if (!g->reg_done && !g->reg_unavailable)
+		registration_unavailable(g, "the report was not read to its end");
+	if (g->reg_warning[0] && g->warn)
+		g->warn(g->warn_ctx, g->reg_warning);
+	if (fflush(g->spool) != 0 || fseek(g->spool, 0, SEEK_SET) < 0)
+		return mfa_err_set(err, "cannot read back the scan's spool file");
+	g->scanned = 1;
+	return 0;
+}
+
+static int gs_next(struct mfa_source *src, struct mfa_user *u, struct mfa_err *err)
+{
+	struct graph_source *g = (struct graph_source *)src;
+	struct mfa_regmap_entry e;
+	size_t i;
+	int rc;
+
+	if (!g->scanned && scan(g, err) < 0)
+		return -1;
+	rc = spool_next(g, u);
+	if (rc < 0)
+		return mfa_err_set(err, "cannot read back the scan's spool file");
+	if (rc == 0)
+		return 0;
+	g->yielded++;
+	if (g->reg_unavailable)
+		return 1;
+	i = mfa_regmap_find_id(g->reg, u->id);
+	if (i == MFA_REGMAP_NONE) {
+		/* In the report but not yet: a user created during the scan. */
+		return 1;
+	}
+	mfa_regmap_get(g->reg, i, &e);
+	u->reg = e.reg;
+	u->is_admin = e.is_admin;
+	if (u->user_type == MFA_USER_TYPE_UNKNOWN)
+		u->user_type = e.user_type;
+	return 1;
+}
+
+static void gs_stats(const struct mfa_source *src, struct mfa_source_stats *out)
+{
+	const struct graph_source *g = (const struct graph_source *)src;
+
+	out->rows = g->prog.listed;
+	out->bad_rows = 0;
+	out->joined = g->reg_unavailable ? 0 : g->prog.registration;
+	out->format = g->prog.fast_path == 1 ? "graph (state inline)" : "graph (state per user, $batch)";
+}
+
+static void gs_free(struct mfa_source *src)
+{
+	struct graph_source *g = (struct graph_source *)src;
+
+	if (!g)
+		return;
+	mfa_reqs_free(g->reqs);
+	mfa_regmap_free(g->reg);
+	if (g->spool)
+		fclose(g->spool);
+	free(g->deferred_page);
+	free(g->graph_url);
+	free(g->rec);
+	free(g);
+}
+
+static const struct mfa_source_ops gs_ops = { gs_next, gs_stats, gs_free };
+
+int mfa_graph_source_open(struct mfa_source **out, const struct mfa_graph_source_options *o,
+			  struct mfa_err *err)
+{
+	struct graph_source *g = calloc(1, sizeof(*g));
+	struct mfa_reqs_options ro = MFA_REQS_OPTIONS_INIT;
+
+	*out = NULL;
+	if (!g || !(g->graph_url = strdup(o->graph_url)) || !(g->reg = mfa_regmap_new())) {
+		if (g)
+			free(g->graph_url);
+		free(g);
+		return mfa_err_set(err, "out of memory");
+	}
+	g->base.ops = &gs_ops;
+	g->http = o->http;
+	g->want_registration = o->registration;
+	g->page_size = o->users_page_size ? o->users_page_size : 999;
+	if (g->page_size > 999)
+		g->page_size = 999;
+	g->backlog = o->backlog ? o->backlog : 5000;
+	g->warn = o->warn;
+	g->warn_ctx = o->warn_ctx;
+	g->progress = o->progress;
+	g->progress_ctx = o->progress_ctx;
+	g->prog.fast_path = -1;
+	ro.http = o->http;
+	ro.graph_url = o->graph_url;
+	if (mfa_reqs_new(&g->reqs, &ro, err) < 0) {
+		gs_free(&g->base);
+		return -1;
+	}
+	*out = &g->base;
+	return 0;
+}
+
+unsigned long mfa_graph_source_unknown(const struct mfa_source *src)
+{
+	return ((const struct graph_source *)src)->unknown;
+}
+
+int mfa_graph_source_interrupted(const struct mfa_source *src)
+{
+	return ((const struct graph_source *)src)->interrupted;
+}
+
+int mfa_graph_source_registration_unavailable(const struct mfa_source *src)
+{
+	return ((const struct graph_source *)src)->reg_unavailable;
+}

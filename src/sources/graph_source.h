@@ -1,0 +1,65 @@
+/* graph_source.h - the live tenant as a source (mfa/source.h): every user
+ * of GET /v1.0/users, each with its per-user MFA state and joined to the
+ * userRegistrationDetails report.
+ *
+ * The first mfa_source_next runs the whole scan on the http engine:
+ *   - users pages ($top=999, $select of the record's fields), each next
+ *     page submitted from the previous page's callback;
+ *   - the state: inline when the first page carries perUserMfaState (the
+ *     fast path), else read per user through $batch (graph/requirements.h);
+ *   - at the same time, the registration report's pages into a compact map
+ *     (mfa/regmap.h); without the licence or permission the run goes on
+ *     with registration unknown and a warning.
+ * Scanned users go to an anonymous spool file as they complete, so memory
+ * stays flat whatever the tenant's size; the source then yields them from
+ * the spool, joined to the registration map. Every user the users list
+ * returned is yielded exactly once; a state that could not be read is
+ * UNKNOWN with the error in state_error.
+ */
+#ifndef MFA_SOURCES_GRAPH_SOURCE_H
+#define MFA_SOURCES_GRAPH_SOURCE_H
+
+#include <signal.h>
+
+#include "mfa/source.h"
+#include "graph/http.h"
+
+/* Progress of the scan, for the CLI. */
+struct mfa_graph_progress {
+	unsigned long listed;      /* users returned by the users list so far */
+	unsigned long done;        /* users whose state is settled (read or failed) */
+	unsigned long total;       /* @odata.count, 0 when not known yet */
+	unsigned long registration;/* registration entries loaded */
+	int fast_path;             /* -1 not known yet, 0 per-user reads, 1 inline */
+};
+
+struct mfa_graph_source_options {
+	struct mfa_http *http;     /* borrowed; the caller set its auth */
+	const char *graph_url;     /* base, e.g. "https://graph.microsoft.com"; copied */
+	int registration;          /* 1: read the registration report (default) */
+	unsigned users_page_size;  /* $top, 1..999; 0 = 999 */
+	unsigned backlog;          /* users awaiting a state read before the next
+				    * users page waits; 0 = 5000 */
+	mfa_warn_fn warn;          /* non-fatal problems (no registration licence) */
+	void *warn_ctx;
+	void (*progress)(void *ctx, const struct mfa_graph_progress *p);
+	void *progress_ctx;
+};
+
+#define MFA_GRAPH_SOURCE_OPTIONS_INIT { NULL, NULL, 1, 0, 0, NULL, NULL, NULL, NULL }
+
+/* Makes the source; no network until the first mfa_source_next. */
+int mfa_graph_source_open(struct mfa_source **out, const struct mfa_graph_source_options *o,
+			  struct mfa_err *err);
+
+/* Users whose state came out unknown (after the scan). */
+unsigned long mfa_graph_source_unknown(const struct mfa_source *src);
+
+/* 1 when the scan was stopped (mfa_http_stop) before it listed every user. */
+int mfa_graph_source_interrupted(const struct mfa_source *src);
+
+/* 1 when registration details could not be read (warned), so every
+ * user's registration is unknown. */
+int mfa_graph_source_registration_unavailable(const struct mfa_source *src);
+
+#endif

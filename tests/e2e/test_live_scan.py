@@ -1,0 +1,243 @@
+"""End to end: `mfa-migrate audit/plan` against graph-emulator, the live
+path. Checks what the binary wrote against the emulator's own truth.
+
+usage: test_live_scan.py MFA_MIGRATE_BINARY GRAPH_EMULATOR_BINARY
+"""
+import collections
+import csv
+import http.server
+import json
+import os
+import sys
+import threading
+import time
+import unittest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+sys.path.insert(0, os.path.join(HERE, "..", "emulator"))
+import emu_harness  # noqa: E402
+import mfatest  # noqa: E402
+from emu_harness import CLIENT, SECRET, TENANT, Emulator  # noqa: E402
+
+BIN = None
+
+
+def creds(secret=SECRET):
+    return {"AZURE_TENANT_ID": TENANT, "AZURE_CLIENT_ID": CLIENT, "AZURE_CLIENT_SECRET": secret,
+            "AZURE_CLIENT_CERTIFICATE_PATH": "", "MFA_MIGRATE_ACCESS_TOKEN": ""}
+
+
+def live(emu, command, *args, env=None, secret=SECRET):
+    out = os.path.join(mfatest.tmpdir(), "out")
+    e = creds(secret)
+    e.update(env or {})
+    code, stdout, stderr = mfatest.run(BIN, command, "--graph-url", emu.base, "--login-url", emu.base,
+                                       "--out", out, *args, env=e)
+    return code, out, stdout, stderr
+
+
+def users_of(out):
+    return {u["id"]: u for u in mfatest.read_csv(os.path.join(out, "users.csv"))}
+
+
+def truth(emu):
+    """The emulator's tenant now, as users.csv rows by id."""
+    r = emu.request("GET", "/_emulator/export", token=False)
+    rows = list(csv.DictReader(r.body.splitlines()))
+    return {row["id"]: row for row in rows}
+
+
+class LiveScan(unittest.TestCase):
+    def check_matches_truth(self, emu, out, registration=True):
+        got = users_of(out)
+        want = truth(emu)
+        ids = [u["id"] for u in mfatest.read_csv(os.path.join(out, "users.csv"))]
+        self.assertEqual(len(ids), len(set(ids)), "a user appears twice")
+        self.assertEqual(set(got), set(want), "users lost or invented")
+        for uid, w in want.items():
+            g = got[uid]
+            self.assertEqual(g["perUserMfaState"], w["perUserMfaState"], uid)
+            self.assertEqual(g["userPrincipalName"], w["userPrincipalName"])
+            if registration:
+                self.assertEqual(g["isMfaRegistered"], w["isMfaRegistered"], uid)
+                self.assertEqual(set(filter(None, g["methodsRegistered"].split(";"))),
+                                 set(filter(None, w["methodsRegistered"].split(";"))), uid)
+                self.assertEqual(g["isAdmin"], w["isAdmin"], uid)
+        return got
+
+    def test_fast_path_matches_truth(self):
+        with Emulator("--users", 2500, "--seed", 11) as emu:
+            code, out, stdout, stderr = live(emu, "audit")
+            self.assertEqual(code, 0, stderr)
+            self.assertEqual(stdout.strip(), out)
+            self.check_matches_truth(emu, out)
+            s = json.load(open(os.path.join(out, "summary.json")))
+            self.assertEqual(s["tenantId"], TENANT)
+            self.assertIn("inline", s["source"]["format"])
+            self.assertEqual(s["users"], 2500)
+            self.assertGreater(s["graph"]["requests"], 0)
+            # the state came inline: no per-user reads at all
+            self.assertNotIn("$batch", json.dumps(emu.stats()["byEndpoint"]))
+
+    def test_fallback_matches_truth(self):
+        with Emulator("--users", 1500, "--seed", 12, "--no-state-select") as emu:
+            code, out, _, stderr = live(emu, "audit")
+            self.assertEqual(code, 0, stderr)
+            self.check_matches_truth(emu, out)
+            s = json.load(open(os.path.join(out, "summary.json")))
+            self.assertIn("$batch", s["source"]["format"])
+
+    def test_live_plan_equals_export_plan(self):
+        d = mfatest.tmpdir()
+        export = os.path.join(d, "export.csv")
+        with Emulator("--users", 1200, "--seed", 13, "--export-csv", export) as emu:
+            code, out_live, _, stderr = live(emu, "plan")
+            self.assertEqual(code, 0, stderr)
+        out_csv = os.path.join(d, "from-csv")
+        code, _, stderr = mfatest.run(BIN, "plan", "--from-csv", export, "--out", out_csv)
+        self.assertEqual(code, 0, stderr)
+        a, b = users_of(out_live), users_of(out_csv)
+        self.assertEqual(a, b)
+        plan = lambda out: sorted(l for l in open(os.path.join(out, "plan.csv")).read().splitlines()[1:])
+        self.assertEqual(plan(out_live), plan(out_csv))
+        header = json.loads(open(os.path.join(out_live, "plan.jsonl")).readline())
+        self.assertEqual(header["tenantId"], TENANT)
+        self.assertEqual(header["source"]["kind"], "graph")
+
+    def test_throttle_respected(self):
+        # 12,000 per-user reads against a large tenant's 8,000 RU per 10 s:
+        # the budget binds, and the client must pace itself, not storm.
+        with Emulator("--users", 12000, "--seed", 14, "--no-state-select") as emu:
+            t0 = time.monotonic()
+            code, out, _, stderr = live(emu, "audit", "--no-registration")
+            took = time.monotonic() - t0
+            self.assertEqual(code, 0, stderr)
+            st = emu.stats()
+            self.assertLessEqual(st["throttled"], max(2, st["requests"] // 100), st)
+            self.assertGreaterEqual(took, 9.0, "12,000 RU cannot fit in one 10 s window")
+            self.assertEqual(len(users_of(out)), 12000)
+
+    def test_faults_survived(self):
+        with Emulator("--users", 3000, "--seed", 15, "--no-state-select", "--fail-5xx", "0.05",
+                      "--fail-429", "0.03", "--drop", "0.03", "--slow", "0.01", "--slow-seconds", "60",
+                      "--latency-ms", "30", "--token-ttl", "2", "--time-scale", "20") as emu:
+            code, out, _, stderr = live(emu, "plan", "--timeout", "2")
+            self.assertEqual(code, 0, stderr)
+            self.check_matches_truth(emu, out)
+            st = emu.stats()
+            self.assertGreater(sum(st["faults"].values()), 0, "the faults did not happen")
+            s = json.load(open(os.path.join(out, "summary.json")))
+            self.assertGreater(s["graph"]["retries"], 0)
+            self.assertGreater(s["graph"]["tokenRequests"], 1, "the token never expired mid-run")
+
+    def test_no_registration_licence(self):
+        with Emulator("--users", 300, "--no-registration-license") as emu:
+            code, out, _, stderr = live(emu, "audit")
+            self.assertEqual(code, 0, stderr)
+            self.assertIn("registration details unavailable", stderr)
+            users = users_of(out)
+            self.assertEqual(len(users), 300)
+            self.assertTrue(all(u["isMfaRegistered"] == "" for u in users.values()))
+            s = json.load(open(os.path.join(out, "summary.json")))
+            self.assertFalse(s["graph"]["registrationAvailable"])
+
+
+class LiveErrors(unittest.TestCase):
+    def expect_error(self, code, stderr, out, needle):
+        self.assertEqual(code, 1, stderr)
+        lines = [l for l in stderr.splitlines() if l.strip()]
+        self.assertEqual(len(lines), 1, stderr)
+        self.assertIn(needle, lines[0])
+        if os.path.isdir(out):
+            self.assertEqual([f for f in os.listdir(out) if not f.endswith(".tmp")], [])
+
+    def test_wrong_secret(self):
+        with Emulator("--users", 50) as emu:
+            code, out, _, stderr = live(emu, "audit", secret="not-the-secret-xyz")
+            self.expect_error(code, stderr, out, "invalid_client")
+            self.assertNotIn("not-the-secret-xyz", stderr)
+
+    def test_missing_permission(self):
+        with Emulator("--users", 50, "--app-permissions", "Policy.Read.All,AuditLog.Read.All") as emu:
+            code, out, _, stderr = live(emu, "audit")
+            self.expect_error(code, stderr, out, "403")
+
+    def test_unreachable_host(self):
+        with Emulator("--users", 50) as emu:
+            out = os.path.join(mfatest.tmpdir(), "out")
+            code, _, stderr = mfatest.run(BIN, "audit", "--graph-url", "http://127.0.0.1:9",
+                                          "--login-url", emu.base, "--out", out, "--timeout", "2",
+                                          env=creds())
+            self.expect_error(code, stderr, out, "127.0.0.1 port 9")
+
+    def test_plain_http_refused_off_loopback(self):
+        out = os.path.join(mfatest.tmpdir(), "out")
+        code, _, stderr = mfatest.run(BIN, "audit", "--graph-url", "http://graph.example.com",
+                                      "--out", out, env=creds())
+        self.assertIn(code, (1, 2), stderr)
+        self.assertIn("http", stderr)
+        self.assertFalse(os.path.exists(os.path.join(out, "users.csv")))
+
+    def test_malformed_json(self):
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def log_message(self, *a):
+                pass
+
+            def do_POST(self):
+                body = json.dumps({"token_type": "Bearer", "expires_in": 3599,
+                                   "access_token": "tok-123"}).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def do_GET(self):
+                body = b'{"value": [ {"id": "1", "userPrincipalName": '
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+        srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        t = threading.Thread(target=srv.serve_forever, daemon=True)
+        t.start()
+        try:
+            base = "http://127.0.0.1:%d" % srv.server_address[1]
+            out = os.path.join(mfatest.tmpdir(), "out")
+            code, _, stderr = mfatest.run(BIN, "audit", "--graph-url", base, "--login-url", base,
+                                          "--out", out, "--no-registration", env=creds())
+            self.expect_error(code, stderr, out, "malformed")
+        finally:
+            srv.shutdown()
+
+
+class Secrets(unittest.TestCase):
+    def test_secret_and_token_never_written(self):
+        with Emulator("--users", 400, "--no-state-select", "--fail-5xx", "0.05", "--seed", 3) as emu:
+            token = emu.token()
+            d = mfatest.tmpdir()
+            tokfile = os.path.join(d, "token")
+            open(tokfile, "w").write(token + "\n")
+            runs = [live(emu, "plan", "-v", env={"MFA_MIGRATE_TRACE": "1"}),
+                    live(emu, "plan", "-v", "--access-token-file", tokfile,
+                         env={"MFA_MIGRATE_TRACE": "1", "AZURE_CLIENT_SECRET": ""})]
+            for code, out, stdout, stderr in runs:
+                self.assertEqual(code, 0, stderr)
+                self.assertIn("trace:", stderr)
+                texts = [stdout, stderr]
+                for f in os.listdir(out):
+                    with open(os.path.join(out, f), "rb") as fh:
+                        texts.append(fh.read().decode("latin-1"))
+                for text in texts:
+                    self.assertNotIn(SECRET, text)
+                    self.assertNotIn(token, text)
+                self.assertNotIn("Authorization: Bearer", stderr)
+
+
+if __name__ == "__main__":
+    BIN = sys.argv[1]
+    emu_harness.EXE = os.path.abspath(sys.argv[2])
+    unittest.main(argv=sys.argv[:1], verbosity=2)
