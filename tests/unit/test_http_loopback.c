@@ -1,0 +1,1003 @@
+/* test_http_loopback.c - the http engine and sign-in against a tiny HTTP
+ * server on 127.0.0.1 run by a thread of this test (one thread per
+ * connection), serving canned answers by path:
+ *   /slow        200 after 50 ms (to overlap requests)
+ *   /ok          200
+ *   /throttle    first 429 with Retry-After: 0.2, then 200
+ *   /flaky503    first 503, then 200
+ *   /drop        first: connection closed without an answer, then 200
+ *   /auth        200 if "Authorization: Bearer <valid_token>", else 401
+ *   /big         5000-byte body
+ *   /graphjson   403 with a Graph error body
+ *   /{tenant}/oauth2/v2.0/token  token endpoint, behaviour by tenant:
+ *                good, cert (needs a client assertion), bad (invalid_client),
+ *                echo (echoes the secret in error_description), down (500)
+ *   /imds        managed identity (needs "Metadata: true")
+ * The server records when each request arrived and how many connections
+ * and requests were open at once.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <curl/curl.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+
+#include "graph/auth.h"
+#include "graph/http.h"
+
+#define SECRET "Zx9~TopSecretValue.42"
+#define CERT_PASSWORD "cert-Pa55-QWERTY"
+#define MAX_LOG 256
+
+struct hit {
+	char path[128];
+	double t;
+};
+
+static struct server {
+	int fd;
+	int port;
+	pthread_t thread;
+	volatile int stop;
+	pthread_mutex_t mu;
+	int conns, peak_conns, active, peak_active, threads;
+	int count_throttle, count_503, count_drop, tokens_issued;
+	char valid_token[64];
+	char last_form[4096];
+	char last_auth[256];
+	struct hit log[MAX_LOG];
+	int nlog;
+} S;
+
+/* strcasestr is a GNU extension; the build is POSIX */
+static const char *find_ci(const char *hay, const char *needle)
+{
+	size_t n = strlen(needle);
+
+	for (; *hay; hay++)
+		if (!strncasecmp(hay, needle, n))
+			return hay;
+	return NULL;
+}
+
+static double mono(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void sleep_ms(int ms)
+{
+	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
+
+	nanosleep(&ts, NULL);
+}
+
+static int send_all(int fd, const char *p, size_t n)
+{
+	while (n > 0) {
+		ssize_t w = send(fd, p, n, MSG_NOSIGNAL);
+		if (w <= 0)
+			return -1;
+		p += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+static int respond(int fd, int status, const char *extra, const char *body)
+{
+	char head[512];
+	size_t blen = strlen(body);
+
+	snprintf(head, sizeof(head),
+		 "HTTP/1.1 %d X\r\nContent-Type: application/json\r\nContent-Length: %zu\r\n%s\r\n",
+		 status, blen, extra ? extra : "");
+	if (send_all(fd, head, strlen(head)) < 0)
+		return -1;
+	return send_all(fd, body, blen);
+}
+
+/* Reads one request; returns its length or -1. */
+static int read_request(int fd, char *buf, size_t cap)
+{
+	size_t len = 0, need = 0;
+	char *end;
+
+	for (;;) {
+		struct pollfd p = { fd, POLLIN, 0 };
+		ssize_t r;
+		if (S.stop)
+			return -1;
+		if (poll(&p, 1, 100) <= 0)
+			continue;
+		r = recv(fd, buf + len, cap - 1 - len, 0);
+		if (r <= 0)
+			return -1;
+		len += (size_t)r;
+		buf[len] = '\0';
+		end = strstr(buf, "\r\n\r\n");
+		if (end && !need) {
+			const char *cl = find_ci(buf, "\r\nContent-Length:");
+			need = (size_t)(end + 4 - buf) + (cl && cl < end ? strtoul(cl + 17, NULL, 10) : 0);
+		}
+		if (need && len >= need)
+			return (int)len;
+		if (len + 1 >= cap)
+			return -1;
+	}
+}
+
+static const char *header_value(const char *req, const char *name, char *out, size_t n)
+{
+	char pat[64];
+	const char *p, *e;
+
+	snprintf(pat, sizeof(pat), "\r\n%s:", name);
+	p = find_ci(req, pat);
+	if (!p)
+		return NULL;
+	p += strlen(pat);
+	while (*p == ' ')
+		p++;
+	e = strstr(p, "\r\n");
+	snprintf(out, n, "%.*s", (int)(e - p), p);
+	return out;
+}
+
+static int serve_token(int fd, const char *path, const char *req)
+{
+	const char *body = strstr(req, "\r\n\r\n") + 4;
+	char reply[1024];
+	int n;
+
+	pthread_mutex_lock(&S.mu);
+	snprintf(S.last_form, sizeof(S.last_form), "%s", body);
+	pthread_mutex_unlock(&S.mu);
+	if (!strncmp(path, "/bad/", 5))
+		return respond(fd, 401, NULL,
+			       "{\"error\":\"invalid_client\",\"error_description\":\"AADSTS7000215: Invalid client secret provided. Ensure the secret being sent in the request is the client secret value.\\r\\nTrace ID: 0000\\r\\nCorrelation ID: 1111\",\"error_codes\":[7000215]}");
+	if (!strncmp(path, "/echo/", 6))
+		return respond(fd, 400, NULL,
+			       "{\"error\":\"invalid_request\",\"error_description\":\"AADSTS90002: the value " SECRET " is not valid\"}");
+	if (!strncmp(path, "/down/", 6))
+		return respond(fd, 500, NULL, "{}");
+	if (!strncmp(path, "/cert/", 6) &&
+	    (!strstr(body, "client_assertion_type=urn%3Aietf%3Aparams%3Aoauth%3Aclient-assertion-type%3Ajwt-bearer") ||
+	     !strstr(body, "client_assertion=ey") || strstr(body, "client_secret")))
+		return respond(fd, 400, NULL, "{\"error\":\"invalid_request\",\"error_description\":\"no assertion\"}");
+	if (!strncmp(path, "/good/", 6) && !strstr(body, "client_secret=Zx9~TopSecretValue.42"))
+		return respond(fd, 401, NULL, "{\"error\":\"invalid_client\",\"error_description\":\"wrong secret\"}");
+	pthread_mutex_lock(&S.mu);
+	n = ++S.tokens_issued;
+	pthread_mutex_unlock(&S.mu);
+	snprintf(reply, sizeof(reply),
+		 "{\"token_type\":\"Bearer\",\"expires_in\":3599,\"access_token\":\"tok-%d\"}", n);
+	return respond(fd, 200, NULL, reply);
+}
+
+static int serve(int fd, const char *req)
+{
+	char method[16], path[256], auth[256], md[32];
+	int first;
+
+	if (sscanf(req, "%15s %255s", method, path) != 2)
+		return -1;
+	pthread_mutex_lock(&S.mu);
+	if (S.nlog < MAX_LOG) {
+		snprintf(S.log[S.nlog].path, sizeof(S.log[0].path), "%s", path);
+		S.log[S.nlog].t = mono();
+		S.nlog++;
+	}
+	if (header_value(req, "Authorization", auth, sizeof(auth)))
+		snprintf(S.last_auth, sizeof(S.last_auth), "%s", auth);
+	pthread_mutex_unlock(&S.mu);
+
+	if (strstr(path, "/oauth2/v2.0/token"))
+		return serve_token(fd, path, req);
+	if (!strncmp(path, "/imds", 5)) {
+		if (!header_value(req, "Metadata", md, sizeof(md)) || strcmp(md, "true"))
+			return respond(fd, 400, NULL, "{\"error\":\"invalid_request\"}");
+		return respond(fd, 200, NULL,
+			       "{\"access_token\":\"mi-token\",\"expires_in\":\"3599\",\"token_type\":\"Bearer\"}");
+	}
+	if (!strcmp(path, "/slow")) {
+		sleep_ms(50);
+		return respond(fd, 200, NULL, "{\"ok\":true}");
+	}
+	if (!strcmp(path, "/ok"))
+		return respond(fd, 200, NULL, "{\"ok\":true}");
+	if (!strcmp(path, "/throttle")) {
+		pthread_mutex_lock(&S.mu);
+		first = S.count_throttle++ == 0;
+		pthread_mutex_unlock(&S.mu);
+		if (first)
+			return respond(fd, 429, "Retry-After: 0.2\r\nx-ms-throttle-limit-percentage: 1.0\r\n",
+				       "{\"error\":{\"code\":\"TooManyRequests\",\"message\":\"slow down\"}}");
+		return respond(fd, 200, NULL, "{\"ok\":true}");
+	}
+	if (!strcmp(path, "/flaky503")) {
+		pthread_mutex_lock(&S.mu);
+		first = S.count_503++ == 0;
+		pthread_mutex_unlock(&S.mu);
+		return first ? respond(fd, 503, NULL, "{}") : respond(fd, 200, NULL, "{\"ok\":true}");
+	}
+	if (!strcmp(path, "/drop")) {
+		pthread_mutex_lock(&S.mu);
+		first = S.count_drop++ == 0;
+		pthread_mutex_unlock(&S.mu);
+		return first ? -1 : respond(fd, 200, NULL, "{\"ok\":true}");
+	}
+	if (!strcmp(path, "/auth")) {
+		char want[128];
+		pthread_mutex_lock(&S.mu);
+		snprintf(want, sizeof(want), "Bearer %s", S.valid_token);
+		pthread_mutex_unlock(&S.mu);
+		if (header_value(req, "Authorization", auth, sizeof(auth)) && !strcmp(auth, want))
+			return respond(fd, 200, NULL, "{\"ok\":true}");
+		return respond(fd, 401, NULL,
+			       "{\"error\":{\"code\":\"InvalidAuthenticationToken\",\"message\":\"Access token has expired.\"}}");
+	}
+	if (!strcmp(path, "/big")) {
+		static char big[5001];
+		memset(big, 'x', 5000);
+		return respond(fd, 200, NULL, big);
+	}
+	if (!strcmp(path, "/graphjson"))
+		return respond(fd, 403, NULL,
+			       "{\"error\":{\"code\":\"Authorization_RequestDenied\",\"message\":\"Insufficient privileges to complete the operation.\"}}");
+	return respond(fd, 404, NULL, "{}");
+}
+
+static void *conn_main(void *arg)
+{
+	int fd = (int)(intptr_t)arg;
+	char *buf = malloc(65536);
+
+	for (;;) {
+		int rc;
+		if (read_request(fd, buf, 65536) < 0)
+			break;
+		pthread_mutex_lock(&S.mu);
+		if (++S.active > S.peak_active)
+			S.peak_active = S.active;
+		pthread_mutex_unlock(&S.mu);
+		rc = serve(fd, buf);
+		pthread_mutex_lock(&S.mu);
+		S.active--;
+		pthread_mutex_unlock(&S.mu);
+		if (rc < 0)
+			break;
+	}
+	free(buf);
+	close(fd);
+	pthread_mutex_lock(&S.mu);
+	S.conns--;
+	S.threads--;
+	pthread_mutex_unlock(&S.mu);
+	return NULL;
+}
+
+static void *accept_main(void *arg)
+{
+	(void)arg;
+	while (!S.stop) {
+		struct pollfd p = { S.fd, POLLIN, 0 };
+		pthread_t t;
+		int c;
+		if (poll(&p, 1, 50) <= 0)
+			continue;
+		c = accept(S.fd, NULL, NULL);
+		if (c < 0)
+			continue;
+		pthread_mutex_lock(&S.mu);
+		if (++S.conns > S.peak_conns)
+			S.peak_conns = S.conns;
+		S.threads++;
+		pthread_mutex_unlock(&S.mu);
+		if (pthread_create(&t, NULL, conn_main, (void *)(intptr_t)c) != 0) {
+			close(c);
+			continue;
+		}
+		pthread_detach(t);
+	}
+	return NULL;
+}
+
+static int server_start(void **state)
+{
+	struct sockaddr_in a;
+	socklen_t alen = sizeof(a);
+	int one = 1;
+
+	(void)state;
+	curl_global_init(CURL_GLOBAL_DEFAULT); /* before any thread */
+	memset(&S, 0, sizeof(S));
+	pthread_mutex_init(&S.mu, NULL);
+	S.fd = socket(AF_INET, SOCK_STREAM, 0);
+	setsockopt(S.fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	memset(&a, 0, sizeof(a));
+	a.sin_family = AF_INET;
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (bind(S.fd, (struct sockaddr *)&a, sizeof(a)) < 0 || listen(S.fd, 64) < 0)
+		return -1;
+	getsockname(S.fd, (struct sockaddr *)&a, &alen);
+	S.port = ntohs(a.sin_port);
+	return pthread_create(&S.thread, NULL, accept_main, NULL) == 0 ? 0 : -1;
+}
+
+static int server_stop(void **state)
+{
+	int i;
+
+	(void)state;
+	S.stop = 1;
+	pthread_join(S.thread, NULL);
+	for (i = 0; i < 100; i++) { /* connection threads notice within 100 ms */
+		int n;
+		pthread_mutex_lock(&S.mu);
+		n = S.threads;
+		pthread_mutex_unlock(&S.mu);
+		if (!n)
+			break;
+		sleep_ms(10);
+	}
+	close(S.fd);
+	curl_global_cleanup();
+	return 0;
+}
+
+static void reset_counts(void)
+{
+	pthread_mutex_lock(&S.mu);
+	S.peak_conns = S.conns;
+	S.peak_active = 0;
+	S.count_throttle = S.count_503 = S.count_drop = 0;
+	S.nlog = 0;
+	pthread_mutex_unlock(&S.mu);
+}
+
+static char *url_of(const char *path)
+{
+	static char buf[8][256];
+	static int k;
+	char *u = buf[k++ % 8];
+
+	snprintf(u, 256, "http://127.0.0.1:%d%s", S.port, path);
+	return u;
+}
+
+/* ---- engine tests -------------------------------------------------- */
+
+struct result {
+	long status;
+	unsigned attempts;
+	int cancelled;
+	int calls;
+	char error[512];
+	struct mfa_http *h;   /* for callbacks that stop or submit */
+	int stop_on_done;
+};
+
+static void on_done(void *ctx, const struct mfa_http_response *r)
+{
+	struct result *res = ctx;
+
+	res->status = r->status;
+	res->attempts = r->attempts;
+	res->cancelled = r->cancelled;
+	res->calls++;
+	snprintf(res->error, sizeof(res->error), "%s", r->error ? r->error : "");
+	if (res->stop_on_done)
+		mfa_http_stop(res->h);
+}
+
+static double zero_rand(void *ctx)
+{
+	(void)ctx;
+	return 0.0;
+}
+
+static struct mfa_http *engine(unsigned workers)
+{
+	struct mfa_http_options o = MFA_HTTP_OPTIONS_INIT;
+	struct mfa_err err = MFA_ERR_INIT;
+	struct mfa_http *h = NULL;
+
+	o.workers = workers;
+	o.rand = zero_rand; /* backoff 0: no waiting in tests, except Retry-After */
+	o.trace = 0;
+	if (mfa_http_new(&h, &o, &err) < 0)
+		fail_msg("%s", err.msg);
+	return h;
+}
+
+static void submit(struct mfa_http *h, const char *path, int scope, struct result *res)
+{
+	struct mfa_http_request r = MFA_HTTP_REQUEST_INIT;
+	struct mfa_err err = MFA_ERR_INIT;
+
+	r.url = url_of(path);
+	r.scope = scope;
+	r.done = on_done;
+	r.ctx = res;
+	res->h = h;
+	if (mfa_http_submit(h, &r, &err) < 0)
+		fail_msg("submit %s: %s", path, err.msg);
+}
+
+static void test_workers_respected(void **state)
+{
+	struct mfa_err err = MFA_ERR_INIT;
+	struct mfa_http_stats st;
+	struct result res[12];
+	struct mfa_http *h;
+	int i;
+
+	(void)state;
+	reset_counts();
+	memset(res, 0, sizeof(res));
+	h = engine(3);
+	for (i = 0; i < 12; i++)
+		submit(h, "/slow", MFA_SCOPE_UNTHROTTLED, &res[i]);
+	assert_int_equal(mfa_http_run(h, &err), 0);
+	for (i = 0; i < 12; i++) {
+		assert_int_equal(res[i].calls, 1);
+		assert_int_equal(res[i].status, 200);
+		assert_string_equal(res[i].error, "");
+	}
+	mfa_http_stats(h, &st);
+	assert_int_equal(st.succeeded, 12);
+	assert_int_equal(st.attempts, 12);
+	assert_true(st.peak_in_flight <= 3);
+	assert_true(st.peak_in_flight >= 2); /* it did run in parallel */
+	mfa_http_free(h);
+	assert_true(S.peak_conns <= 3);
+	assert_true(S.peak_active <= 3);
+	assert_true(S.peak_active >= 2);
+}
+
+/* A 429 with Retry-After: 0.2 pauses the whole scope: nothing of that
+ * scope reaches the server for 0.2 s, the request is retried and succeeds. */
+static void test_throttle_pauses_scope(void **state)
+{
+	struct mfa_err err = MFA_ERR_INIT;
+	struct mfa_http_stats st;
+	struct result t = { 0 }, ok[4];
+	struct mfa_http *h;
+	double t429 = -1;
+	int i, later = 0;
+
+	(void)state;
+	reset_counts();
+	memset(ok, 0, sizeof(ok));
+	h = engine(1);
+	submit(h, "/throttle", MFA_SCOPE_IDENTITY_READ, &t);
+	for (i = 0; i < 4; i++)
+		submit(h, "/ok", MFA_SCOPE_IDENTITY_READ, &ok[i]);
+	assert_int_equal(mfa_http_run(h, &err), 0);
+	assert_int_equal(t.status, 200);
+	assert_int_equal(t.attempts, 2);
+	for (i = 0; i < 4; i++)
+		assert_int_equal(ok[i].status, 200);
+	pthread_mutex_lock(&S.mu);
+	for (i = 0; i < S.nlog; i++) {
+		if (!strcmp(S.log[i].path, "/throttle") && t429 < 0) {
+			t429 = S.log[i].t;
+		} else if (t429 >= 0) {
+			/* 0.19: the server's clock reads a little after curl sent */
+			if (S.log[i].t < t429 + 0.19)
+				fail_msg("%s arrived %.3f s after the 429", S.log[i].path, S.log[i].t - t429);
+			later++;
+		}
+	}
+	pthread_mutex_unlock(&S.mu);
+	assert_int_equal(later, 5);
+	mfa_http_stats(h, &st);
+	assert_int_equal(st.throttled, 1);
+	assert_int_equal(st.retries, 1);
+	assert_int_equal(st.scope[MFA_SCOPE_IDENTITY_READ].pauses, 1);
+	assert_true(st.scope[MFA_SCOPE_IDENTITY_READ].paused_seconds > 0.19 &&
+		    st.scope[MFA_SCOPE_IDENTITY_READ].paused_seconds < 0.21);
+	/* x-ms-throttle-limit-percentage 1.0 was seen: the scope slowed */
+	assert_int_equal(st.scope[MFA_SCOPE_IDENTITY_READ].slowdowns, 1);
+	mfa_http_free(h);
+}
+
+static void test_503_and_drop_retried(void **state)
+{
+	struct mfa_err err = MFA_ERR_INIT;
+	struct mfa_http_stats st;
+	struct result a = { 0 }, b = { 0 }, c = { 0 };
+	struct mfa_http *h;
+
+	(void)state;
+	reset_counts();
+	h = engine(1);
+	submit(h, "/drop", MFA_SCOPE_UNTHROTTLED, &a);
+	submit(h, "/flaky503", MFA_SCOPE_UNTHROTTLED, &b);
+	submit(h, "/graphjson", MFA_SCOPE_UNTHROTTLED, &c);
+	assert_int_equal(mfa_http_run(h, &err), 0);
+	assert_int_equal(a.status, 200);
+	assert_int_equal(a.attempts, 2);
+	assert_int_equal(b.status, 200);
+	assert_int_equal(b.attempts, 2);
+	/* a 403 is final, and its message carries Graph's error */
+	assert_int_equal(c.status, 403);
+	assert_int_equal(c.attempts, 1);
+	assert_string_equal(c.error, "http 403: Authorization_RequestDenied: Insufficient privileges to complete the operation. (after 1 attempt)");
+	mfa_http_stats(h, &st);
+	assert_int_equal(st.retries, 2);
+	assert_int_equal(st.server_errors, 1);
+	assert_int_equal(st.transport_errors, 1);
+	assert_int_equal(st.failed, 1);
+	mfa_http_free(h);
+}
+
+struct fake_auth {
+	int refreshes;
+	int calls;
+	char header[64];
+};
+
+static const char *fake_bearer(void *ctx, int refresh, struct mfa_err *err)
+{
+	struct fake_auth *a = ctx;
+
+	(void)err;
+	a->calls++;
+	if (refresh)
+		a->refreshes++;
+	snprintf(a->header, sizeof(a->header), "Bearer tok%d", a->refreshes + 1);
+	return a->header;
+}
+
+/* Five requests in flight all get 401 on the old token: the token is
+ * refreshed once, and every request is retried once with the new one. */
+static void test_auth_refresh_once(void **state)
+{
+	struct mfa_err err = MFA_ERR_INIT;
+	struct fake_auth fa = { 0, 0, "" };
+	struct mfa_http_stats st;
+	struct result res[5];
+	struct mfa_http *h;
+	int i;
+
+	(void)state;
+	reset_counts();
+	snprintf(S.valid_token, sizeof(S.valid_token), "tok2");
+	memset(res, 0, sizeof(res));
+	h = engine(5);
+	mfa_http_set_auth(h, fake_bearer, &fa);
+	for (i = 0; i < 5; i++)
+		submit(h, "/auth", MFA_SCOPE_UNTHROTTLED, &res[i]);
+	assert_int_equal(mfa_http_run(h, &err), 0);
+	for (i = 0; i < 5; i++) {
+		assert_int_equal(res[i].status, 200);
+		assert_int_equal(res[i].attempts, 2);
+	}
+	assert_int_equal(fa.refreshes, 1);
+	mfa_http_stats(h, &st);
+	assert_int_equal(st.auth_refreshes, 1);
+	mfa_http_free(h);
+}
+
+static void test_refused_urls_and_size_cap(void **state)
+{
+	struct mfa_http_options o = MFA_HTTP_OPTIONS_INIT;
+	struct mfa_http_request r = MFA_HTTP_REQUEST_INIT;
+	struct mfa_err err = MFA_ERR_INIT;
+	struct result res = { 0 };
+	struct mfa_http *h = NULL;
+
+	(void)state;
+	o.max_body = 1000;
+	o.trace = 0;
+	assert_int_equal(mfa_http_new(&h, &o, &err), 0);
+	r.done = on_done;
+	r.ctx = &res;
+	r.url = "http://graph.microsoft.com/v1.0/users";
+	assert_int_equal(mfa_http_submit(h, &r, &err), -1);
+	assert_non_null(strstr(err.msg, "refusing plain http"));
+	r.url = "file:///etc/passwd";
+	assert_int_equal(mfa_http_submit(h, &r, &err), -1);
+	r.url = url_of("/big");
+	assert_int_equal(mfa_http_submit(h, &r, &err), 0);
+	assert_int_equal(mfa_http_run(h, &err), 0);
+	assert_int_equal(res.calls, 1);
+	assert_string_equal(res.error, "response larger than 1000 bytes");
+	mfa_http_free(h);
+}
+
+/* Stop from a callback: nothing new starts, what is in flight finishes,
+ * the rest is cancelled, every callback runs exactly once. */
+static void test_stop(void **state)
+{
+	struct mfa_err err = MFA_ERR_INIT;
+	struct result res[10];
+	struct mfa_http *h;
+	int i, done = 0, cancelled = 0;
+
+	(void)state;
+	reset_counts();
+	memset(res, 0, sizeof(res));
+	h = engine(2);
+	for (i = 0; i < 10; i++)
+		submit(h, "/slow", MFA_SCOPE_UNTHROTTLED, &res[i]);
+	res[0].stop_on_done = 1;
+	assert_int_equal(mfa_http_run(h, &err), MFA_HTTP_INTERRUPTED);
+	assert_true(mfa_http_interrupted(h));
+	for (i = 0; i < 10; i++) {
+		assert_int_equal(res[i].calls, 1);
+		if (res[i].cancelled) {
+			cancelled++;
+			assert_int_equal(res[i].attempts, 0);
+			assert_string_equal(res[i].error, "interrupted");
+		} else {
+			done++;
+			assert_int_equal(res[i].status, 200);
+		}
+	}
+	assert_true(done >= 1 && done <= 2); /* only what was in flight */
+	assert_int_equal(done + cancelled, 10);
+	mfa_http_free(h);
+}
+
+/* ---- sign-in ------------------------------------------------------- */
+
+static void assert_clean(const char *msg)
+{
+	if (strstr(msg, SECRET) || strstr(msg, CERT_PASSWORD) || strstr(msg, "tok-") ||
+	    strstr(msg, "secret-token-") || strstr(msg, "client_assertion=") || strstr(msg, "eyJ"))
+		fail_msg("message leaks a secret: %s", msg);
+}
+
+static struct mfa_auth_options secret_opts(const char *tenant, char *login)
+{
+	struct mfa_auth_options o = MFA_AUTH_OPTIONS_INIT;
+
+	snprintf(login, 128, "http://127.0.0.1:%d", S.port);
+	o.use_env = 0;
+	o.tenant = tenant;
+	o.client_id = "00000000-0000-0000-0000-0000000000aa";
+	o.client_secret = SECRET;
+	o.login_url = login;
+	return o;
+}
+
+static void test_sign_in_secret(void **state)
+{
+	struct mfa_err err = MFA_ERR_INIT;
+	struct mfa_auth *a = NULL;
+	char login[128];
+	struct mfa_auth_options o = secret_opts("good", login);
+	const char *b;
+
+	(void)state;
+	assert_int_equal(mfa_auth_new(&a, &o, &err), 0);
+	assert_int_equal(mfa_auth_kind(a), MFA_AUTH_SECRET);
+	assert_string_equal(mfa_auth_graph_url(a), "https://graph.microsoft.com");
+	assert_int_equal(mfa_auth_sign_in(a, &err), 0);
+	assert_non_null(strstr(S.last_form, "grant_type=client_credentials"));
+	assert_non_null(strstr(S.last_form, "scope=https%3A%2F%2Fgraph.microsoft.com%2F.default"));
+	b = mfa_auth_bearer(a, 0, &err);
+	assert_non_null(b);
+	assert_true(!strncmp(b, "Bearer tok-", 11));
+	assert_true(mfa_auth_token_remaining(a) > 3500);
+	/* a forced refresh gets a new token */
+	{
+		char first[64];
+		snprintf(first, sizeof(first), "%s", b);
+		b = mfa_auth_bearer(a, 1, &err);
+		assert_non_null(b);
+		assert_string_not_equal(b, first);
+	}
+	mfa_auth_free(a);
+}
+
+/* Every failure path of sign-in: the message is one clear line and holds
+ * no secret, password, assertion or token. */
+static void test_sign_in_errors_leak_nothing(void **state)
+{
+	static const struct {
+		const char *tenant;
+		const char *want;
+	} cases[] = {
+		{ "bad", "sign-in failed: invalid_client: AADSTS7000215: Invalid client secret provided. Ensure the secret being sent in the request is the client secret value." },
+		{ "echo", "sign-in failed: invalid_request: AADSTS90002: the value [redacted] is not valid" },
+		{ "down", "sign-in failed: http 500 from the token endpoint" },
+	};
+	char login[128];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct mfa_auth_options o = secret_opts(cases[i].tenant, login);
+		struct mfa_err err = MFA_ERR_INIT;
+		struct mfa_auth *a = NULL;
+		assert_int_equal(mfa_auth_new(&a, &o, &err), 0);
+		assert_int_equal(mfa_auth_sign_in(a, &err), -1);
+		assert_string_equal(err.msg, cases[i].want);
+		assert_clean(err.msg);
+		assert_null(mfa_auth_bearer(a, 1, &err));
+		assert_clean(err.msg);
+		mfa_auth_free(a);
+	}
+	/* unreachable endpoint (a closed port) */
+	{
+		struct mfa_auth_options o = secret_opts("good", login);
+		struct mfa_err err = MFA_ERR_INIT;
+		struct mfa_auth *a = NULL;
+		snprintf(login, sizeof(login), "http://127.0.0.1:1");
+		assert_int_equal(mfa_auth_new(&a, &o, &err), 0);
+		assert_int_equal(mfa_auth_sign_in(a, &err), -1);
+		assert_non_null(strstr(err.msg, "sign-in failed: cannot reach 'http://127.0.0.1:1/good/oauth2/v2.0/token'"));
+		assert_clean(err.msg);
+		mfa_auth_free(a);
+	}
+	/* configuration errors */
+	{
+		struct mfa_auth_options o = secret_opts("good", login);
+		struct mfa_err err = MFA_ERR_INIT;
+		struct mfa_auth *a = NULL;
+		o.login_url = "http://login.example.com";
+		assert_int_equal(mfa_auth_new(&a, &o, &err), -1);
+		assert_non_null(strstr(err.msg, "refusing plain http"));
+		assert_clean(err.msg);
+		o = secret_opts("bad/../x", login);
+		assert_int_equal(mfa_auth_new(&a, &o, &err), -1);
+		assert_clean(err.msg);
+		o = secret_opts("good", login);
+		o.client_id = NULL;
+		assert_int_equal(mfa_auth_new(&a, &o, &err), -1);
+		assert_string_equal(err.msg, "no client id: set AZURE_CLIENT_ID or pass --client-id");
+		o = secret_opts("good", login);
+		o.client_secret = NULL;
+		assert_int_equal(mfa_auth_new(&a, &o, &err), -1);
+		assert_non_null(strstr(err.msg, "no credentials"));
+		o = secret_opts("good", login);
+		o.cloud = "mars";
+		assert_int_equal(mfa_auth_new(&a, &o, &err), -1);
+		assert_clean(err.msg);
+		/* a password that appears in a path still never shows */
+		o = secret_opts("good", login);
+		o.client_secret = NULL;
+		o.cert_path = "/nonexistent/" CERT_PASSWORD ".pem";
+		o.cert_password = CERT_PASSWORD;
+		assert_int_equal(mfa_auth_new(&a, &o, &err), -1);
+		assert_string_equal(err.msg, "cannot open '/nonexistent/[redacted].pem': No such file or directory");
+		o.cert_path = "/nonexistent/x.pem";
+		o.cert_password = CERT_PASSWORD;
+		assert_int_equal(mfa_auth_new(&a, &o, &err), -1);
+		assert_non_null(strstr(err.msg, "cannot open '/nonexistent/x.pem'"));
+		assert_clean(err.msg);
+	}
+}
+
+static void write_cert(const char *path, const char *password)
+{
+	EVP_PKEY *key = EVP_RSA_gen(2048);
+	X509 *x = X509_new();
+	X509_NAME *name;
+	FILE *f;
+
+	ASN1_INTEGER_set(X509_get_serialNumber(x), 7);
+	X509_gmtime_adj(X509_getm_notBefore(x), 0);
+	X509_gmtime_adj(X509_getm_notAfter(x), 3600);
+	X509_set_pubkey(x, key);
+	name = X509_get_subject_name(x);
+	X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, (const unsigned char *)"t", -1, -1, 0);
+	X509_set_issuer_name(x, name);
+	X509_sign(x, key, EVP_sha256());
+	f = fopen(path, "w");
+	assert_non_null(f);
+	PEM_write_PKCS8PrivateKey(f, key, EVP_aes_256_cbc(), NULL, 0, NULL, (void *)password);
+	PEM_write_X509(f, x);
+	fclose(f);
+	X509_free(x);
+	EVP_PKEY_free(key);
+}
+
+static void test_sign_in_certificate(void **state)
+{
+	struct mfa_auth_options o = MFA_AUTH_OPTIONS_INIT;
+	struct mfa_err err = MFA_ERR_INIT;
+	struct mfa_auth *a = NULL;
+	char path[] = "/tmp/test_http_cert_XXXXXX", login[128];
+	int fd = mkstemp(path);
+
+	(void)state;
+	assert_true(fd >= 0);
+	close(fd);
+	write_cert(path, CERT_PASSWORD);
+	snprintf(login, sizeof(login), "http://127.0.0.1:%d/", S.port);
+	o.use_env = 0;
+	o.tenant = "cert";
+	o.client_id = "00000000-0000-0000-0000-0000000000bb";
+	o.cert_path = path;
+	o.cert_password = CERT_PASSWORD;
+	o.login_url = login;
+	assert_int_equal(mfa_auth_new(&a, &o, &err), 0);
+	assert_int_equal(mfa_auth_kind(a), MFA_AUTH_CERTIFICATE);
+	assert_int_equal(mfa_auth_sign_in(a, &err), 0);
+	assert_non_null(mfa_auth_bearer(a, 0, &err));
+	mfa_auth_free(a);
+	/* rs256 as well */
+	o.assertion_alg = "rs256";
+	assert_int_equal(mfa_auth_new(&a, &o, &err), 0);
+	assert_int_equal(mfa_auth_sign_in(a, &err), 0);
+	mfa_auth_free(a);
+	/* wrong password */
+	o.cert_password = "Wrong-" CERT_PASSWORD;
+	assert_int_equal(mfa_auth_new(&a, &o, &err), -1);
+	assert_clean(err.msg);
+	assert_null(strstr(err.msg, "Wrong-"));
+	/* a secret wins over a certificate when both come from one place */
+	o.cert_password = CERT_PASSWORD;
+	o.client_secret = SECRET;
+	o.tenant = "good";
+	assert_int_equal(mfa_auth_new(&a, &o, &err), 0);
+	assert_int_equal(mfa_auth_kind(a), MFA_AUTH_SECRET);
+	assert_int_equal(mfa_auth_sign_in(a, &err), 0);
+	mfa_auth_free(a);
+	unlink(path);
+}
+
+static void test_ready_token(void **state)
+{
+	struct mfa_auth_options o = MFA_AUTH_OPTIONS_INIT;
+	struct mfa_err err = MFA_ERR_INIT;
+	struct result res[3];
+	struct mfa_auth *a = NULL;
+	struct mfa_http *h;
+	char path[] = "/tmp/test_http_token_XXXXXX";
+	int fd = mkstemp(path), i;
+	/* header.{"tid":"contoso-tid"}.sig */
+	const char *tok = "eyJhbGciOiJub25lIn0.eyJ0aWQiOiJjb250b3NvLXRpZCJ9.secret-token-sig";
+
+	(void)state;
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, "Bearer ", 7), 7);
+	assert_int_equal(write(fd, tok, strlen(tok)), (ssize_t)strlen(tok));
+	assert_int_equal(write(fd, "\n", 1), 1);
+	close(fd);
+	o.use_env = 0;
+	o.access_token_file = path;
+	o.client_secret = SECRET; /* the file wins */
+	assert_int_equal(mfa_auth_new(&a, &o, &err), 0);
+	assert_int_equal(mfa_auth_kind(a), MFA_AUTH_TOKEN);
+	assert_null(mfa_auth_token_url(a));
+	assert_string_equal(mfa_auth_tenant(a), "contoso-tid");
+	assert_int_equal(mfa_auth_sign_in(a, &err), 0);
+
+	/* the server refuses it: one refresh is asked for and cannot be done */
+	reset_counts();
+	snprintf(S.valid_token, sizeof(S.valid_token), "something-else");
+	memset(res, 0, sizeof(res));
+	h = engine(1);
+	mfa_http_set_auth(h, mfa_auth_bearer, a);
+	for (i = 0; i < 3; i++)
+		submit(h, "/auth", MFA_SCOPE_UNTHROTTLED, &res[i]);
+	assert_int_equal(mfa_http_run(h, &err), -1);
+	assert_string_equal(err.msg, "the access token was refused (expired?)");
+	assert_clean(err.msg);
+	assert_int_equal(res[0].status, 401);
+	assert_int_equal(res[0].cancelled, 0);
+	assert_clean(res[0].error);
+	for (i = 1; i < 3; i++) {
+		assert_int_equal(res[i].calls, 1);
+		assert_int_equal(res[i].cancelled, 1);
+		assert_string_equal(res[i].error, "not completed: the access token was refused (expired?)");
+	}
+	/* the token went to the server, whole */
+	assert_true(!strncmp(S.last_auth, "Bearer eyJ", 10));
+	mfa_http_free(h);
+	mfa_auth_free(a);
+	unlink(path);
+	/* a token with a space or newline inside would break the header */
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, "secret-token-a\nX-Evil: 1", 25), 25);
+	close(fd);
+	o.access_token_file = path;
+	assert_int_equal(mfa_auth_new(&a, &o, &err), -1);
+	assert_non_null(strstr(err.msg, "spaces or control characters"));
+	assert_clean(err.msg);
+	unlink(path);
+}
+
+static void test_managed_identity(void **state)
+{
+	struct mfa_auth_options o = MFA_AUTH_OPTIONS_INIT;
+	struct mfa_err err = MFA_ERR_INIT;
+	struct mfa_auth *a = NULL;
+	const char *b;
+
+	(void)state;
+	setenv("MFA_MIGRATE_IMDS_URL", url_of("/imds?api-version=2018-02-01"), 1);
+	o.managed_identity = 1;
+	assert_int_equal(mfa_auth_new(&a, &o, &err), 0);
+	assert_int_equal(mfa_auth_kind(a), MFA_AUTH_MANAGED_IDENTITY);
+	b = mfa_auth_bearer(a, 0, &err);
+	assert_non_null(b);
+	assert_string_equal(b, "Bearer mi-token");
+	assert_true(mfa_auth_token_remaining(a) > 3500); /* expires_in as a string */
+	mfa_auth_free(a);
+	/* the override must be loopback */
+	setenv("MFA_MIGRATE_IMDS_URL", "http://10.1.2.3/token", 1);
+	assert_int_equal(mfa_auth_new(&a, &o, &err), -1);
+	unsetenv("MFA_MIGRATE_IMDS_URL");
+	/* default: the fixed address */
+	assert_int_equal(mfa_auth_new(&a, &o, &err), 0);
+	assert_string_equal(mfa_auth_token_url(a), "http://169.254.169.254/metadata/identity/oauth2/token?api-version=2018-02-01&resource=https://graph.microsoft.com/");
+	mfa_auth_free(a);
+}
+
+/* The engine with the real auth module: the token is fetched lazily, and a
+ * 401 triggers one real refresh that the server then accepts. */
+static void test_engine_with_auth(void **state)
+{
+	struct mfa_err err = MFA_ERR_INIT;
+	struct mfa_auth *a = NULL;
+	struct result res = { 0 };
+	struct mfa_http *h;
+	char login[128];
+	struct mfa_auth_options o = secret_opts("good", login);
+	int next;
+
+	(void)state;
+	reset_counts();
+	assert_int_equal(mfa_auth_new(&a, &o, &err), 0);
+	pthread_mutex_lock(&S.mu);
+	next = S.tokens_issued + 2; /* the first token will be refused */
+	snprintf(S.valid_token, sizeof(S.valid_token), "tok-%d", next);
+	pthread_mutex_unlock(&S.mu);
+	h = engine(2);
+	mfa_http_set_auth(h, mfa_auth_bearer, a);
+	submit(h, "/auth", MFA_SCOPE_IDENTITY_READ, &res);
+	assert_int_equal(mfa_http_run(h, &err), 0);
+	assert_int_equal(res.status, 200);
+	assert_int_equal(res.attempts, 2);
+	assert_int_equal(mfa_auth_token_requests(a), 2);
+	mfa_http_free(h);
+	mfa_auth_free(a);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_workers_respected),
+		cmocka_unit_test(test_throttle_pauses_scope),
+		cmocka_unit_test(test_503_and_drop_retried),
+		cmocka_unit_test(test_auth_refresh_once),
+		cmocka_unit_test(test_refused_urls_and_size_cap),
+		cmocka_unit_test(test_stop),
+		cmocka_unit_test(test_sign_in_secret),
+		cmocka_unit_test(test_sign_in_errors_leak_nothing),
+		cmocka_unit_test(test_sign_in_certificate),
+		cmocka_unit_test(test_ready_token),
+		cmocka_unit_test(test_managed_identity),
+		cmocka_unit_test(test_engine_with_auth),
+	};
+	return cmocka_run_group_tests(tests, server_start, server_stop);
+}

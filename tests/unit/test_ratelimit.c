@@ -1,0 +1,287 @@
+/* test_ratelimit.c - the limiter, driven by an injected clock. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <cmocka.h>
+
+#include "graph/ratelimit.h"
+
+/* An independent check of what Graph enforces: the units started in any
+ * half-open window (t - W, t] never pass the budget. */
+struct logent {
+	double t, cost;
+};
+
+/* The most spent in any window of length w, over a log sorted by time
+ * (two pointers: the window ending at each entry). */
+static double max_in_window(const struct logent *log, size_t n, double w)
+{
+	double sum = 0, best = 0;
+	size_t lo = 0, i;
+
+	for (i = 0; i < n; i++) {
+		sum += log[i].cost;
+		while (log[lo].t <= log[i].t - w)
+			sum -= log[lo++].cost;
+		if (sum > best)
+			best = sum;
+	}
+	return best;
+}
+
+static void test_full_budget_then_wait(void **state)
+{
+	struct mfa_ratelimit lim;
+	double t;
+	int i;
+
+	(void)state;
+	mfa_ratelimit_init(&lim, 10, 1.0);
+	for (i = 0; i < 10; i++) {
+		assert_true(mfa_ratelimit_ready_at(&lim, 1, 0.0) <= 0.0);
+		mfa_ratelimit_take(&lim, 1, 0.0);
+	}
+	t = mfa_ratelimit_ready_at(&lim, 1, 0.0);
+	assert_true(t > 1.0);          /* never before the window has passed */
+	assert_true(t <= 1.0 + 0.011); /* and at most one slot later */
+	/* time passing does not change the answer before then */
+	assert_true(mfa_ratelimit_ready_at(&lim, 1, 0.5) == t);
+	assert_true(mfa_ratelimit_ready_at(&lim, 1, t) <= t);
+}
+
+/* A greedy client on a random mix of costs and an irregular clock: the
+ * limiter must never let a sliding window exceed the budget, and must not
+ * waste much of it either. */
+static void greedy_run(double units, double window, double extra_units, double extra_window,
+		       unsigned seed)
+{
+	struct mfa_ratelimit lim;
+	struct logent *log;
+	size_t n = 0, cap = 200000;
+	double now = 0, total = 0, end = window * 6;
+	uint32_t r = seed;
+
+	mfa_ratelimit_init(&lim, units, window);
+	if (extra_units > 0)
+		assert_int_equal(mfa_ratelimit_add_window(&lim, extra_units, extra_window), 0);
+	log = malloc(cap * sizeof(*log));
+	assert_non_null(log);
+	while (now < end && n < cap) {
+		double cost, t;
+		r = r * 1103515245u + 12345u;
+		cost = 1 + (r >> 16) % 2; /* 1 or 2 units, never above the budget */
+		if (cost > units)
+			cost = units;
+		t = mfa_ratelimit_ready_at(&lim, cost, now);
+		assert_true(t >= now);
+		if (t > now) {
+			/* arrive late sometimes, as a real loop does */
+			now = t + (double)((r >> 8) % 3) * 0.0007;
+			continue;
+		}
+		mfa_ratelimit_take(&lim, cost, now);
+		log[n].t = now;
+		log[n].cost = cost;
+		n++;
+		total += cost;
+	}
+	assert_true(n > 0 && n < cap);
+	assert_true(max_in_window(log, n, window) <= units + 1e-9);
+	if (extra_units > 0)
+		assert_true(max_in_window(log, n, extra_window) <= extra_units + 1e-9);
+	if (extra_units <= 0) {
+		/* over 6 windows a tight loop gets close to 6 budgets */
+		assert_true(total >= 6 * units * 0.9);
+		assert_true(total <= 6 * units + 1e-9);
+	}
+	free(log);
+}
+
+static void test_sliding_never_over(void **state)
+{
+	(void)state;
+	greedy_run(100, 10, 0, 0, 1);
+	greedy_run(8000, 10, 0, 0, 7);
+	greedy_run(5, 10, 0, 0, 3);
+	greedy_run(1, 1, 0, 0, 5);
+}
+
+static void test_two_windows(void **state)
+{
+	(void)state;
+	/* short window 30/1.5 s, long window 60/30 s */
+	greedy_run(30, 1.5, 60, 30, 11);
+}
+
+static void test_two_windows_both_must_allow(void **state)
+{
+	struct mfa_ratelimit lim;
+	int i;
+
+	(void)state;
+	mfa_ratelimit_init(&lim, 3, 1.0);
+	assert_int_equal(mfa_ratelimit_add_window(&lim, 4, 100.0), 0);
+	assert_int_equal(mfa_ratelimit_add_window(&lim, 4, 100.0), -1); /* only two */
+	for (i = 0; i < 3; i++)
+		mfa_ratelimit_take(&lim, 1, 0.0);
+	/* short window full: wait ~1 s */
+	assert_true(mfa_ratelimit_ready_at(&lim, 1, 0.0) > 1.0);
+	mfa_ratelimit_take(&lim, 1, 1.1);
+	/* long window (4 / 100 s) now full, though the short one is empty */
+	assert_true(mfa_ratelimit_ready_at(&lim, 1, 2.5) > 100.0);
+}
+
+static void test_pause(void **state)
+{
+	struct mfa_ratelimit lim;
+
+	(void)state;
+	mfa_ratelimit_init(&lim, 100, 10);
+	mfa_ratelimit_pause(&lim, 5.0, 1.0);
+	assert_true(mfa_ratelimit_ready_at(&lim, 1, 1.0) == 5.0);
+	assert_true(mfa_ratelimit_ready_at(&lim, 1, 6.0) == 6.0);
+	assert_true(lim.paused_seconds == 4.0);
+	mfa_ratelimit_pause(&lim, 3.0, 2.0); /* shorter: ignored */
+	assert_true(mfa_ratelimit_ready_at(&lim, 1, 2.0) == 5.0);
+	mfa_ratelimit_pause(&lim, 7.0, 4.0); /* extends by 2, overlap counted once */
+	assert_true(lim.paused_seconds == 6.0);
+	assert_int_equal(lim.pauses, 2);
+	/* an unlimited scope still honours pauses */
+	mfa_ratelimit_init(&lim, 0, 0);
+	assert_true(mfa_ratelimit_ready_at(&lim, 1000, 1.0) == 1.0);
+	mfa_ratelimit_pause(&lim, 2.5, 1.0);
+	assert_true(mfa_ratelimit_ready_at(&lim, 1, 1.0) == 2.5);
+}
+
+static void test_slowdown(void **state)
+{
+	static const struct {
+		double pct;
+		double gap; /* expected seconds per unit, 0 = no slowdown */
+	} cases[] = {
+		{ 0.5, 0 },
+		{ 0.8, 0 },
+		{ 0.9, 10.0 / 10 },   /* 10% of 100 left -> 10 units over 10 s */
+		{ 0.95, 10.0 / 5 },
+		{ 1.2, 10.0 / 5 },    /* floor: 5% of the budget */
+		{ 90, 10.0 / 10 },    /* sent as a percentage */
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct mfa_ratelimit lim;
+		double t;
+		mfa_ratelimit_init(&lim, 100, 10);
+		mfa_ratelimit_observe_percentage(&lim, cases[i].pct, 0.0);
+		mfa_ratelimit_take(&lim, 1, 0.0);
+		t = mfa_ratelimit_ready_at(&lim, 1, 0.0);
+		if (cases[i].gap == 0) {
+			assert_true(t == 0.0);
+		} else {
+			assert_true(t > cases[i].gap - 1e-9 && t < cases[i].gap + 1e-9);
+			/* the slowdown lasts one window, then lifts */
+			assert_true(mfa_ratelimit_ready_at(&lim, 1, 10.5) == 10.5);
+		}
+	}
+}
+
+static void test_slowdown_lifted(void **state)
+{
+	struct mfa_ratelimit lim;
+
+	(void)state;
+	mfa_ratelimit_init(&lim, 100, 10);
+	mfa_ratelimit_observe_percentage(&lim, 0.99, 0.0);
+	mfa_ratelimit_take(&lim, 1, 0.0);
+	assert_true(mfa_ratelimit_ready_at(&lim, 1, 0.0) > 0.0);
+	mfa_ratelimit_observe_percentage(&lim, 0.7, 0.1);
+	assert_true(mfa_ratelimit_ready_at(&lim, 1, 0.1) == 0.1);
+}
+
+static void test_cost_over_budget(void **state)
+{
+	struct mfa_ratelimit lim;
+	double t;
+
+	(void)state;
+	mfa_ratelimit_init(&lim, 5, 10);
+	assert_true(mfa_ratelimit_ready_at(&lim, 50, 0.0) == 0.0);
+	mfa_ratelimit_take(&lim, 1, 0.0);
+	t = mfa_ratelimit_ready_at(&lim, 50, 0.0);
+	assert_true(t > 10.0 && t < 10.2); /* waits for an empty window, not forever */
+}
+
+static void test_graph_cost(void **state)
+{
+	static const struct {
+		const char *method, *url;
+		double cost;
+	} cases[] = {
+		{ "GET", "https://graph.microsoft.com/v1.0/users?$top=999", 2 },
+		{ "GET", "https://graph.microsoft.com/v1.0/users?$select=id,userPrincipalName&$top=999", 1 },
+		{ "GET", "https://graph.microsoft.com/v1.0/users?%24select=id", 1 },
+		{ "GET", "https://graph.microsoft.com/v1.0/users/delta", 2 },
+		{ "GET", "/users", 2 },
+		{ "GET", "/users/", 2 },
+		{ "GET", "/beta/users/abc/authentication/requirements", 1 },
+		{ "GET", "/beta/users/abc/authentication/requirements?$select=perUserMfaState", 1 },
+		{ "GET", "/v1.0/users/abc?$expand=manager", 2 },
+		{ "GET", "/v1.0/users?$expand=manager&$select=id", 2 },
+		{ "GET", "/v1.0/reports/authenticationMethods/userRegistrationDetails", 1 },
+		{ "PATCH", "/beta/users/abc/authentication/requirements", 1 },
+		{ "POST", "https://graph.microsoft.com/beta/$batch", 1 },
+		{ "GET", "/v1.0/usersx", 1 },
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		double c = mfa_graph_cost(cases[i].method, cases[i].url);
+		if (c != cases[i].cost)
+			fail_msg("%s %s: cost %g, want %g", cases[i].method, cases[i].url, c,
+				 cases[i].cost);
+	}
+}
+
+static void test_defaults(void **state)
+{
+	struct mfa_ratelimit lims[MFA_SCOPE__COUNT];
+	struct mfa_graph_limits l = MFA_GRAPH_LIMITS_INIT;
+
+	(void)state;
+	mfa_graph_limits_apply(NULL, lims);
+	assert_int_equal(lims[MFA_SCOPE_IDENTITY_READ].nwin, 1);
+	assert_true(lims[MFA_SCOPE_IDENTITY_READ].win[0].units == 8000);
+	assert_int_equal(lims[MFA_SCOPE_IDENTITY_WRITE].nwin, 2);
+	assert_true(lims[MFA_SCOPE_IDENTITY_WRITE].win[1].units == 18000);
+	assert_true(lims[MFA_SCOPE_IDENTITY_WRITE].win[1].window_s == 300);
+	assert_true(lims[MFA_SCOPE_REPORTS].win[0].units == 5);
+	assert_true(lims[MFA_SCOPE_CONDITIONAL_ACCESS].win[0].window_s == 1);
+	assert_int_equal(lims[MFA_SCOPE_UNTHROTTLED].nwin, 0);
+	l.read_units = 3500;
+	l.write_tenant_units = 0; /* disabled */
+	mfa_graph_limits_apply(&l, lims);
+	assert_true(lims[MFA_SCOPE_IDENTITY_READ].win[0].units == 3500);
+	assert_int_equal(lims[MFA_SCOPE_IDENTITY_WRITE].nwin, 1);
+	assert_string_equal(mfa_graph_scope_name(MFA_SCOPE_REPORTS), "reports");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_full_budget_then_wait),
+		cmocka_unit_test(test_sliding_never_over),
+		cmocka_unit_test(test_two_windows),
+		cmocka_unit_test(test_two_windows_both_must_allow),
+		cmocka_unit_test(test_pause),
+		cmocka_unit_test(test_slowdown),
+		cmocka_unit_test(test_slowdown_lifted),
+		cmocka_unit_test(test_cost_over_budget),
+		cmocka_unit_test(test_graph_cost),
+		cmocka_unit_test(test_defaults),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
