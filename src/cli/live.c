@@ -18,6 +18,7 @@ static const struct cli_option live_options[] = {
 	{ "ca-bundle", 0, CLI_ARG, "FILE", "extra CA certificates to trust (TLS is always verified)", LIVE_OPT_CA_BUNDLE },
 	{ "workers", 0, CLI_ARG, "N", "requests in flight at once (default 16)", LIVE_OPT_WORKERS },
 	{ "timeout", 0, CLI_ARG, "SECONDS", "give up on one request attempt after this long (default 60); it is retried", LIVE_OPT_TIMEOUT },
+	{ "attempts", 0, CLI_ARG, "N", "tries per request before giving up on it (default 8)", LIVE_OPT_ATTEMPTS },
 	{ "read-budget", 0, CLI_ARG, "RU", "identity reads per 10 s, in resource units (default 8000: Graph's large-tenant limit)", LIVE_OPT_READ_BUDGET },
 	{ "write-budget", 0, CLI_ARG, "N", "writes per 150 s for this app (default 3000)", LIVE_OPT_WRITE_BUDGET },
 	{ "tenant-write-budget", 0, CLI_ARG, "N", "writes per 300 s for the tenant, shared with its other apps (default 18000)", LIVE_OPT_TENANT_WRITE_BUDGET },
@@ -63,6 +64,11 @@ int cli_live_option(struct cli_live *l, int id, const char *value)
 			return -1;
 		l->timeout_s = (long)n;
 		return 1;
+	case LIVE_OPT_ATTEMPTS:
+		if (cli_parse_count("attempts", value, 100, &n) < 0)
+			return -1;
+		l->attempts = (unsigned)n;
+		return 1;
 	case LIVE_OPT_READ_BUDGET:
 		if (cli_parse_count("read-budget", value, 1000000, &n) < 0)
 			return -1;
@@ -99,6 +105,8 @@ int cli_live_connect(struct cli_live *l, struct mfa_err *err)
 	ho.workers = l->workers;
 	if (l->timeout_s)
 		ho.timeout_s = l->timeout_s;
+	if (l->attempts)
+		ho.retry.max_attempts = l->attempts;
 	ho.limits = &l->limits;
 	ho.ca_file = l->auth_opts.ca_file;
 	if (mfa_http_new(&l->http, &ho, err) < 0)

@@ -15,7 +15,7 @@ enum {
 	LIVE_OPT_TENANT = 100, LIVE_OPT_CLIENT_ID, LIVE_OPT_CERTIFICATE, LIVE_OPT_TOKEN_FILE,
 	LIVE_OPT_MANAGED_IDENTITY, LIVE_OPT_CLOUD, LIVE_OPT_GRAPH_URL, LIVE_OPT_LOGIN_URL,
 	LIVE_OPT_ASSERTION_ALG, LIVE_OPT_WORKERS, LIVE_OPT_READ_BUDGET, LIVE_OPT_WRITE_BUDGET,
-	LIVE_OPT_TENANT_WRITE_BUDGET, LIVE_OPT_REPORTS_BUDGET, LIVE_OPT_CA_BUNDLE, LIVE_OPT_TIMEOUT,
+	LIVE_OPT_TENANT_WRITE_BUDGET, LIVE_OPT_REPORTS_BUDGET, LIVE_OPT_CA_BUNDLE, LIVE_OPT_TIMEOUT, LIVE_OPT_ATTEMPTS,
 };
 
 extern const struct cli_group cli_live_group;
@@ -25,6 +25,7 @@ struct cli_live {
 	struct mfa_graph_limits limits;
 	unsigned workers;
 	long timeout_s;         /* per request attempt; 0: the engine's default */
+	unsigned attempts;      /* per request, first included; 0: the engine's default */
 	struct mfa_auth *auth;   /* after cli_live_connect */
 	struct mfa_http *http;   /* after cli_live_connect */
 };

@@ -20,6 +20,8 @@ struct command {
 static const struct command commands[] = {
 	{ "plan", cmd_plan, "classify every user and plan the move to Conditional Access (writes plan.jsonl)" },
 	{ "audit", cmd_audit, "classify every user and report findings (scheduled compliance runs)" },
+	{ "apply", cmd_apply, "run a reviewed plan: set per-user MFA to disabled, journalled (resumable)" },
+	{ "rollback", cmd_rollback, "put every user an apply changed back to its previous state" },
 	{ NULL, NULL, NULL },
 };
 

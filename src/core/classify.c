@@ -23,7 +23,7 @@ static const struct finding_info findings[MFA_FINDING__COUNT] = {
 	[MFA_FINDING_APP_PASSWORDS_POSSIBLE] = { "app-passwords-possible", MFA_SEV_MEDIUM,
 		"Enforced users may sign in to legacy clients with app passwords; those stop once per-user MFA is off or legacy authentication is blocked." },
 	[MFA_FINDING_ENABLED_REGISTERED] = { "stuck-enabled", MFA_SEV_LOW,
-		"Registered but still enabled (not enforced), as happens when per-user MFA is re-enabled: disabling is safe once Conditional Access requires MFA." },
+		"Registered but still enabled (not enforced), as happens when per-user MFA is re-enabled: disabling is safe once Conditional Access requires MFA; a rollback can only bring them back as enforced (Graph enforces registered users set to enabled)." },
 	[MFA_FINDING_REGISTRATION_UNKNOWN] = { "registration-unknown", MFA_SEV_LOW,
 		"No registration data for this user: join a registration export (--registration) to know whether the user can do MFA." },
 	[MFA_FINDING_GUEST] = { "guest", MFA_SEV_INFO,

@@ -1000,3 +1000,8 @@ void mfa_http_pause_scope(struct mfa_http *h, int scope, double seconds)
 		return;
 	mfa_ratelimit_pause(&h->lim[scope], now + seconds, now);
 }
+
+const struct mfa_retry_policy *mfa_http_retry_policy(const struct mfa_http *h)
+{
+	return &h->o.retry;
+}

@@ -200,6 +200,10 @@ struct mfa_http_stats {
 /* Copies the counters so far into *out (for summary.json). */
 void mfa_http_stats(const struct mfa_http *h, struct mfa_http_stats *out);
 
+/* The engine's retry policy (what --attempts set), for callers that
+ * retry parts of a request themselves ($batch items). */
+const struct mfa_retry_policy *mfa_http_retry_policy(const struct mfa_http *h);
+
 /* Pauses a whole scope for `seconds` from now (never shortening a pause):
  * what a throttled $batch item's Retry-After asks for, since Graph
  * throttles items like requests. Counted in the scope's stats. */

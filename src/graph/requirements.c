@@ -288,7 +288,7 @@ int mfa_reqs_new(struct mfa_reqs **out, const struct mfa_reqs_options *o, struct
 		return -1;
 	}
 	r->http = o->http;
-	r->policy = def;
+	r->policy = o->http ? *mfa_http_retry_policy(o->http) : def;
 	if (o->max_attempts)
 		r->policy.max_attempts = o->max_attempts;
 	r->before_write = o->before_write;

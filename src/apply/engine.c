@@ -1,0 +1,423 @@
+/* engine.c - compare-and-set changes, journalled ahead (apply/engine.h). */
+#include "apply/engine.h"
+
+#include "graph/requirements.h"
+
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct job {
+	struct mfa_apply *a;
+	unsigned long seq;
+	char *id, *upn;
+	const char *target;      /* id, else upn: what the URL names */
+	enum mfa_state expect, to;
+	int in_doubt;            /* the journal holds an intent from an earlier run */
+	long write_status;
+	unsigned write_attempts;
+	char *write_error;       /* a failed write, while its state is read back */
+};
+
+struct mfa_apply {
+	struct mfa_http *http;
+	struct mfa_reqs *reqs;
+	struct mfa_journal_writer *journal;
+	const uint8_t *seen;
+	unsigned long seen_size;
+	mfa_change_next_fn next;
+	void *next_ctx;
+	unsigned backlog;
+	void (*progress)(void *ctx, const struct mfa_apply_counts *c);
+	void *progress_ctx;
+
+	struct mfa_apply_counts counts;
+	unsigned long set_dispatched;
+	unsigned long failed_run;
+	size_t jobs;             /* jobs without an outcome yet */
+	int exhausted;
+	int have_held;           /* `held_change` waits for the next run */
+	struct mfa_change held_change;
+	char *held_id, *held_upn;
+	int fatal;
+	struct mfa_err fatal_err;
+	int read_back;
+};
+
+static void job_free(struct job *j)
+{
+	free(j->id);
+	free(j->upn);
+	free(j->write_error);
+	free(j);
+}
+
+static void set_fatal(struct mfa_apply *a, const struct mfa_err *err)
+{
+	if (a->fatal)
+		return;
+	a->fatal = 1;
+	a->fatal_err = *err;
+	mfa_http_stop(a->http);
+}
+
+static void record(struct mfa_apply *a, unsigned long seq, const char *id, const char *upn,
+		   enum mfa_state from, enum mfa_state to, enum mfa_outcome outcome,
+		   enum mfa_state observed, long status, unsigned attempts, const char *error)
+{
+	struct mfa_journal_entry e;
+	struct mfa_err err = MFA_ERR_INIT;
+
+	memset(&e, 0, sizeof(e));
+	e.seq = seq;
+	e.event = MFA_JOURNAL_OUTCOME;
+	e.id = id;
+	e.upn = upn;
+	e.from = from;
+	e.to = to;
+	e.outcome = outcome;
+	e.observed = observed;
+	e.status = status;
+	e.attempts = attempts;
+	e.error = error;
+	if (mfa_journal_append(a->journal, &e, &err) < 0)
+		set_fatal(a, &err);
+	a->counts.outcomes[outcome]++;
+	if (outcome == MFA_OUTCOME_FAILED)
+		a->failed_run++;
+	if (a->progress)
+		a->progress(a->progress_ctx, &a->counts);
+}
+
+static void finish_job(struct job *j, enum mfa_outcome outcome, enum mfa_state observed,
+		       long status, unsigned attempts, const char *error)
+{
+	struct mfa_apply *a = j->a;
+
+	record(a, j->seq, j->id, j->upn, j->expect, j->to, outcome, observed, status, attempts, error);
+	a->jobs--;
+	job_free(j);
+}
+
+/* A request that ended because the run was interrupted settles nothing:
+ * the user gets no outcome, and the next run (--resume) takes it again. */
+static int dropped(struct job *j)
+{
+	if (!mfa_http_interrupted(j->a->http) && !j->a->fatal)
+		return 0;
+	j->a->jobs--;
+	job_free(j);
+	return 1;
+}
+
+static void on_settle(void *ctx, const struct mfa_reqs_result *r)
+{
+	struct job *j = ctx;
+
+	if (!r->error && r->state == j->to) {
+		/* The write went through though its answer was lost. */
+		finish_job(j, MFA_OUTCOME_CHANGED, r->state, j->write_status, j->write_attempts, NULL);
+		return;
+	}
+	if (r->error && dropped(j))
+		return;
+	finish_job(j, MFA_OUTCOME_FAILED, r->error ? MFA_STATE_UNKNOWN : r->state, j->write_status,
+		   j->write_attempts, j->write_error);
+}
+
+static void on_read_back(void *ctx, const struct mfa_reqs_result *r)
+{
+	struct job *j = ctx;
+	char why[MFA_ERR_MAX];
+
+	if (r->error && dropped(j))
+		return;
+	if (!r->error && r->state == j->to) {
+		finish_job(j, MFA_OUTCOME_CHANGED, r->state, j->write_status, j->write_attempts, NULL);
+		return;
+	}
+	if (r->error)
+		snprintf(why, sizeof(why), "written, but could not be read back: %s", r->error);
+	else
+		snprintf(why, sizeof(why), "written, but read back as '%s'", mfa_state_name(r->state));
+	finish_job(j, MFA_OUTCOME_FAILED, r->error ? MFA_STATE_UNKNOWN : r->state, j->write_status,
+		   j->write_attempts, why);
+}
+
+static void on_write(void *ctx, const struct mfa_reqs_result *r)
+{
+	struct job *j = ctx;
+	struct mfa_err err = MFA_ERR_INIT;
+
+	if (!r->error && j->a->read_back) {
+		j->write_status = r->status;
+		j->write_attempts = r->attempts;
+		j->a->counts.reads++;
+		if (mfa_reqs_read(j->a->reqs, j->target, on_read_back, j, &err) < 0)
+			finish_job(j, MFA_OUTCOME_FAILED, MFA_STATE_UNKNOWN, r->status, r->attempts, err.msg);
+		return;
+	}
+	if (!r->error) {
+		finish_job(j, MFA_OUTCOME_CHANGED, MFA_STATE_UNKNOWN, r->status, r->attempts, NULL);
+		return;
+	}
+	if (dropped(j))
+		return;
+	/* Failed, or so it seems: a timed-out write may still have landed.
+	 * Read it back before saying which. */
+	j->write_status = r->status;
+	j->write_attempts = r->attempts;
+	j->write_error = strdup(r->error);
+	j->a->counts.reads++;
+	if (mfa_reqs_read(j->a->reqs, j->target, on_settle, j, &err) < 0)
+		finish_job(j, MFA_OUTCOME_FAILED, MFA_STATE_UNKNOWN, r->status, r->attempts, r->error);
+}
+
+static void on_read(void *ctx, const struct mfa_reqs_result *r)
+{
+	struct job *j = ctx;
+	struct mfa_apply *a = j->a;
+	struct mfa_err err = MFA_ERR_INIT;
+	char why[MFA_ERR_MAX];
+
+	if (r->error) {
+		if (dropped(j))
+			return;
+		snprintf(why, sizeof(why), "could not read the current state: %s", r->error);
+		finish_job(j, MFA_OUTCOME_FAILED, MFA_STATE_UNKNOWN, r->status, r->attempts, why);
+		return;
+	}
+	if (r->state == j->to) {
+		if (j->in_doubt) {
+			/* Our journalled intent, and the state it announced: the
+			 * write landed before the interruption. */
+			a->counts.in_doubt++;
+			finish_job(j, MFA_OUTCOME_CHANGED, r->state, 0, 0, NULL);
+		} else {
+			finish_job(j, MFA_OUTCOME_ALREADY, r->state, r->status, r->attempts, NULL);
+		}
+		return;
+	}
+	if (r->state != j->expect) {
+		if (j->in_doubt)
+			a->counts.in_doubt++;
+		finish_job(j, MFA_OUTCOME_DRIFTED, r->state, r->status, r->attempts, NULL);
+		return;
+	}
+	if (j->in_doubt)
+		a->counts.in_doubt++;
+	a->counts.writes++;
+	if (mfa_reqs_write(a->reqs, j->target, j->to, on_write, j, &err) < 0)
+		finish_job(j, MFA_OUTCOME_FAILED, r->state, 0, 0, err.msg);
+}
+
+/* Before a write batch goes out: its intents are in the journal, on disk. */
+static int before_write(void *ctx, void *const *items, size_t n, int retry, struct mfa_err *err)
+{
+	struct mfa_apply *a = ctx;
+	size_t i;
+
+	for (i = 0; i < n && !retry; i++) {
+		const struct job *j = items[i];
+		struct mfa_journal_entry e;
+
+		memset(&e, 0, sizeof(e));
+		e.seq = j->seq;
+		e.event = MFA_JOURNAL_INTENT;
+		e.id = j->id;
+		e.upn = j->upn;
+		e.from = j->expect;
+		e.to = j->to;
+		if (mfa_journal_append(a->journal, &e, err) < 0)
+			goto fail;
+	}
+	if (mfa_journal_sync(a->journal, err) < 0)
+		goto fail;
+	return 0;
+fail:
+	set_fatal(a, err);
+	return -1;
+}
+
+static int dispatch(struct mfa_apply *a, const struct mfa_change *c, struct mfa_err *err)
+{
+	struct job *j;
+	uint8_t seen = c->seq < a->seen_size && a->seen ? a->seen[c->seq] : MFA_SEEN_NONE;
+
+	if (seen == MFA_SEEN_DONE) {
+		a->counts.skipped++;
+		return 0;
+	}
+	if (c->kind == MFA_CHANGE_HOLD || c->kind == MFA_CHANGE_KEEP) {
+		record(a, c->seq, c->id, c->upn, c->expect, c->kind == MFA_CHANGE_HOLD ? c->expect : c->to,
+		       c->kind == MFA_CHANGE_HOLD ? MFA_OUTCOME_HELD : MFA_OUTCOME_ALREADY,
+		       MFA_STATE_UNKNOWN, 0, 0, NULL);
+		return a->fatal ? -1 : 0;
+	}
+	j = calloc(1, sizeof(*j));
+	if (!j || (c->id && !(j->id = strdup(c->id))) || (c->upn && !(j->upn = strdup(c->upn)))) {
+		if (j)
+			job_free(j);
+		return mfa_err_set(err, "out of memory");
+	}
+	j->a = a;
+	j->seq = c->seq;
+	j->target = j->id ? j->id : j->upn;
+	j->expect = c->expect;
+	j->to = c->to;
+	j->in_doubt = seen == MFA_SEEN_INTENT;
+	if (!j->target) {
+		job_free(j);
+		return mfa_err_set(err, "change %lu names no user", c->seq);
+	}
+	a->jobs++;
+	a->counts.reads++;
+	if (mfa_reqs_read(a->reqs, j->target, on_read, j, err) < 0) {
+		a->jobs--;
+		job_free(j);
+		return -1;
+	}
+	return 0;
+}
+
+/* The next change: the one held back by the last run's limit, or a new
+ * one from the iterator. */
+static int pull(struct mfa_apply *a, struct mfa_change *c, struct mfa_err *err)
+{
+	int rc;
+
+	if (a->have_held) {
+		*c = a->held_change;
+		return 1;
+	}
+	rc = a->next(a->next_ctx, c, err);
+	if (rc == 0)
+		a->exhausted = 1;
+	return rc;
+}
+
+static int hold_back(struct mfa_apply *a, const struct mfa_change *c, struct mfa_err *err)
+{
+	char *id = c->id ? strdup(c->id) : NULL, *upn = c->upn ? strdup(c->upn) : NULL;
+
+	if ((c->id && !id) || (c->upn && !upn)) {
+		free(id);
+		free(upn);
+		return mfa_err_set(err, "out of memory");
+	}
+	free(a->held_id);
+	free(a->held_upn);
+	a->held_change = *c;
+	a->held_change.id = a->held_id = id;
+	a->held_change.upn = a->held_upn = upn;
+	a->have_held = 1;
+	return 0;
+}
+
+int mfa_apply_run(struct mfa_apply *a, unsigned long max_writes, struct mfa_err *err)
+{
+	unsigned long limit = max_writes ? a->set_dispatched + max_writes : ULONG_MAX;
+	int limited = 0, rc;
+
+	a->failed_run = 0;
+	for (;;) {
+		struct mfa_change c;
+
+		while (!a->exhausted && !limited && !a->fatal && a->jobs < a->backlog &&
+		       !mfa_http_interrupted(a->http)) {
+			int from_held = a->have_held;
+
+			rc = pull(a, &c, err);
+			if (rc < 0)
+				return -1;
+			if (rc == 0)
+				break;
+			if (c.kind == MFA_CHANGE_SET && a->set_dispatched >= limit) {
+				if (!from_held && hold_back(a, &c, err) < 0)
+					return -1;
+				limited = 1;
+				break;
+			}
+			if (dispatch(a, &c, err) < 0)
+				return -1;
+			a->have_held = 0;
+			if (c.kind == MFA_CHANGE_SET)
+				a->set_dispatched++;
+		}
+		if (!a->fatal && mfa_reqs_flush(a->reqs, err) < 0)
+			return -1;
+		if (a->jobs == 0 && (a->exhausted || limited || mfa_http_interrupted(a->http) || a->fatal))
+			break;
+		rc = mfa_http_step(a->http, 200, err);
+		if (rc < 0)
+			return -1;
+		/* Stopped with operations never sent (a partial batch): the
+		 * engine is idle; mfa_apply_free settles them (no outcome). */
+		if (rc == 0 && (a->fatal || mfa_http_interrupted(a->http)))
+			break;
+	}
+	if (a->fatal) {
+		*err = a->fatal_err;
+		return -1;
+	}
+	if (mfa_journal_sync(a->journal, err) < 0)
+		return -1;
+	if (mfa_http_interrupted(a->http))
+		return MFA_HTTP_INTERRUPTED;
+	return a->exhausted && !a->have_held ? 0 : 1;
+}
+
+int mfa_apply_new(struct mfa_apply **out, const struct mfa_apply_options *o, struct mfa_err *err)
+{
+	struct mfa_apply *a = calloc(1, sizeof(*a));
+	struct mfa_reqs_options ro = MFA_REQS_OPTIONS_INIT;
+
+	*out = NULL;
+	if (!a)
+		return mfa_err_set(err, "out of memory");
+	a->http = o->http;
+	a->journal = o->journal;
+	a->seen = o->seen;
+	a->seen_size = o->seen_size;
+	a->next = o->next;
+	a->next_ctx = o->next_ctx;
+	a->backlog = o->backlog ? o->backlog : 2000;
+	a->progress = o->progress;
+	a->progress_ctx = o->progress_ctx;
+	ro.http = o->http;
+	ro.graph_url = o->graph_url;
+	ro.before_write = before_write;
+	ro.before_write_ctx = a;
+	if (mfa_reqs_new(&a->reqs, &ro, err) < 0) {
+		free(a);
+		return -1;
+	}
+	*out = a;
+	return 0;
+}
+
+void mfa_apply_set_read_back(struct mfa_apply *a, int on)
+{
+	a->read_back = on;
+}
+
+const struct mfa_apply_counts *mfa_apply_counts(const struct mfa_apply *a)
+{
+	return &a->counts;
+}
+
+unsigned long mfa_apply_failed_last_run(const struct mfa_apply *a)
+{
+	return a->failed_run;
+}
+
+void mfa_apply_free(struct mfa_apply *a)
+{
+	if (!a)
+		return;
+	mfa_reqs_free(a->reqs);
+	free(a->held_id);
+	free(a->held_upn);
+	free(a);
+}

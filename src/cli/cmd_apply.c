@@ -1,0 +1,141 @@
+/* cmd_apply.c - `apply PLAN`: run a reviewed plan against the tenant. */
+#include "cli/changes.h"
+#include "cli/commands.h"
+#include "cli/exitcodes.h"
+#include "cli/msg.h"
+
+#include "mfa/planfile.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+enum { OPT_CANARY = 1, OPT_MAX_CHANGES, OPT_MAX_PLAN_AGE };
+
+static const struct cli_option apply_options[] = {
+	{ "canary", 0, CLI_ARG, "N", "run the first N changes alone, read them back, and stop if any failed", OPT_CANARY },
+	{ "max-changes", 0, CLI_ARG, "N", "stop before changing more than N users (continue later with --resume)", OPT_MAX_CHANGES },
+	{ "max-plan-age", 0, CLI_ARG, "DAYS", "refuse a plan older than this (default 7)", OPT_MAX_PLAN_AGE },
+	{ NULL, 0, 0, NULL, NULL, 0 },
+};
+
+static const struct cli_group apply_group = { "apply", apply_options };
+static const struct cli_group *const apply_groups[] = {
+	&apply_group, &cli_changes_group, &cli_live_group, NULL,
+};
+
+static const struct cli_usage apply_usage = {
+	"mfa-migrate apply PLAN [--yes] [--canary N] [--max-changes N] [--resume JOURNAL] [options]",
+	"Sets per-user MFA to disabled for every user the plan (plan.jsonl) says to\n"
+	"disable, and nobody else. Each user's state is read just before the change:\n"
+	"a user no longer in the state the plan saw is left alone ('drifted'). Every\n"
+	"change is journalled ahead in journal.jsonl, so a crash or Ctrl-C loses\n"
+	"nothing: 'apply PLAN --resume JOURNAL' continues, and 'rollback JOURNAL'\n"
+	"puts everyone back. Writes results.csv, results.xlsx and summary.json.",
+	apply_groups,
+};
+
+struct apply_args {
+	struct change_run run;
+	const char *plan;
+	unsigned long max_age_days;
+	struct mfa_planfile_reader *reader;
+};
+
+static int on_option(void *ctx, int id, const char *value)
+{
+	struct apply_args *a = ctx;
+	int taken = change_run_option(&a->run, id, value);
+
+	if (taken)
+		return taken < 0 ? -1 : 0;
+	switch (id) {
+	case 0:
+		if (a->plan) {
+			errorf("one plan at a time ('%s' and '%s')", a->plan, value);
+			return -1;
+		}
+		a->plan = value;
+		return 0;
+	case OPT_CANARY:
+		return cli_parse_count("canary", value, 100000, &a->run.canary);
+	case OPT_MAX_CHANGES:
+		return cli_parse_count("max-changes", value, 100000000, &a->run.max_changes);
+	case OPT_MAX_PLAN_AGE:
+		return cli_parse_count("max-plan-age", value, 3650, &a->max_age_days);
+	default:
+		return -1;
+	}
+}
+
+/* The plan's lines as changes: disable is compare-and-set from the state
+ * the plan saw; holds and keeps are journalled as they are. */
+static int next_change(void *ctx, struct mfa_change *out, struct mfa_err *err)
+{
+	struct apply_args *a = ctx;
+	struct mfa_plan_entry e;
+	int rc = mfa_planfile_next(a->reader, &e, err);
+
+	if (rc <= 0)
+		return rc;
+	memset(out, 0, sizeof(*out));
+	out->seq = e.seq;
+	out->id = e.id;
+	out->upn = e.upn;
+	out->expect = e.from;
+	out->to = e.to;
+	if (e.action == MFA_ACTION_DISABLE)
+		out->kind = MFA_CHANGE_SET;
+	else if (e.action == MFA_ACTION_HOLD)
+		out->kind = MFA_CHANGE_HOLD;
+	else
+		out->kind = MFA_CHANGE_KEEP;
+	return 1;
+}
+
+int cmd_apply(int argc, char **argv)
+{
+	struct apply_args a;
+	struct mfa_err err = MFA_ERR_INIT;
+	const struct mfa_planfile_header *h;
+	double age_days;
+	int rc, code = EXIT_ERROR;
+
+	memset(&a, 0, sizeof(a));
+	change_run_init(&a.run, "apply");
+	a.max_age_days = 7;
+	rc = cli_parse(argc, argv, &apply_usage, on_option, &a);
+	if (rc != 0)
+		return rc > 0 ? EXIT_DONE : EXIT_USAGE;
+	if (!a.plan) {
+		errorf("name the plan to apply: mfa-migrate apply reports/.../plan.jsonl");
+		return EXIT_USAGE;
+	}
+	if (mfa_planfile_open(&a.reader, a.plan, &err) < 0) {
+		errorf("%s", err.msg);
+		goto cleanup;
+	}
+	h = mfa_planfile_header(a.reader);
+	age_days = difftime(time(NULL), h->created_time) / 86400.0;
+	if (age_days > (double)a.max_age_days) {
+		errorf("'%s' was made %.1f days ago (%s); a plan older than %lu days is refused: make a new one (or raise --max-plan-age)",
+		       a.plan, age_days, h->created, a.max_age_days);
+		goto cleanup;
+	}
+	a.run.source_path = a.plan;
+	a.run.source_crc = h->crc32;
+	a.run.source_tenant = h->tenant_id;
+	a.run.total_changes = h->by_action[MFA_ACTION_DISABLE];
+	a.run.holds = h->by_action[MFA_ACTION_HOLD];
+	a.run.keeps = h->by_action[MFA_ACTION_KEEP];
+	a.run.max_seq = h->users;
+	a.run.next = next_change;
+	a.run.next_ctx = &a;
+	if (change_run_connect(&a.run) < 0)
+		goto cleanup;
+	code = change_run_execute(&a.run);
+cleanup:
+	change_run_release(&a.run);
+	mfa_planfile_close(a.reader);
+	return code;
+}
