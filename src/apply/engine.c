@@ -17,6 +17,7 @@ struct job {
 	int in_doubt;            /* the journal holds an intent from an earlier run */
 	long write_status;
 	unsigned write_attempts;
+	unsigned settles;        /* failed writes read back and sent again */
 	char *write_error;       /* a failed write, while its state is read back */
 };
 
@@ -111,13 +112,37 @@ static int dropped(struct job *j)
 	return 1;
 }
 
+static void on_write(void *ctx, const struct mfa_reqs_result *r);
+
+/* Writes that fail are never re-sent blindly (the server may have acted):
+ * the state is read back, and only a user still at `expect` is written
+ * again, as often as the retry policy allows one request to be tried. */
+static unsigned max_settles(const struct mfa_apply *a)
+{
+	unsigned n = mfa_http_retry_policy(a->http)->max_attempts;
+
+	return n > 1 ? n - 1 : 0;
+}
+
 static void on_settle(void *ctx, const struct mfa_reqs_result *r)
 {
 	struct job *j = ctx;
+	struct mfa_err err = MFA_ERR_INIT;
 
 	if (!r->error && r->state == j->to) {
 		/* The write went through though its answer was lost. */
 		finish_job(j, MFA_OUTCOME_CHANGED, r->state, j->write_status, j->write_attempts, NULL);
+		return;
+	}
+	if (!r->error && r->state == j->expect && j->settles < max_settles(j->a) &&
+	    !mfa_http_interrupted(j->a->http)) {
+		j->settles++;
+		j->a->counts.writes++;
+		free(j->write_error);
+		j->write_error = NULL;
+		if (mfa_reqs_write(j->a->reqs, j->target, j->to, on_write, j, &err) == 0)
+			return;
+		finish_job(j, MFA_OUTCOME_FAILED, r->state, 0, 0, err.msg);
 		return;
 	}
 	if (r->error && dropped(j))
@@ -365,7 +390,7 @@ int mfa_apply_run(struct mfa_apply *a, unsigned long max_writes, struct mfa_err 
 		return -1;
 	if (mfa_http_interrupted(a->http))
 		return MFA_HTTP_INTERRUPTED;
-	return a->exhausted && !a->have_held ? 0 : 1;
+	return a->exhausted && !a->have_held ? 0 : MFA_APPLY_LIMITED;
 }
 
 int mfa_apply_new(struct mfa_apply **out, const struct mfa_apply_options *o, struct mfa_err *err)

@@ -87,12 +87,15 @@ struct mfa_apply;
 
 int mfa_apply_new(struct mfa_apply **out, const struct mfa_apply_options *o, struct mfa_err *err);
 
-/* Runs until the iterator is exhausted, or until `max_writes` more writes
- * were dispatched (0: no limit) and everything in flight finished; a
- * change pulled but not dispatched is kept for the next call. Returns 0
- * when the iterator is exhausted, 1 when it stopped at max_writes (call
- * again to continue), MFA_HTTP_INTERRUPTED after mfa_http_stop, negative
- * on a fatal error (the journal could not be written, sign-in failed). */
+#define MFA_APPLY_LIMITED 2
+
+/* Runs until the iterator is exhausted, or until `max_writes` more
+ * compare-and-set changes were dispatched (0: no limit) and everything in
+ * flight finished; a change pulled but not dispatched is kept for the next
+ * call. Returns 0 when the iterator is exhausted, MFA_APPLY_LIMITED when
+ * it stopped at max_writes (call again to continue), MFA_HTTP_INTERRUPTED
+ * after mfa_http_stop, negative on a fatal error (the journal could not be
+ * written, sign-in failed). */
 int mfa_apply_run(struct mfa_apply *a, unsigned long max_writes, struct mfa_err *err);
 
 /* Read every write back before its outcome (the canary): a write Graph

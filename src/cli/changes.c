@@ -119,7 +119,8 @@ static void on_progress(void *ctx, const struct mfa_apply_counts *c)
 	struct progress *p = ctx;
 	struct timespec now;
 	unsigned long done = c->outcomes[MFA_OUTCOME_CHANGED] + c->outcomes[MFA_OUTCOME_ALREADY] +
-			     c->outcomes[MFA_OUTCOME_DRIFTED] + c->outcomes[MFA_OUTCOME_FAILED];
+			     c->outcomes[MFA_OUTCOME_DRIFTED] + c->outcomes[MFA_OUTCOME_FAILED] +
+			     c->outcomes[MFA_OUTCOME_HELD];
 	double elapsed, rate;
 	char eta[32] = "";
 	char line[256];
@@ -322,7 +323,9 @@ int change_run_execute(struct change_run *r)
 	memset(&prog, 0, sizeof(prog));
 	prog.enabled = cli_verbosity() >= CLI_NORMAL;
 	prog.tty = isatty(STDERR_FILENO);
-	prog.total = r->total_changes > done ? r->total_changes - done : 0;
+	/* Every user of the source gets an outcome; those done before don't. */
+	prog.total = r->total_changes + r->holds + r->keeps;
+	prog.total = prog.total > done ? prog.total - done : 0;
 	clock_gettime(CLOCK_MONOTONIC, &prog.start);
 	prog.last = prog.start;
 
@@ -358,10 +361,10 @@ int change_run_execute(struct change_run *r)
 				 "the canary failed: %lu of the first %lu changes did not take; nothing more was sent",
 				 mfa_apply_failed_last_run(engine), n);
 			stopped = stopped_buf;
-			rc = 1;
-		} else if (rc == 1 && r->max_changes && r->max_changes <= n) {
+			rc = MFA_APPLY_LIMITED;
+		} else if (rc == MFA_APPLY_LIMITED && r->max_changes && r->max_changes <= n) {
 			/* the canary used up --max-changes */
-		} else if (rc == 1) {
+		} else if (rc == MFA_APPLY_LIMITED) {
 			rc = mfa_apply_run(engine, r->max_changes ? r->max_changes - n : 0, &err);
 		}
 	} else {
@@ -375,7 +378,7 @@ int change_run_execute(struct change_run *r)
 	if (rc == MFA_HTTP_INTERRUPTED || interrupted) {
 		stopped = "interrupted (Ctrl-C): in-flight changes finished and are journalled";
 		incomplete = 1;
-	} else if (rc == 1) {
+	} else if (rc == MFA_APPLY_LIMITED) {
 		if (!stopped) {
 			snprintf(stopped_buf, sizeof(stopped_buf),
 				 "stopped at --max-changes %lu: the rest is untouched", r->max_changes);

@@ -46,6 +46,7 @@ struct xfer {
 	double cost;
 	int no_auth;
 	int sensitive;
+	int not_idempotent;
 	mfa_http_done_fn done;
 	void *ctx;
 
@@ -477,6 +478,7 @@ int mfa_http_submit(struct mfa_http *h, const struct mfa_http_request *req,
 	x->cost = req->cost > 0 ? req->cost : mfa_graph_cost(method, req->url);
 	x->no_auth = req->no_auth;
 	x->sensitive = req->sensitive;
+	x->not_idempotent = req->not_idempotent;
 	x->done = req->done;
 	x->ctx = req->ctx;
 	x->submitted = mono_now();
@@ -869,6 +871,7 @@ static void attempt_done(struct mfa_http *h, CURL *easy, CURLcode result)
 	in.attempt = x->attempts;
 	/* without a token source a 401 cannot be helped by retrying */
 	in.auth_refreshed = x->auth_refreshed || x->no_auth || !h->auth;
+	in.not_idempotent = x->not_idempotent;
 	in.retries_used = h->st.retries;
 	in.wall_now = time(NULL);
 	if (x->too_big) {

@@ -114,9 +114,10 @@ struct mfa_http_request {
 	void *ctx;                 /* passed to done, not touched */
 	double delay_s;            /* > 0: not started before this many seconds from now
 				    * (a caller's own retry, e.g. of $batch items) */
+	int not_idempotent;        /* 1: a write; see graph/retry.h */
 };
 
-#define MFA_HTTP_REQUEST_INIT { NULL, NULL, NULL, NULL, 0, MFA_SCOPE_IDENTITY_READ, 0, 0, 0, NULL, NULL, 0 }
+#define MFA_HTTP_REQUEST_INIT { NULL, NULL, NULL, NULL, 0, MFA_SCOPE_IDENTITY_READ, 0, 0, 0, NULL, NULL, 0, 0 }
 
 /* Returns the Authorization header value ("Bearer ...") to send; with
  * refresh = 1 gets a new token first. The string is owned by ctx and valid

@@ -127,6 +127,7 @@ static int submit(struct mfa_reqs *r, struct pack *p, int retry, double delay_s,
 	req.done = on_batch;
 	req.ctx = p;
 	req.delay_s = delay_s;
+	req.not_idempotent = p->write;
 	if (mfa_http_submit(r->http, &req, err) < 0)
 		goto fail;
 	rc = 0;
@@ -197,7 +198,10 @@ static void on_batch(void *ctx, const struct mfa_http_response *resp)
 			finish(r, p->ops[i], MFA_STATE_UNKNOWN, 0, "not done: the run was interrupted");
 		goto cleanup;
 	}
-	if (resp->status != 200) {
+	/* A 200 whose body was cut (a dropped connection) is no answer: the
+	 * items may or may not have run, so they fail here and the caller
+	 * settles writes by reading them back. */
+	if (resp->status != 200 || resp->curl_code != 0) {
 		char msg[MFA_ERR_MAX];
 
 		snprintf(msg, sizeof(msg), "$batch request failed: %s",
@@ -226,7 +230,10 @@ static void on_batch(void *ctx, const struct mfa_http_response *resp)
 			finish(r, op, MFA_STATE_UNKNOWN, it->status, NULL);
 			continue;
 		}
-		if (mfa_batch_result_retryable(it)) {
+		/* A write item is sent again only when Graph certainly did not
+		 * run it (throttled); anything else is settled by the caller
+		 * reading the state back, so nobody is written twice. */
+		if (p->write ? it->status == 429 : mfa_batch_result_retryable(it)) {
 			struct mfa_retry_input in;
 			struct mfa_retry_decision d;
 			char after[32] = "";

@@ -129,6 +129,11 @@ void mfa_retry_decide(const struct mfa_retry_policy *policy,
 		return;
 	}
 
+	if (in->not_idempotent && !out->throttled && !out->refresh_auth && !connect_kind) {
+		out->pause_scope = 0;
+		out->why = "not retried: the server may have acted on it";
+		return;
+	}
 	if (in->attempt >= policy->max_attempts ||
 	    (connect_kind && in->attempt >= policy->max_connect_attempts)) {
 		out->pause_scope = 0;

@@ -19,6 +19,10 @@
  * - 401: refresh the token once, then retry once, immediately
  *   (refresh_auth set). A second 401 is final.
  * - any other 4xx: final.
+ * - a request marked not_idempotent is retried only after a 429, a 401 or
+ *   a connection that never opened: after a 5xx, a timeout or a dropped
+ *   reply the server may have acted, so the answer is final and the
+ *   caller settles it by reading the state back.
  * Backoff is "full jitter": a uniform random delay in
  * [0, min(cap, base * 2^(attempt-1))], except that a 429 without
  * Retry-After waits at least half that ceiling (it pauses a scope, and a
@@ -48,6 +52,11 @@ struct mfa_retry_input {
 	const char *retry_after; /* Retry-After header value, or NULL */
 	unsigned attempt;        /* attempts made so far, >= 1 */
 	int auth_refreshed;      /* this request already had its token refreshed */
+	int not_idempotent;      /* the request changes something (a write
+				  * $batch): retried only when the server
+				  * certainly did not act on it (429, 401, no
+				  * connection); otherwise the caller reads the
+				  * state back and decides (compare-and-set) */
 	unsigned long retries_used; /* retries spent so far in this run */
 	time_t wall_now;         /* wall clock, to read an HTTP-date Retry-After */
 };
