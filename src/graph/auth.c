@@ -55,16 +55,7 @@ static double mono_now(void)
 
 static char *dup_str(const char *s)
 {
-	size_t n;
-	char *d;
-
-	if (!s)
-		return NULL;
-	n = strlen(s) + 1;
-	d = malloc(n);
-	if (d)
-		memcpy(d, s, n);
-	return d;
+	return s ? strdup(s) : NULL;
 }
 
 static void free_secret(char *s)

@@ -123,16 +123,7 @@ static double prng(void *ctx)
 
 static char *dup_str(const char *s)
 {
-	size_t n;
-	char *d;
-
-	if (!s)
-		return NULL;
-	n = strlen(s) + 1;
-	d = malloc(n);
-	if (d)
-		memcpy(d, s, n);
-	return d;
+	return s ? strdup(s) : NULL;
 }
 
 static void q_push(struct queue *q, struct xfer *x)

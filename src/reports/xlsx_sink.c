@@ -22,6 +22,7 @@
 
 #include <xlsxwriter.h>
 
+#include "mfa/outfile.h"
 #include "mfa/sink.h"
 #include "reports/columns.h"
 
@@ -812,21 +813,6 @@ static const struct mfa_sink_ops xlsx_ops = {
 	xlsx_free,
 };
 
-static char *join_path(const char *dir, const char *name)
-{
-	size_t dl = strlen(dir), nl = strlen(name);
-	char *p;
-
-	if (dl > SIZE_MAX - nl - 2)
-		return NULL;
-	p = malloc(dl + nl + 2);
-	if (!p)
-		return NULL;
-	memcpy(p, dir, dl);
-	p[dl] = '/';
-	memcpy(p + dl + 1, name, nl + 1);
-	return p;
-}
 
 int mfa_xlsx_sink_open(struct mfa_sink **out, const char *dir, int has_plan,
 		       struct mfa_err *err)
@@ -852,8 +838,8 @@ int mfa_xlsx_sink_open(struct mfa_sink **out, const char *dir, int has_plan,
 				      COUNT_OF(plan_headers), NULL, 0, 0 };
 	s->findings = (struct xlsx_part){ "Findings", findings_headers, findings_widths,
 					  COUNT_OF(findings_headers), NULL, 0, 0 };
-	s->final_path = join_path(dir, XLSX_FILE);
-	s->tmp_path = join_path(dir, XLSX_FILE XLSX_TMP_SUFFIX);
+	s->final_path = mfa_path_join(dir, XLSX_FILE);
+	s->tmp_path = mfa_path_join(dir, XLSX_FILE XLSX_TMP_SUFFIX);
 	s->tmpdir = strdup(dir);
 	if (!s->final_path || !s->tmp_path || !s->tmpdir) {
 		rc = mfa_err_set(err, "cannot open '%s/%s': out of memory", dir, XLSX_FILE);
