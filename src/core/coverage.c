@@ -1,0 +1,1372 @@
+/* coverage.c - the Conditional Access model and coverage evaluator
+ * (mfa/coverage.h). */
+#include "mfa/coverage.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <cjson/cJSON.h>
+
+#define NONE32 UINT32_MAX
+/* A membership link names a group, or a role with this bit set. */
+#define ROLE_BIT 0x80000000u
+#define MAX_INDEX (ROLE_BIT - 1u)
+
+/* ---- interned, case-insensitive strings ---- */
+
+struct slot {
+	uint32_t idx1; /* entry + 1; 0: empty */
+	uint32_t hash;
+};
+
+/* Strings live once in one arena; an entry is its offset. Open addressing,
+ * linear probing, at most half full. */
+struct strtab {
+	char *arena;
+	size_t alen, acap;
+	uint32_t *off;
+	uint32_t count, cap;
+	struct slot *slots;
+	size_t scap;
+};
+
+static uint32_t hash_key(const char *s)
+{
+	uint32_t h = 2166136261u; /* FNV-1a on ASCII-lowercased bytes */
+
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c >= 'A' && c <= 'Z')
+			c = (unsigned char)(c + ('a' - 'A'));
+		h ^= c;
+		h *= 16777619u;
+	}
+	/* the table keeps the low bits, which FNV alone mixes poorly */
+	h ^= h >> 16;
+	h *= 0x85ebca6bu;
+	h ^= h >> 13;
+	h *= 0xc2b2ae35u;
+	h ^= h >> 16;
+	return h;
+}
+
+static const char *strtab_str(const struct strtab *t, uint32_t i)
+{
+	return t->arena + t->off[i];
+}
+
+static size_t strtab_slot(const struct strtab *t, const char *s, uint32_t h)
+{
+	size_t mask = t->scap - 1;
+	size_t i;
+
+	for (i = h & mask; t->slots[i].idx1; i = (i + 1) & mask) {
+		if (t->slots[i].hash == h && strcasecmp(strtab_str(t, t->slots[i].idx1 - 1), s) == 0)
+			break;
+	}
+	return i;
+}
+
+static uint32_t strtab_find(const struct strtab *t, const char *s)
+{
+	size_t i;
+
+	if (!s || !*s || t->scap == 0)
+		return NONE32;
+	i = strtab_slot(t, s, hash_key(s));
+	return t->slots[i].idx1 ? t->slots[i].idx1 - 1 : NONE32;
+}
+
+static int strtab_rehash(struct strtab *t, size_t need)
+{
+	size_t cap = t->scap ? t->scap : 64;
+	struct slot *s;
+	uint32_t i;
+
+	while (cap / 2 < need) {
+		if (cap > SIZE_MAX / 2 / sizeof(*s))
+			return -1;
+		cap *= 2;
+	}
+	if (cap == t->scap)
+		return 0;
+	s = calloc(cap, sizeof(*s));
+	if (!s)
+		return -1;
+	free(t->slots);
+	t->slots = s;
+	t->scap = cap;
+	for (i = 0; i < t->count; i++) {
+		const char *str = strtab_str(t, i);
+		uint32_t h = hash_key(str);
+		size_t j = strtab_slot(t, str, h);
+
+		t->slots[j].idx1 = i + 1;
+		t->slots[j].hash = h;
+	}
+	return 0;
+}
+
+/* The entry of s, added when new (*added says which). */
+static int strtab_intern(struct strtab *t, const char *s, uint32_t *idx, bool *added)
+{
+	size_t len, j;
+	uint32_t h;
+
+	*added = false;
+	if (!s || !*s)
+		return -1;
+	*idx = strtab_find(t, s);
+	if (*idx != NONE32)
+		return 0;
+	/* indexes share 31 bits with ROLE_BIT; offsets are 32-bit */
+	len = strlen(s) + 1;
+	if (t->count >= MAX_INDEX || len > UINT32_MAX || t->alen > (size_t)UINT32_MAX - len)
+		return -1;
+	if (t->count == t->cap) {
+		uint32_t cap = t->cap ? t->cap * 2 : 64;
+		uint32_t *p;
+
+		if (cap > MAX_INDEX + 1u)
+			cap = MAX_INDEX + 1u;
+		p = realloc(t->off, (size_t)cap * sizeof(*p));
+		if (!p)
+			return -1;
+		t->off = p;
+		t->cap = cap;
+	}
+	if (t->alen + len > t->acap) {
+		size_t cap = t->acap ? t->acap : 4096;
+		char *p;
+
+		while (cap < t->alen + len)
+			cap *= 2;
+		p = realloc(t->arena, cap);
+		if (!p)
+			return -1;
+		t->arena = p;
+		t->acap = cap;
+	}
+	if (strtab_rehash(t, (size_t)t->count + 1) < 0)
+		return -1;
+	memcpy(t->arena + t->alen, s, len);
+	t->off[t->count] = (uint32_t)t->alen;
+	t->alen += len;
+	h = hash_key(s);
+	j = strtab_slot(t, s, h);
+	t->slots[j].idx1 = t->count + 1;
+	t->slots[j].hash = h;
+	*idx = t->count++;
+	*added = true;
+	return 0;
+}
+
+static void strtab_release(struct strtab *t)
+{
+	free(t->arena);
+	free(t->off);
+	free(t->slots);
+}
+
+static size_t strtab_memory(const struct strtab *t)
+{
+	return t->acap + (size_t)t->cap * sizeof(uint32_t) + t->scap * sizeof(struct slot);
+}
+
+/* Grows a parallel array of `size`-byte items to hold at least `need`. */
+static int grow(void **arr, size_t *cap, size_t need, size_t size)
+{
+	size_t c = *cap ? *cap : 64;
+	void *p;
+
+	if (need <= *cap)
+		return 0;
+	while (c < need) {
+		if (c > SIZE_MAX / 2 / size)
+			return -1;
+		c *= 2;
+	}
+	p = realloc(*arr, c * size);
+	if (!p)
+		return -1;
+	memset((char *)p + *cap * size, 0, (c - *cap) * size);
+	*arr = p;
+	*cap = c;
+	return 0;
+}
+
+/* ---- the model ---- */
+
+enum pstate { PS_DISABLED = 0, PS_ENABLED, PS_REPORT_ONLY };
+
+/* Guest types (conditionalAccessGuestOrExternalUserTypes) */
+enum {
+	GT_INTERNAL_GUEST = 1u << 0,
+	GT_B2B_GUEST = 1u << 1,
+	GT_B2B_MEMBER = 1u << 2,
+	GT_DIRECT_CONNECT = 1u << 3,
+	GT_OTHER_EXTERNAL = 1u << 4,
+	GT_SERVICE_PROVIDER = 1u << 5
+};
+
+enum { TEN_ALL = 0, TEN_ENUMERATED };
+
+/* group / role flags */
+enum { F_READ = 1u << 0, F_NAMED = 1u << 1 };
+
+/* A group or role. `unaliased` counts its members without a UPN alias:
+ * at 0, a user known by UPN alone and not aliased is surely not a member. */
+struct setinfo {
+	uint32_t unaliased;
+	uint8_t flags;
+};
+
+/* user flags */
+enum { U_ALIASED = 1u << 0 };
+
+struct typed {
+	uint8_t types;   /* GT_* */
+	uint8_t tenants; /* TEN_* */
+};
+
+struct idlist {
+	uint32_t *v; /* sorted, unique */
+	uint32_t n;
+};
+
+struct policy {
+	char *name;
+	uint8_t state;
+	bool evaluated; /* not disabled, requires mfa, targets some app */
+	uint32_t gaps;
+	bool inc_all, inc_guests, exc_guests;
+	struct typed inc_typed, exc_typed;
+	struct idlist inc_users, exc_users, inc_groups, exc_groups, inc_roles, exc_roles;
+};
+
+struct link {
+	uint32_t set;  /* group index, or role index | ROLE_BIT */
+	uint32_t next; /* next link + 1; 0: end */
+};
+
+struct mfa_ca_model {
+	struct policy *pol;
+	size_t npol, cappol;
+	bool policies_read, security_defaults;
+	struct strtab users, groups, roles, upns;
+	uint32_t *user_head; /* per user: first link + 1; 0: none */
+	size_t user_head_cap;
+	uint8_t *user_flags; /* per user: U_* */
+	size_t user_flags_cap;
+	uint32_t *upn_user;  /* per UPN alias: user index */
+	size_t upn_user_cap;
+	struct setinfo *group_info, *role_info;
+	size_t group_info_cap, role_info_cap;
+	struct link *links;
+	size_t nlinks, caplinks;
+	uint32_t *named_groups, *named_roles;
+	size_t nnamed_groups, cap_named_groups, nnamed_roles, cap_named_roles;
+};
+
+struct mfa_ca_model *mfa_ca_model_new(void)
+{
+	return calloc(1, sizeof(struct mfa_ca_model));
+}
+
+static void policy_release(struct policy *p)
+{
+	free(p->name);
+	free(p->inc_users.v);
+	free(p->exc_users.v);
+	free(p->inc_groups.v);
+	free(p->exc_groups.v);
+	free(p->inc_roles.v);
+	free(p->exc_roles.v);
+}
+
+void mfa_ca_model_free(struct mfa_ca_model *m)
+{
+	size_t i;
+
+	if (!m)
+		return;
+	for (i = 0; i < m->npol; i++)
+		policy_release(&m->pol[i]);
+	free(m->pol);
+	strtab_release(&m->users);
+	strtab_release(&m->groups);
+	strtab_release(&m->roles);
+	strtab_release(&m->upns);
+	free(m->user_head);
+	free(m->user_flags);
+	free(m->upn_user);
+	free(m->group_info);
+	free(m->role_info);
+	free(m->links);
+	free(m->named_groups);
+	free(m->named_roles);
+	free(m);
+}
+
+static int user_intern(struct mfa_ca_model *m, const char *id, uint32_t *idx)
+{
+	bool added;
+
+	if (strtab_intern(&m->users, id, idx, &added) < 0)
+		return -1;
+	if (grow((void **)&m->user_head, &m->user_head_cap, m->users.count, sizeof(uint32_t)) < 0)
+		return -1;
+	return grow((void **)&m->user_flags, &m->user_flags_cap, m->users.count, 1);
+}
+
+static int set_intern(struct mfa_ca_model *m, bool role, const char *id, uint32_t *idx)
+{
+	struct strtab *t = role ? &m->roles : &m->groups;
+	bool added;
+
+	if (strtab_intern(t, id, idx, &added) < 0)
+		return -1;
+	if (role)
+		return grow((void **)&m->role_info, &m->role_info_cap, t->count, sizeof(struct setinfo));
+	return grow((void **)&m->group_info, &m->group_info_cap, t->count, sizeof(struct setinfo));
+}
+
+static struct setinfo *set_info(struct mfa_ca_model *m, bool role, uint32_t idx)
+{
+	return role ? &m->role_info[idx] : &m->group_info[idx];
+}
+
+static const struct setinfo *set_info_c(const struct mfa_ca_model *m, uint32_t link_set)
+{
+	return (link_set & ROLE_BIT) ? &m->role_info[link_set & ~ROLE_BIT] : &m->group_info[link_set];
+}
+
+static int mark_read(struct mfa_ca_model *m, bool role, const char *id, uint32_t *idx)
+{
+	if (!m || set_intern(m, role, id, idx) < 0)
+		return -1;
+	set_info(m, role, *idx)->flags |= F_READ;
+	return 0;
+}
+
+int mfa_ca_model_mark_group_read(struct mfa_ca_model *m, const char *group_id)
+{
+	uint32_t idx;
+
+	return mark_read(m, false, group_id, &idx);
+}
+
+int mfa_ca_model_mark_role_read(struct mfa_ca_model *m, const char *role_template_id)
+{
+	uint32_t idx;
+
+	return mark_read(m, true, role_template_id, &idx);
+}
+
+static int add_member(struct mfa_ca_model *m, bool role, const char *set_id, const char *user_id)
+{
+	uint32_t s, u, l, key;
+
+	if (!m || mark_read(m, role, set_id, &s) < 0 || user_intern(m, user_id, &u) < 0)
+		return -1;
+	key = role ? (s | ROLE_BIT) : s;
+	/* a user's links are few (the groups and roles that matter), so a walk
+	 * to skip a duplicate is cheaper than an index over all links */
+	for (l = m->user_head[u]; l; l = m->links[l - 1].next) {
+		if (m->links[l - 1].set == key)
+			return 0;
+	}
+	if (m->nlinks >= UINT32_MAX - 1 ||
+	    grow((void **)&m->links, &m->caplinks, m->nlinks + 1, sizeof(struct link)) < 0)
+		return -1;
+	m->links[m->nlinks].set = key;
+	m->links[m->nlinks].next = m->user_head[u];
+	m->user_head[u] = (uint32_t)(++m->nlinks);
+	if (!(m->user_flags[u] & U_ALIASED))
+		set_info(m, role, s)->unaliased++;
+	return 0;
+}
+
+int mfa_ca_model_add_group_member(struct mfa_ca_model *m, const char *group_id, const char *user_id)
+{
+	return add_member(m, false, group_id, user_id);
+}
+
+int mfa_ca_model_add_role_member(struct mfa_ca_model *m, const char *role_template_id, const char *user_id)
+{
+	return add_member(m, true, role_template_id, user_id);
+}
+
+int mfa_ca_model_add_user_upn(struct mfa_ca_model *m, const char *user_id, const char *upn)
+{
+	uint32_t u, a;
+	bool added;
+
+	if (!m || user_intern(m, user_id, &u) < 0 || strtab_intern(&m->upns, upn, &a, &added) < 0 ||
+	    grow((void **)&m->upn_user, &m->upn_user_cap, m->upns.count, sizeof(uint32_t)) < 0)
+		return -1;
+	m->upn_user[a] = u;
+	if (!(m->user_flags[u] & U_ALIASED)) {
+		uint32_t l;
+
+		m->user_flags[u] |= U_ALIASED;
+		for (l = m->user_head[u]; l; l = m->links[l - 1].next) {
+			uint32_t set = m->links[l - 1].set;
+
+			set_info(m, (set & ROLE_BIT) != 0, set & ~ROLE_BIT)->unaliased--;
+		}
+	}
+	return 0;
+}
+
+void mfa_ca_model_mark_policies_read(struct mfa_ca_model *m)
+{
+	if (m)
+		m->policies_read = true;
+}
+
+void mfa_ca_model_set_security_defaults(struct mfa_ca_model *m, bool enabled)
+{
+	if (m)
+		m->security_defaults = enabled;
+}
+
+size_t mfa_ca_model_group_count(const struct mfa_ca_model *m)
+{
+	return m ? m->nnamed_groups : 0;
+}
+
+const char *mfa_ca_model_group_id(const struct mfa_ca_model *m, size_t i)
+{
+	return strtab_str(&m->groups, m->named_groups[i]);
+}
+
+size_t mfa_ca_model_role_count(const struct mfa_ca_model *m)
+{
+	return m ? m->nnamed_roles : 0;
+}
+
+const char *mfa_ca_model_role_id(const struct mfa_ca_model *m, size_t i)
+{
+	return strtab_str(&m->roles, m->named_roles[i]);
+}
+
+size_t mfa_ca_model_policy_count(const struct mfa_ca_model *m)
+{
+	return m ? m->npol : 0;
+}
+
+size_t mfa_ca_model_memory(const struct mfa_ca_model *m)
+{
+	size_t n, i;
+
+	if (!m)
+		return 0;
+	n = sizeof(*m) + m->cappol * sizeof(struct policy) + strtab_memory(&m->users) +
+	    strtab_memory(&m->groups) + strtab_memory(&m->roles) + strtab_memory(&m->upns) +
+	    m->user_head_cap * sizeof(uint32_t) + m->user_flags_cap + m->upn_user_cap * sizeof(uint32_t) +
+	    (m->group_info_cap + m->role_info_cap) * sizeof(struct setinfo) + m->caplinks * sizeof(struct link) +
+	    (m->cap_named_groups + m->cap_named_roles) * sizeof(uint32_t);
+	for (i = 0; i < m->npol; i++) {
+		const struct policy *p = &m->pol[i];
+
+		n += strlen(p->name) + 1 +
+		     (size_t)(p->inc_users.n + p->exc_users.n + p->inc_groups.n + p->exc_groups.n +
+			      p->inc_roles.n + p->exc_roles.n) * sizeof(uint32_t);
+	}
+	return n;
+}
+
+/* ---- reading one policy ---- */
+
+/* JSON helpers: a missing key and JSON null are "absent" (NULL); a value of
+ * another type than expected is an error naming its path. */
+
+static int json_obj(const cJSON *parent, const char *key, const char *path, const cJSON **out,
+		    struct mfa_err *err)
+{
+	const cJSON *x = parent ? cJSON_GetObjectItemCaseSensitive(parent, key) : NULL;
+
+	*out = NULL;
+	if (!x || cJSON_IsNull(x))
+		return 0;
+	if (!cJSON_IsObject(x))
+		return mfa_err_set(err, "%s%s%s: expected an object", path, *path ? "." : "", key);
+	*out = x;
+	return 0;
+}
+
+static int json_str(const cJSON *parent, const char *key, const char *path, const char **out,
+		    struct mfa_err *err)
+{
+	const cJSON *x = parent ? cJSON_GetObjectItemCaseSensitive(parent, key) : NULL;
+
+	*out = NULL;
+	if (!x || cJSON_IsNull(x))
+		return 0;
+	if (!cJSON_IsString(x))
+		return mfa_err_set(err, "%s%s%s: expected a string", path, *path ? "." : "", key);
+	*out = x->valuestring;
+	return 0;
+}
+
+/* An array of strings (absent: NULL). */
+static int json_strs(const cJSON *parent, const char *key, const char *path, const cJSON **out,
+		     struct mfa_err *err)
+{
+	const cJSON *x = parent ? cJSON_GetObjectItemCaseSensitive(parent, key) : NULL;
+	const cJSON *it;
+	int i = 0;
+
+	*out = NULL;
+	if (!x || cJSON_IsNull(x))
+		return 0;
+	if (!cJSON_IsArray(x))
+		return mfa_err_set(err, "%s.%s: expected an array of strings", path, key);
+	cJSON_ArrayForEach(it, x) {
+		if (!cJSON_IsString(it))
+			return mfa_err_set(err, "%s.%s[%d]: expected a string", path, key, i);
+		i++;
+	}
+	*out = x;
+	return 0;
+}
+
+static bool strs_has(const cJSON *arr, const char *value)
+{
+	const cJSON *it;
+
+	cJSON_ArrayForEach(it, arr) {
+		if (strcasecmp(it->valuestring, value) == 0)
+			return true;
+	}
+	return false;
+}
+
+static int strs_count(const cJSON *arr)
+{
+	return arr ? cJSON_GetArraySize(arr) : 0;
+}
+
+/* True when the comma-separated flags value (Graph's multi-valued enums)
+ * holds token. */
+static bool flags_has(const char *flags, const char *token)
+{
+	size_t n = strlen(token);
+	const char *p = flags;
+
+	while (p && *p) {
+		const char *end = strchr(p, ',');
+		size_t len;
+
+		while (*p == ' ')
+			p++;
+		len = end ? (size_t)(end - p) : strlen(p);
+		while (len > 0 && p[len - 1] == ' ')
+			len--;
+		if (len == n && strncasecmp(p, token, n) == 0)
+			return true;
+		p = end ? end + 1 : NULL;
+	}
+	return false;
+}
+
+static int cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+static void idlist_sort(struct idlist *l)
+{
+	uint32_t i, n = 0;
+
+	if (l->n == 0)
+		return;
+	qsort(l->v, l->n, sizeof(*l->v), cmp_u32);
+	for (i = 0; i < l->n; i++) {
+		if (n == 0 || l->v[n - 1] != l->v[i])
+			l->v[n++] = l->v[i];
+	}
+	l->n = n;
+}
+
+static bool idlist_has(const struct idlist *l, uint32_t x)
+{
+	return l->n && bsearch(&x, l->v, l->n, sizeof(*l->v), cmp_u32) != NULL;
+}
+
+static int idlist_alloc(struct idlist *l, const cJSON *arr)
+{
+	int n = strs_count(arr);
+
+	l->n = 0;
+	l->v = NULL;
+	if (n <= 0)
+		return 0;
+	l->v = malloc((size_t)n * sizeof(*l->v));
+	return l->v ? 0 : -1;
+}
+
+/* includeUsers / excludeUsers: the special values set flags, the rest are
+ * user ids. */
+static int users_list(struct mfa_ca_model *m, const cJSON *arr, struct idlist *l, bool *all,
+		      bool *guests)
+{
+	const cJSON *it;
+
+	if (idlist_alloc(l, arr) < 0)
+		return -1;
+	cJSON_ArrayForEach(it, arr) {
+		const char *s = it->valuestring;
+		uint32_t u;
+
+		if (strcasecmp(s, "All") == 0) {
+			if (all)
+				*all = true;
+		} else if (strcasecmp(s, "GuestsOrExternalUsers") == 0) {
+			*guests = true;
+		} else if (*s && strcasecmp(s, "None") != 0) {
+			/* "All" in excludeUsers is not something Entra accepts;
+			 * it is dropped rather than taken as an id */
+			if (user_intern(m, s, &u) < 0)
+				return -1;
+			l->v[l->n++] = u;
+		}
+	}
+	idlist_sort(l);
+	return 0;
+}
+
+static int name_set(struct mfa_ca_model *m, bool role, uint32_t idx)
+{
+	uint8_t *f = &set_info(m, role, idx)->flags;
+	uint32_t **arr = role ? &m->named_roles : &m->named_groups;
+	size_t *n = role ? &m->nnamed_roles : &m->nnamed_groups;
+	size_t *cap = role ? &m->cap_named_roles : &m->cap_named_groups;
+
+	if (*f & F_NAMED)
+		return 0;
+	if (grow((void **)arr, cap, *n + 1, sizeof(uint32_t)) < 0)
+		return -1;
+	(*arr)[(*n)++] = idx;
+	*f |= F_NAMED;
+	return 0;
+}
+
+static int sets_list(struct mfa_ca_model *m, bool role, const cJSON *arr, struct idlist *l)
+{
+	const cJSON *it;
+
+	if (idlist_alloc(l, arr) < 0)
+		return -1;
+	cJSON_ArrayForEach(it, arr) {
+		uint32_t s;
+
+		if (!*it->valuestring)
+			continue;
+		if (set_intern(m, role, it->valuestring, &s) < 0 || name_set(m, role, s) < 0)
+			return -1;
+		l->v[l->n++] = s;
+	}
+	idlist_sort(l);
+	return 0;
+}
+
+static int typed_read(const cJSON *users, const char *key, struct typed *t, struct mfa_err *err)
+{
+	static const struct {
+		const char *name;
+		uint8_t bit;
+	} types[] = {
+		{ "internalGuest", GT_INTERNAL_GUEST },
+		{ "b2bCollaborationGuest", GT_B2B_GUEST },
+		{ "b2bCollaborationMember", GT_B2B_MEMBER },
+		{ "b2bDirectConnectUser", GT_DIRECT_CONNECT },
+		{ "otherExternalUser", GT_OTHER_EXTERNAL },
+		{ "serviceProvider", GT_SERVICE_PROVIDER },
+	};
+	const cJSON *o, *ten;
+	const char *flags, *kind, *otype;
+	char path[96];
+	size_t i;
+
+	t->types = 0;
+	t->tenants = TEN_ALL;
+	snprintf(path, sizeof(path), "conditions.users.%s", key);
+	if (json_obj(users, key, "conditions.users", &o, err) < 0)
+		return -1;
+	if (!o)
+		return 0;
+	if (json_str(o, "guestOrExternalUserTypes", path, &flags, err) < 0 ||
+	    json_obj(o, "externalTenants", path, &ten, err) < 0)
+		return -1;
+	for (i = 0; flags && i < sizeof(types) / sizeof(types[0]); i++) {
+		if (flags_has(flags, types[i].name))
+			t->types |= types[i].bit;
+	}
+	if (ten) {
+		snprintf(path, sizeof(path), "conditions.users.%s.externalTenants", key);
+		if (json_str(ten, "membershipKind", path, &kind, err) < 0 ||
+		    json_str(ten, "@odata.type", path, &otype, err) < 0)
+			return -1;
+		/* anything but "all" names tenants we cannot check */
+		if (kind ? strcasecmp(kind, "all") != 0
+			 : (otype && strstr(otype, "AllExternalTenants") == NULL))
+			t->tenants = TEN_ENUMERATED;
+	}
+	return 0;
+}
+
+/* Built-in authentication strengths; each satisfies mfa. */
+static bool builtin_strength(const char *id)
+{
+	return id && (strcasecmp(id, "00000000-0000-0000-0000-000000000002") == 0 || /* Multifactor authentication */
+		      strcasecmp(id, "00000000-0000-0000-0000-000000000003") == 0 || /* Passwordless MFA */
+		      strcasecmp(id, "00000000-0000-0000-0000-000000000004") == 0);  /* Phishing-resistant MFA */
+}
+
+/* Grant controls: whether mfa is required (*mfa) and whether an OR lets a
+ * sign-in through with something else (gap). */
+static int grant_read(const cJSON *pol, bool *mfa, uint32_t *gaps, struct mfa_err *err)
+{
+	const cJSON *g, *builtin, *custom, *terms, *strength, *it;
+	const char *op, *sid, *req;
+	int mfa_controls = 0, other = 0;
+
+	*mfa = false;
+	if (json_obj(pol, "grantControls", "", &g, err) < 0)
+		return -1;
+	if (!g)
+		return 0;
+	if (json_str(g, "operator", "grantControls", &op, err) < 0 ||
+	    json_strs(g, "builtInControls", "grantControls", &builtin, err) < 0 ||
+	    json_strs(g, "customAuthenticationFactors", "grantControls", &custom, err) < 0 ||
+	    json_strs(g, "termsOfUse", "grantControls", &terms, err) < 0 ||
+	    json_obj(g, "authenticationStrength", "grantControls", &strength, err) < 0)
+		return -1;
+	if (op && strcasecmp(op, "AND") != 0 && strcasecmp(op, "OR") != 0)
+		return mfa_err_set(err, "grantControls.operator: unknown operator '%.40s'", op);
+	/* block stops the sign-in; that is not MFA coverage */
+	if (builtin && strs_has(builtin, "block"))
+		return 0;
+	cJSON_ArrayForEach(it, builtin) {
+		if (strcasecmp(it->valuestring, "mfa") == 0)
+			mfa_controls++;
+		else
+			other++;
+	}
+	other += strs_count(custom) + strs_count(terms);
+	if (strength) {
+		if (json_str(strength, "id", "grantControls.authenticationStrength", &sid, err) < 0 ||
+		    json_str(strength, "requirementsSatisfied", "grantControls.authenticationStrength", &req,
+			     err) < 0)
+			return -1;
+		if ((req && flags_has(req, "mfa")) || builtin_strength(sid))
+			mfa_controls++;
+		else
+			other++;
+	}
+	if (mfa_controls == 0)
+		return 0;
+	*mfa = true;
+	/* Graph's default operator is OR; with one control it makes no odds */
+	if (other > 0 && (!op || strcasecmp(op, "OR") == 0))
+		*gaps |= MFA_GAP_OR;
+	return 0;
+}
+
+/* Applications: whether the policy targets anything at all (*any) and
+ * whether it targets less than every cloud app. */
+static int apps_read(const cJSON *cond, bool *any, uint32_t *gaps, struct mfa_err *err)
+{
+	const cJSON *apps, *inc, *exc, *actions, *ctx, *filter;
+
+	*any = false;
+	if (json_obj(cond, "applications", "conditions", &apps, err) < 0)
+		return -1;
+	if (!apps)
+		return mfa_err_set(err, "conditions.applications: missing");
+	if (json_strs(apps, "includeApplications", "conditions.applications", &inc, err) < 0 ||
+	    json_strs(apps, "excludeApplications", "conditions.applications", &exc, err) < 0 ||
+	    json_strs(apps, "includeUserActions", "conditions.applications", &actions, err) < 0 ||
+	    json_strs(apps, "includeAuthenticationContextClassReferences", "conditions.applications", &ctx,
+		      err) < 0 ||
+	    json_obj(apps, "applicationFilter", "conditions.applications", &filter, err) < 0)
+		return -1;
+	if (inc && strs_has(inc, "All")) {
+		*any = true;
+		if (strs_count(exc) > 0 || filter)
+			*gaps |= MFA_GAP_APPS;
+		return 0;
+	}
+	{
+		int n = strs_count(inc) - (inc && strs_has(inc, "None") ? 1 : 0);
+
+		*any = n > 0 || strs_count(actions) > 0 || strs_count(ctx) > 0;
+	}
+	if (*any)
+		*gaps |= MFA_GAP_APPS;
+	return 0;
+}
+
+static int conditions_read(const cJSON *cond, uint32_t *gaps, struct mfa_err *err)
+{
+	static const char *const legacy_and_modern[] = { "browser", "mobileAppsAndDesktopClients",
+							 "exchangeActiveSync", "other" };
+	const cJSON *types, *loc, *plat, *dev, *flows, *a, *b;
+	const char *s;
+	size_t i;
+	bool all;
+
+	/* client app types: absent, "all", or the four types together */
+	if (json_strs(cond, "clientAppTypes", "conditions", &types, err) < 0)
+		return -1;
+	if (strs_count(types) > 0 && !strs_has(types, "all")) {
+		all = true;
+		for (i = 0; i < sizeof(legacy_and_modern) / sizeof(legacy_and_modern[0]); i++)
+			all = all && strs_has(types, legacy_and_modern[i]);
+		if (!all)
+			*gaps |= MFA_GAP_CLIENT_APPS;
+	}
+
+	if (json_obj(cond, "locations", "conditions", &loc, err) < 0)
+		return -1;
+	if (loc) {
+		if (json_strs(loc, "includeLocations", "conditions.locations", &a, err) < 0 ||
+		    json_strs(loc, "excludeLocations", "conditions.locations", &b, err) < 0)
+			return -1;
+		if (strs_count(b) > 0 || (strs_count(a) > 0 && !strs_has(a, "All")))
+			*gaps |= MFA_GAP_LOCATIONS;
+	}
+
+	if (json_obj(cond, "platforms", "conditions", &plat, err) < 0)
+		return -1;
+	if (plat) {
+		if (json_strs(plat, "includePlatforms", "conditions.platforms", &a, err) < 0 ||
+		    json_strs(plat, "excludePlatforms", "conditions.platforms", &b, err) < 0)
+			return -1;
+		if (strs_count(b) > 0 || (strs_count(a) > 0 && !strs_has(a, "all")))
+			*gaps |= MFA_GAP_PLATFORMS;
+	}
+
+	if (json_obj(cond, "devices", "conditions", &dev, err) < 0)
+		return -1;
+	if (dev) {
+		const cJSON *filter;
+
+		if (json_obj(dev, "deviceFilter", "conditions.devices", &filter, err) < 0 ||
+		    json_strs(dev, "includeDevices", "conditions.devices", &a, err) < 0 ||
+		    json_strs(dev, "excludeDevices", "conditions.devices", &b, err) < 0)
+			return -1;
+		if (filter || strs_count(b) > 0 || (strs_count(a) > 0 && !strs_has(a, "All")))
+			*gaps |= MFA_GAP_DEVICES;
+	}
+
+	/* risk: an empty list (or "none") does not narrow anything */
+	{
+		static const char *const risks[] = { "userRiskLevels", "signInRiskLevels" };
+
+		for (i = 0; i < sizeof(risks) / sizeof(risks[0]); i++) {
+			if (json_strs(cond, risks[i], "conditions", &a, err) < 0)
+				return -1;
+			if (strs_count(a) > 0 && !(strs_count(a) == 1 && strs_has(a, "none")))
+				*gaps |= MFA_GAP_RISK;
+		}
+		if (json_str(cond, "insiderRiskLevels", "conditions", &s, err) < 0)
+			return -1;
+		if (s && *s && strcasecmp(s, "none") != 0)
+			*gaps |= MFA_GAP_RISK;
+	}
+
+	if (json_obj(cond, "authenticationFlows", "conditions", &flows, err) < 0)
+		return -1;
+	if (flows) {
+		if (json_str(flows, "transferMethods", "conditions.authenticationFlows", &s, err) < 0)
+			return -1;
+		if (s && *s && strcasecmp(s, "none") != 0)
+			*gaps |= MFA_GAP_AUTH_FLOWS;
+	}
+	return 0;
+}
+
+int mfa_ca_model_add_policy_json(struct mfa_ca_model *m, const struct cJSON *policy, struct mfa_err *err)
+{
+	struct policy p;
+	const cJSON *cond, *users, *iu, *eu, *ig, *eg, *ir, *er;
+	const char *id, *name, *state;
+	bool mfa, any_app;
+	int ret = -1;
+
+	memset(&p, 0, sizeof(p));
+	if (!m)
+		return mfa_err_set(err, "no model");
+	if (!cJSON_IsObject(policy))
+		return mfa_err_set(err, "expected a policy object");
+	if (json_str(policy, "id", "", &id, err) < 0 || json_str(policy, "displayName", "", &name, err) < 0 ||
+	    json_str(policy, "state", "", &state, err) < 0)
+		goto cleanup;
+	if (!state) {
+		mfa_err_set(err, "state: missing");
+		goto cleanup;
+	}
+	if (strcasecmp(state, "enabled") == 0) {
+		p.state = PS_ENABLED;
+	} else if (strcasecmp(state, "enabledForReportingButNotEnforced") == 0) {
+		p.state = PS_REPORT_ONLY;
+	} else if (strcasecmp(state, "disabled") == 0) {
+		p.state = PS_DISABLED;
+	} else {
+		mfa_err_set(err, "state: unknown state '%.60s'", state);
+		goto cleanup;
+	}
+	if (json_obj(policy, "conditions", "", &cond, err) < 0)
+		goto cleanup;
+	if (!cond) {
+		mfa_err_set(err, "conditions: missing");
+		goto cleanup;
+	}
+	if (json_obj(cond, "users", "conditions", &users, err) < 0)
+		goto cleanup;
+	if (!users) {
+		mfa_err_set(err, "conditions.users: missing");
+		goto cleanup;
+	}
+	if (json_strs(users, "includeUsers", "conditions.users", &iu, err) < 0 ||
+	    json_strs(users, "excludeUsers", "conditions.users", &eu, err) < 0 ||
+	    json_strs(users, "includeGroups", "conditions.users", &ig, err) < 0 ||
+	    json_strs(users, "excludeGroups", "conditions.users", &eg, err) < 0 ||
+	    json_strs(users, "includeRoles", "conditions.users", &ir, err) < 0 ||
+	    json_strs(users, "excludeRoles", "conditions.users", &er, err) < 0 ||
+	    typed_read(users, "includeGuestsOrExternalUsers", &p.inc_typed, err) < 0 ||
+	    typed_read(users, "excludeGuestsOrExternalUsers", &p.exc_typed, err) < 0 ||
+	    apps_read(cond, &any_app, &p.gaps, err) < 0 || conditions_read(cond, &p.gaps, err) < 0 ||
+	    grant_read(policy, &mfa, &p.gaps, err) < 0)
+		goto cleanup;
+
+	p.name = strdup(name && *name ? name : id && *id ? id : "(unnamed policy)");
+	if (!p.name)
+		goto oom;
+	p.evaluated = p.state != PS_DISABLED && mfa && any_app;
+	/* Only what is evaluated names users, groups and roles: nothing
+	 * else needs fetching or matching. */
+	if (p.evaluated &&
+	    (users_list(m, iu, &p.inc_users, &p.inc_all, &p.inc_guests) < 0 ||
+	     users_list(m, eu, &p.exc_users, NULL, &p.exc_guests) < 0 ||
+	     sets_list(m, false, ig, &p.inc_groups) < 0 || sets_list(m, false, eg, &p.exc_groups) < 0 ||
+	     sets_list(m, true, ir, &p.inc_roles) < 0 || sets_list(m, true, er, &p.exc_roles) < 0))
+		goto oom;
+	if (grow((void **)&m->pol, &m->cappol, m->npol + 1, sizeof(struct policy)) < 0)
+		goto oom;
+	m->pol[m->npol++] = p;
+	memset(&p, 0, sizeof(p));
+	ret = 0;
+	goto cleanup;
+oom:
+	mfa_err_set(err, "out of memory");
+cleanup:
+	policy_release(&p);
+	return ret;
+}
+
+/* ---- evaluation ---- */
+
+enum tri { T_NO = 0, T_MAYBE, T_YES };
+
+enum why_code { WHY_NONE = 0, WHY_NO_ID, WHY_GROUP, WHY_ROLE, WHY_TENANT };
+
+struct why {
+	enum why_code code;
+	uint32_t idx;
+};
+
+/* The user as the evaluator sees it. */
+struct who {
+	uint32_t uidx;  /* in the model's user table; NONE32: named nowhere */
+	bool id_known;  /* false: no id and no UPN alias, lists of ids cannot be checked */
+	bool upn_only;  /* !id_known, but a UPN that no known user has: lists whose
+			 * users all have a UPN alias surely do not hold it */
+	uint32_t head;  /* first membership link + 1 */
+	uint8_t gtypes; /* GT_* the user is */
+};
+
+static uint8_t guest_types(const struct mfa_user *u)
+{
+	bool ext = mfa_upn_is_external(u->upn);
+
+	switch (u->user_type) {
+	case MFA_USER_TYPE_GUEST:
+		return (ext || !u->upn) ? GT_B2B_GUEST : GT_INTERNAL_GUEST;
+	case MFA_USER_TYPE_MEMBER:
+		return ext ? GT_B2B_MEMBER : 0;
+	default:
+		return ext ? GT_B2B_GUEST : 0;
+	}
+}
+
+static void who_of(const struct mfa_ca_model *m, const struct mfa_user *u, struct who *w)
+{
+	w->uidx = NONE32;
+	w->id_known = false;
+	w->upn_only = false;
+	w->head = 0;
+	w->gtypes = guest_types(u);
+	if (u->id && *u->id) {
+		w->id_known = true;
+		w->uidx = strtab_find(&m->users, u->id);
+	} else if (u->upn && *u->upn) {
+		uint32_t a = strtab_find(&m->upns, u->upn);
+
+		if (a != NONE32) {
+			w->id_known = true;
+			w->uidx = m->upn_user[a];
+		} else {
+			w->upn_only = true;
+		}
+	}
+	if (w->uidx != NONE32)
+		w->head = m->user_head[w->uidx];
+}
+
+static enum tri maybe(struct why *why, enum why_code code, uint32_t idx)
+{
+	why->code = code;
+	why->idx = idx;
+	return T_MAYBE;
+}
+
+static enum tri users_tri(const struct mfa_ca_model *m, const struct idlist *l, const struct who *w,
+			  struct why *why)
+{
+	uint32_t i;
+
+	if (l->n == 0)
+		return T_NO;
+	if (w->id_known)
+		return w->uidx != NONE32 && idlist_has(l, w->uidx) ? T_YES : T_NO;
+	for (i = 0; i < l->n; i++) {
+		if (!w->upn_only || !(m->user_flags[l->v[i]] & U_ALIASED))
+			return maybe(why, WHY_NO_ID, 0);
+	}
+	return T_NO;
+}
+
+static enum tri sets_tri(const struct mfa_ca_model *m, const struct idlist *l, bool role, const struct who *w,
+			 struct why *why)
+{
+	uint32_t k, i;
+
+	if (l->n == 0)
+		return T_NO;
+	for (k = w->head; k; k = m->links[k - 1].next) {
+		uint32_t s = m->links[k - 1].set;
+
+		if (((s & ROLE_BIT) != 0) == role && idlist_has(l, s & ~ROLE_BIT))
+			return T_YES;
+	}
+	for (i = 0; i < l->n; i++) {
+		const struct setinfo *si = set_info_c(m, role ? (l->v[i] | ROLE_BIT) : l->v[i]);
+
+		if (!(si->flags & F_READ))
+			return maybe(why, role ? WHY_ROLE : WHY_GROUP, l->v[i]);
+		if (!w->id_known && (!w->upn_only || si->unaliased > 0))
+			return maybe(why, WHY_NO_ID, 0);
+	}
+	return T_NO;
+}
+
+static enum tri typed_tri(const struct typed *t, const struct who *w, struct why *why)
+{
+	if (!(t->types & w->gtypes))
+		return T_NO;
+	return t->tenants == TEN_ALL ? T_YES : maybe(why, WHY_TENANT, 0);
+}
+
+/* Keeps the strongest answer; the first MAYBE's reason. */
+static void tri_add(enum tri *acc, struct why *acc_why, enum tri t, const struct why *why)
+{
+	if (t == T_MAYBE && *acc == T_NO)
+		*acc_why = *why;
+	if (t > *acc)
+		*acc = t;
+}
+
+static enum tri included(const struct mfa_ca_model *m, const struct policy *p, const struct who *w,
+			 struct why *out)
+{
+	enum tri acc = T_NO;
+	struct why why = { WHY_NONE, 0 };
+
+	if (p->inc_all || (p->inc_guests && w->gtypes))
+		return T_YES;
+	tri_add(&acc, out, typed_tri(&p->inc_typed, w, &why), &why);
+	if (acc != T_YES)
+		tri_add(&acc, out, users_tri(m, &p->inc_users, w, &why), &why);
+	if (acc != T_YES)
+		tri_add(&acc, out, sets_tri(m, &p->inc_groups, false, w, &why), &why);
+	if (acc != T_YES)
+		tri_add(&acc, out, sets_tri(m, &p->inc_roles, true, w, &why), &why);
+	return acc;
+}
+
+static enum tri excluded(const struct mfa_ca_model *m, const struct policy *p, const struct who *w,
+			 struct why *out)
+{
+	enum tri acc = T_NO;
+	struct why why = { WHY_NONE, 0 };
+
+	if (p->exc_guests && w->gtypes)
+		return T_YES;
+	tri_add(&acc, out, typed_tri(&p->exc_typed, w, &why), &why);
+	if (acc != T_YES)
+		tri_add(&acc, out, users_tri(m, &p->exc_users, w, &why), &why);
+	if (acc != T_YES)
+		tri_add(&acc, out, sets_tri(m, &p->exc_groups, false, w, &why), &why);
+	if (acc != T_YES)
+		tri_add(&acc, out, sets_tri(m, &p->exc_roles, true, w, &why), &why);
+	return acc;
+}
+
+/* In scope: included and not excluded; an exclusion always wins. */
+static enum tri in_scope(const struct mfa_ca_model *m, const struct policy *p, const struct who *w,
+			 struct why *why)
+{
+	struct why iw = { WHY_NONE, 0 }, ew = { WHY_NONE, 0 };
+	enum tri inc = included(m, p, w, &iw), exc;
+
+	if (inc == T_NO)
+		return T_NO;
+	exc = excluded(m, p, w, &ew);
+	if (exc == T_YES)
+		return T_NO;
+	if (inc == T_YES && exc == T_NO)
+		return T_YES;
+	*why = exc == T_MAYBE ? ew : iw;
+	return T_MAYBE;
+}
+
+/* covered > security-defaults > partial > report-only > not-covered */
+static int rank(enum mfa_coverage_verdict v)
+{
+	switch (v) {
+	case MFA_COVERAGE_COVERED: return 5;
+	case MFA_COVERAGE_SECURITY_DEFAULTS: return 4;
+	case MFA_COVERAGE_PARTIAL: return 3;
+	case MFA_COVERAGE_REPORT_ONLY: return 2;
+	case MFA_COVERAGE_NOT_COVERED: return 1;
+	default: return 0;
+	}
+}
+
+/* Policy names, ';'-joined; room is kept for ";+N more". */
+#define MORE_ROOM 20
+
+struct names {
+	char buf[MFA_COVERAGE_POLICIES_MAX];
+	size_t len;
+	unsigned n, omitted;
+};
+
+static void names_add(struct names *nb, const char *name)
+{
+	size_t len = strlen(name), sep = nb->len ? 1 : 0;
+
+	nb->n++;
+	if (nb->omitted || nb->len + sep + len + MORE_ROOM >= sizeof(nb->buf)) {
+		nb->omitted++;
+		return;
+	}
+	if (sep)
+		nb->buf[nb->len++] = ';';
+	memcpy(nb->buf + nb->len, name, len);
+	nb->len += len;
+	nb->buf[nb->len] = '\0';
+}
+
+static void names_put(const struct names *nb, struct mfa_coverage *out)
+{
+	int n;
+
+	n = snprintf(out->policies, sizeof(out->policies), "%.*s", (int)nb->len, nb->buf);
+	if (nb->omitted && n >= 0 && (size_t)n < sizeof(out->policies))
+		snprintf(out->policies + n, sizeof(out->policies) - (size_t)n, "%s+%u more",
+			 nb->len ? ";" : "", nb->omitted);
+	out->npolicies = nb->n;
+}
+
+static const char *const gap_text[] = {
+	"only some apps", "some client app types", "locations", "platforms",
+	"device filter", "risk levels", "authentication flows", "mfa OR another control",
+};
+
+size_t mfa_coverage_gaps_format(uint32_t gaps, char *buf, size_t size)
+{
+	size_t need = 0, i;
+
+	if (size)
+		buf[0] = '\0';
+	for (i = 0; i < sizeof(gap_text) / sizeof(gap_text[0]); i++) {
+		const char *sep = need ? ", " : "";
+		int n;
+
+		if (!(gaps & (1u << i)))
+			continue;
+		n = snprintf(size > need ? buf + need : NULL, size > need ? size - need : 0, "%s%s", sep,
+			     gap_text[i]);
+		if (n > 0)
+			need += (size_t)n;
+	}
+	return need;
+}
+
+static void unknown_reason(const struct mfa_ca_model *m, const struct policy *p, const struct why *why,
+			   struct mfa_coverage *out)
+{
+	switch (why->code) {
+	case WHY_GROUP:
+		snprintf(out->reason, sizeof(out->reason), "members of group '%s' not read (policy '%s')",
+			 strtab_str(&m->groups, why->idx), p->name);
+		break;
+	case WHY_ROLE:
+		snprintf(out->reason, sizeof(out->reason), "members of role '%s' not read (policy '%s')",
+			 strtab_str(&m->roles, why->idx), p->name);
+		break;
+	case WHY_TENANT:
+		snprintf(out->reason, sizeof(out->reason),
+			 "guest's home tenant unknown, policy '%s' names external tenants", p->name);
+		break;
+	default:
+		snprintf(out->reason, sizeof(out->reason),
+			 "user has no object id to match policy '%s'", p->name);
+		break;
+	}
+}
+
+void mfa_coverage_evaluate(const struct mfa_ca_model *m, const struct mfa_user *u, struct mfa_coverage *out)
+{
+	/* one name list a verdict a policy can give */
+	struct names cov, part, rep;
+	uint32_t part_gaps = 0, rep_gaps = 0;
+	bool rep_full = false;
+	enum mfa_coverage_verdict best, maybe_v = MFA_COVERAGE_UNKNOWN;
+	const struct policy *maybe_p = NULL;
+	struct why maybe_why = { WHY_NONE, 0 };
+	struct who w;
+	size_t i;
+
+	memset(out, 0, sizeof(*out));
+	out->verdict = MFA_COVERAGE_UNKNOWN;
+	if (!m || !u || !m->policies_read) {
+		snprintf(out->reason, sizeof(out->reason), "conditional access policies not read");
+		return;
+	}
+	memset(&cov, 0, sizeof(cov));
+	memset(&part, 0, sizeof(part));
+	memset(&rep, 0, sizeof(rep));
+	who_of(m, u, &w);
+
+	for (i = 0; i < m->npol; i++) {
+		const struct policy *p = &m->pol[i];
+		enum mfa_coverage_verdict v;
+		struct why why = { WHY_NONE, 0 };
+		enum tri t;
+
+		if (!p->evaluated)
+			continue;
+		if (p->state == PS_REPORT_ONLY)
+			v = MFA_COVERAGE_REPORT_ONLY;
+		else
+			v = p->gaps ? MFA_COVERAGE_PARTIAL : MFA_COVERAGE_COVERED;
+		t = in_scope(m, p, &w, &why);
+		if (t == T_NO)
+			continue;
+		if (t == T_MAYBE) {
+			if (rank(v) > rank(maybe_v)) {
+				maybe_v = v;
+				maybe_p = p;
+				maybe_why = why;
+			}
+			continue;
+		}
+		if (v == MFA_COVERAGE_COVERED) {
+			names_add(&cov, p->name);
+		} else if (v == MFA_COVERAGE_PARTIAL) {
+			names_add(&part, p->name);
+			part_gaps |= p->gaps;
+		} else {
+			names_add(&rep, p->name);
+			rep_gaps |= p->gaps;
+			rep_full = rep_full || p->gaps == 0;
+		}
+	}
+
+	if (cov.n)
+		best = MFA_COVERAGE_COVERED;
+	else if (m->security_defaults)
+		best = MFA_COVERAGE_SECURITY_DEFAULTS;
+	else if (part.n)
+		best = MFA_COVERAGE_PARTIAL;
+	else if (rep.n)
+		best = MFA_COVERAGE_REPORT_ONLY;
+	else
+		best = MFA_COVERAGE_NOT_COVERED;
+
+	/* A policy that might apply and would say more than what surely
+	 * applies leaves the verdict open. */
+	if (maybe_p && rank(maybe_v) > rank(best)) {
+		out->verdict = MFA_COVERAGE_UNKNOWN;
+		unknown_reason(m, maybe_p, &maybe_why, out);
+		return;
+	}
+	out->verdict = best;
+	switch (best) {
+	case MFA_COVERAGE_COVERED:
+		names_put(&cov, out);
+		break;
+	case MFA_COVERAGE_PARTIAL:
+		names_put(&part, out);
+		out->gaps = part_gaps;
+		mfa_coverage_gaps_format(part_gaps, out->reason, sizeof(out->reason));
+		break;
+	case MFA_COVERAGE_REPORT_ONLY:
+		names_put(&rep, out);
+		out->gaps = rep_full ? 0 : rep_gaps;
+		mfa_coverage_gaps_format(out->gaps, out->reason, sizeof(out->reason));
+		break;
+	default:
+		break;
+	}
+}
+
+static const char *const verdict_names[MFA_COVERAGE__COUNT] = {
+	[MFA_COVERAGE_UNKNOWN] = "unknown",
+	[MFA_COVERAGE_COVERED] = "covered",
+	[MFA_COVERAGE_PARTIAL] = "partial",
+	[MFA_COVERAGE_REPORT_ONLY] = "report-only",
+	[MFA_COVERAGE_SECURITY_DEFAULTS] = "security-defaults",
+	[MFA_COVERAGE_NOT_COVERED] = "not-covered",
+};
+
+const char *mfa_coverage_name(enum mfa_coverage_verdict v)
+{
+	if ((int)v < 0 || v >= MFA_COVERAGE__COUNT)
+		return "unknown";
+	return verdict_names[v];
+}
+
+int mfa_coverage_parse(const char *name)
+{
+	int i;
+
+	if (!name)
+		return -1;
+	for (i = 0; i < MFA_COVERAGE__COUNT; i++) {
+		if (strcasecmp(name, verdict_names[i]) == 0)
+			return i;
+	}
+	return -1;
+}
