@@ -381,7 +381,10 @@ static int run(struct scan_args *a)
 	pipe.summary = &summary;
 	pipe.progress = cli_progress_users;
 	pipe.progress_ctx = &progress;
-	pipe.stop = &interrupted;
+	/* A live scan stops itself on Ctrl-C (the engine lets in-flight
+	 * requests finish) and hands over what it scanned: every one of those
+	 * users is still reported. An export is simply read no further. */
+	pipe.stop = a->from_csv ? &interrupted : NULL;
 	pipe.before_finish = a->from_csv ? NULL : before_finish;
 	pipe.before_finish_ctx = a;
 	if (mfa_pipeline_run(&pipe, &err) < 0)

@@ -8,6 +8,8 @@ import csv
 import http.server
 import json
 import os
+import signal
+import subprocess
 import sys
 import threading
 import time
@@ -78,7 +80,7 @@ class LiveScan(unittest.TestCase):
             self.assertEqual(s["users"], 2500)
             self.assertGreater(s["graph"]["requests"], 0)
             # the state came inline: no per-user reads at all
-            self.assertNotIn("$batch", json.dumps(emu.stats()["byEndpoint"]))
+            self.assertNotIn("batch", json.dumps(emu.stats()["byEndpoint"]))
 
     def test_fallback_matches_truth(self):
         with Emulator("--users", 1500, "--seed", 12, "--no-state-select") as emu:
@@ -141,6 +143,91 @@ class LiveScan(unittest.TestCase):
             self.assertTrue(all(u["isMfaRegistered"] == "" for u in users.values()))
             s = json.load(open(os.path.join(out, "summary.json")))
             self.assertFalse(s["graph"]["registrationAvailable"])
+
+
+class SignIn(unittest.TestCase):
+    def test_certificate_pem_and_pfx(self):
+        d = mfatest.tmpdir()
+        key, cert = os.path.join(d, "key.pem"), os.path.join(d, "cert.pem")
+        subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key,
+                        "-out", cert, "-days", "2", "-subj", "/CN=mfa-migrate-test"],
+                       check=True, capture_output=True)
+        both = os.path.join(d, "both.pem")
+        open(both, "w").write(open(cert).read() + open(key).read())
+        pfx = os.path.join(d, "cert.pfx")
+        subprocess.run(["openssl", "pkcs12", "-export", "-inkey", key, "-in", cert, "-out", pfx,
+                        "-passout", "pass:pfx-pass-123"], check=True, capture_output=True)
+        with Emulator("--users", 120, "--client-cert", cert) as emu:
+            for args, extra_env in (((), {"AZURE_CLIENT_CERTIFICATE_PATH": both}),
+                                    (("--assertion-alg", "rs256"), {"AZURE_CLIENT_CERTIFICATE_PATH": both}),
+                                    (("--certificate", pfx), {"AZURE_CLIENT_CERTIFICATE_PASSWORD": "pfx-pass-123"})):
+                with self.subTest(args=args, env=sorted(extra_env)):
+                    e = {"AZURE_CLIENT_SECRET": ""}
+                    e.update(extra_env)
+                    code, out, _, stderr = live(emu, "audit", "-v", *args, env=e)
+                    self.assertEqual(code, 0, stderr)
+                    self.assertIn("(certificate)", stderr)
+                    self.assertEqual(len(users_of(out)), 120)
+                    self.assertNotIn("pfx-pass-123", stderr)
+            # the wrong certificate is refused by the tenant
+            other_key, other = os.path.join(d, "k2.pem"), os.path.join(d, "c2.pem")
+            subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout",
+                            other_key, "-out", other, "-days", "2", "-subj", "/CN=other"],
+                           check=True, capture_output=True)
+            wrong = os.path.join(d, "wrong.pem")
+            open(wrong, "w").write(open(other).read() + open(other_key).read())
+            code, out, _, stderr = live(emu, "audit", env={"AZURE_CLIENT_SECRET": "",
+                                                           "AZURE_CLIENT_CERTIFICATE_PATH": wrong})
+            self.assertEqual(code, 1, stderr)
+            self.assertIn("sign-in failed", stderr)
+
+
+class Partial(unittest.TestCase):
+    def test_unreadable_states_are_unknown_and_held(self):
+        # Half of all Graph answers fail and nothing is retried: the users
+        # page gets through (the emulator's faults are a pure function of the
+        # seed and the request number, and this seed spares the first
+        # request), the per-user reads mostly do not.
+        with Emulator("--users", 400, "--seed", 7, "--no-state-select", "--fail-5xx", "0.5") as emu:
+            code, out, _, stderr = live(emu, "plan", "--no-registration", "--attempts", "1")
+            self.assertEqual(code, 4, stderr)
+            self.assertIn("could not be read", stderr)
+            users = users_of(out)
+            self.assertEqual(set(users), set(truth(emu)))  # nobody lost
+            unknown = [u for u in users.values() if u["perUserMfaState"] == "unknown"]
+            self.assertGreater(len(unknown), 0)
+            for u in unknown:
+                self.assertEqual(u["action"], "hold")
+                self.assertEqual(u["holdReason"], "state-unknown")
+                self.assertIn("not read", u["stateError"])
+            s = json.load(open(os.path.join(out, "summary.json")))
+            self.assertEqual(s["graph"]["unknownStates"], len(unknown))
+
+    def test_ctrl_c(self):
+        with Emulator("--users", 20000, "--no-state-select", "--latency-ms", "40") as emu:
+            out = os.path.join(mfatest.tmpdir(), "out")
+            e = dict(os.environ)
+            e.update(creds())
+            p = subprocess.Popen([BIN, "plan", "--graph-url", emu.base, "--login-url", emu.base,
+                                  "--out", out, "--no-registration", "--workers", "2"],
+                                 env=e, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            # Interrupt once the scan is under way (the emulator has seen
+            # per-user reads), not after a guessed sleep.
+            deadline = time.monotonic() + 60
+            while time.monotonic() < deadline:
+                if "batch" in json.dumps(emu.stats()["byEndpoint"]):
+                    break
+                time.sleep(0.02)
+            p.send_signal(signal.SIGINT)
+            stdout, stderr = p.communicate(timeout=60)
+            self.assertEqual(p.returncode, 130, stderr)
+            self.assertIn("interrupted", stderr)
+            s = json.load(open(os.path.join(out, "summary.json")))
+            self.assertFalse(s["complete"])
+            self.assertFalse(os.path.exists(os.path.join(out, "plan.jsonl")))
+            scanned = users_of(out)
+            self.assertGreater(len(scanned), 0, "the users scanned before Ctrl-C are reported")
+            self.assertLess(len(scanned), 20000)
 
 
 class LiveErrors(unittest.TestCase):
@@ -212,6 +299,7 @@ class LiveErrors(unittest.TestCase):
             self.expect_error(code, stderr, out, "malformed")
         finally:
             srv.shutdown()
+            srv.server_close()
 
 
 class Secrets(unittest.TestCase):
