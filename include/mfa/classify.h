@@ -11,6 +11,7 @@
 
 #include <stdint.h>
 
+#include "mfa/coverage.h"
 #include "mfa/idset.h"
 #include "mfa/user.h"
 
@@ -44,20 +45,26 @@ enum mfa_finding {
 	MFA_FINDING_GUEST,                    /* guest (info) */
 	MFA_FINDING_SIGN_IN_BLOCKED,          /* sign-in-blocked (info) */
 	MFA_FINDING_EXCLUDED,                 /* excluded (info): on the --exclude list */
+	MFA_FINDING_NOT_COVERED,              /* not-covered (high): no CA policy (or security defaults) requires MFA */
+	MFA_FINDING_PARTIAL_COVERAGE,         /* partial-coverage (medium): CA requires MFA for part of the sign-ins */
+	MFA_FINDING_REPORT_ONLY_COVERAGE,     /* report-only-coverage (medium): only report-only policies would */
 	MFA_FINDING__COUNT
 };
 
 struct mfa_classify_options {
 	const struct mfa_idset *exclude; /* --exclude list, borrowed; NULL for none */
+	const struct mfa_ca_model *ca;   /* Conditional Access model, borrowed; NULL: coverage not checked */
 };
 
-#define MFA_CLASSIFY_OPTIONS_INIT { NULL }
+#define MFA_CLASSIFY_OPTIONS_INIT { NULL, NULL }
 
 struct mfa_verdict {
 	enum mfa_state state;
 	enum mfa_reg_status reg;
 	uint32_t findings;        /* bit (1u << enum mfa_finding) */
 	enum mfa_severity risk;   /* highest severity among findings */
+	int coverage_checked;     /* a CA model was given; coverage is meaningful */
+	struct mfa_coverage coverage; /* the user's Conditional Access coverage */
 };
 
 /* Classifies u. Pure: same input, same output. */

@@ -239,6 +239,12 @@ const char *mfa_ca_model_role_id(const struct mfa_ca_model *m, size_t i);
 /* Policies added (all states). NULL: 0. */
 size_t mfa_ca_model_policy_count(const struct mfa_ca_model *m);
 
+/* Security defaults as set (files: the members file's "securityDefaults"). */
+bool mfa_ca_model_security_defaults(const struct mfa_ca_model *m);
+
+/* True once the whole policies list is in (mfa_ca_model_mark_policies_read). */
+bool mfa_ca_model_policies_read(const struct mfa_ca_model *m);
+
 /* Bytes the model holds, for tests and progress. */
 size_t mfa_ca_model_memory(const struct mfa_ca_model *m);
 

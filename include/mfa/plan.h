@@ -31,6 +31,7 @@ enum mfa_hold_reason {
 	MFA_HOLD_ACCOUNT_DISABLED,/* account-disabled: --skip-disabled-accounts */
 	MFA_HOLD_UNREGISTERED,    /* unregistered: --hold-unregistered and not registered (or unknown) */
 	MFA_HOLD_ADMIN,           /* admin: --hold-admins */
+	MFA_HOLD_NOT_COVERED,     /* not-covered: --require-ca-coverage and coverage is not `covered` */
 	MFA_HOLD__COUNT
 };
 
@@ -40,9 +41,10 @@ struct mfa_plan_options {
 	bool skip_disabled_accounts;
 	bool hold_unregistered;
 	bool hold_admins;
+	bool require_ca_coverage; /* hold every user Conditional Access does not cover */
 };
 
-#define MFA_PLAN_OPTIONS_INIT { NULL, false, false, false, false }
+#define MFA_PLAN_OPTIONS_INIT { NULL, false, false, false, false, false }
 
 struct mfa_decision {
 	enum mfa_action action;

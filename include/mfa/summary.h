@@ -34,6 +34,10 @@ struct mfa_summary {
 	unsigned long by_hold[MFA_HOLD__COUNT];
 	unsigned long by_finding[MFA_FINDING__COUNT];
 	unsigned long by_risk[MFA_SEV__COUNT];
+	int coverage_checked;     /* a CA model was given */
+	unsigned long by_coverage[MFA_COVERAGE__COUNT];
+	int security_defaults;    /* -1 unknown, 0 off, 1 on */
+	int ca_policies;          /* policies read; -1 when they could not be read */
 	unsigned long guests;
 	unsigned long admins;
 	unsigned long sign_in_blocked;
@@ -61,6 +65,11 @@ struct mfa_summary {
 	struct timespec mono_started; /* CLOCK_MONOTONIC at start, for seconds */
 	double seconds;           /* elapsed, set by mfa_summary_finish */
 };
+
+/* What disappears with per-user MFA and must be rebuilt in Conditional
+ * Access: one sentence each, NULL-terminated (summary.json, the Summary
+ * sheet, the README). */
+extern const char *const mfa_tenant_notes[];
 
 /* Zeroes everything and stamps the start time. */
 void mfa_summary_init(struct mfa_summary *s);

@@ -1,6 +1,7 @@
 /* journal.c - journal.jsonl, written ahead and read back (mfa/journal.h). */
 #include "mfa/journal.h"
 
+#include "core/jsonnum.h"
 #include "reports/jsonw.h"
 
 #include <cjson/cJSON.h>
@@ -302,6 +303,7 @@ int mfa_journal_next(struct mfa_journal_reader *r, struct mfa_journal_entry *out
 {
 	const cJSON *seq, *v;
 	const char *ev;
+	unsigned long n;
 	int got, oc;
 
 	cJSON_Delete(r->current);
@@ -313,9 +315,9 @@ int mfa_journal_next(struct mfa_journal_reader *r, struct mfa_journal_entry *out
 	memset(out, 0, sizeof(*out));
 	seq = cJSON_GetObjectItemCaseSensitive(r->current, "seq");
 	ev = jstr(r->current, "event");
-	if (!cJSON_IsNumber(seq) || seq->valuedouble < 1 || !ev)
+	if (!mfa_json_whole(seq, 4e15, &n) || n < 1 || !ev)
 		return mfa_err_set(err, "%s:%lu: damaged journal line", r->path, r->lineno);
-	out->seq = (unsigned long)seq->valuedouble;
+	out->seq = n;
 	out->id = jstr(r->current, "id");
 	out->upn = jstr(r->current, "userPrincipalName");
 	out->from = mfa_state_parse(jstr(r->current, "from"));
@@ -333,9 +335,9 @@ int mfa_journal_next(struct mfa_journal_reader *r, struct mfa_journal_entry *out
 	out->outcome = (enum mfa_outcome)oc;
 	out->observed = mfa_state_parse(jstr(r->current, "observed"));
 	v = cJSON_GetObjectItemCaseSensitive(r->current, "status");
-	out->status = cJSON_IsNumber(v) ? (long)v->valuedouble : 0;
+	out->status = mfa_json_whole(v, 999, &n) ? (long)n : 0;
 	v = cJSON_GetObjectItemCaseSensitive(r->current, "attempts");
-	out->attempts = cJSON_IsNumber(v) ? (unsigned)v->valuedouble : 0;
+	out->attempts = mfa_json_whole(v, 1e6, &n) ? (unsigned)n : 0;
 	out->error = jstr(r->current, "error");
 	return 1;
 }

@@ -8,6 +8,7 @@
 #include "cli/outdir.h"
 #include "cli/progress.h"
 #include "cli/live.h"
+#include "sources/ca_fetch.h"
 #include "sources/graph_source.h"
 
 #include "mfa/idset.h"
@@ -25,6 +26,7 @@ enum {
 	OPT_FROM_CSV = 1, OPT_REGISTRATION, OPT_OUT, OPT_EXCLUDE, OPT_ONLY, OPT_FORMAT,
 	OPT_STRICT, OPT_SKIP_GUESTS, OPT_SKIP_DISABLED, OPT_HOLD_UNREGISTERED,
 	OPT_HOLD_ADMINS, OPT_FAIL_ON, OPT_QUIET, OPT_VERBOSE, OPT_NO_REGISTRATION,
+	OPT_CA_POLICIES, OPT_CA_MEMBERS, OPT_NO_CA, OPT_REQUIRE_CA,
 };
 
 static const struct cli_option input_options[] = {
@@ -32,10 +34,14 @@ static const struct cli_option input_options[] = {
 	{ "registration", 0, CLI_ARG, "FILE", "with --from-csv: join a registration-details export (by id, else UPN)", OPT_REGISTRATION },
 	{ "no-registration", 0, CLI_NO_ARG, NULL, "live: do not read the registration report (registration is then unknown)", OPT_NO_REGISTRATION },
 	{ "strict", 0, CLI_NO_ARG, NULL, "stop at the first bad input row instead of counting it", OPT_STRICT },
+	{ "ca-policies", 0, CLI_ARG, "FILE", "Conditional Access policies as Graph lists them ({\"value\":[...]}), for coverage without a live tenant", OPT_CA_POLICIES },
+	{ "ca-members", 0, CLI_ARG, "FILE", "the group and role memberships those policies name (format in the README)", OPT_CA_MEMBERS },
+	{ "no-ca", 0, CLI_NO_ARG, NULL, "live: do not read Conditional Access (coverage is then not reported)", OPT_NO_CA },
 	{ NULL, 0, 0, NULL, NULL, 0 },
 };
 
 static const struct cli_option plan_only_options[] = {
+	{ "require-ca-coverage", 0, CLI_NO_ARG, NULL, "hold every user whom Conditional Access does not fully cover (unknown coverage too)", OPT_REQUIRE_CA },
 	{ "exclude", 0, CLI_ARG, "FILE", "UPNs or ids never to change, one per line (break-glass accounts)", OPT_EXCLUDE },
 	{ "only", 0, CLI_ARG, "FILE", "change only these UPNs or ids (a pilot group); hold everyone else", OPT_ONLY },
 	{ "skip-guests", 0, CLI_NO_ARG, NULL, "hold guest (B2B) accounts", OPT_SKIP_GUESTS },
@@ -107,6 +113,9 @@ struct scan_args {
 	unsigned formats;
 	bool strict;
 	bool no_registration;
+	const char *ca_policies;
+	const char *ca_members;
+	bool no_ca;
 	struct mfa_plan_options plan_opts;
 	struct cli_live live;
 	/* --fail-on, parsed */
@@ -221,6 +230,10 @@ static int on_option(void *ctx, int id, const char *value)
 	case OPT_FORMAT: return parse_formats(a, value);
 	case OPT_STRICT: a->strict = true; break;
 	case OPT_NO_REGISTRATION: a->no_registration = true; break;
+	case OPT_CA_POLICIES: a->ca_policies = value; break;
+	case OPT_CA_MEMBERS: a->ca_members = value; break;
+	case OPT_NO_CA: a->no_ca = true; break;
+	case OPT_REQUIRE_CA: a->plan_opts.require_ca_coverage = true; break;
 	case OPT_SKIP_GUESTS: a->plan_opts.skip_guests = true; break;
 	case OPT_SKIP_DISABLED: a->plan_opts.skip_disabled_accounts = true; break;
 	case OPT_HOLD_UNREGISTERED: a->plan_opts.hold_unregistered = true; break;
@@ -304,11 +317,38 @@ static int open_source(struct scan_args *a, struct mfa_source **src, struct warn
 	return mfa_graph_source_open(src, &go, err);
 }
 
+/* The Conditional Access model: from files, or read live; NULL (coverage
+ * not checked) for an export without files or with --no-ca. */
+static int open_coverage(struct scan_args *a, struct mfa_ca_model **ca, struct warn_ctx *warn,
+			 struct mfa_summary *s, struct mfa_err *err)
+{
+	struct mfa_ca_fetch_result res;
+
+	*ca = NULL;
+	if (a->ca_policies) {
+		if (mfa_ca_model_load_files(ca, a->ca_policies, a->ca_members, err) < 0)
+			return -1;
+		s->ca_policies = (int)mfa_ca_model_policy_count(*ca);
+		s->security_defaults = mfa_ca_model_security_defaults(*ca);
+		return 0;
+	}
+	if (a->from_csv || a->no_ca)
+		return 0;
+	infof("reading Conditional Access policies and the memberships they name");
+	if (mfa_ca_fetch(ca, a->live.http, mfa_auth_graph_url(a->live.auth), on_warn, warn, &res,
+			 err) < 0)
+		return -1;
+	s->ca_policies = res.policies;
+	s->security_defaults = res.security_defaults;
+	return 0;
+}
+
 static int run(struct scan_args *a)
 {
 	struct mfa_err err = MFA_ERR_INIT;
 	struct mfa_classify_options cls = MFA_CLASSIFY_OPTIONS_INIT;
 	struct mfa_idset *exclude = NULL, *only = NULL;
+	struct mfa_ca_model *ca = NULL;
 	struct mfa_source *src = NULL;
 	struct mfa_sink *sinks[6] = { NULL };
 	size_t nsinks = 0, i;
@@ -340,6 +380,13 @@ static int run(struct scan_args *a)
 	running_http = a->live.http;
 	if (!a->from_csv)
 		tenant = cli_live_tenant(&a->live);
+	mfa_summary_init(&summary);
+	if (open_coverage(a, &ca, &warn, &summary, &err) < 0)
+		goto fail;
+	cls.ca = ca;
+	summary.coverage_checked = ca != NULL;
+	if (a->plan_opts.require_ca_coverage && !ca)
+		warnf("--require-ca-coverage without Conditional Access data: every user not already disabled is held");
 
 	if (cli_outdir_make(&out, a->out, a->command, &err) < 0)
 		goto fail;
@@ -365,7 +412,6 @@ static int run(struct scan_args *a)
 	if ((a->formats & FORMAT_JSON) && mfa_summary_json_sink_open(&sinks[nsinks++], out.path, &err) < 0)
 		goto fail;
 
-	mfa_summary_init(&summary);
 	summary.command = a->command;
 	summary.source_kind = meta.source_kind;
 	summary.source_path = a->from_csv;
@@ -422,6 +468,7 @@ cleanup:
 	mfa_source_free(src);
 	mfa_idset_free(exclude);
 	mfa_idset_free(only);
+	mfa_ca_model_free(ca);
 	cli_outdir_release(&out);
 	return code;
 }
@@ -439,6 +486,10 @@ static int scan_main(int argc, char **argv, bool plan)
 	rc = cli_parse(argc, argv, plan ? &plan_usage : &audit_usage, on_option, &a);
 	if (rc != 0)
 		return rc > 0 ? EXIT_DONE : EXIT_USAGE;
+	if (a.ca_members && !a.ca_policies) {
+		errorf("--ca-members goes with --ca-policies");
+		return EXIT_USAGE;
+	}
 	if (a.registration && !a.from_csv) {
 		errorf("--registration goes with --from-csv (a live scan reads the registration report itself)");
 		return EXIT_USAGE;

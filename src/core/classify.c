@@ -32,6 +32,12 @@ static const struct finding_info findings[MFA_FINDING__COUNT] = {
 		"Sign-in is blocked for this account." },
 	[MFA_FINDING_EXCLUDED] = { "excluded", MFA_SEV_INFO,
 		"On the --exclude list (for example a break-glass account): never changed." },
+	[MFA_FINDING_NOT_COVERED] = { "not-covered", MFA_SEV_HIGH,
+		"No Conditional Access policy (nor security defaults) requires MFA of this user: once per-user MFA is off, nothing asks for a second factor." },
+	[MFA_FINDING_PARTIAL_COVERAGE] = { "partial-coverage", MFA_SEV_MEDIUM,
+		"Conditional Access requires MFA of this user for part of the sign-ins only (see caCoverage's reason): the rest go without MFA once per-user MFA is off." },
+	[MFA_FINDING_REPORT_ONLY_COVERAGE] = { "report-only-coverage", MFA_SEV_MEDIUM,
+		"Only report-only Conditional Access policies would require MFA of this user: they enforce nothing until switched on." },
 };
 
 static const char *const sev_names[MFA_SEV__COUNT] = {
@@ -111,6 +117,19 @@ void mfa_classify(const struct mfa_classify_options *opts, const struct mfa_user
 	if (is_excluded(opts, u))
 		f |= 1u << MFA_FINDING_EXCLUDED;
 
+	out->coverage_checked = opts && opts->ca;
+	if (out->coverage_checked) {
+		mfa_coverage_evaluate(opts->ca, u, &out->coverage);
+		if (out->coverage.verdict == MFA_COVERAGE_NOT_COVERED)
+			f |= 1u << MFA_FINDING_NOT_COVERED;
+		else if (out->coverage.verdict == MFA_COVERAGE_PARTIAL)
+			f |= 1u << MFA_FINDING_PARTIAL_COVERAGE;
+		else if (out->coverage.verdict == MFA_COVERAGE_REPORT_ONLY)
+			f |= 1u << MFA_FINDING_REPORT_ONLY_COVERAGE;
+	} else {
+		memset(&out->coverage, 0, sizeof(out->coverage));
+		out->coverage.verdict = MFA_COVERAGE_UNKNOWN;
+	}
 	out->state = st;
 	out->reg = reg;
 	out->findings = f;

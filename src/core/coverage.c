@@ -459,6 +459,16 @@ size_t mfa_ca_model_policy_count(const struct mfa_ca_model *m)
 	return m ? m->npol : 0;
 }
 
+bool mfa_ca_model_security_defaults(const struct mfa_ca_model *m)
+{
+	return m && m->security_defaults;
+}
+
+bool mfa_ca_model_policies_read(const struct mfa_ca_model *m)
+{
+	return m && m->policies_read;
+}
+
 size_t mfa_ca_model_memory(const struct mfa_ca_model *m)
 {
 	size_t n, i;

@@ -18,6 +18,7 @@ static const char *const hold_names[MFA_HOLD__COUNT] = {
 	[MFA_HOLD_ACCOUNT_DISABLED] = "account-disabled",
 	[MFA_HOLD_UNREGISTERED] = "unregistered",
 	[MFA_HOLD_ADMIN] = "admin",
+	[MFA_HOLD_NOT_COVERED] = "not-covered",
 };
 
 static bool on_list(const struct mfa_idset *set, const struct mfa_user *u)
@@ -37,6 +38,10 @@ static enum mfa_hold_reason hold_reason(const struct mfa_plan_options *o,
 		return MFA_HOLD_STATE_UNKNOWN;
 	if (!o)
 		return MFA_HOLD_NONE;
+	/* Unknown coverage (policies unreadable) holds too: the point of the
+	 * option is that nobody is left without MFA on a guess. */
+	if (o->require_ca_coverage && v->coverage.verdict != MFA_COVERAGE_COVERED)
+		return MFA_HOLD_NOT_COVERED;
 	if (o->only && !on_list(o->only, u))
 		return MFA_HOLD_NOT_IN_ONLY;
 	if (o->skip_guests && u->user_type == MFA_USER_TYPE_GUEST)

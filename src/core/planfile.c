@@ -3,6 +3,7 @@
 #include "mfa/planfile.h"
 
 #include "mfa/outfile.h"
+#include "core/jsonnum.h"
 #include "reports/jsonw.h"
 
 #include <cjson/cJSON.h>
@@ -93,6 +94,7 @@ static char *header_line(const struct planfile_sink *ps, const struct mfa_summar
 		cJSON_AddBoolToObject(o, "skipDisabledAccounts", po->skip_disabled_accounts);
 		cJSON_AddBoolToObject(o, "holdUnregistered", po->hold_unregistered);
 		cJSON_AddBoolToObject(o, "holdAdmins", po->hold_admins);
+		cJSON_AddBoolToObject(o, "requireCaCoverage", po->require_ca_coverage);
 	}
 	o = cJSON_AddObjectToObject(root, "counts");
 	cJSON_AddNumberToObject(o, "users", (double)sum->users);
@@ -259,13 +261,14 @@ static int parse_entry(struct mfa_planfile_reader *r, cJSON **json, struct mfa_p
 {
 	cJSON *o = cJSON_Parse(r->line);
 	const cJSON *seq;
+	unsigned long n;
 	int a, reason;
 
 	*json = o;
 	if (!o || !cJSON_IsObject(o))
 		return mfa_err_set(err, "%s:%lu: not valid JSON", r->path, r->lineno);
 	seq = cJSON_GetObjectItemCaseSensitive(o, "seq");
-	if (!cJSON_IsNumber(seq) || seq->valuedouble != (double)(r->seq + 1))
+	if (!mfa_json_whole(seq, 4e15, &n) || n != r->seq + 1)
 		return mfa_err_set(err, "%s:%lu: user lines are out of order or missing (expected seq %lu)",
 				   r->path, r->lineno, r->seq + 1);
 	memset(out, 0, sizeof(*out));
@@ -326,7 +329,8 @@ static int parse_header(struct mfa_planfile_reader *r, struct mfa_err *err)
 	counts = cJSON_GetObjectItemCaseSensitive(o, "counts");
 	for (i = 0; i < MFA_ACTION__COUNT; i++) {
 		v = cJSON_GetObjectItemCaseSensitive(counts, mfa_action_name((enum mfa_action)i));
-		r->header.by_action[i] = cJSON_IsNumber(v) ? (unsigned long)v->valuedouble : 0;
+		if (!mfa_json_whole(v, 4e15, &r->header.by_action[i]))
+			r->header.by_action[i] = 0;
 	}
 	rc = 0;
 cleanup:
@@ -359,24 +363,22 @@ static int verify(struct mfa_planfile_reader *r, struct mfa_err *err)
 			return mfa_err_set(err, "%s:%lu: lines after the trailer", r->path, r->lineno);
 		if (strstr(r->line, "\"kind\":\"trailer\"")) {
 			const cJSON *count, *sum;
-			unsigned long want;
+			unsigned long want, said;
 
 			o = cJSON_Parse(r->line);
 			kind = json_str(o, "kind");
 			count = cJSON_GetObjectItemCaseSensitive(o, "count");
 			sum = cJSON_GetObjectItemCaseSensitive(o, "crc32");
-			if (!kind || strcmp(kind, "trailer") != 0 || !cJSON_IsNumber(count) ||
+			if (!kind || strcmp(kind, "trailer") != 0 || !mfa_json_whole(count, 4e15, &said) ||
 			    !cJSON_IsString(sum)) {
 				cJSON_Delete(o);
 				return mfa_err_set(err, "%s:%lu: malformed trailer", r->path, r->lineno);
 			}
 			want = strtoul(sum->valuestring, NULL, 16);
-			if ((unsigned long)count->valuedouble != users) {
-				cJSON_Delete(o);
-				return mfa_err_set(err, "'%s' has %lu user lines but its trailer says %lu: it was edited or cut",
-						   r->path, users, (unsigned long)count->valuedouble);
-			}
 			cJSON_Delete(o);
+			if (said != users)
+				return mfa_err_set(err, "'%s' has %lu user lines but its trailer says %lu: it was edited or cut",
+						   r->path, users, said);
 			if (want != (unsigned long)crc)
 				return mfa_err_set(err, "'%s' was changed after it was written: its checksum is %08lx, the trailer says %08lx",
 						   r->path, (unsigned long)crc, want);

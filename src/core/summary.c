@@ -3,9 +3,19 @@
 
 #include <string.h>
 
+const char *const mfa_tenant_notes[] = {
+	"Trusted IPs of the per-user MFA service settings skip MFA only for per-user MFA: rebuild them as Conditional Access named locations.",
+	"'Remember MFA on trusted devices' applies to per-user MFA only: rebuild it as a Conditional Access sign-in frequency session control.",
+	"App passwords work only with per-user MFA enforced: block legacy authentication in Conditional Access and move those clients to modern authentication.",
+	"Users pending registration are no longer prompted by per-user MFA: use a Conditional Access registration policy or a registration campaign.",
+	NULL,
+};
+
 void mfa_summary_init(struct mfa_summary *s)
 {
 	memset(s, 0, sizeof(*s));
+	s->security_defaults = -1;
+	s->ca_policies = -1;
 	clock_gettime(CLOCK_REALTIME, &s->started);
 	clock_gettime(CLOCK_MONOTONIC, &s->mono_started);
 }
@@ -18,6 +28,8 @@ void mfa_summary_add(struct mfa_summary *s, const struct mfa_user *u,
 	s->users++;
 	s->by_class[v->state][v->reg]++;
 	s->by_risk[v->risk]++;
+	if (v->coverage_checked)
+		s->by_coverage[v->coverage.verdict]++;
 	for (i = 0; i < MFA_FINDING__COUNT; i++) {
 		if (v->findings & (1u << i))
 			s->by_finding[i]++;

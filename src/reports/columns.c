@@ -1,13 +1,14 @@
 /* columns.c - the users.csv / Users sheet columns (columns.h). */
 #include "reports/columns.h"
 
+#include <stdio.h>
 #include <string.h>
 
 const char *const mfa_user_column_names[MFA_COL__COUNT] = {
 	"id", "userPrincipalName", "displayName", "userType", "accountEnabled",
 	"perUserMfaState", "isMfaRegistered", "isMfaCapable", "methodsRegistered",
 	"defaultMfaMethod", "isAdmin", "class", "action", "holdReason", "risk",
-	"findings", "stateError",
+	"findings", "stateError", "caCoverage", "caPolicies",
 };
 
 void mfa_findings_format(uint32_t findings, char *buf, size_t size)
@@ -62,4 +63,16 @@ void mfa_user_columns(const struct mfa_row *row, struct mfa_column_scratch *scra
 	out[MFA_COL_RISK] = mfa_severity_name(v->risk);
 	out[MFA_COL_FINDINGS] = scratch->findings;
 	out[MFA_COL_STATE_ERROR] = u->state_error ? u->state_error : "";
+	/* "partial: only some apps" - the verdict, and why when it says less
+	 * than covered. Empty when coverage was not checked. */
+	if (!v->coverage_checked)
+		scratch->coverage[0] = '\0';
+	else if (v->coverage.reason[0])
+		snprintf(scratch->coverage, sizeof(scratch->coverage), "%s: %s",
+			 mfa_coverage_name(v->coverage.verdict), v->coverage.reason);
+	else
+		snprintf(scratch->coverage, sizeof(scratch->coverage), "%s",
+			 mfa_coverage_name(v->coverage.verdict));
+	out[MFA_COL_CA_COVERAGE] = scratch->coverage;
+	out[MFA_COL_CA_POLICIES] = v->coverage_checked ? v->coverage.policies : "";
 }

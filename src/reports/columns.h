@@ -27,12 +27,15 @@ enum mfa_user_column {
 	MFA_COL_RISK,
 	MFA_COL_FINDINGS,
 	MFA_COL_STATE_ERROR,
+	MFA_COL_CA_COVERAGE,
+	MFA_COL_CA_POLICIES,
 	MFA_COL__COUNT
 };
 
 struct mfa_column_scratch {
 	char methods[1024];
 	char findings[512];
+	char coverage[200];
 };
 
 /* Header names (Graph's property names where Graph has one). */

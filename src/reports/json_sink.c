@@ -101,6 +101,24 @@ static cJSON *build(const struct mfa_summary *s)
 	for (i = 0; i < MFA_SEV__COUNT; i++)
 		cJSON_AddNumberToObject(o, mfa_severity_name((enum mfa_severity)i),
 					(double)s->by_risk[i]);
+	if (s->coverage_checked) {
+		o = cJSON_AddObjectToObject(root, "caCoverage");
+		for (i = 0; i < MFA_COVERAGE__COUNT; i++)
+			cJSON_AddNumberToObject(o, mfa_coverage_name((enum mfa_coverage_verdict)i),
+						(double)s->by_coverage[i]);
+	}
+	o = cJSON_AddObjectToObject(root, "tenantNotes");
+	if (s->security_defaults < 0)
+		cJSON_AddNullToObject(o, "securityDefaults");
+	else
+		cJSON_AddBoolToObject(o, "securityDefaults", s->security_defaults);
+	if (s->ca_policies >= 0)
+		cJSON_AddNumberToObject(o, "conditionalAccessPolicies", s->ca_policies);
+	else
+		cJSON_AddNullToObject(o, "conditionalAccessPolicies");
+	m = cJSON_AddArrayToObject(o, "rebuildInConditionalAccess");
+	for (i = 0; mfa_tenant_notes[i]; i++)
+		cJSON_AddItemToArray(m, cJSON_CreateString(mfa_tenant_notes[i]));
 	if (s->graph.present) {
 		o = cJSON_AddObjectToObject(root, "graph");
 		add_str(o, "signIn", s->graph.auth_kind);

@@ -59,6 +59,8 @@ static const double users_widths[MFA_COL__COUNT] = {
 	[MFA_COL_RISK] = 9,
 	[MFA_COL_FINDINGS] = 40,
 	[MFA_COL_STATE_ERROR] = 30,
+	[MFA_COL_CA_COVERAGE] = 30,
+	[MFA_COL_CA_POLICIES] = 40,
 };
 
 static const char *const plan_headers[] = {
@@ -657,6 +659,40 @@ static int summary_write(struct xlsx_sink *s, const struct mfa_summary *sum, str
 	for (i = MFA_SEV__COUNT - 1; i >= 0; i--) {
 		sw_text(&w, 0, mfa_severity_name((enum mfa_severity)i), NULL);
 		sw_number(&w, 1, (double)sum->by_risk[i]);
+		w.row++;
+	}
+	w.row++;
+
+	if (sum->coverage_checked) {
+		sw_text(&w, 0, "Conditional Access coverage", s->title);
+		w.row++;
+		sw_text(&w, 0, "coverage", s->bold);
+		sw_text(&w, 1, "users", s->bold);
+		w.row++;
+		first = w.row;
+		for (i = 0; i < MFA_COVERAGE__COUNT; i++) {
+			sw_text(&w, 0, mfa_coverage_name((enum mfa_coverage_verdict)i), NULL);
+			sw_number(&w, 1, (double)sum->by_coverage[i]);
+			w.row++;
+		}
+		last = w.row - 1;
+		w.row++;
+		summary_chart(&w, LXW_CHART_BAR, "users by Conditional Access coverage", first, last, 0,
+			      1, chart_row, chart_col);
+		chart_row += 16;
+	}
+
+	sw_text(&w, 0, "tenant notes", s->title);
+	w.row++;
+	sw_fact(&w, "security defaults", sum->security_defaults < 0 ? "unknown (not read)"
+					 : sum->security_defaults ? "on" : "off");
+	if (sum->ca_policies >= 0)
+		sw_count(&w, "Conditional Access policies", (unsigned long)sum->ca_policies);
+	else
+		sw_fact(&w, "Conditional Access policies", "not read");
+	for (i = 0; mfa_tenant_notes[i]; i++) {
+		sw_text(&w, 0, "rebuild in Conditional Access", s->bold);
+		sw_text(&w, 1, mfa_tenant_notes[i], NULL);
 		w.row++;
 	}
 	return w.failed ? -1 : 0;

@@ -1020,6 +1020,20 @@ static void route_match(const struct emu_request *rq, char **s, unsigned n, stru
 		r->kind = get ? R_ROLES : R_BAD_METHOD;
 		r->name = "directoryRoles";
 		r->perms = PERM_ROLES;
+	} else if (n == 2 && strncasecmp(s[0], "directoryRoles(roleTemplateId=", 30) == 0 &&
+		   is(s[1], "members")) {
+		/* Graph's alternate key: directoryRoles(roleTemplateId='...') */
+		char *k = s[0] + 30, *end;
+
+		if (*k == '\'')
+			k++;
+		end = strpbrk(k, "')");
+		if (end)
+			*end = '\0';
+		r->name = "roleMembers";
+		r->perms = PERM_ROLES;
+		r->kind = get ? R_ROLE_TEMPLATE_MEMBERS : R_BAD_METHOD;
+		r->key = k;
 	} else if (n == 3 && is(s[0], "directoryRoles") && is(s[2], "members")) {
 		r->name = "roleMembers";
 		r->perms = PERM_ROLES;

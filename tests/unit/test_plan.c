@@ -38,16 +38,16 @@ static const struct case_ cases[] = {
 	{ "disabled: keep", MFA_STATE_DISABLED, Y, N, M, Y, "a@x", NOOPTS, 0, 0, MFA_ACTION_KEEP, MFA_HOLD_NONE, MFA_STATE_DISABLED },
 	{ "disabled and excluded: still keep", MFA_STATE_DISABLED, Y, N, M, Y, "a@x", NOOPTS, 0, 1, MFA_ACTION_KEEP, MFA_HOLD_NONE, MFA_STATE_DISABLED },
 	{ "unknown: hold, never disabled", MFA_STATE_UNKNOWN, Y, N, M, Y, "a@x", NOOPTS, 0, 0, MFA_ACTION_HOLD, MFA_HOLD_STATE_UNKNOWN, MFA_STATE_UNKNOWN },
-	{ "excluded wins over everything", MFA_STATE_ENFORCED, Y, Y, G, N, "a@x", { NULL, true, true, true, true }, 1, 1, MFA_ACTION_HOLD, MFA_HOLD_EXCLUDED, MFA_STATE_ENFORCED },
+	{ "excluded wins over everything", MFA_STATE_ENFORCED, Y, Y, G, N, "a@x", { NULL, true, true, true, true, false }, 1, 1, MFA_ACTION_HOLD, MFA_HOLD_EXCLUDED, MFA_STATE_ENFORCED },
 	{ "not on --only", MFA_STATE_ENFORCED, Y, N, M, Y, "other@x", NOOPTS, 1, 0, MFA_ACTION_HOLD, MFA_HOLD_NOT_IN_ONLY, MFA_STATE_ENFORCED },
 	{ "on --only", MFA_STATE_ENFORCED, Y, N, M, Y, "A@X", NOOPTS, 1, 0, MFA_ACTION_DISABLE, MFA_HOLD_NONE, MFA_STATE_DISABLED },
-	{ "--skip-guests", MFA_STATE_ENABLED, Y, N, G, Y, "g#EXT#@x", { NULL, true, false, false, false }, 0, 0, MFA_ACTION_HOLD, MFA_HOLD_GUEST, MFA_STATE_ENABLED },
+	{ "--skip-guests", MFA_STATE_ENABLED, Y, N, G, Y, "g#EXT#@x", { NULL, true, false, false, false, false }, 0, 0, MFA_ACTION_HOLD, MFA_HOLD_GUEST, MFA_STATE_ENABLED },
 	{ "guest without --skip-guests", MFA_STATE_ENABLED, Y, N, G, Y, "g#EXT#@x", NOOPTS, 0, 0, MFA_ACTION_DISABLE, MFA_HOLD_NONE, MFA_STATE_DISABLED },
-	{ "--skip-disabled-accounts", MFA_STATE_ENFORCED, Y, N, M, N, "a@x", { NULL, false, true, false, false }, 0, 0, MFA_ACTION_HOLD, MFA_HOLD_ACCOUNT_DISABLED, MFA_STATE_ENFORCED },
-	{ "--hold-unregistered: not registered", MFA_STATE_ENABLED, N, N, M, Y, "a@x", { NULL, false, false, true, false }, 0, 0, MFA_ACTION_HOLD, MFA_HOLD_UNREGISTERED, MFA_STATE_ENABLED },
-	{ "--hold-unregistered: unknown counts as not", MFA_STATE_ENABLED, U, N, M, Y, "a@x", { NULL, false, false, true, false }, 0, 0, MFA_ACTION_HOLD, MFA_HOLD_UNREGISTERED, MFA_STATE_ENABLED },
-	{ "--hold-unregistered: registered goes", MFA_STATE_ENFORCED, Y, N, M, Y, "a@x", { NULL, false, false, true, false }, 0, 0, MFA_ACTION_DISABLE, MFA_HOLD_NONE, MFA_STATE_DISABLED },
-	{ "--hold-admins", MFA_STATE_ENFORCED, Y, Y, M, Y, "a@x", { NULL, false, false, false, true }, 0, 0, MFA_ACTION_HOLD, MFA_HOLD_ADMIN, MFA_STATE_ENFORCED },
+	{ "--skip-disabled-accounts", MFA_STATE_ENFORCED, Y, N, M, N, "a@x", { NULL, false, true, false, false, false }, 0, 0, MFA_ACTION_HOLD, MFA_HOLD_ACCOUNT_DISABLED, MFA_STATE_ENFORCED },
+	{ "--hold-unregistered: not registered", MFA_STATE_ENABLED, N, N, M, Y, "a@x", { NULL, false, false, true, false, false }, 0, 0, MFA_ACTION_HOLD, MFA_HOLD_UNREGISTERED, MFA_STATE_ENABLED },
+	{ "--hold-unregistered: unknown counts as not", MFA_STATE_ENABLED, U, N, M, Y, "a@x", { NULL, false, false, true, false, false }, 0, 0, MFA_ACTION_HOLD, MFA_HOLD_UNREGISTERED, MFA_STATE_ENABLED },
+	{ "--hold-unregistered: registered goes", MFA_STATE_ENFORCED, Y, N, M, Y, "a@x", { NULL, false, false, true, false, false }, 0, 0, MFA_ACTION_DISABLE, MFA_HOLD_NONE, MFA_STATE_DISABLED },
+	{ "--hold-admins", MFA_STATE_ENFORCED, Y, Y, M, Y, "a@x", { NULL, false, false, false, true, false }, 0, 0, MFA_ACTION_HOLD, MFA_HOLD_ADMIN, MFA_STATE_ENFORCED },
 };
 
 static void test_table(void **state)
@@ -61,7 +61,7 @@ static void test_table(void **state)
 	assert_int_equal(mfa_idset_add(ex, "a@x"), 0);
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		const struct case_ *c = &cases[i];
-		struct mfa_classify_options cls = { c->excluded ? ex : NULL };
+		struct mfa_classify_options cls = { c->excluded ? ex : NULL, NULL };
 		struct mfa_plan_options po = c->opts;
 		struct mfa_user u;
 		struct mfa_verdict v;
@@ -113,6 +113,40 @@ static void test_unknown_never_disabled(void **state)
 	}
 }
 
+static void test_require_ca_coverage(void **state)
+{
+	/* Everyone not `covered` is held; unknown coverage holds too. */
+	struct mfa_plan_options po = MFA_PLAN_OPTIONS_INIT;
+	struct mfa_user u;
+	struct mfa_verdict v;
+	struct mfa_decision d;
+	int verdict;
+
+	(void)state;
+	po.require_ca_coverage = true;
+	for (verdict = 0; verdict < MFA_COVERAGE__COUNT; verdict++) {
+		mfa_user_init(&u);
+		u.upn = "x@y";
+		u.state = MFA_STATE_ENFORCED;
+		u.reg.registered = MFA_TRI_YES;
+		mfa_classify(NULL, &u, &v);
+		v.coverage_checked = 1;
+		v.coverage.verdict = (enum mfa_coverage_verdict)verdict;
+		mfa_plan_decide(&po, &u, &v, &d);
+		if (verdict == MFA_COVERAGE_COVERED) {
+			assert_int_equal(d.action, MFA_ACTION_DISABLE);
+		} else {
+			assert_int_equal(d.action, MFA_ACTION_HOLD);
+			assert_int_equal(d.reason, MFA_HOLD_NOT_COVERED);
+		}
+	}
+	/* Without the option, coverage decides nothing. */
+	po.require_ca_coverage = false;
+	v.coverage.verdict = MFA_COVERAGE_NOT_COVERED;
+	mfa_plan_decide(&po, &u, &v, &d);
+	assert_int_equal(d.action, MFA_ACTION_DISABLE);
+}
+
 static void test_min_apply_seconds(void **state)
 {
 	(void)state;
@@ -139,6 +173,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_table),
 		cmocka_unit_test(test_unknown_never_disabled),
+		cmocka_unit_test(test_require_ca_coverage),
 		cmocka_unit_test(test_min_apply_seconds),
 		cmocka_unit_test(test_names),
 	};

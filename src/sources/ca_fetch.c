@@ -1,0 +1,285 @@
+/* ca_fetch.c - Conditional Access policies and memberships from Graph
+ * (ca_fetch.h). */
+#include "sources/ca_fetch.h"
+
+#include <cjson/cJSON.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct fetch {
+	struct mfa_http *h;
+	const char *graph;
+	struct mfa_ca_model *m;
+	mfa_warn_fn warn;
+	void *warn_ctx;
+	struct mfa_ca_fetch_result *res;
+	int policies_failed;
+	int oom;
+};
+
+/* One paged member list: of a group, or of a role (then `role` is set). */
+struct members {
+	struct fetch *f;
+	char *group;   /* the group whose members these are (a role's member group too) */
+	char *role;    /* role template id, or NULL */
+};
+
+static void warn(struct fetch *f, const char *what, const char *why)
+{
+	char msg[MFA_ERR_MAX + 256];
+
+	snprintf(msg, sizeof(msg), "%s (%s)", what, why ? why : "no answer");
+	if (f->warn)
+		f->warn(f->warn_ctx, msg);
+}
+
+static int get(struct fetch *f, const char *url, int scope, mfa_http_done_fn done, void *ctx)
+{
+	struct mfa_http_request req = MFA_HTTP_REQUEST_INIT;
+	struct mfa_err err = MFA_ERR_INIT;
+
+	req.url = url;
+	req.scope = scope;
+	req.done = done;
+	req.ctx = ctx;
+	if (mfa_http_submit(f->h, &req, &err) < 0) {
+		warn(f, "cannot read Conditional Access data", err.msg);
+		return -1;
+	}
+	return 0;
+}
+
+static void members_free(struct members *ms)
+{
+	free(ms->group);
+	free(ms->role);
+	free(ms);
+}
+
+static void on_members(void *ctx, const struct mfa_http_response *resp);
+
+static void fetch_members(struct fetch *f, const char *group, const char *role, const char *url)
+{
+	struct members *ms = calloc(1, sizeof(*ms));
+
+	if (!ms || (group && !(ms->group = strdup(group))) || (role && !(ms->role = strdup(role)))) {
+		if (ms)
+			members_free(ms);
+		f->oom = 1;
+		return;
+	}
+	ms->f = f;
+	if (get(f, url, MFA_SCOPE_IDENTITY_READ, on_members, ms) < 0)
+		members_free(ms);
+}
+
+static void group_url(const struct fetch *f, const char *group, char *buf, size_t size)
+{
+	snprintf(buf, size, "%s/v1.0/groups/%s/transitiveMembers?$select=id,userPrincipalName&$top=999",
+		 f->graph, group);
+}
+
+static void on_members(void *ctx, const struct mfa_http_response *resp)
+{
+	struct members *ms = ctx;
+	struct fetch *f = ms->f;
+	cJSON *root = NULL;
+	const cJSON *value, *m;
+	const char *next;
+	char what[256];
+
+	snprintf(what, sizeof(what), "cannot read the members of %s '%s': users whose coverage depends on it are 'unknown'",
+		 ms->role ? "directory role" : "group", ms->role ? ms->role : ms->group);
+	if (resp->cancelled)
+		goto cleanup;
+	if (resp->status == 404) {
+		/* A role never activated in the tenant, or a deleted group:
+		 * nobody is in it. */
+		if (ms->role)
+			mfa_ca_model_mark_role_read(f->m, ms->role);
+		else
+			mfa_ca_model_mark_group_read(f->m, ms->group);
+		goto cleanup;
+	}
+	if (resp->status != 200) {
+		warn(f, what, resp->error);
+		goto cleanup;
+	}
+	root = cJSON_ParseWithLength(resp->body, resp->body_len);
+	value = cJSON_GetObjectItemCaseSensitive(root, "value");
+	if (!cJSON_IsArray(value)) {
+		warn(f, what, "malformed JSON");
+		goto cleanup;
+	}
+	cJSON_ArrayForEach(m, value) {
+		const cJSON *type = cJSON_GetObjectItemCaseSensitive(m, "@odata.type");
+		const cJSON *id = cJSON_GetObjectItemCaseSensitive(m, "id");
+		const cJSON *upn = cJSON_GetObjectItemCaseSensitive(m, "userPrincipalName");
+		int rc = 0;
+
+		if (!cJSON_IsString(id))
+			continue;
+		if (cJSON_IsString(type) && strcmp(type->valuestring, "#microsoft.graph.group") == 0) {
+			/* A role-assignable group holding a role: its users hold it.
+			 * (A group's transitive list already has its nested users.) */
+			if (ms->role) {
+				char url[1024];
+
+				group_url(f, id->valuestring, url, sizeof(url));
+				fetch_members(f, id->valuestring, ms->role, url);
+			}
+			continue;
+		}
+		if (cJSON_IsString(type) && strcmp(type->valuestring, "#microsoft.graph.user") != 0)
+			continue; /* devices, service principals, contacts */
+		if (ms->role)
+			rc = mfa_ca_model_add_role_member(f->m, ms->role, id->valuestring);
+		else
+			rc = mfa_ca_model_add_group_member(f->m, ms->group, id->valuestring);
+		if (rc == 0 && cJSON_IsString(upn))
+			rc = mfa_ca_model_add_user_upn(f->m, id->valuestring, upn->valuestring);
+		if (rc < 0)
+			f->oom = 1;
+	}
+	next = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(root, "@odata.nextLink"));
+	if (next) {
+		fetch_members(f, ms->group, ms->role, next);
+	} else if (ms->role) {
+		mfa_ca_model_mark_role_read(f->m, ms->role);
+		f->res->roles++;
+	} else {
+		mfa_ca_model_mark_group_read(f->m, ms->group);
+		f->res->groups++;
+	}
+cleanup:
+	cJSON_Delete(root);
+	members_free(ms);
+}
+
+static void on_policies(void *ctx, const struct mfa_http_response *resp)
+{
+	struct fetch *f = ctx;
+	cJSON *root = NULL;
+	const cJSON *value, *p;
+	const char *next;
+	struct mfa_err err = MFA_ERR_INIT;
+
+	if (resp->cancelled)
+		return;
+	if (resp->status != 200) {
+		f->policies_failed = 1;
+		warn(f, "Conditional Access policies unavailable: every user's coverage is 'unknown'; reading them needs the Policy.Read.All permission",
+		     resp->error);
+		return;
+	}
+	root = cJSON_ParseWithLength(resp->body, resp->body_len);
+	value = cJSON_GetObjectItemCaseSensitive(root, "value");
+	if (!cJSON_IsArray(value)) {
+		f->policies_failed = 1;
+		warn(f, "Conditional Access policies unreadable: every user's coverage is 'unknown'",
+		     "malformed JSON");
+		goto cleanup;
+	}
+	cJSON_ArrayForEach(p, value) {
+		if (mfa_ca_model_add_policy_json(f->m, p, &err) < 0) {
+			f->policies_failed = 1;
+			warn(f, "a Conditional Access policy could not be read: every user's coverage is 'unknown'",
+			     err.msg);
+			goto cleanup;
+		}
+		f->res->policies++;
+	}
+	next = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(root, "@odata.nextLink"));
+	if (next)
+		get(f, next, MFA_SCOPE_CONDITIONAL_ACCESS, on_policies, f);
+	else
+		mfa_ca_model_mark_policies_read(f->m);
+cleanup:
+	cJSON_Delete(root);
+}
+
+static void on_security_defaults(void *ctx, const struct mfa_http_response *resp)
+{
+	struct fetch *f = ctx;
+	cJSON *root = NULL;
+	const cJSON *on;
+
+	if (resp->cancelled)
+		return;
+	if (resp->status != 200) {
+		warn(f, "the security-defaults policy could not be read", resp->error);
+		return;
+	}
+	root = cJSON_ParseWithLength(resp->body, resp->body_len);
+	on = cJSON_GetObjectItemCaseSensitive(root, "isEnabled");
+	if (cJSON_IsBool(on)) {
+		f->res->security_defaults = cJSON_IsTrue(on);
+		mfa_ca_model_set_security_defaults(f->m, cJSON_IsTrue(on));
+	} else {
+		warn(f, "the security-defaults policy could not be read", "malformed JSON");
+	}
+	cJSON_Delete(root);
+}
+
+int mfa_ca_fetch(struct mfa_ca_model **out, struct mfa_http *h, const char *graph_url,
+		 mfa_warn_fn warn_fn, void *warn_ctx, struct mfa_ca_fetch_result *res,
+		 struct mfa_err *err)
+{
+	struct fetch f;
+	char url[1024];
+	size_t i;
+	int rc = -1;
+
+	memset(&f, 0, sizeof(f));
+	memset(res, 0, sizeof(*res));
+	res->security_defaults = -1;
+	f.h = h;
+	f.graph = graph_url;
+	f.warn = warn_fn;
+	f.warn_ctx = warn_ctx;
+	f.res = res;
+	*out = NULL;
+	f.m = mfa_ca_model_new();
+	if (!f.m)
+		return mfa_err_set(err, "out of memory");
+
+	/* First the policies (they name the groups and roles), with the
+	 * security-defaults policy alongside. */
+	snprintf(url, sizeof(url), "%s/v1.0/identity/conditionalAccess/policies", graph_url);
+	get(&f, url, MFA_SCOPE_CONDITIONAL_ACCESS, on_policies, &f);
+	snprintf(url, sizeof(url), "%s/v1.0/policies/identitySecurityDefaultsEnforcementPolicy", graph_url);
+	get(&f, url, MFA_SCOPE_IDENTITY_READ, on_security_defaults, &f);
+	if (mfa_http_run(h, err) < 0)
+		goto cleanup;
+	if (f.policies_failed) {
+		res->policies = -1;
+	} else {
+		for (i = 0; i < mfa_ca_model_group_count(f.m); i++) {
+			const char *g = mfa_ca_model_group_id(f.m, i);
+
+			group_url(&f, g, url, sizeof(url));
+			fetch_members(&f, g, NULL, url);
+		}
+		for (i = 0; i < mfa_ca_model_role_count(f.m); i++) {
+			const char *r = mfa_ca_model_role_id(f.m, i);
+
+			snprintf(url, sizeof(url),
+				 "%s/v1.0/directoryRoles(roleTemplateId='%s')/members?$select=id,userPrincipalName",
+				 graph_url, r);
+			fetch_members(&f, NULL, r, url);
+		}
+		if (mfa_http_run(h, err) < 0)
+			goto cleanup;
+	}
+	if (f.oom) {
+		mfa_err_set(err, "out of memory reading Conditional Access memberships");
+		goto cleanup;
+	}
+	*out = f.m;
+	f.m = NULL;
+	rc = 0;
+cleanup:
+	mfa_ca_model_free(f.m);
+	return rc;
+}
