@@ -272,6 +272,13 @@ static void before_finish(void *ctx, struct mfa_source *src, struct mfa_summary 
 	cli_live_summarise(&a->live, s);
 	s->graph.unknown_states = mfa_graph_source_unknown(src);
 	s->graph.registration_unavailable = mfa_graph_source_registration_unavailable(src);
+	if (s->coverage_checked && !a->ca_policies) {
+		struct mfa_ca_fetch_result res;
+
+		mfa_graph_source_ca_result(src, &res);
+		s->ca_policies = res.policies;
+		s->security_defaults = res.security_defaults;
+	}
 	if (mfa_graph_source_interrupted(src))
 		s->incomplete = 1;
 }
@@ -292,7 +299,7 @@ static void tell_result(const struct scan_args *a, const struct mfa_summary *s)
 
 /* Opens the source the options name: an export, or the live tenant. */
 static int open_source(struct scan_args *a, struct mfa_source **src, struct warn_ctx *warn,
-		       struct cli_progress *progress, struct mfa_err *err)
+		       struct cli_progress *progress, struct mfa_ca_model *ca, struct mfa_err *err)
 {
 	struct mfa_csv_options csv_opts = MFA_CSV_OPTIONS_INIT;
 	struct mfa_graph_source_options go = MFA_GRAPH_SOURCE_OPTIONS_INIT;
@@ -313,17 +320,17 @@ static int open_source(struct scan_args *a, struct mfa_source **src, struct warn
 	go.warn_ctx = warn;
 	go.progress = cli_progress_scan;
 	go.progress_ctx = progress;
+	go.ca = a->ca_policies ? NULL : ca;
 	progress->http = a->live.http;
 	return mfa_graph_source_open(src, &go, err);
 }
 
-/* The Conditional Access model: from files, or read live; NULL (coverage
- * not checked) for an export without files or with --no-ca. */
-static int open_coverage(struct scan_args *a, struct mfa_ca_model **ca, struct warn_ctx *warn,
-			 struct mfa_summary *s, struct mfa_err *err)
+/* The Conditional Access model: from files; or, live, an empty one the
+ * scan fills (it reads the policies alongside the users); NULL (coverage
+ * not checked) for an export without files, or with --no-ca. */
+static int open_coverage(struct scan_args *a, struct mfa_ca_model **ca, struct mfa_summary *s,
+			 struct mfa_err *err)
 {
-	struct mfa_ca_fetch_result res;
-
 	*ca = NULL;
 	if (a->ca_policies) {
 		if (mfa_ca_model_load_files(ca, a->ca_policies, a->ca_members, err) < 0)
@@ -334,13 +341,8 @@ static int open_coverage(struct scan_args *a, struct mfa_ca_model **ca, struct w
 	}
 	if (a->from_csv || a->no_ca)
 		return 0;
-	infof("reading Conditional Access policies and the memberships they name");
-	if (mfa_ca_fetch(ca, a->live.http, mfa_auth_graph_url(a->live.auth), on_warn, warn, &res,
-			 err) < 0)
-		return -1;
-	s->ca_policies = res.policies;
-	s->security_defaults = res.security_defaults;
-	return 0;
+	*ca = mfa_ca_model_new();
+	return *ca ? 0 : mfa_err_set(err, "out of memory");
 }
 
 static int run(struct scan_args *a)
@@ -375,14 +377,14 @@ static int run(struct scan_args *a)
 	sigaction(SIGTERM, &sa, NULL);
 
 	cli_progress_init(&progress);
-	if (open_source(a, &src, &warn, &progress, &err) < 0)
+	mfa_summary_init(&summary);
+	if (open_coverage(a, &ca, &summary, &err) < 0)
+		goto fail;
+	if (open_source(a, &src, &warn, &progress, ca, &err) < 0)
 		goto fail;
 	running_http = a->live.http;
 	if (!a->from_csv)
 		tenant = cli_live_tenant(&a->live);
-	mfa_summary_init(&summary);
-	if (open_coverage(a, &ca, &warn, &summary, &err) < 0)
-		goto fail;
 	cls.ca = ca;
 	summary.coverage_checked = ca != NULL;
 	if (a->plan_opts.require_ca_coverage && !ca)

@@ -7,34 +7,40 @@
 #include <stdlib.h>
 #include <string.h>
 
-struct fetch {
+#define MAX_WARNINGS 8
+
+struct mfa_ca_fetch {
 	struct mfa_http *h;
-	const char *graph;
+	char *graph;
 	struct mfa_ca_model *m;
-	mfa_warn_fn warn;
-	void *warn_ctx;
-	struct mfa_ca_fetch_result *res;
+	struct mfa_ca_fetch_result res;
 	int policies_failed;
 	int oom;
+	/* Said only at the end, once it is known the scan itself succeeded. */
+	char *warnings[MAX_WARNINGS];
+	unsigned nwarnings, dropped;
 };
+
 
 /* One paged member list: of a group, or of a role (then `role` is set). */
 struct members {
-	struct fetch *f;
+	struct mfa_ca_fetch *f;
 	char *group;   /* the group whose members these are (a role's member group too) */
 	char *role;    /* role template id, or NULL */
 };
 
-static void warn(struct fetch *f, const char *what, const char *why)
+static void warn(struct mfa_ca_fetch *f, const char *what, const char *why)
 {
 	char msg[MFA_ERR_MAX + 256];
 
 	snprintf(msg, sizeof(msg), "%s (%s)", what, why ? why : "no answer");
-	if (f->warn)
-		f->warn(f->warn_ctx, msg);
+	if (f->nwarnings < MAX_WARNINGS && (f->warnings[f->nwarnings] = strdup(msg)))
+		f->nwarnings++;
+	else
+		f->dropped++;
 }
 
-static int get(struct fetch *f, const char *url, int scope, mfa_http_done_fn done, void *ctx)
+static int get(struct mfa_ca_fetch *f, const char *url, int scope, mfa_http_done_fn done, void *ctx)
 {
 	struct mfa_http_request req = MFA_HTTP_REQUEST_INIT;
 	struct mfa_err err = MFA_ERR_INIT;
@@ -59,7 +65,7 @@ static void members_free(struct members *ms)
 
 static void on_members(void *ctx, const struct mfa_http_response *resp);
 
-static void fetch_members(struct fetch *f, const char *group, const char *role, const char *url)
+static void fetch_members(struct mfa_ca_fetch *f, const char *group, const char *role, const char *url)
 {
 	struct members *ms = calloc(1, sizeof(*ms));
 
@@ -74,7 +80,7 @@ static void fetch_members(struct fetch *f, const char *group, const char *role, 
 		members_free(ms);
 }
 
-static void group_url(const struct fetch *f, const char *group, char *buf, size_t size)
+static void group_url(const struct mfa_ca_fetch *f, const char *group, char *buf, size_t size)
 {
 	snprintf(buf, size, "%s/v1.0/groups/%s/transitiveMembers?$select=id,userPrincipalName&$top=999",
 		 f->graph, group);
@@ -83,7 +89,7 @@ static void group_url(const struct fetch *f, const char *group, char *buf, size_
 static void on_members(void *ctx, const struct mfa_http_response *resp)
 {
 	struct members *ms = ctx;
-	struct fetch *f = ms->f;
+	struct mfa_ca_fetch *f = ms->f;
 	cJSON *root = NULL;
 	const cJSON *value, *m;
 	const char *next;
@@ -147,19 +153,41 @@ static void on_members(void *ctx, const struct mfa_http_response *resp)
 		fetch_members(f, ms->group, ms->role, next);
 	} else if (ms->role) {
 		mfa_ca_model_mark_role_read(f->m, ms->role);
-		f->res->roles++;
+		f->res.roles++;
 	} else {
 		mfa_ca_model_mark_group_read(f->m, ms->group);
-		f->res->groups++;
+		f->res.groups++;
 	}
 cleanup:
 	cJSON_Delete(root);
 	members_free(ms);
 }
 
+/* Every group and role the policies name: their members, read now. */
+static void fetch_all_members(struct mfa_ca_fetch *f)
+{
+	char url[1024];
+	size_t i;
+
+	for (i = 0; i < mfa_ca_model_group_count(f->m); i++) {
+		const char *g = mfa_ca_model_group_id(f->m, i);
+
+		group_url(f, g, url, sizeof(url));
+		fetch_members(f, g, NULL, url);
+	}
+	for (i = 0; i < mfa_ca_model_role_count(f->m); i++) {
+		const char *r = mfa_ca_model_role_id(f->m, i);
+
+		snprintf(url, sizeof(url),
+			 "%s/v1.0/directoryRoles(roleTemplateId='%s')/members?$select=id,userPrincipalName",
+			 f->graph, r);
+		fetch_members(f, NULL, r, url);
+	}
+}
+
 static void on_policies(void *ctx, const struct mfa_http_response *resp)
 {
-	struct fetch *f = ctx;
+	struct mfa_ca_fetch *f = ctx;
 	cJSON *root = NULL;
 	const cJSON *value, *p;
 	const char *next;
@@ -188,20 +216,22 @@ static void on_policies(void *ctx, const struct mfa_http_response *resp)
 			     err.msg);
 			goto cleanup;
 		}
-		f->res->policies++;
+		f->res.policies++;
 	}
 	next = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(root, "@odata.nextLink"));
-	if (next)
+	if (next) {
 		get(f, next, MFA_SCOPE_CONDITIONAL_ACCESS, on_policies, f);
-	else
+	} else {
 		mfa_ca_model_mark_policies_read(f->m);
+		fetch_all_members(f);
+	}
 cleanup:
 	cJSON_Delete(root);
 }
 
 static void on_security_defaults(void *ctx, const struct mfa_http_response *resp)
 {
-	struct fetch *f = ctx;
+	struct mfa_ca_fetch *f = ctx;
 	cJSON *root = NULL;
 	const cJSON *on;
 
@@ -214,7 +244,7 @@ static void on_security_defaults(void *ctx, const struct mfa_http_response *resp
 	root = cJSON_ParseWithLength(resp->body, resp->body_len);
 	on = cJSON_GetObjectItemCaseSensitive(root, "isEnabled");
 	if (cJSON_IsBool(on)) {
-		f->res->security_defaults = cJSON_IsTrue(on);
+		f->res.security_defaults = cJSON_IsTrue(on);
 		mfa_ca_model_set_security_defaults(f->m, cJSON_IsTrue(on));
 	} else {
 		warn(f, "the security-defaults policy could not be read", "malformed JSON");
@@ -222,64 +252,55 @@ static void on_security_defaults(void *ctx, const struct mfa_http_response *resp
 	cJSON_Delete(root);
 }
 
-int mfa_ca_fetch(struct mfa_ca_model **out, struct mfa_http *h, const char *graph_url,
-		 mfa_warn_fn warn_fn, void *warn_ctx, struct mfa_ca_fetch_result *res,
-		 struct mfa_err *err)
+int mfa_ca_fetch_start(struct mfa_ca_fetch **out, struct mfa_ca_model *m, struct mfa_http *h,
+		       const char *graph_url, struct mfa_err *err)
 {
-	struct fetch f;
+	struct mfa_ca_fetch *f = calloc(1, sizeof(*f));
 	char url[1024];
-	size_t i;
-	int rc = -1;
 
-	memset(&f, 0, sizeof(f));
-	memset(res, 0, sizeof(*res));
-	res->security_defaults = -1;
-	f.h = h;
-	f.graph = graph_url;
-	f.warn = warn_fn;
-	f.warn_ctx = warn_ctx;
-	f.res = res;
 	*out = NULL;
-	f.m = mfa_ca_model_new();
-	if (!f.m)
+	if (!f || !(f->graph = strdup(graph_url))) {
+		free(f);
 		return mfa_err_set(err, "out of memory");
-
-	/* First the policies (they name the groups and roles), with the
-	 * security-defaults policy alongside. */
+	}
+	f->h = h;
+	f->m = m;
+	f->res.security_defaults = -1;
+	/* The policies first (they name the groups and roles whose members
+	 * are read next), with the security-defaults policy alongside. */
 	snprintf(url, sizeof(url), "%s/v1.0/identity/conditionalAccess/policies", graph_url);
-	get(&f, url, MFA_SCOPE_CONDITIONAL_ACCESS, on_policies, &f);
+	get(f, url, MFA_SCOPE_CONDITIONAL_ACCESS, on_policies, f);
 	snprintf(url, sizeof(url), "%s/v1.0/policies/identitySecurityDefaultsEnforcementPolicy", graph_url);
-	get(&f, url, MFA_SCOPE_IDENTITY_READ, on_security_defaults, &f);
-	if (mfa_http_run(h, err) < 0)
-		goto cleanup;
-	if (f.policies_failed) {
+	get(f, url, MFA_SCOPE_IDENTITY_READ, on_security_defaults, f);
+	*out = f;
+	return 0;
+}
+
+int mfa_ca_fetch_finish(struct mfa_ca_fetch *f, struct mfa_ca_fetch_result *res,
+			mfa_warn_fn warn_fn, void *warn_ctx, struct mfa_err *err)
+{
+	unsigned i;
+	int rc = 0;
+
+	if (!f)
+		return 0;
+	*res = f->res;
+	if (f->policies_failed || !mfa_ca_model_policies_read(f->m))
 		res->policies = -1;
-	} else {
-		for (i = 0; i < mfa_ca_model_group_count(f.m); i++) {
-			const char *g = mfa_ca_model_group_id(f.m, i);
-
-			group_url(&f, g, url, sizeof(url));
-			fetch_members(&f, g, NULL, url);
-		}
-		for (i = 0; i < mfa_ca_model_role_count(f.m); i++) {
-			const char *r = mfa_ca_model_role_id(f.m, i);
-
-			snprintf(url, sizeof(url),
-				 "%s/v1.0/directoryRoles(roleTemplateId='%s')/members?$select=id,userPrincipalName",
-				 graph_url, r);
-			fetch_members(&f, NULL, r, url);
-		}
-		if (mfa_http_run(h, err) < 0)
-			goto cleanup;
+	for (i = 0; i < f->nwarnings; i++) {
+		if (warn_fn)
+			warn_fn(warn_ctx, f->warnings[i]);
+		free(f->warnings[i]);
 	}
-	if (f.oom) {
-		mfa_err_set(err, "out of memory reading Conditional Access memberships");
-		goto cleanup;
+	if (f->dropped && warn_fn) {
+		char msg[128];
+
+		snprintf(msg, sizeof(msg), "%u more Conditional Access reads failed", f->dropped);
+		warn_fn(warn_ctx, msg);
 	}
-	*out = f.m;
-	f.m = NULL;
-	rc = 0;
-cleanup:
-	mfa_ca_model_free(f.m);
+	if (f->oom)
+		rc = mfa_err_set(err, "out of memory reading Conditional Access memberships");
+	free(f->graph);
+	free(f);
 	return rc;
 }

@@ -22,11 +22,21 @@ struct mfa_ca_fetch_result {
 	unsigned long roles;    /* roles whose members were read */
 };
 
-/* Runs the reads on h (which must be idle) and returns a new model in
- * *out (the caller frees it). Returns negative only when out of memory or
- * when sign-in fails; everything else is a warning through warn. */
-int mfa_ca_fetch(struct mfa_ca_model **out, struct mfa_http *h, const char *graph_url,
-		 mfa_warn_fn warn, void *warn_ctx, struct mfa_ca_fetch_result *res,
-		 struct mfa_err *err);
+struct mfa_ca_fetch;
+
+/* Submits the reads to h (the policies and the security-defaults policy;
+ * the members follow from the policies' callback) to fill m, which the
+ * caller owns and keeps alive until mfa_ca_fetch_finish. The reads run in
+ * the caller's next mfa_http_run, alongside whatever else it runs (the
+ * users scan). */
+int mfa_ca_fetch_start(struct mfa_ca_fetch **out, struct mfa_ca_model *m, struct mfa_http *h,
+		       const char *graph_url, struct mfa_err *err);
+
+/* After the run: fills *res, hands the problems met (one line each) to
+ * warn (NULL: drop them, e.g. when the whole scan failed anyway), and
+ * frees f. Returns negative when a membership could not be stored (out of
+ * memory). */
+int mfa_ca_fetch_finish(struct mfa_ca_fetch *f, struct mfa_ca_fetch_result *res,
+			mfa_warn_fn warn, void *warn_ctx, struct mfa_err *err);
 
 #endif

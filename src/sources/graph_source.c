@@ -28,6 +28,9 @@ struct graph_source {
 
 	FILE *spool;
 	struct mfa_regmap *reg;
+	struct mfa_ca_model *ca;         /* borrowed */
+	struct mfa_ca_fetch *ca_fetch;
+	struct mfa_ca_fetch_result ca_result;
 	int reg_unavailable;
 	int reg_done;
 	char reg_warning[MFA_ERR_MAX + 256]; /* said once the scan succeeded */
@@ -454,12 +457,23 @@ static int scan(struct graph_source *g, struct mfa_err *err)
 	} else {
 		g->reg_unavailable = 1;
 	}
+	if (g->ca && mfa_ca_fetch_start(&g->ca_fetch, g->ca, g->http, g->graph_url, err) < 0)
+		return -1;
 	rc = mfa_http_run(g->http, err);
 	if (rc < 0)
 		return -1;
 	if (g->failed) {
 		*err = g->err;
 		return -1;
+	}
+	/* Only a scan that worked has its Conditional Access warnings said:
+	 * when the scan fails, its error is the one line worth reading. */
+	if (g->ca_fetch) {
+		struct mfa_ca_fetch *f = g->ca_fetch;
+
+		g->ca_fetch = NULL;
+		if (mfa_ca_fetch_finish(f, &g->ca_result, g->warn, g->warn_ctx, err) < 0)
+			return -1;
 	}
 	if (rc == MFA_HTTP_INTERRUPTED || !g->listing_done)
 		g->interrupted = 1;
@@ -520,6 +534,11 @@ static void gs_free(struct mfa_source *src)
 	if (!g)
 		return;
 	mfa_reqs_free(g->reqs);
+	if (g->ca_fetch) {
+		struct mfa_err ignored = MFA_ERR_INIT;
+
+		mfa_ca_fetch_finish(g->ca_fetch, &g->ca_result, NULL, NULL, &ignored);
+	}
 	mfa_regmap_free(g->reg);
 	if (g->spool)
 		fclose(g->spool);
@@ -556,6 +575,9 @@ int mfa_graph_source_open(struct mfa_source **out, const struct mfa_graph_source
 	g->progress = o->progress;
 	g->progress_ctx = o->progress_ctx;
 	g->prog.fast_path = -1;
+	g->ca = o->ca;
+	g->ca_result.policies = -1;
+	g->ca_result.security_defaults = -1;
 	ro.http = o->http;
 	ro.graph_url = o->graph_url;
 	if (mfa_reqs_new(&g->reqs, &ro, err) < 0) {
@@ -574,6 +596,11 @@ unsigned long mfa_graph_source_unknown(const struct mfa_source *src)
 int mfa_graph_source_interrupted(const struct mfa_source *src)
 {
 	return ((const struct graph_source *)src)->interrupted;
+}
+
+void mfa_graph_source_ca_result(const struct mfa_source *src, struct mfa_ca_fetch_result *out)
+{
+	*out = ((const struct graph_source *)src)->ca_result;
 }
 
 int mfa_graph_source_registration_unavailable(const struct mfa_source *src)

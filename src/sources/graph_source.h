@@ -21,7 +21,9 @@
 
 #include <signal.h>
 
+#include "mfa/coverage.h"
 #include "mfa/source.h"
+#include "sources/ca_fetch.h"
 #include "graph/http.h"
 
 /* Progress of the scan, for the CLI. */
@@ -44,9 +46,13 @@ struct mfa_graph_source_options {
 	void *warn_ctx;
 	void (*progress)(void *ctx, const struct mfa_graph_progress *p);
 	void *progress_ctx;
+	/* Filled during the scan with the tenant's Conditional Access
+	 * policies and memberships (sources/ca_fetch.h); borrowed, and read
+	 * by classify only after the scan. NULL: not read. */
+	struct mfa_ca_model *ca;
 };
 
-#define MFA_GRAPH_SOURCE_OPTIONS_INIT { NULL, NULL, 1, 0, 0, NULL, NULL, NULL, NULL }
+#define MFA_GRAPH_SOURCE_OPTIONS_INIT { NULL, NULL, 1, 0, 0, NULL, NULL, NULL, NULL, NULL }
 
 /* Makes the source; no network until the first mfa_source_next. */
 int mfa_graph_source_open(struct mfa_source **out, const struct mfa_graph_source_options *o,
@@ -57,6 +63,10 @@ unsigned long mfa_graph_source_unknown(const struct mfa_source *src);
 
 /* 1 when the scan was stopped (mfa_http_stop) before it listed every user. */
 int mfa_graph_source_interrupted(const struct mfa_source *src);
+
+/* What the Conditional Access reads found (after the scan; zeroed with
+ * policies -1 when they were not asked for). */
+void mfa_graph_source_ca_result(const struct mfa_source *src, struct mfa_ca_fetch_result *out);
 
 /* 1 when registration details could not be read (warned), so every
  * user's registration is unknown. */

@@ -94,7 +94,7 @@ class LiveScan(unittest.TestCase):
         d = mfatest.tmpdir()
         export = os.path.join(d, "export.csv")
         with Emulator("--users", 1200, "--seed", 13, "--export-csv", export) as emu:
-            code, out_live, _, stderr = live(emu, "plan")
+            code, out_live, _, stderr = live(emu, "plan", "--no-ca")
             self.assertEqual(code, 0, stderr)
         out_csv = os.path.join(d, "from-csv")
         code, _, stderr = mfatest.run(BIN, "plan", "--from-csv", export, "--out", out_csv)
@@ -189,7 +189,7 @@ class Partial(unittest.TestCase):
         # seed and the request number, and this seed spares the first
         # request), the per-user reads mostly do not.
         with Emulator("--users", 400, "--seed", 7, "--no-state-select", "--fail-5xx", "0.5") as emu:
-            code, out, _, stderr = live(emu, "plan", "--no-registration", "--attempts", "1")
+            code, out, _, stderr = live(emu, "plan", "--no-registration", "--no-ca", "--attempts", "1")
             self.assertEqual(code, 4, stderr)
             self.assertIn("could not be read", stderr)
             users = users_of(out)
