@@ -212,7 +212,7 @@ void mfa_ratelimit_pause(struct mfa_ratelimit *lim, double until, double now)
 
 void mfa_ratelimit_observe_percentage(struct mfa_ratelimit *lim, double pct, double now)
 {
-	const struct mfa_ratewin *w;
+	struct mfa_ratewin *w;
 	double left;
 
 	if (!isfinite(pct) || pct < 0)
@@ -231,6 +231,13 @@ void mfa_ratelimit_observe_percentage(struct mfa_ratelimit *lim, double pct, dou
 	if (lim->nwin > 1 && lim->win[1].units / lim->win[1].window_s <
 			     w->units / w->window_s)
 		w = &lim->win[1];
+	/* The server's figure only tells us something our own window does
+	 * not when it is above what we spent ourselves: other apps on a
+	 * tenant-wide budget. Otherwise the window already paces us, and
+	 * slowing down on top would idle through the next window. */
+	win_advance(w, now);
+	if (pct <= w->sum / w->units + 0.05)
+		return;
 	left = (1.0 - pct) * w->units;
 	if (left < 0.05 * w->units)
 		left = 0.05 * w->units;

@@ -81,7 +81,9 @@ void mfa_ratelimit_take(struct mfa_ratelimit *lim, double cost, double now);
 void mfa_ratelimit_pause(struct mfa_ratelimit *lim, double until, double now);
 
 /* Feeds the value of x-ms-throttle-limit-percentage (a fraction, 0.8..1.8;
- * a value above 2 is taken as a percentage, 85 = 0.85). Above 0.8 the
+ * a value above 2 is taken as a percentage, 85 = 0.85). A figure no higher
+ * than what the limiter itself counts in its window (+0.05) is ignored:
+ * the window already paces that. Otherwise, above 0.8 the
  * limiter spreads what is left of the window's budget evenly over one
  * window: requests are spaced by window_s / remaining units, with at least
  * 5% of the budget left so progress continues. At or below 0.8 it lifts the

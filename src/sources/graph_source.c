@@ -397,8 +397,9 @@ static void take_registration(struct graph_source *g, const cJSON *e)
 	}
 	reg.other_methods = used ? g->methods_other : NULL;
 	reg.default_method = def && strcmp(def, "none") != 0 ? def : NULL;
-	if (mfa_regmap_put(g->reg, jstr(e, "id"), jstr(e, "userPrincipalName"),
-			   jstr(e, "userDisplayName"), user_type(jstr(e, "userType"), NULL),
+	/* The live join is by object id alone: keeping UPNs and names too
+	 * would double the map (a million users must stay under 128 MiB). */
+	if (mfa_regmap_put(g->reg, jstr(e, "id"), NULL, NULL, user_type(jstr(e, "userType"), NULL),
 			   jbool(e, "isAdmin"), &reg, NULL) < 0 &&
 	    jstr(e, "id"))
 		fail(g, "out of memory loading registration details", NULL);

@@ -201,6 +201,32 @@ static void test_slowdown_lifted(void **state)
 	assert_true(mfa_ratelimit_ready_at(&lim, 1, 0.1) == 0.1);
 }
 
+/* The server's percentage is news only when it is above our own count: a
+ * client that spent the window itself is paced by the window already, and
+ * must not idle through the next one (it would run at 5% of the budget). */
+static void test_slowdown_only_for_others_use(void **state)
+{
+	struct mfa_ratelimit lim;
+	double t;
+
+	(void)state;
+	mfa_ratelimit_init(&lim, 100, 10);
+	mfa_ratelimit_take(&lim, 90, 0.0);
+	mfa_ratelimit_observe_percentage(&lim, 0.92, 0.1); /* what we spent: no news */
+	assert_int_equal(lim.slowdowns, 0);
+	t = mfa_ratelimit_ready_at(&lim, 5, 0.1);
+	assert_true(t == 0.1); /* 10 units still fit in the window */
+	t = mfa_ratelimit_ready_at(&lim, 50, 0.2);
+	assert_true(t > 10.0 && t < 10.2); /* then the window itself waits */
+
+	mfa_ratelimit_init(&lim, 100, 10);
+	mfa_ratelimit_take(&lim, 10, 0.0);
+	mfa_ratelimit_observe_percentage(&lim, 0.92, 0.1); /* others spend the rest */
+	assert_int_equal(lim.slowdowns, 1);
+	mfa_ratelimit_take(&lim, 1, 0.1);
+	assert_true(mfa_ratelimit_ready_at(&lim, 1, 0.1) > 1.0); /* 8 units over 10 s */
+}
+
 static void test_cost_over_budget(void **state)
 {
 	struct mfa_ratelimit lim;
@@ -279,6 +305,7 @@ int main(void)
 		cmocka_unit_test(test_pause),
 		cmocka_unit_test(test_slowdown),
 		cmocka_unit_test(test_slowdown_lifted),
+		cmocka_unit_test(test_slowdown_only_for_others_use),
 		cmocka_unit_test(test_cost_over_budget),
 		cmocka_unit_test(test_graph_cost),
 		cmocka_unit_test(test_defaults),
