@@ -3,6 +3,7 @@
 
 #include "cli/msg.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 static const struct cli_option live_options[] = {
@@ -94,6 +95,29 @@ int cli_live_option(struct cli_live *l, int id, const char *value)
 	}
 }
 
+/* MFA_MIGRATE_TIME_SCALE=K divides every throttle window by K, to match a
+ * graph-emulator run with --time-scale K (benchmarks and tests only: Graph
+ * itself is never time-scaled). */
+static void apply_time_scale(struct mfa_graph_limits *l)
+{
+	const char *v = getenv("MFA_MIGRATE_TIME_SCALE");
+	char *end = NULL;
+	double k;
+
+	if (!v || !*v)
+		return;
+	k = strtod(v, &end);
+	if (!end || *end || !(k >= 1 && k <= 10000)) {
+		warnf("MFA_MIGRATE_TIME_SCALE='%s' is not a number from 1 to 10000: ignored", v);
+		return;
+	}
+	l->read_window_s /= k;
+	l->write_window_s /= k;
+	l->write_tenant_window_s /= k;
+	l->reports_window_s /= k;
+	l->ca_window_s /= k;
+}
+
 int cli_live_connect(struct cli_live *l, struct mfa_err *err)
 {
 	struct mfa_http_options ho = MFA_HTTP_OPTIONS_INIT;
@@ -102,6 +126,7 @@ int cli_live_connect(struct cli_live *l, struct mfa_err *err)
 		return -1;
 	if (mfa_auth_sign_in(l->auth, err) < 0)
 		return -1;
+	apply_time_scale(&l->limits);
 	ho.workers = l->workers;
 	if (l->timeout_s)
 		ho.timeout_s = l->timeout_s;
@@ -132,8 +157,9 @@ void cli_live_summarise(const struct cli_live *l, struct mfa_summary *s)
 	mfa_http_stats(l->http, &st);
 	s->graph.present = 1;
 	s->graph.requests = st.attempts;
-	s->graph.retries = st.retries;
-	s->graph.throttled = st.throttled;
+	/* $batch items count on their own (Graph throttles them one by one). */
+	s->graph.retries = st.retries + st.item_retries;
+	s->graph.throttled = st.throttled + st.items_throttled;
 	s->graph.server_errors = st.server_errors;
 	s->graph.transport_errors = st.transport_errors;
 	s->graph.failed = st.failed;

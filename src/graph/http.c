@@ -999,3 +999,9 @@ const struct mfa_retry_policy *mfa_http_retry_policy(const struct mfa_http *h)
 {
 	return &h->o.retry;
 }
+
+void mfa_http_note_items(struct mfa_http *h, unsigned long throttled, unsigned long retried)
+{
+	h->st.items_throttled += throttled;
+	h->st.item_retries += retried;
+}

@@ -195,8 +195,14 @@ struct mfa_http_stats {
 	unsigned long long bytes_received; /* body bytes, after decompression */
 	unsigned long long bytes_sent;     /* body bytes */
 	unsigned peak_in_flight;
+	unsigned long items_throttled; /* $batch items answered 429 (mfa_http_note_items) */
+	unsigned long item_retries;    /* $batch items sent again */
 	struct mfa_http_scope_stats scope[MFA_SCOPE__COUNT];
 };
+
+/* Counts what happened to the items inside a $batch reply, which the
+ * engine itself only sees as one 200 (graph/requirements.h calls it). */
+void mfa_http_note_items(struct mfa_http *h, unsigned long throttled, unsigned long retried);
 
 /* Copies the counters so far into *out (for summary.json). */
 void mfa_http_stats(const struct mfa_http *h, struct mfa_http_stats *out);

@@ -190,6 +190,7 @@ static void on_batch(void *ctx, const struct mfa_http_response *resp)
 	struct mfa_err err = MFA_ERR_INIT;
 	double delay = 0;
 	size_t i;
+	unsigned long throttled = 0, retried = 0;
 	int parsed = -1;
 
 	memset(res, 0, sizeof(res));
@@ -221,6 +222,8 @@ static void on_batch(void *ctx, const struct mfa_http_response *resp)
 		char why[MFA_ERR_MAX];
 
 		op->attempts++;
+		if (it->status == 429)
+			throttled++;
 		if (!op->write && it->status == 200) {
 			enum mfa_state s = read_state(it->body, why, sizeof(why));
 			finish(r, op, s, it->status, s == MFA_STATE_UNKNOWN ? why : NULL);
@@ -264,6 +267,7 @@ static void on_batch(void *ctx, const struct mfa_http_response *resp)
 										: MFA_SCOPE_IDENTITY_READ,
 								     d.delay_s);
 					r->retried++;
+					retried++;
 					continue;
 				}
 			}
@@ -274,6 +278,7 @@ static void on_batch(void *ctx, const struct mfa_http_response *resp)
 			item_error(why, sizeof(why), it->status, it->body);
 		finish(r, op, MFA_STATE_UNKNOWN, it->status, why);
 	}
+	mfa_http_note_items(r->http, throttled, retried);
 	if (again)
 		submit(r, again, 1, delay, &err);
 cleanup:
