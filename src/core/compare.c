@@ -207,6 +207,21 @@ static size_t tables_insert(struct mfa_baseline *b, size_t i)
 	return MFA_BASELINE_NONE;
 }
 
+/* Points the UPN table at entry i (its UPN may be new). */
+static void upn_point(struct mfa_baseline *b, size_t i)
+{
+	const char *key = str_at(b, b->e[i].upn);
+	uint32_t h;
+	size_t s;
+
+	if (!key)
+		return;
+	h = hash_key(key);
+	s = slot_of(b, b->by_upn, false, key, h);
+	b->by_upn[s].idx1 = (uint32_t)(i + 1);
+	b->by_upn[s].hash = h;
+}
+
 /* (Re)builds both tables for the entries there are, sized once so that
  * they are at most half full with room for `extra` more. A later entry
  * with an earlier one's key replaces it in place (the later row wins, at
@@ -331,9 +346,7 @@ int mfa_baseline_add(struct mfa_baseline *b, const struct mfa_baseline_entry *e,
 		b->e[j] = b->e[i];
 		b->e[j].seen = seen;
 		b->n--;
-		if (tables_insert(b, j) != MFA_BASELINE_NONE) {
-			/* only the id slot can answer j itself: nothing to do */
-		}
+		upn_point(b, j);
 		i = j;
 	}
 	if (index)
@@ -1228,6 +1241,20 @@ static const char *coverage_text(bool checked, enum mfa_coverage_verdict v)
 	return checked ? mfa_coverage_name(v) : "";
 }
 
+/* Fills in the rest of r for one change and hands it to fn. */
+static int emit(const struct mfa_change_set *cs, struct mfa_change_row *r, enum mfa_change_kind kind,
+		int finding, const char *previous, const char *current, const char *detail,
+		mfa_change_row_fn fn, void *ctx, struct mfa_err *err)
+{
+	r->kind = kind;
+	r->finding = finding;
+	r->severity = mfa_change_severity(cs, kind, (enum mfa_finding)(finding < 0 ? 0 : finding));
+	r->previous = previous;
+	r->current = current;
+	r->detail = detail ? detail : "";
+	return fn(ctx, r, err);
+}
+
 int mfa_change_rows(const struct mfa_baseline *b, const struct mfa_change_set *cs,
 		    const struct mfa_user *u, const struct mfa_verdict *v,
 		    mfa_change_row_fn fn, void *ctx, struct mfa_err *err)
@@ -1235,12 +1262,12 @@ int mfa_change_rows(const struct mfa_baseline *b, const struct mfa_change_set *c
 	struct mfa_change_row r;
 	struct mfa_baseline_entry e;
 	char prev[1200], cur[1200], detail[1200];
+	uint32_t k = cs->kinds;
 	int rc = 0, f;
 
-	if (!cs->kinds)
+	if (!k)
 		return 0;
 	memset(&r, 0, sizeof(r));
-	r.finding = -1;
 	if (u) {
 		r.id = u->id;
 		r.upn = u->upn;
@@ -1258,56 +1285,47 @@ int mfa_change_rows(const struct mfa_baseline *b, const struct mfa_change_set *c
 	if (!r.display_name)
 		r.display_name = "";
 
-#define EMIT(k, p, c, d)                                        \
-	do {                                                    \
-		r.kind = (k);                                   \
-		r.severity = mfa_change_severity(cs, (k), (enum mfa_finding)(r.finding < 0 ? 0 : r.finding)); \
-		r.previous = (p);                               \
-		r.current = (c);                                \
-		r.detail = (d);                                 \
-		if ((rc = fn(ctx, &r, err)) != 0)               \
-			return rc;                              \
-	} while (0)
-
-	if (cs->kinds & BIT(MFA_CHANGE_ADDED))
-		EMIT(MFA_CHANGE_ADDED, "", mfa_state_name(cs->cur_state), "not in the previous run");
-	if (cs->kinds & BIT(MFA_CHANGE_REMOVED))
-		EMIT(MFA_CHANGE_REMOVED, mfa_state_name(cs->prev_state), "",
-		     "not in this run (deleted, or outside this run's input)");
-	if (cs->kinds & BIT(MFA_CHANGE_STATE_CHANGED))
-		EMIT(cs->kinds & BIT(MFA_CHANGE_STATE_AWAY_FROM_DISABLED)
-		     ? MFA_CHANGE_STATE_AWAY_FROM_DISABLED : MFA_CHANGE_STATE_CHANGED,
-		     mfa_state_name(cs->prev_state), mfa_state_name(cs->cur_state), state_detail(cs));
-	if (cs->kinds & BIT(MFA_CHANGE_REGISTRATION_CHANGED)) {
+	if (k & BIT(MFA_CHANGE_ADDED))
+		rc = emit(cs, &r, MFA_CHANGE_ADDED, -1, "", mfa_state_name(cs->cur_state),
+			  "not in the previous run", fn, ctx, err);
+	if (!rc && (k & BIT(MFA_CHANGE_REMOVED)))
+		rc = emit(cs, &r, MFA_CHANGE_REMOVED, -1, mfa_state_name(cs->prev_state), "",
+			  "not in this run (deleted, or outside this run's input)", fn, ctx, err);
+	/* one row for the state: the more specific kind */
+	if (!rc && (k & BIT(MFA_CHANGE_STATE_CHANGED)))
+		rc = emit(cs, &r, k & BIT(MFA_CHANGE_STATE_AWAY_FROM_DISABLED)
+				  ? MFA_CHANGE_STATE_AWAY_FROM_DISABLED : MFA_CHANGE_STATE_CHANGED,
+			  -1, mfa_state_name(cs->prev_state), mfa_state_name(cs->cur_state),
+			  state_detail(cs), fn, ctx, err);
+	if (!rc && (k & BIT(MFA_CHANGE_REGISTRATION_CHANGED))) {
 		reg_text(prev, sizeof(prev), cs->prev_registered, cs->prev_methods, cs->prev_other_methods);
 		reg_text(cur, sizeof(cur), cs->cur_registered, cs->cur_methods, cs->cur_other_methods);
 		reg_detail(detail, sizeof(detail), cs);
-		EMIT(MFA_CHANGE_REGISTRATION_CHANGED, prev, cur, detail);
+		rc = emit(cs, &r, MFA_CHANGE_REGISTRATION_CHANGED, -1, prev, cur, detail, fn, ctx, err);
 	}
-	if (cs->kinds & BIT(MFA_CHANGE_ADMIN_CHANGED))
-		EMIT(MFA_CHANGE_ADMIN_CHANGED, mfa_tri_name(cs->prev_admin), mfa_tri_name(cs->cur_admin),
-		     cs->cur_admin == MFA_TRI_YES ? "became an administrator" : "no longer an administrator");
-	if (cs->kinds & BIT(MFA_CHANGE_COVERAGE_CHANGED))
-		EMIT(MFA_CHANGE_COVERAGE_CHANGED,
-		     coverage_text(cs->prev_coverage_checked, cs->prev_coverage),
-		     coverage_text(cs->cur_coverage_checked, cs->cur_coverage),
-		     v && v->coverage_checked ? v->coverage.reason : "");
-	for (f = 0; f < MFA_FINDING__COUNT; f++) {
-		if (!(cs->findings_appeared & BIT(f)))
-			continue;
-		r.finding = f;
-		EMIT(MFA_CHANGE_FINDING_APPEARED, "", mfa_finding_name((enum mfa_finding)f),
-		     mfa_finding_advice((enum mfa_finding)f));
+	if (!rc && (k & BIT(MFA_CHANGE_ADMIN_CHANGED)))
+		rc = emit(cs, &r, MFA_CHANGE_ADMIN_CHANGED, -1, mfa_tri_name(cs->prev_admin),
+			  mfa_tri_name(cs->cur_admin),
+			  cs->cur_admin == MFA_TRI_YES ? "became an administrator" : "no longer an administrator",
+			  fn, ctx, err);
+	if (!rc && (k & BIT(MFA_CHANGE_COVERAGE_CHANGED)))
+		rc = emit(cs, &r, MFA_CHANGE_COVERAGE_CHANGED, -1,
+			  coverage_text(cs->prev_coverage_checked, cs->prev_coverage),
+			  coverage_text(cs->cur_coverage_checked, cs->cur_coverage),
+			  v && v->coverage_checked ? v->coverage.reason : "", fn, ctx, err);
+	for (f = 0; !rc && f < MFA_FINDING__COUNT; f++) {
+		if (cs->findings_appeared & BIT(f))
+			rc = emit(cs, &r, MFA_CHANGE_FINDING_APPEARED, f, "",
+				  mfa_finding_name((enum mfa_finding)f),
+				  mfa_finding_advice((enum mfa_finding)f), fn, ctx, err);
 	}
-	for (f = 0; f < MFA_FINDING__COUNT; f++) {
-		if (!(cs->findings_cleared & BIT(f)))
-			continue;
-		r.finding = f;
-		EMIT(MFA_CHANGE_FINDING_CLEARED, mfa_finding_name((enum mfa_finding)f), "",
-		     cs->kinds & BIT(MFA_CHANGE_REMOVED) ? "the user is not in this run"
-							 : "no longer found");
+	for (f = 0; !rc && f < MFA_FINDING__COUNT; f++) {
+		if (cs->findings_cleared & BIT(f))
+			rc = emit(cs, &r, MFA_CHANGE_FINDING_CLEARED, f,
+				  mfa_finding_name((enum mfa_finding)f), "",
+				  k & BIT(MFA_CHANGE_REMOVED) ? "the user is not in this run" : "no longer found",
+				  fn, ctx, err);
 	}
-#undef EMIT
 	return rc;
 }
 

@@ -60,7 +60,10 @@ static int changes_finish(struct mfa_sink *s, const struct mfa_summary *sum, str
 	struct mfa_change_set set;
 	size_t i;
 
-	(void)sum;
+	/* An interrupted run did not see every user: the ones it missed are
+	 * not removed, so none is listed. */
+	if (sum && sum->incomplete)
+		return mfa_outfile_commit(&cs->out, err);
 	for (i = mfa_baseline_next_unseen(cs->baseline, 0); i != MFA_BASELINE_NONE;
 	     i = mfa_baseline_next_unseen(cs->baseline, i + 1)) {
 		mfa_compare_removed(cs->baseline, i, &set);
