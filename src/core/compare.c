@@ -15,6 +15,7 @@
 #include <strings.h>
 #include <sys/stat.h>
 
+#include "core/strarena.h"
 #include "mfa/csvwrite.h"
 #include "sources/csv_input.h"
 
@@ -76,8 +77,7 @@ struct slot {
 struct mfa_baseline {
 	struct bentry *e;
 	size_t n, cap;
-	char *arena;
-	size_t alen, acap;
+	struct mfa_strarena strings;
 	/* Open addressing, linear probing, at most half full: by object id
 	 * (entries that have one) and by UPN (every entry; a UPN shared by
 	 * several entries finds the last). */
@@ -87,60 +87,14 @@ struct mfa_baseline {
 	unsigned long skipped;
 };
 
-static uint32_t hash_key(const char *s)
-{
-	uint32_t h = 2166136261u; /* FNV-1a, on ASCII-lowercased bytes */
-
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-
-		if (c >= 'A' && c <= 'Z')
-			c = (unsigned char)(c + ('a' - 'A'));
-		h ^= c;
-		h *= 16777619u;
-	}
-	/* the mask keeps the low bits, which FNV mixes poorly: murmur3's fmix32 */
-	h ^= h >> 16;
-	h *= 0x85ebca6bu;
-	h ^= h >> 13;
-	h *= 0xc2b2ae35u;
-	h ^= h >> 16;
-	return h;
-}
-
 static const char *str_at(const struct mfa_baseline *b, uint32_t off)
 {
-	return off ? b->arena + (off - 1) : NULL;
+	return mfa_strarena_get(&b->strings, off);
 }
 
-/* Copies s into the arena; *off gets its offset + 1 (0 for NULL/empty). */
 static int arena_add(struct mfa_baseline *b, const char *s, uint32_t *off)
 {
-	size_t len;
-
-	*off = 0;
-	if (!s || !*s)
-		return 0;
-	len = strlen(s) + 1;
-	/* offsets are 32-bit: past 4 GiB of text is refused, not wrapped */
-	if (len > (size_t)UINT32_MAX - 1 || b->alen > (size_t)UINT32_MAX - 1 - len)
-		return -1;
-	if (b->alen + len > b->acap) {
-		size_t cap = b->acap ? b->acap : 4096;
-		char *p;
-
-		while (cap < b->alen + len)
-			cap *= 2;
-		p = realloc(b->arena, cap);
-		if (!p)
-			return -1;
-		b->arena = p;
-		b->acap = cap;
-	}
-	memcpy(b->arena + b->alen, s, len);
-	*off = (uint32_t)(b->alen + 1);
-	b->alen += len;
-	return 0;
+	return mfa_strarena_add(&b->strings, s, off);
 }
 
 /* The slot holding key in tab (by_id: keyed by the entries' ids, else by
@@ -171,7 +125,7 @@ static size_t find_in(const struct mfa_baseline *b, const struct slot *tab, bool
 
 	if (!key || !*key || !b->tcap)
 		return MFA_BASELINE_NONE;
-	i = slot_of(b, tab, by_id, key, hash_key(key));
+	i = slot_of(b, tab, by_id, key, mfa_hash_ci(key));
 	return tab[i].idx1 ? tab[i].idx1 - 1 : MFA_BASELINE_NONE;
 }
 
@@ -187,7 +141,7 @@ static size_t tables_insert(struct mfa_baseline *b, size_t i)
 
 	if (e->id) {
 		key = str_at(b, e->id);
-		h = hash_key(key);
+		h = mfa_hash_ci(key);
 		s = slot_of(b, b->by_id, true, key, h);
 		if (b->by_id[s].idx1)
 			return b->by_id[s].idx1 - 1;
@@ -197,7 +151,7 @@ static size_t tables_insert(struct mfa_baseline *b, size_t i)
 	key = str_at(b, e->upn);
 	if (!key)
 		return MFA_BASELINE_NONE;
-	h = hash_key(key);
+	h = mfa_hash_ci(key);
 	s = slot_of(b, b->by_upn, false, key, h);
 	if (b->by_upn[s].idx1 && !e->id && !b->e[b->by_upn[s].idx1 - 1].id)
 		return b->by_upn[s].idx1 - 1;
@@ -216,7 +170,7 @@ static void upn_point(struct mfa_baseline *b, size_t i)
 
 	if (!key)
 		return;
-	h = hash_key(key);
+	h = mfa_hash_ci(key);
 	s = slot_of(b, b->by_upn, false, key, h);
 	b->by_upn[s].idx1 = (uint32_t)(i + 1);
 	b->by_upn[s].hash = h;
@@ -318,7 +272,7 @@ void mfa_baseline_free(struct mfa_baseline *b)
 	if (!b)
 		return;
 	free(b->e);
-	free(b->arena);
+	mfa_strarena_release(&b->strings);
 	free(b->by_id);
 	free(b->by_upn);
 	free(b->path);
@@ -429,7 +383,7 @@ size_t mfa_baseline_memory(const struct mfa_baseline *b)
 {
 	if (!b)
 		return 0;
-	return sizeof(*b) + b->cap * sizeof(struct bentry) + b->acap +
+	return sizeof(*b) + b->cap * sizeof(struct bentry) + b->strings.cap +
 	       2 * b->tcap * sizeof(struct slot);
 }
 

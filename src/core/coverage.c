@@ -2,6 +2,8 @@
  * (mfa/coverage.h). */
 #include "mfa/coverage.h"
 
+#include "core/strarena.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,27 +34,6 @@ struct strtab {
 	size_t scap;
 };
 
-static uint32_t hash_key(const char *s)
-{
-	uint32_t h = 2166136261u; /* FNV-1a on ASCII-lowercased bytes */
-
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-
-		if (c >= 'A' && c <= 'Z')
-			c = (unsigned char)(c + ('a' - 'A'));
-		h ^= c;
-		h *= 16777619u;
-	}
-	/* the table keeps the low bits, which FNV alone mixes poorly */
-	h ^= h >> 16;
-	h *= 0x85ebca6bu;
-	h ^= h >> 13;
-	h *= 0xc2b2ae35u;
-	h ^= h >> 16;
-	return h;
-}
-
 static const char *strtab_str(const struct strtab *t, uint32_t i)
 {
 	return t->arena + t->off[i];
@@ -76,7 +57,7 @@ static uint32_t strtab_find(const struct strtab *t, const char *s)
 
 	if (!s || !*s || t->scap == 0)
 		return NONE32;
-	i = strtab_slot(t, s, hash_key(s));
+	i = strtab_slot(t, s, mfa_hash_ci(s));
 	return t->slots[i].idx1 ? t->slots[i].idx1 - 1 : NONE32;
 }
 
@@ -101,7 +82,7 @@ static int strtab_rehash(struct strtab *t, size_t need)
 	t->scap = cap;
 	for (i = 0; i < t->count; i++) {
 		const char *str = strtab_str(t, i);
-		uint32_t h = hash_key(str);
+		uint32_t h = mfa_hash_ci(str);
 		size_t j = strtab_slot(t, str, h);
 
 		t->slots[j].idx1 = i + 1;
@@ -155,7 +136,7 @@ static int strtab_intern(struct strtab *t, const char *s, uint32_t *idx, bool *a
 	memcpy(t->arena + t->alen, s, len);
 	t->off[t->count] = (uint32_t)t->alen;
 	t->alen += len;
-	h = hash_key(s);
+	h = mfa_hash_ci(s);
 	j = strtab_slot(t, s, h);
 	t->slots[j].idx1 = t->count + 1;
 	t->slots[j].hash = h;

@@ -1,6 +1,8 @@
 /* regmap.c - the compact registration map (mfa/regmap.h). */
 #include "mfa/regmap.h"
 
+#include "core/strarena.h"
+
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -24,71 +26,21 @@ struct slot {
 struct mfa_regmap {
 	struct entry *entries;
 	size_t count, cap;
-	char *arena;
-	size_t arena_len, arena_cap;
+	struct mfa_strarena strings;
 	/* Open addressing, linear probing. Both tables have tab_cap slots (a
 	 * power of two) and are kept at most half full. */
 	struct slot *by_id, *by_upn;
 	size_t tab_cap;
 };
 
-static uint32_t hash_key(const char *s)
-{
-	uint32_t h = 2166136261u; /* FNV-1a, on lowercased bytes */
-
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-
-		/* ASCII folding, as strcasecmp does in the C locale */
-		if (c >= 'A' && c <= 'Z')
-			c = (unsigned char)(c + ('a' - 'A'));
-		h ^= c;
-		h *= 16777619u;
-	}
-	/* FNV's low bits (the ones the mask keeps) mix poorly on their own:
-	 * finish with murmur3's fmix32 */
-	h ^= h >> 16;
-	h *= 0x85ebca6bu;
-	h ^= h >> 13;
-	h *= 0xc2b2ae35u;
-	h ^= h >> 16;
-	return h;
-}
-
 static const char *str_at(const struct mfa_regmap *m, uint32_t off)
 {
-	return off ? m->arena + (off - 1) : NULL;
+	return mfa_strarena_get(&m->strings, off);
 }
 
-/* Copies s into the arena; *off gets its offset + 1 (0 for NULL/empty). */
 static int arena_add(struct mfa_regmap *m, const char *s, uint32_t *off)
 {
-	size_t len;
-
-	*off = 0;
-	if (!s || !*s)
-		return 0;
-	len = strlen(s) + 1;
-	/* Offsets are 32-bit; a registration export past 4 GiB of text is
-	 * refused rather than silently wrapped. */
-	if (len > (size_t)UINT32_MAX - 1 || m->arena_len > (size_t)UINT32_MAX - 1 - len)
-		return -1;
-	if (m->arena_len + len > m->arena_cap) {
-		size_t cap = m->arena_cap ? m->arena_cap : 4096;
-		char *p;
-
-		while (cap < m->arena_len + len)
-			cap *= 2;
-		p = realloc(m->arena, cap);
-		if (!p)
-			return -1;
-		m->arena = p;
-		m->arena_cap = cap;
-	}
-	memcpy(m->arena + m->arena_len, s, len);
-	*off = (uint32_t)(m->arena_len + 1);
-	m->arena_len += len;
-	return 0;
+	return mfa_strarena_add(&m->strings, s, off);
 }
 
 /* The slot of key in table tab (by_id: keyed by the entries' ids, else
@@ -119,14 +71,14 @@ static size_t table_find(const struct mfa_regmap *m, const struct slot *tab, boo
 
 	if (!key || !*key || !m || m->tab_cap == 0)
 		return MFA_REGMAP_NONE;
-	i = table_slot(m, tab, by_id, key, hash_key(key));
+	i = table_slot(m, tab, by_id, key, mfa_hash_ci(key));
 	return tab[i].idx1 ? tab[i].idx1 - 1 : MFA_REGMAP_NONE;
 }
 
 /* Points key's slot at entry idx (a later put wins over an earlier one). */
 static void table_set(struct mfa_regmap *m, struct slot *tab, bool by_id, const char *key, size_t idx)
 {
-	uint32_t h = hash_key(key);
+	uint32_t h = mfa_hash_ci(key);
 	size_t i = table_slot(m, tab, by_id, key, h);
 
 	tab[i].idx1 = (uint32_t)(idx + 1);
@@ -209,7 +161,7 @@ int mfa_regmap_put(struct mfa_regmap *m, const char *id, const char *upn,
 	/* the id is the key when there is one; the UPN only without */
 	key = has_id ? id : upn;
 	tab = has_id ? m->by_id : m->by_upn;
-	h = hash_key(key);
+	h = mfa_hash_ci(key);
 	slot = table_slot(m, tab, has_id, key, h);
 	idx = tab[slot].idx1 ? tab[slot].idx1 - 1 : m->count;
 	replaced = tab[slot].idx1 != 0;
@@ -296,7 +248,7 @@ size_t mfa_regmap_memory(const struct mfa_regmap *m)
 {
 	if (!m)
 		return 0;
-	return sizeof(*m) + m->cap * sizeof(struct entry) + m->arena_cap +
+	return sizeof(*m) + m->cap * sizeof(struct entry) + m->strings.cap +
 	       2 * m->tab_cap * sizeof(struct slot);
 }
 
@@ -305,7 +257,7 @@ void mfa_regmap_free(struct mfa_regmap *m)
 	if (!m)
 		return;
 	free(m->entries);
-	free(m->arena);
+	mfa_strarena_release(&m->strings);
 	free(m->by_id);
 	free(m->by_upn);
 	free(m);
