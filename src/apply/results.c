@@ -306,17 +306,22 @@ static cJSON *summary_json(const struct mfa_results_options *o, const struct mfa
 	cJSON_AddNumberToObject(root, "writesPerSecond", o->seconds > 0 ? (double)o->writes / o->seconds : 0);
 	cJSON_AddNumberToObject(root, "writeQuotaPerSecond",
 				(double)MFA_WRITE_QUOTA_WRITES / MFA_WRITE_QUOTA_SECONDS);
-	if (o->graph && o->graph->graph.present) {
-		const struct mfa_summary *s = o->graph;
+	if (o->traffic) {
+		struct mfa_http_stats st;
+		double paused = 0;
 
+		mfa_http_stats(o->traffic, &st);
+		for (i = 0; i < MFA_SCOPE__COUNT; i++)
+			paused += st.scope[i].paused_seconds;
 		g = cJSON_AddObjectToObject(root, "graph");
-		cJSON_AddNumberToObject(g, "requests", (double)s->graph.requests);
-		cJSON_AddNumberToObject(g, "retries", (double)s->graph.retries);
-		cJSON_AddNumberToObject(g, "throttled", (double)s->graph.throttled);
-		cJSON_AddNumberToObject(g, "serverErrors", (double)s->graph.server_errors);
-		cJSON_AddNumberToObject(g, "transportErrors", (double)s->graph.transport_errors);
-		cJSON_AddNumberToObject(g, "tokenRequests", (double)s->graph.token_requests);
-		cJSON_AddNumberToObject(g, "pausedSeconds", s->graph.paused_seconds);
+		cJSON_AddNumberToObject(g, "requests", (double)st.attempts);
+		/* $batch items count on their own: Graph throttles them one by one. */
+		cJSON_AddNumberToObject(g, "retries", (double)(st.retries + st.item_retries));
+		cJSON_AddNumberToObject(g, "throttled", (double)(st.throttled + st.items_throttled));
+		cJSON_AddNumberToObject(g, "serverErrors", (double)st.server_errors);
+		cJSON_AddNumberToObject(g, "transportErrors", (double)st.transport_errors);
+		cJSON_AddNumberToObject(g, "tokenRequests", (double)o->token_requests);
+		cJSON_AddNumberToObject(g, "pausedSeconds", paused);
 	}
 	return root;
 }

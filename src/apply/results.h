@@ -26,7 +26,9 @@ struct mfa_results_options {
 	const char *graph_url;
 	double seconds;               /* the run's wall time */
 	unsigned long writes;         /* writes sent this run */
-	const struct mfa_summary *graph; /* graph traffic figures (graph.present) or NULL */
+	struct mfa_http *traffic;     /* whose counters go into summary.json's "graph",
+				       * read after the verification pass; NULL: none */
+	unsigned long token_requests;
 };
 
 /* What the reports say, for the CLI's last words and exit code. */

@@ -254,7 +254,6 @@ int change_run_execute(struct change_run *r)
 	struct mfa_apply_options ao = MFA_APPLY_OPTIONS_INIT;
 	struct mfa_results_options ro;
 	struct mfa_results res;
-	struct mfa_summary traffic;
 	struct progress prog;
 	struct sigaction sa;
 	struct timespec t0, t1;
@@ -392,8 +391,6 @@ int change_run_execute(struct change_run *r)
 	}
 	jw = NULL;
 
-	memset(&traffic, 0, sizeof(traffic));
-	cli_live_summarise(&r->live, &traffic);
 	memset(&ro, 0, sizeof(ro));
 	ro.dir = out.path;
 	ro.journal_path = journal_path;
@@ -406,7 +403,8 @@ int change_run_execute(struct change_run *r)
 	ro.graph_url = mfa_auth_graph_url(r->live.auth);
 	ro.seconds = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
 	ro.writes = mfa_apply_counts(engine)->writes;
-	ro.graph = &traffic;
+	ro.traffic = r->live.http;
+	ro.token_requests = mfa_auth_token_requests(r->live.auth);
 	if (mfa_results_write(&ro, &res, &err) < 0)
 		goto fail;
 
