@@ -11,6 +11,8 @@
 #include "mfa/plan.h"
 #include "mfa/user.h"
 
+struct mfa_change_counts; /* mfa/compare.h */
+
 struct mfa_summary {
 	/* what the run was */
 	const char *command;      /* "plan" or "audit"; borrowed */
@@ -34,6 +36,8 @@ struct mfa_summary {
 	unsigned long by_hold[MFA_HOLD__COUNT];
 	unsigned long by_finding[MFA_FINDING__COUNT];
 	unsigned long by_risk[MFA_SEV__COUNT];
+	const char *compare_path; /* audit --compare: the previous run; borrowed */
+	const struct mfa_change_counts *changes; /* filled by the counting sink; borrowed */
 	int coverage_checked;     /* a CA model was given */
 	unsigned long by_coverage[MFA_COVERAGE__COUNT];
 	int security_defaults;    /* -1 unknown, 0 off, 1 on */

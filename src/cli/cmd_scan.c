@@ -11,6 +11,7 @@
 #include "sources/ca_fetch.h"
 #include "sources/graph_source.h"
 
+#include "mfa/compare.h"
 #include "mfa/idset.h"
 #include "mfa/pipeline.h"
 #include "mfa/planfile.h"
@@ -26,7 +27,7 @@ enum {
 	OPT_FROM_CSV = 1, OPT_REGISTRATION, OPT_OUT, OPT_EXCLUDE, OPT_ONLY, OPT_FORMAT,
 	OPT_STRICT, OPT_SKIP_GUESTS, OPT_SKIP_DISABLED, OPT_HOLD_UNREGISTERED,
 	OPT_HOLD_ADMINS, OPT_FAIL_ON, OPT_QUIET, OPT_VERBOSE, OPT_NO_REGISTRATION,
-	OPT_CA_POLICIES, OPT_CA_MEMBERS, OPT_NO_CA, OPT_REQUIRE_CA,
+	OPT_CA_POLICIES, OPT_CA_MEMBERS, OPT_NO_CA, OPT_REQUIRE_CA, OPT_COMPARE,
 };
 
 static const struct cli_option input_options[] = {
@@ -53,7 +54,8 @@ static const struct cli_option plan_only_options[] = {
 
 static const struct cli_option audit_only_options[] = {
 	{ "exclude", 0, CLI_ARG, "FILE", "UPNs or ids to mark as excluded (break-glass accounts)", OPT_EXCLUDE },
-	{ "fail-on", 0, CLI_ARG, "LIST", "exit 3 when any user has one of these states or findings (e.g. enforced,enabled,admin-not-registered)", OPT_FAIL_ON },
+	{ "fail-on", 0, CLI_ARG, "LIST", "exit 3 when any user has one of these states or findings (e.g. enforced,enabled,admin-not-registered), or, with --compare, one of these changes (new:FINDING, state-away-from-disabled, added, ...)", OPT_FAIL_ON },
+	{ "compare", 0, CLI_ARG, "PREVIOUS", "report what changed since a previous audit (its folder, or its users.csv): changes.csv and summary.json's changes", OPT_COMPARE },
 	{ NULL, 0, 0, NULL, NULL, 0 },
 };
 
@@ -121,7 +123,10 @@ struct scan_args {
 	/* --fail-on, parsed */
 	bool fail_state[MFA_STATE__COUNT];
 	bool fail_finding[MFA_FINDING__COUNT];
+	struct mfa_change_filter fail_change;
 	bool fail_any;
+	bool fail_change_any;
+	const char *compare;
 };
 
 /* Bad rows: the first few are shown, the rest counted (summary.json). */
@@ -194,9 +199,19 @@ static int parse_fail_on(struct scan_args *a, const char *list)
 	}
 	snprintf(buf, sizeof(buf), "%s", list);
 	for (p = strtok_r(buf, ",", &save); p; p = strtok_r(NULL, ",", &save)) {
+		struct mfa_err err = MFA_ERR_INIT;
 		int f = mfa_finding_parse(p);
 		enum mfa_state s = mfa_state_parse(p);
+		int c = mfa_change_fail_on_parse(p, &a->fail_change, &err);
 
+		if (c < 0) {
+			errorf("--fail-on: %s", err.msg);
+			return -1;
+		}
+		if (c > 0) {
+			a->fail_change_any = true;
+			continue;
+		}
 		if (f >= 0)
 			a->fail_finding[f] = true;
 		else if (s != MFA_STATE_UNKNOWN || strcmp(p, "unknown") == 0)
@@ -234,6 +249,7 @@ static int on_option(void *ctx, int id, const char *value)
 	case OPT_CA_MEMBERS: a->ca_members = value; break;
 	case OPT_NO_CA: a->no_ca = true; break;
 	case OPT_REQUIRE_CA: a->plan_opts.require_ca_coverage = true; break;
+	case OPT_COMPARE: a->compare = value; break;
 	case OPT_SKIP_GUESTS: a->plan_opts.skip_guests = true; break;
 	case OPT_SKIP_DISABLED: a->plan_opts.skip_disabled_accounts = true; break;
 	case OPT_HOLD_UNREGISTERED: a->plan_opts.hold_unregistered = true; break;
@@ -351,8 +367,11 @@ static int run(struct scan_args *a)
 	struct mfa_classify_options cls = MFA_CLASSIFY_OPTIONS_INIT;
 	struct mfa_idset *exclude = NULL, *only = NULL;
 	struct mfa_ca_model *ca = NULL;
+	struct mfa_baseline *baseline = NULL;
+	struct mfa_change_counts changes;
+	bool change_matched = false;
 	struct mfa_source *src = NULL;
-	struct mfa_sink *sinks[6] = { NULL };
+	struct mfa_sink *sinks[8] = { NULL };
 	size_t nsinks = 0, i;
 	struct mfa_summary summary;
 	struct mfa_planfile_meta meta;
@@ -367,6 +386,9 @@ static int run(struct scan_args *a)
 	if (a->exclude && mfa_idset_load(&exclude, a->exclude, &err) < 0)
 		goto fail;
 	if (a->only && mfa_idset_load(&only, a->only, &err) < 0)
+		goto fail;
+	/* The previous run first: a bad path fails before any scan. */
+	if (a->compare && mfa_baseline_load(&baseline, a->compare, &err) < 0)
 		goto fail;
 	cls.exclude = exclude;
 	a->plan_opts.only = only;
@@ -392,7 +414,14 @@ static int run(struct scan_args *a)
 
 	if (cli_outdir_make(&out, a->out, a->command, &err) < 0)
 		goto fail;
+	/* Counting first: summary.json, last, reads the counts. */
+	if (baseline && mfa_changes_count_sink_open(&sinks[nsinks++], baseline, &changes,
+						    &a->fail_change, &change_matched, &err) < 0)
+		goto fail;
 	if ((a->formats & FORMAT_CSV) && mfa_users_csv_sink_open(&sinks[nsinks++], out.path, &err) < 0)
+		goto fail;
+	if ((a->formats & FORMAT_CSV) && baseline &&
+	    mfa_changes_csv_sink_open(&sinks[nsinks++], out.path, baseline, &err) < 0)
 		goto fail;
 	if ((a->formats & FORMAT_CSV) && a->plan &&
 	    mfa_plan_csv_sink_open(&sinks[nsinks++], out.path, &err) < 0)
@@ -419,6 +448,8 @@ static int run(struct scan_args *a)
 	summary.source_path = a->from_csv;
 	summary.registration_path = a->registration;
 	summary.tenant_id = tenant;
+	summary.compare_path = a->compare;
+	summary.changes = baseline ? &changes : NULL;
 
 	memset(&pipe, 0, sizeof(pipe));
 	pipe.source = src;
@@ -452,7 +483,8 @@ static int run(struct scan_args *a)
 		errorf("%lu users' per-user MFA state could not be read (see stateError in users.csv); they are held",
 		       summary.graph.unknown_states);
 		code = EXIT_PARTIAL;
-	} else if (!a->plan && a->fail_any && fail_on_matched(a, &summary)) {
+	} else if (!a->plan && ((a->fail_any && fail_on_matched(a, &summary)) ||
+				(a->fail_change_any && change_matched))) {
 		notef("audit findings matched --fail-on %s", a->fail_on);
 		code = EXIT_FINDINGS;
 	} else {
@@ -471,6 +503,7 @@ cleanup:
 	mfa_idset_free(exclude);
 	mfa_idset_free(only);
 	mfa_ca_model_free(ca);
+	mfa_baseline_free(baseline);
 	cli_outdir_release(&out);
 	return code;
 }
@@ -488,6 +521,10 @@ static int scan_main(int argc, char **argv, bool plan)
 	rc = cli_parse(argc, argv, plan ? &plan_usage : &audit_usage, on_option, &a);
 	if (rc != 0)
 		return rc > 0 ? EXIT_DONE : EXIT_USAGE;
+	if (a.fail_change_any && !a.compare) {
+		errorf("--fail-on names changes (new:..., added, ...): they need --compare PREVIOUS");
+		return EXIT_USAGE;
+	}
 	if (a.ca_members && !a.ca_policies) {
 		errorf("--ca-members goes with --ca-policies");
 		return EXIT_USAGE;

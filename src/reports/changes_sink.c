@@ -110,3 +110,77 @@ int mfa_changes_csv_sink_open(struct mfa_sink **out, const char *dir,
 	*out = &cs->base;
 	return 0;
 }
+
+/* ---- the counting sink -------------------------------------------------- */
+
+struct count_sink {
+	struct mfa_sink base;
+	struct mfa_baseline *baseline;
+	struct mfa_change_counts *counts;
+	const struct mfa_change_filter *filter;
+	bool *matched;
+};
+
+static int count_row(struct mfa_sink *s, const struct mfa_row *row, struct mfa_err *err)
+{
+	struct count_sink *cs = (struct count_sink *)s;
+	struct mfa_change_set set;
+
+	(void)err;
+	mfa_compare_user(cs->baseline, row->user, row->verdict, &set);
+	if (set.index != MFA_BASELINE_NONE)
+		mfa_baseline_mark(cs->baseline, set.index);
+	mfa_change_counts_add(cs->counts, &set);
+	if (cs->filter && cs->matched && mfa_change_matches(cs->filter, &set))
+		*cs->matched = true;
+	return 0;
+}
+
+static int count_finish(struct mfa_sink *s, const struct mfa_summary *sum, struct mfa_err *err)
+{
+	struct count_sink *cs = (struct count_sink *)s;
+	size_t i;
+
+	(void)err;
+	if (sum->incomplete)
+		return 0;
+	mfa_change_counts_finish(cs->counts, cs->baseline);
+	/* A removed user matches a filter too (`removed`, `cleared:...`). */
+	for (i = mfa_baseline_next_unseen(cs->baseline, 0); cs->filter && cs->matched &&
+	     i != MFA_BASELINE_NONE; i = mfa_baseline_next_unseen(cs->baseline, i + 1)) {
+		struct mfa_change_set set;
+
+		mfa_compare_removed(cs->baseline, i, &set);
+		if (mfa_change_matches(cs->filter, &set))
+			*cs->matched = true;
+	}
+	return 0;
+}
+
+static void count_free(struct mfa_sink *s)
+{
+	free(s);
+}
+
+static const struct mfa_sink_ops count_ops = { count_row, count_finish, count_free };
+
+int mfa_changes_count_sink_open(struct mfa_sink **out, struct mfa_baseline *baseline,
+				struct mfa_change_counts *counts,
+				const struct mfa_change_filter *filter, bool *matched,
+				struct mfa_err *err)
+{
+	struct count_sink *cs = calloc(1, sizeof(*cs));
+
+	*out = NULL;
+	if (!cs)
+		return mfa_err_set(err, "out of memory");
+	cs->base.ops = &count_ops;
+	cs->base.name = "(change counts)";
+	cs->baseline = baseline;
+	cs->counts = counts;
+	cs->filter = filter;
+	cs->matched = matched;
+	mfa_change_counts_init(counts);
+	*out = &cs->base;
+	return 0;
+}

@@ -1,4 +1,5 @@
 /* json_sink.c - summary.json (mfa/sink.h). */
+#include "mfa/compare.h"
 #include "mfa/outfile.h"
 #include "mfa/sink.h"
 
@@ -101,6 +102,32 @@ static cJSON *build(const struct mfa_summary *s)
 	for (i = 0; i < MFA_SEV__COUNT; i++)
 		cJSON_AddNumberToObject(o, mfa_severity_name((enum mfa_severity)i),
 					(double)s->by_risk[i]);
+	if (s->changes) {
+		const struct mfa_change_counts *c = s->changes;
+
+		o = cJSON_AddObjectToObject(root, "changes");
+		add_str(o, "previous", s->compare_path);
+		cJSON_AddNumberToObject(o, "previousUsers", (double)c->previous_users);
+		cJSON_AddNumberToObject(o, "usersChanged", (double)c->changed);
+		m = cJSON_AddObjectToObject(o, "byKind");
+		for (i = 0; i < MFA_CHANGE__COUNT; i++)
+			cJSON_AddNumberToObject(m, mfa_change_kind_name((enum mfa_change_kind)i),
+						(double)c->by_kind[i]);
+		m = cJSON_AddObjectToObject(o, "bySeverity");
+		for (i = 0; i < MFA_SEV__COUNT; i++)
+			cJSON_AddNumberToObject(m, mfa_severity_name((enum mfa_severity)i),
+						(double)c->by_severity[i]);
+		m = cJSON_AddObjectToObject(o, "findingsAppeared");
+		for (i = 0; i < MFA_FINDING__COUNT; i++)
+			if (c->appeared[i])
+				cJSON_AddNumberToObject(m, mfa_finding_name((enum mfa_finding)i),
+							(double)c->appeared[i]);
+		m = cJSON_AddObjectToObject(o, "findingsCleared");
+		for (i = 0; i < MFA_FINDING__COUNT; i++)
+			if (c->cleared[i])
+				cJSON_AddNumberToObject(m, mfa_finding_name((enum mfa_finding)i),
+							(double)c->cleared[i]);
+	}
 	if (s->coverage_checked) {
 		o = cJSON_AddObjectToObject(root, "caCoverage");
 		for (i = 0; i < MFA_COVERAGE__COUNT; i++)

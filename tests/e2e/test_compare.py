@@ -1,0 +1,92 @@
+"""End to end: `audit --compare` between two live audits with changes made
+in between (through Graph's own PATCH), and --fail-on on new findings only.
+
+usage: test_compare.py MFA_MIGRATE_BINARY GRAPH_EMULATOR_BINARY
+"""
+import json
+import os
+import sys
+import unittest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+sys.path.insert(0, os.path.join(HERE, "..", "emulator"))
+import emu_harness  # noqa: E402
+import mfatest  # noqa: E402
+from emu_harness import CLIENT, SECRET, TENANT, Emulator  # noqa: E402
+
+BIN = None
+
+
+def audit(emu, *args):
+    out = os.path.join(mfatest.tmpdir(), "audit")
+    env = {"AZURE_TENANT_ID": TENANT, "AZURE_CLIENT_ID": CLIENT, "AZURE_CLIENT_SECRET": SECRET,
+           "AZURE_CLIENT_CERTIFICATE_PATH": "", "MFA_MIGRATE_ACCESS_TOKEN": ""}
+    code, _, stderr = mfatest.run(BIN, "audit", "--graph-url", emu.base, "--login-url", emu.base,
+                                  "--out", out, "-q", *args, env=env)
+    return code, out, stderr
+
+
+class Compare(unittest.TestCase):
+    def test_changes_between_two_audits(self):
+        with Emulator("--users", 400, "--seed", 9) as emu:
+            code, first, stderr = audit(emu)
+            self.assertEqual(code, 0, stderr)
+            users = mfatest.read_csv(os.path.join(first, "users.csv"))
+            # A: disabled and registered; turned on again it becomes enforced.
+            a = next(u for u in users if u["perUserMfaState"] == "disabled"
+                     and u["isMfaRegistered"] == "true" and u["isAdmin"] != "true")
+            # B: enforced, switched off.
+            b = next(u for u in users if u["perUserMfaState"] == "enforced")
+            for uid, state in ((a["id"], "enabled"), (b["id"], "disabled")):
+                r = emu.request("PATCH", "/beta/users/%s/authentication/requirements" % uid,
+                                body={"perUserMfaState": state})
+                self.assertEqual(r.status, 204, r.body)
+
+            # A plain finding fails on what was there before as well...
+            code, _, stderr = audit(emu, "--fail-on", "app-passwords-possible")
+            self.assertEqual(code, 3, stderr)
+            # ...a new: one only on what appeared since.
+            code, second, stderr = audit(emu, "--compare", first, "--fail-on",
+                                         "new:admin-not-registered")
+            self.assertEqual(code, 0, stderr)
+            rows = mfatest.read_csv(os.path.join(second, "changes.csv"))
+            self.assertEqual({r["id"] for r in rows}, {a["id"], b["id"]})
+            kinds = {(r["id"], r["change"]) for r in rows}
+            self.assertIn((a["id"], "state-away-from-disabled"), kinds)
+            self.assertIn((a["id"], "finding-appeared"), kinds)
+            self.assertIn((b["id"], "state-changed"), kinds)
+            away = next(r for r in rows if r["change"] == "state-away-from-disabled")
+            self.assertEqual((away["previous"], away["current"], away["severity"]),
+                             ("disabled", "enforced", "high"))
+            s = json.load(open(os.path.join(second, "summary.json")))
+            self.assertEqual(s["changes"]["usersChanged"], 2)
+            self.assertEqual(s["changes"]["byKind"]["state-away-from-disabled"], 1)
+            self.assertEqual(s["changes"]["previousUsers"], 400)
+
+            code, _, stderr = audit(emu, "--compare", first, "--fail-on",
+                                    "new:app-passwords-possible")
+            self.assertEqual(code, 3, stderr)
+            code, _, stderr = audit(emu, "--compare", first, "--fail-on", "state-away-from-disabled")
+            self.assertEqual(code, 3, stderr)
+            # Against the second run nothing is new.
+            code, third, stderr = audit(emu, "--compare", second, "--fail-on",
+                                        "new:app-passwords-possible,state-changed,added,removed")
+            self.assertEqual(code, 0, stderr)
+            self.assertEqual(mfatest.read_csv(os.path.join(third, "changes.csv")), [])
+
+    def test_usage(self):
+        with Emulator("--users", 10) as emu:
+            code, _, stderr = audit(emu, "--fail-on", "new:admin-not-registered")
+            self.assertEqual(code, 2, stderr)
+            code, _, stderr = audit(emu, "--compare", "/nonexistent/run")
+            self.assertEqual(code, 1, stderr)
+            self.assertIn("/nonexistent/run", stderr)
+            code, _, stderr = audit(emu, "--compare", "/tmp", "--fail-on", "new:no-such-finding")
+            self.assertEqual(code, 2, stderr)
+
+
+if __name__ == "__main__":
+    BIN = sys.argv[1]
+    emu_harness.EXE = os.path.abspath(sys.argv[2])
+    unittest.main(argv=sys.argv[:1], verbosity=2)
