@@ -17,6 +17,8 @@
 #ifndef MFA_SINK_H
 #define MFA_SINK_H
 
+#include <stdio.h>
+
 #include "mfa/classify.h"
 #include "mfa/error.h"
 #include "mfa/plan.h"
@@ -55,6 +57,16 @@ int mfa_users_csv_sink_open(struct mfa_sink **out, const char *dir, struct mfa_e
 /* plan.csv: users whose action is disable or hold. */
 int mfa_plan_csv_sink_open(struct mfa_sink **out, const char *dir, struct mfa_err *err);
 
+/* users.jsonl: one JSON object per user and line, keyed by the users.csv
+ * column names; accountEnabled, isMfaRegistered, isMfaCapable and isAdmin
+ * are true/false/null (unknown), methodsRegistered and findings arrays of
+ * strings, every other value a string or null when empty. No spreadsheet
+ * formula neutralising. stream NULL: writes "<dir>/users.jsonl" (tmp +
+ * rename, 0600; dir is copied). Otherwise writes to stream (e.g. stdout),
+ * borrowed: flushed by finish, never closed; dir is then unused. */
+int mfa_jsonl_sink_open(struct mfa_sink **out, const char *dir, FILE *stream,
+			struct mfa_err *err);
+
 /* summary.json: the counts of struct mfa_summary. */
 int mfa_summary_json_sink_open(struct mfa_sink **out, const char *dir, struct mfa_err *err);
 
@@ -63,6 +75,17 @@ int mfa_summary_json_sink_open(struct mfa_sink **out, const char *dir, struct mf
  * row limit continues on "Users (2)" etc. has_plan: write the Plan sheet
  * and action columns. */
 int mfa_xlsx_sink_open(struct mfa_sink **out, const char *dir, int has_plan, struct mfa_err *err);
+
+struct mfa_baseline; /* mfa/compare.h */
+
+/* audit --compare: also write a Changes sheet (one row per change, the
+ * removed users last, as changes.csv); borrowed; call before the first row
+ * (later calls, and calls on another kind of sink, are ignored). The sink
+ * never marks the baseline: the removed users are the entries still
+ * unmarked at finish, so a sink that marks (the counting sink,
+ * mfa_changes_count_sink_open) must be in the same pipeline, and before
+ * this one, whose Summary shows the counts that sink completes. */
+void mfa_xlsx_sink_set_baseline(struct mfa_sink *s, struct mfa_baseline *baseline);
 
 /* Rows per sheet before a sheet continues on the next one. Excel's limit
  * is 1,048,576 rows including the header. Tests may lower it with

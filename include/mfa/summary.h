@@ -12,6 +12,7 @@
 #include "mfa/user.h"
 
 struct mfa_change_counts; /* mfa/compare.h */
+struct cJSON;
 
 struct mfa_summary {
 	/* what the run was */
@@ -37,6 +38,8 @@ struct mfa_summary {
 	unsigned long by_finding[MFA_FINDING__COUNT];
 	unsigned long by_risk[MFA_SEV__COUNT];
 	const char *compare_path; /* audit --compare: the previous run; borrowed */
+	const char *history_root; /* audit --history DIR; borrowed */
+	const struct cJSON *history_runs; /* earlier runs' counts (cli/history.h); borrowed */
 	const struct mfa_change_counts *changes; /* filled by the counting sink; borrowed */
 	int coverage_checked;     /* a CA model was given */
 	unsigned long by_coverage[MFA_COVERAGE__COUNT];

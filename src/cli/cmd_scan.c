@@ -7,6 +7,7 @@
 #include "cli/options.h"
 #include "cli/outdir.h"
 #include "cli/progress.h"
+#include "cli/history.h"
 #include "cli/live.h"
 #include "sources/ca_fetch.h"
 #include "sources/graph_source.h"
@@ -18,6 +19,7 @@
 #include "mfa/sink.h"
 #include "mfa/source.h"
 
+#include <cjson/cJSON.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,7 +29,8 @@ enum {
 	OPT_FROM_CSV = 1, OPT_REGISTRATION, OPT_OUT, OPT_EXCLUDE, OPT_ONLY, OPT_FORMAT,
 	OPT_STRICT, OPT_SKIP_GUESTS, OPT_SKIP_DISABLED, OPT_HOLD_UNREGISTERED,
 	OPT_HOLD_ADMINS, OPT_FAIL_ON, OPT_QUIET, OPT_VERBOSE, OPT_NO_REGISTRATION,
-	OPT_CA_POLICIES, OPT_CA_MEMBERS, OPT_NO_CA, OPT_REQUIRE_CA, OPT_COMPARE,
+	OPT_CA_POLICIES, OPT_CA_MEMBERS, OPT_NO_CA, OPT_REQUIRE_CA, OPT_COMPARE, OPT_HISTORY,
+	OPT_KEEP, OPT_JSONL,
 };
 
 static const struct cli_option input_options[] = {
@@ -55,13 +58,16 @@ static const struct cli_option plan_only_options[] = {
 static const struct cli_option audit_only_options[] = {
 	{ "exclude", 0, CLI_ARG, "FILE", "UPNs or ids to mark as excluded (break-glass accounts)", OPT_EXCLUDE },
 	{ "fail-on", 0, CLI_ARG, "LIST", "exit 3 when any user has one of these states or findings (e.g. enforced,enabled,admin-not-registered), or, with --compare, one of these changes (new:FINDING, state-away-from-disabled, added, ...)", OPT_FAIL_ON },
+	{ "history", 0, CLI_ARG, "DIR", "keep each run in DIR/<tenant>/<UTC time>/ and compare with the newest earlier one there", OPT_HISTORY },
+	{ "keep", 0, CLI_ARG, "N", "with --history: runs kept as they are; older ones get their CSV files gzip-compressed (default 12)", OPT_KEEP },
 	{ "compare", 0, CLI_ARG, "PREVIOUS", "report what changed since a previous audit (its folder, or its users.csv): changes.csv and summary.json's changes", OPT_COMPARE },
 	{ NULL, 0, 0, NULL, NULL, 0 },
 };
 
 static const struct cli_option output_options[] = {
 	{ "out", 0, CLI_ARG, "DIR", "output folder (default reports/<UTC time>-<command>)", OPT_OUT },
-	{ "format", 0, CLI_ARG, "LIST", "reports to write: any of csv,xlsx,json (default all)", OPT_FORMAT },
+	{ "format", 0, CLI_ARG, "LIST", "reports to write: any of csv,xlsx,json,jsonl (default csv,xlsx,json)", OPT_FORMAT },
+	{ "jsonl", 0, CLI_ARG, "-", "write the users.jsonl lines to stdout instead of the folder (the folder's path then goes to stderr)", OPT_JSONL },
 	{ "quiet", 'q', CLI_NO_ARG, NULL, "print only errors", OPT_QUIET },
 	{ "verbose", 'v', CLI_NO_ARG, NULL, "print every bad row, retry and throttle", OPT_VERBOSE },
 	{ NULL, 0, 0, NULL, NULL, 0 },
@@ -102,6 +108,7 @@ static const struct cli_usage audit_usage = {
 #define FORMAT_CSV 1
 #define FORMAT_XLSX 2
 #define FORMAT_JSON 4
+#define FORMAT_JSONL 8
 
 struct scan_args {
 	const char *command;
@@ -115,6 +122,7 @@ struct scan_args {
 	unsigned formats;
 	bool strict;
 	bool no_registration;
+	bool jsonl_stdout;
 	const char *ca_policies;
 	const char *ca_members;
 	bool no_ca;
@@ -127,6 +135,8 @@ struct scan_args {
 	bool fail_any;
 	bool fail_change_any;
 	const char *compare;
+	const char *history;
+	unsigned long keep;
 };
 
 /* Bad rows: the first few are shown, the rest counted (summary.json). */
@@ -176,13 +186,15 @@ static int parse_formats(struct scan_args *a, const char *list)
 			a->formats |= FORMAT_XLSX;
 		else if (strcmp(p, "json") == 0)
 			a->formats |= FORMAT_JSON;
+		else if (strcmp(p, "jsonl") == 0)
+			a->formats |= FORMAT_JSONL;
 		else {
-			errorf("--format: unknown report format '%s' (use csv, xlsx, json)", p);
+			errorf("--format: unknown report format '%s' (use csv, xlsx, json, jsonl)", p);
 			return -1;
 		}
 	}
 	if (!a->formats) {
-		errorf("--format: name at least one of csv, xlsx, json");
+		errorf("--format: name at least one of csv, xlsx, json, jsonl");
 		return -1;
 	}
 	return 0;
@@ -250,6 +262,15 @@ static int on_option(void *ctx, int id, const char *value)
 	case OPT_NO_CA: a->no_ca = true; break;
 	case OPT_REQUIRE_CA: a->plan_opts.require_ca_coverage = true; break;
 	case OPT_COMPARE: a->compare = value; break;
+	case OPT_HISTORY: a->history = value; break;
+	case OPT_JSONL:
+		if (strcmp(value, "-") != 0) {
+			errorf("--jsonl: only '-' (standard output) is supported, not '%s'", value);
+			return -1;
+		}
+		a->jsonl_stdout = true;
+		break;
+	case OPT_KEEP: return cli_parse_count("keep", value, 100000, &a->keep);
 	case OPT_SKIP_GUESTS: a->plan_opts.skip_guests = true; break;
 	case OPT_SKIP_DISABLED: a->plan_opts.skip_disabled_accounts = true; break;
 	case OPT_HOLD_UNREGISTERED: a->plan_opts.hold_unregistered = true; break;
@@ -368,10 +389,13 @@ static int run(struct scan_args *a)
 	struct mfa_idset *exclude = NULL, *only = NULL;
 	struct mfa_ca_model *ca = NULL;
 	struct mfa_baseline *baseline = NULL;
+	struct cli_history hist;
+	cJSON *trend = NULL;
+	unsigned compressed = 0;
 	struct mfa_change_counts changes;
 	bool change_matched = false;
 	struct mfa_source *src = NULL;
-	struct mfa_sink *sinks[8] = { NULL };
+	struct mfa_sink *sinks[10] = { NULL };
 	size_t nsinks = 0, i;
 	struct mfa_summary summary;
 	struct mfa_planfile_meta meta;
@@ -386,9 +410,6 @@ static int run(struct scan_args *a)
 	if (a->exclude && mfa_idset_load(&exclude, a->exclude, &err) < 0)
 		goto fail;
 	if (a->only && mfa_idset_load(&only, a->only, &err) < 0)
-		goto fail;
-	/* The previous run first: a bad path fails before any scan. */
-	if (a->compare && mfa_baseline_load(&baseline, a->compare, &err) < 0)
 		goto fail;
 	cls.exclude = exclude;
 	a->plan_opts.only = only;
@@ -407,6 +428,21 @@ static int run(struct scan_args *a)
 	running_http = a->live.http;
 	if (!a->from_csv)
 		tenant = cli_live_tenant(&a->live);
+	/* With the tenant known: where the run goes and what it compares
+	 * with. The previous run is read before any scan, so a bad one fails
+	 * first. */
+	if (a->history) {
+		if (cli_history_prepare(&hist, a->history, tenant, &err) < 0)
+			goto fail;
+		a->out = hist.run_dir;
+		if (!a->compare && hist.has_previous)
+			a->compare = hist.previous;
+		trend = cli_history_trend(&hist);
+		summary.history_root = a->history;
+		summary.history_runs = trend;
+	}
+	if (a->compare && mfa_baseline_load(&baseline, a->compare, &err) < 0)
+		goto fail;
 	cls.ca = ca;
 	summary.coverage_checked = ca != NULL;
 	if (a->plan_opts.require_ca_coverage && !ca)
@@ -426,8 +462,14 @@ static int run(struct scan_args *a)
 	if ((a->formats & FORMAT_CSV) && a->plan &&
 	    mfa_plan_csv_sink_open(&sinks[nsinks++], out.path, &err) < 0)
 		goto fail;
-	if ((a->formats & FORMAT_XLSX) &&
-	    mfa_xlsx_sink_open(&sinks[nsinks++], out.path, a->plan, &err) < 0)
+	if (a->formats & FORMAT_XLSX) {
+		if (mfa_xlsx_sink_open(&sinks[nsinks++], out.path, a->plan, &err) < 0)
+			goto fail;
+		if (baseline)
+			mfa_xlsx_sink_set_baseline(sinks[nsinks - 1], baseline);
+	}
+	if ((a->formats & FORMAT_JSONL) &&
+	    mfa_jsonl_sink_open(&sinks[nsinks++], out.path, a->jsonl_stdout ? stdout : NULL, &err) < 0)
 		goto fail;
 	memset(&meta, 0, sizeof(meta));
 	meta.tenant_id = tenant;
@@ -472,7 +514,16 @@ static int run(struct scan_args *a)
 	if (warn.hidden)
 		warnf("%lu more bad rows not shown (-v shows every one)", warn.hidden);
 	tell_result(a, &summary);
-	printf("%s\n", out.path);
+	if (a->history && !summary.incomplete &&
+	    cli_history_retain(&hist, a->keep ? (unsigned)a->keep : 12, &compressed, &err) < 0)
+		warnf("keeping the history tidy: %s", err.msg);
+	else if (compressed)
+		infof("compressed the reports of %u older runs in '%s'", compressed, hist.tenant_dir);
+	/* stdout stays pure JSON lines when they go there */
+	if (a->jsonl_stdout)
+		fprintf(stderr, "%s\n", out.path);
+	else
+		printf("%s\n", out.path);
 	fflush(stdout);
 	out.keep = true;
 	if (summary.incomplete) {
@@ -504,6 +555,7 @@ cleanup:
 	mfa_idset_free(only);
 	mfa_ca_model_free(ca);
 	mfa_baseline_free(baseline);
+	cJSON_Delete(trend);
 	cli_outdir_release(&out);
 	return code;
 }
@@ -521,7 +573,17 @@ static int scan_main(int argc, char **argv, bool plan)
 	rc = cli_parse(argc, argv, plan ? &plan_usage : &audit_usage, on_option, &a);
 	if (rc != 0)
 		return rc > 0 ? EXIT_DONE : EXIT_USAGE;
-	if (a.fail_change_any && !a.compare) {
+	if (a.jsonl_stdout)
+		a.formats |= FORMAT_JSONL;
+	if (a.history && a.out) {
+		errorf("--history names the output folder itself: drop --out");
+		return EXIT_USAGE;
+	}
+	if (a.keep && !a.history) {
+		errorf("--keep goes with --history");
+		return EXIT_USAGE;
+	}
+	if (a.fail_change_any && !a.compare && !a.history) {
 		errorf("--fail-on names changes (new:..., added, ...): they need --compare PREVIOUS");
 		return EXIT_USAGE;
 	}

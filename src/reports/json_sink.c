@@ -102,6 +102,12 @@ static cJSON *build(const struct mfa_summary *s)
 	for (i = 0; i < MFA_SEV__COUNT; i++)
 		cJSON_AddNumberToObject(o, mfa_severity_name((enum mfa_severity)i),
 					(double)s->by_risk[i]);
+	if (s->history_runs) {
+		o = cJSON_AddObjectToObject(root, "history");
+		add_str(o, "root", s->history_root);
+		/* earlier runs, oldest first; this run is the document itself */
+		cJSON_AddItemToObject(o, "runs", cJSON_Duplicate(s->history_runs, 1));
+	}
 	if (s->changes) {
 		const struct mfa_change_counts *c = s->changes;
 

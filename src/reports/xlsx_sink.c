@@ -1,4 +1,5 @@
-/* xlsx_sink.c - report.xlsx: Summary, Users, Plan, Findings.
+/* xlsx_sink.c - report.xlsx: Summary, Users, Plan, Findings, and with
+ * audit --compare, Changes.
  *
  * Written with libxlsxwriter in constant-memory mode: each sheet streams its
  * rows to a temporary file in the output folder as they arrive, so memory
@@ -10,6 +11,14 @@
  * Every cell is a string cell (inline string), never a formula: display
  * names are attacker-controlled and "=HYPERLINK(...)" must stay text.
  * Empty values are not written at all (an absent cell is a blank one).
+ *
+ * The Changes sheet (mfa_xlsx_sink_set_baseline) has the rows of changes.csv,
+ * from the same mfa_change_rows. The sink only reads the baseline: which
+ * entries are removed users comes from the marks that the counting sink
+ * (and changes.csv) make. All rows reach every sink before any sink
+ * finishes, so in finish every current user has been marked, whatever the
+ * order of the sinks; the counting sink must still come before this one,
+ * because its finish completes the counts the Summary shows.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -22,6 +31,7 @@
 
 #include <xlsxwriter.h>
 
+#include "mfa/compare.h"
 #include "mfa/outfile.h"
 #include "mfa/sink.h"
 #include "reports/columns.h"
@@ -75,13 +85,22 @@ static const char *const findings_headers[] = {
 };
 static const double findings_widths[] = { 36, 38, 26, 10, 90, 18, 28 };
 
+/* As changes.csv (src/reports/changes_sink.c). */
+static const char *const changes_headers[] = {
+	"change", "severity", "id", "userPrincipalName", "displayName",
+	"previous", "current", "detail",
+};
+static const double changes_widths[] = { 24, 10, 38, 36, 28, 22, 22, 70 };
+
 #define COUNT_OF(a) (sizeof(a) / sizeof((a)[0]))
 
 _Static_assert(COUNT_OF(plan_widths) == COUNT_OF(plan_headers), "a width per Plan column");
 _Static_assert(COUNT_OF(findings_widths) == COUNT_OF(findings_headers),
 	       "a width per Findings column");
+_Static_assert(COUNT_OF(changes_widths) == COUNT_OF(changes_headers),
+	       "a width per Changes column");
 
-/* One logical sheet (Users, Plan, Findings) and the worksheets it spans. */
+/* One logical sheet (Users, Plan, Findings, Changes) and the worksheets it spans. */
 struct xlsx_part {
 	const char *title;
 	const char *const *headers;
@@ -100,6 +119,7 @@ struct xlsx_sink {
 	char *tmpdir;            /* owned; libxlsxwriter keeps the pointer */
 	int has_plan;
 	int finished;
+	int started;             /* a row has arrived */
 	unsigned long max_rows;
 	lxw_format *bold;
 	lxw_format *title;
@@ -108,6 +128,8 @@ struct xlsx_sink {
 	struct xlsx_part users;
 	struct xlsx_part plan;
 	struct xlsx_part findings;
+	struct xlsx_part changes;  /* only with a baseline; its sheet added lazily */
+	const struct mfa_baseline *baseline; /* borrowed; NULL: no Changes sheet */
 	char *scratch;           /* XLSX_SCRATCH_SIZE, for repaired cells; lazily */
 	struct mfa_column_scratch columns;
 };
@@ -337,6 +359,52 @@ static void part_release(struct xlsx_part *p)
 	p->nsheets = 0;
 }
 
+/* The Changes sheet is added with the first row (or in finish, for a run
+ * without users) rather than in mfa_xlsx_sink_set_baseline, which cannot
+ * report an error. */
+static int changes_ready(struct xlsx_sink *s, struct mfa_err *err)
+{
+	if (s->changes.nsheets > 0)
+		return 0;
+	return part_add_sheet(s, &s->changes, err);
+}
+
+/* mfa_change_row_fn: one change on the Changes sheet, as in changes.csv. */
+static int put_change_row(void *ctx, const struct mfa_change_row *c, struct mfa_err *err)
+{
+	struct xlsx_sink *s = ctx;
+	lxw_worksheet *ws;
+	lxw_row_t row;
+
+	if (part_next_row(s, &s->changes, &ws, &row, err) < 0 ||
+	    put_string(s, ws, row, 0, mfa_change_kind_name(c->kind), NULL, err) < 0 ||
+	    put_string(s, ws, row, 1, mfa_severity_name(c->severity), NULL, err) < 0 ||
+	    put_string(s, ws, row, 2, c->id, NULL, err) < 0 ||
+	    put_string(s, ws, row, 3, c->upn, NULL, err) < 0 ||
+	    put_string(s, ws, row, 4, c->display_name, NULL, err) < 0 ||
+	    put_string(s, ws, row, 5, c->previous, NULL, err) < 0 ||
+	    put_string(s, ws, row, 6, c->current, NULL, err) < 0 ||
+	    put_string(s, ws, row, 7, c->detail, NULL, err) < 0)
+		return -1;
+	return 0;
+}
+
+/* The baseline users no row matched, last, in baseline order. Reads the
+ * marks the other sinks made (see the top of this file). */
+static int changes_write_removed(struct xlsx_sink *s, struct mfa_err *err)
+{
+	struct mfa_change_set cs;
+	size_t i;
+
+	for (i = mfa_baseline_next_unseen(s->baseline, 0); i != MFA_BASELINE_NONE;
+	     i = mfa_baseline_next_unseen(s->baseline, i + 1)) {
+		mfa_compare_removed(s->baseline, i, &cs);
+		if (mfa_change_rows(s->baseline, &cs, NULL, NULL, put_change_row, s, err) != 0)
+			return -1;
+	}
+	return 0;
+}
+
 static int xlsx_row(struct mfa_sink *base, const struct mfa_row *r, struct mfa_err *err)
 {
 	struct xlsx_sink *s = (struct xlsx_sink *)base;
@@ -350,6 +418,7 @@ static int xlsx_row(struct mfa_sink *base, const struct mfa_row *r, struct mfa_e
 	if (s->finished || !s->wb)
 		return mfa_err_set(err, "cannot write '%s': report already finished",
 				   s->tmp_path);
+	s->started = 1;
 	mfa_user_columns(r, &s->columns, col);
 
 	/* Users: every user. */
@@ -388,6 +457,17 @@ static int xlsx_row(struct mfa_sink *base, const struct mfa_row *r, struct mfa_e
 		    put_string(s, ws, row, 4, mfa_finding_advice(fi), NULL, err) < 0 ||
 		    put_string(s, ws, row, 5, col[MFA_COL_STATE], NULL, err) < 0 ||
 		    put_string(s, ws, row, 6, col[MFA_COL_CLASS], NULL, err) < 0)
+			return -1;
+	}
+
+	/* Changes: this user's changes since the previous run. Pure: the
+	 * baseline is not marked here. */
+	if (s->baseline) {
+		struct mfa_change_set cs;
+
+		mfa_compare_user(s->baseline, r->user, v, &cs);
+		if (changes_ready(s, err) < 0 ||
+		    mfa_change_rows(s->baseline, &cs, r->user, v, put_change_row, s, err) != 0)
 			return -1;
 	}
 	return 0;
@@ -663,6 +743,32 @@ static int summary_write(struct xlsx_sink *s, const struct mfa_summary *sum, str
 	}
 	w.row++;
 
+	if (sum->changes) {
+		const struct mfa_change_counts *c = sum->changes;
+
+		sw_text(&w, 0, "changes since the previous run", s->title);
+		w.row++;
+		sw_fact(&w, "previous run", sum->compare_path ? sum->compare_path :
+			s->baseline ? mfa_baseline_path(s->baseline) : "");
+		/* An interrupted run does not count the previous users (the
+		 * removed ones were maybe just not reached): say so rather than
+		 * show a 0. */
+		if (sum->incomplete)
+			sw_fact(&w, "previous users", "not counted: the run was interrupted");
+		else
+			sw_count(&w, "previous users", c->previous_users);
+		sw_count(&w, "users changed", c->changed);
+		sw_text(&w, 0, "change", s->bold);
+		sw_text(&w, 1, "users", s->bold);
+		w.row++;
+		for (i = 0; i < MFA_CHANGE__COUNT; i++) {
+			sw_text(&w, 0, mfa_change_kind_name((enum mfa_change_kind)i), NULL);
+			sw_number(&w, 1, (double)c->by_kind[i]);
+			w.row++;
+		}
+		w.row++;
+	}
+
 	if (sum->coverage_checked) {
 		sw_text(&w, 0, "Conditional Access coverage", s->title);
 		w.row++;
@@ -701,7 +807,7 @@ static int summary_write(struct xlsx_sink *s, const struct mfa_summary *sum, str
 /* ---- lifecycle ------------------------------------------------------- */
 
 /* Puts the continuation sheets next to their first sheet: Summary, Users,
- * Users (2), Plan, Findings. libxlsxwriter orders sheets by creation and
+ * Users (2), Plan, Findings, Changes. libxlsxwriter orders sheets by creation and
  * has no call to move one, but a "Users (2)" is only created when Users
  * fills up, after Plan and Findings exist. Its workbook keeps the order in
  * two public lists (sheets, worksheets) and each worksheet's index, all of
@@ -711,14 +817,14 @@ static int summary_write(struct xlsx_sink *s, const struct mfa_summary *sum, str
  * checks the result through workbook.xml and its rels. */
 static int reorder_sheets(struct xlsx_sink *s, struct mfa_err *err)
 {
-	struct xlsx_part *parts[3] = { &s->users, &s->plan, &s->findings };
+	struct xlsx_part *parts[4] = { &s->users, &s->plan, &s->findings, &s->changes };
 	lxw_worksheet **order = NULL;
 	lxw_sheet **wrap = NULL;
 	size_t n = 1, k = 0, i, j;
 	lxw_sheet *sh;
 	int rc = -1;
 
-	for (i = 0; i < 3; i++)
+	for (i = 0; i < COUNT_OF(parts); i++)
 		n += parts[i]->nsheets;
 	if (n != s->wb->num_sheets) {
 		rc = mfa_err_set(err, "cannot write '%s': unexpected sheet count", s->tmp_path);
@@ -731,7 +837,7 @@ static int reorder_sheets(struct xlsx_sink *s, struct mfa_err *err)
 		goto cleanup;
 	}
 	order[k++] = s->summary;
-	for (i = 0; i < 3; i++)
+	for (i = 0; i < COUNT_OF(parts); i++)
 		for (j = 0; j < parts[i]->nsheets; j++)
 			order[k++] = parts[i]->sheets[j];
 	for (k = 0; k < n; k++) {
@@ -779,9 +885,16 @@ static int xlsx_finish(struct mfa_sink *base, const struct mfa_summary *sum, str
 	if (s->finished || !s->wb)
 		return mfa_err_set(err, "cannot write '%s': report already finished",
 				   s->tmp_path);
+	/* Removed users: none for an interrupted run, whose unseen users were
+	 * maybe just not reached (as changes.csv). */
+	if (s->baseline &&
+	    (changes_ready(s, err) < 0 ||
+	     (!sum->incomplete && changes_write_removed(s, err) < 0)))
+		return -1;
 	if (part_close_sheet(s, &s->users, err) < 0 ||
 	    part_close_sheet(s, &s->plan, err) < 0 ||
 	    part_close_sheet(s, &s->findings, err) < 0 ||
+	    part_close_sheet(s, &s->changes, err) < 0 ||
 	    summary_write(s, sum, err) < 0 ||
 	    reorder_sheets(s, err) < 0)
 		return -1;
@@ -836,6 +949,7 @@ static void xlsx_free(struct mfa_sink *base)
 	part_release(&s->users);
 	part_release(&s->plan);
 	part_release(&s->findings);
+	part_release(&s->changes);
 	free(s->scratch);
 	free(s->tmp_path);
 	free(s->final_path);
@@ -849,6 +963,16 @@ static const struct mfa_sink_ops xlsx_ops = {
 	xlsx_free,
 };
 
+void mfa_xlsx_sink_set_baseline(struct mfa_sink *base, struct mfa_baseline *baseline)
+{
+	struct xlsx_sink *s = (struct xlsx_sink *)base;
+
+	/* Only an xlsx sink, and only before its first row: a Changes sheet
+	 * that missed users would look complete and be wrong. */
+	if (!base || base->ops != &xlsx_ops || s->started || s->finished)
+		return;
+	s->baseline = baseline;
+}
 
 int mfa_xlsx_sink_open(struct mfa_sink **out, const char *dir, int has_plan,
 		       struct mfa_err *err)
@@ -874,6 +998,8 @@ int mfa_xlsx_sink_open(struct mfa_sink **out, const char *dir, int has_plan,
 				      COUNT_OF(plan_headers), NULL, 0, 0 };
 	s->findings = (struct xlsx_part){ "Findings", findings_headers, findings_widths,
 					  COUNT_OF(findings_headers), NULL, 0, 0 };
+	s->changes = (struct xlsx_part){ "Changes", changes_headers, changes_widths,
+					 COUNT_OF(changes_headers), NULL, 0, 0 };
 	s->final_path = mfa_path_join(dir, XLSX_FILE);
 	s->tmp_path = mfa_path_join(dir, XLSX_FILE XLSX_TMP_SUFFIX);
 	s->tmpdir = strdup(dir);

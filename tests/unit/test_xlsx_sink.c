@@ -18,6 +18,7 @@
 
 #include <cmocka.h>
 
+#include "mfa/compare.h"
 #include "mfa/sink.h"
 #include "reports/columns.h"
 #include "mfa/summary.h"
@@ -481,6 +482,160 @@ static void test_audit_report(void **state)
 	remove_dir(dir);
 }
 
+static void add_prev(struct mfa_baseline *b, const char *id, const char *upn,
+		     const char *name, enum mfa_state state)
+{
+	struct mfa_baseline_entry e;
+
+	memset(&e, 0, sizeof(e));
+	e.id = id;
+	e.upn = upn;
+	e.display_name = name;
+	e.state = state;
+	e.registered = MFA_TRI_YES;
+	e.methods = (1u << MFA_METHOD_AUTHENTICATOR_PUSH) | (1u << MFA_METHOD_MOBILE_PHONE);
+	e.is_admin = MFA_TRI_NO;
+	assert_int_equal(mfa_baseline_add(b, &e, NULL), 0);
+}
+
+/* audit --compare: a Changes sheet after Findings with the rows of
+ * changes.csv, the removed user last, and the counts on the Summary. The
+ * counting sink goes first and marks the baseline, as the CLI wires it;
+ * the xlsx sink only reads the marks. */
+static void test_changes_sheet(void **state)
+{
+	struct fixture_user users[3];
+	struct mfa_baseline *b = mfa_baseline_new();
+	struct mfa_change_counts counts;
+	struct mfa_change_filter filter = MFA_CHANGE_FILTER_INIT;
+	bool matched = false;
+	struct mfa_summary sum;
+	struct mfa_sink *sinks[2] = { NULL, NULL };
+	struct mfa_err err = MFA_ERR_INIT;
+	struct sheet sheets[16];
+	char *dir = make_dir();
+	char *xlsx = path_in(dir, "report.xlsx");
+	char *xml;
+	size_t i, k;
+	int n;
+
+	(void)state;
+	assert_non_null(b);
+	add_prev(b, "id-a", "a@contoso.example", "Ann", MFA_STATE_DISABLED);
+	add_prev(b, "id-b", "b@contoso.example", "Bob", MFA_STATE_ENFORCED);
+	add_prev(b, "id-c", "c@contoso.example", "Cy", MFA_STATE_DISABLED);
+	/* a: per-user MFA back on; b: unchanged; d: new; c: gone. */
+	make_user(&users[0], "id-a", "a@contoso.example", "Ann", MFA_STATE_ENFORCED,
+		  MFA_REG_REGISTERED, 0, MFA_SEV_NONE, MFA_ACTION_DISABLE, MFA_HOLD_NONE);
+	make_user(&users[1], "id-b", "b@contoso.example", "Bob", MFA_STATE_ENFORCED,
+		  MFA_REG_REGISTERED, 0, MFA_SEV_NONE, MFA_ACTION_DISABLE, MFA_HOLD_NONE);
+	make_user(&users[2], "id-d", "d@contoso.example", "Dee", MFA_STATE_DISABLED,
+		  MFA_REG_REGISTERED, 0, MFA_SEV_NONE, MFA_ACTION_KEEP, MFA_HOLD_NONE);
+
+	summary_for(&sum, 0);
+	sum.compare_path = "reports/previous-audit";
+	sum.changes = &counts;
+	assert_int_equal(mfa_changes_count_sink_open(&sinks[0], b, &counts, &filter, &matched,
+						     &err), 0);
+	assert_int_equal(mfa_xlsx_sink_open(&sinks[1], dir, 0, &err), 0);
+	mfa_xlsx_sink_set_baseline(sinks[1], b);
+	/* Ignored: not an xlsx sink. */
+	mfa_xlsx_sink_set_baseline(sinks[0], b);
+	mfa_xlsx_sink_set_baseline(NULL, b);
+	for (i = 0; i < 3; i++) {
+		struct mfa_row row = { &users[i].u, &users[i].v, NULL };
+
+		for (k = 0; k < 2; k++)
+			assert_int_equal(mfa_sink_row(sinks[k], &row, &err), 0);
+		mfa_summary_add(&sum, row.user, row.verdict, row.decision);
+	}
+	mfa_summary_finish(&sum);
+	for (k = 0; k < 2; k++)
+		assert_int_equal(mfa_sink_finish(sinks[k], &sum, &err), 0);
+	for (k = 0; k < 2; k++)
+		mfa_sink_free(sinks[k]);
+	/* The counting sink saw a removed user, so the xlsx sink, reading
+	 * the same marks, must list exactly one. */
+	assert_int_equal(counts.by_kind[MFA_CHANGE_REMOVED], 1);
+	assert_int_equal(counts.changed, 3);
+
+	n = read_sheets(xlsx, sheets, 16);
+	assert_int_equal(n, 4);
+	assert_string_equal(sheets[0].name, "Summary");
+	assert_string_equal(sheets[1].name, "Users");
+	assert_string_equal(sheets[2].name, "Findings");
+	assert_string_equal(sheets[3].name, "Changes");
+	/* Header, a (state-away-from-disabled), d (added), c (removed). */
+	assert_int_equal(sheet_rows(xlsx, &sheets[3]), 1 + 3);
+
+	xml = zip_part(xlsx, sheets[3].part);
+	assert_non_null(strstr(xml, ">change<"));
+	assert_non_null(strstr(xml, ">detail<"));
+	assert_non_null(strstr(xml, "state=\"frozen\""));
+	assert_non_null(strstr(xml, "<autoFilter ref=\"A1:H4\"/>"));
+	assert_int_equal(count_of(xml, ">state-away-from-disabled<"), 1);
+	assert_int_equal(count_of(xml, ">added<"), 1);
+	assert_int_equal(count_of(xml, ">removed<"), 1);
+	assert_null(strstr(xml, ">b@contoso.example<"));
+	/* The removed user comes last. */
+	assert_non_null(strstr(xml, ">c@contoso.example<"));
+	assert_true(strstr(xml, ">c@contoso.example<") > strstr(xml, ">d@contoso.example<"));
+	assert_true(strstr(xml, ">d@contoso.example<") > strstr(xml, ">a@contoso.example<"));
+	free(xml);
+
+	xml = zip_part(xlsx, sheets[0].part);
+	assert_non_null(strstr(xml, ">changes since the previous run<"));
+	assert_non_null(strstr(xml, ">reports/previous-audit<"));
+	assert_non_null(strstr(xml, ">previous users<"));
+	assert_non_null(strstr(xml, ">users changed<"));
+	assert_non_null(strstr(xml, ">state-away-from-disabled<"));
+	assert_non_null(strstr(xml, ">removed<"));
+	free(xml);
+
+	mfa_baseline_free(b);
+	free(xlsx);
+	remove_dir(dir);
+}
+
+/* An interrupted run lists no removed user (maybe just not reached), and
+ * a run without users still has the Changes sheet, header only. */
+static void test_changes_sheet_incomplete(void **state)
+{
+	struct mfa_baseline *b = mfa_baseline_new();
+	struct mfa_change_counts counts;
+	struct mfa_summary sum;
+	struct mfa_sink *s = NULL;
+	struct mfa_err err = MFA_ERR_INIT;
+	struct sheet sheets[16];
+	char *dir = make_dir();
+	char *xlsx = path_in(dir, "report.xlsx");
+	char *xml;
+
+	(void)state;
+	assert_non_null(b);
+	add_prev(b, "id-a", "a@contoso.example", "Ann", MFA_STATE_DISABLED);
+	mfa_change_counts_init(&counts);
+	summary_for(&sum, 0);
+	sum.changes = &counts;
+	sum.incomplete = 1;
+	assert_int_equal(mfa_xlsx_sink_open(&s, dir, 0, &err), 0);
+	mfa_xlsx_sink_set_baseline(s, b);
+	mfa_summary_finish(&sum);
+	assert_int_equal(mfa_sink_finish(s, &sum, &err), 0);
+	mfa_sink_free(s);
+
+	assert_int_equal(read_sheets(xlsx, sheets, 16), 4);
+	assert_string_equal(sheets[3].name, "Changes");
+	assert_int_equal(sheet_rows(xlsx, &sheets[3]), 1);
+	xml = zip_part(xlsx, sheets[0].part);
+	assert_non_null(strstr(xml, ">not counted: the run was interrupted<"));
+	free(xml);
+
+	mfa_baseline_free(b);
+	free(xlsx);
+	remove_dir(dir);
+}
+
 /* Invalid UTF-8 would make the whole sheet unreadable, and Excel refuses a
  * cell over 32,767 characters: both are repaired, not passed through. */
 static void test_cell_repair(void **state)
@@ -607,6 +762,8 @@ int main(void)
 		cmocka_unit_test(test_plan_report),
 		cmocka_unit_test(test_continuation_sheets),
 		cmocka_unit_test(test_audit_report),
+		cmocka_unit_test(test_changes_sheet),
+		cmocka_unit_test(test_changes_sheet_incomplete),
 		cmocka_unit_test(test_cell_repair),
 		cmocka_unit_test(test_free_unfinished),
 		cmocka_unit_test(test_open_fails_on_missing_folder),
