@@ -75,6 +75,56 @@ class Compare(unittest.TestCase):
             self.assertEqual(code, 0, stderr)
             self.assertEqual(mfatest.read_csv(os.path.join(third, "changes.csv")), [])
 
+    def test_history(self):
+        root = os.path.join(mfatest.tmpdir(), "history")
+        tenant_dir = os.path.join(root, TENANT)
+        os.makedirs(tenant_dir)
+        # A folder named like a run but not written by mfa-migrate: never touched.
+        stranger = os.path.join(tenant_dir, "20200101T000000Z")
+        os.makedirs(stranger)
+        open(os.path.join(stranger, "users.csv"), "w").write("not ours\n")
+        env = {"AZURE_TENANT_ID": TENANT, "AZURE_CLIENT_ID": CLIENT, "AZURE_CLIENT_SECRET": SECRET,
+               "AZURE_CLIENT_CERTIFICATE_PATH": "", "MFA_MIGRATE_ACCESS_TOKEN": ""}
+        with Emulator("--users", 200, "--seed", 4) as emu:
+            def run(*args):
+                code, stdout, stderr = mfatest.run(BIN, "audit", "--graph-url", emu.base, "--login-url",
+                                                   emu.base, "--history", root, "--keep", "1", *args,
+                                                   env=env)
+                return code, stdout.strip(), stderr
+            code, first, stderr = run()
+            self.assertEqual(code, 0, stderr)
+            self.assertTrue(first.startswith(tenant_dir + "/"), first)
+            users = mfatest.read_csv(os.path.join(first, "users.csv"))
+            off = next(u for u in users if u["perUserMfaState"] == "disabled" and u["isAdmin"] != "true")
+            r = emu.request("PATCH", "/beta/users/%s/authentication/requirements" % off["id"],
+                            body={"perUserMfaState": "enforced"})
+            self.assertEqual(r.status, 204, r.body)
+            code, second, stderr = run("--fail-on", "state-away-from-disabled")
+            self.assertEqual(code, 3, stderr)  # compared with the first run, unasked
+            s = json.load(open(os.path.join(second, "summary.json")))
+            self.assertEqual(s["changes"]["previous"], first)
+            self.assertEqual([r["run"] for r in s["history"]["runs"]], [os.path.basename(first)])
+            rows = mfatest.read_csv(os.path.join(second, "changes.csv"))
+            self.assertEqual({r["id"] for r in rows}, {off["id"]})
+            code, third, stderr = run("--fail-on", "state-away-from-disabled")
+            self.assertEqual(code, 0, stderr)  # nothing new since the second
+            s = json.load(open(os.path.join(third, "summary.json")))
+            self.assertEqual(len(s["history"]["runs"]), 2)
+        # --keep 1: the two older runs are compressed, the newest is not,
+        # and nothing was deleted.
+        for old in (first, second):
+            names = os.listdir(old)
+            self.assertIn("users.csv.gz", names)
+            self.assertNotIn("users.csv", names)
+            self.assertIn("summary.json", names)
+            self.assertIn("report.xlsx", names)
+        self.assertIn("users.csv", os.listdir(third))
+        self.assertEqual(open(os.path.join(stranger, "users.csv")).read(), "not ours\n")
+        # a compressed run still serves as the previous one
+        code, _, stderr = mfatest.run(BIN, "audit", "--from-csv", os.path.join(third, "users.csv"),
+                                      "--compare", first, "--out", os.path.join(mfatest.tmpdir(), "x"))
+        self.assertEqual(code, 0, stderr)
+
     def test_usage(self):
         with Emulator("--users", 10) as emu:
             code, _, stderr = audit(emu, "--fail-on", "new:admin-not-registered")
