@@ -9,6 +9,7 @@
 #include "cli/progress.h"
 #include "cli/history.h"
 #include "cli/live.h"
+#include "cli/tenants.h"
 #include "sources/ca_fetch.h"
 #include "sources/graph_source.h"
 
@@ -30,7 +31,7 @@ enum {
 	OPT_STRICT, OPT_SKIP_GUESTS, OPT_SKIP_DISABLED, OPT_HOLD_UNREGISTERED,
 	OPT_HOLD_ADMINS, OPT_FAIL_ON, OPT_QUIET, OPT_VERBOSE, OPT_NO_REGISTRATION,
 	OPT_CA_POLICIES, OPT_CA_MEMBERS, OPT_NO_CA, OPT_REQUIRE_CA, OPT_COMPARE, OPT_HISTORY,
-	OPT_KEEP, OPT_JSONL,
+	OPT_KEEP, OPT_JSONL, OPT_TENANTS,
 };
 
 static const struct cli_option input_options[] = {
@@ -58,6 +59,7 @@ static const struct cli_option plan_only_options[] = {
 static const struct cli_option audit_only_options[] = {
 	{ "exclude", 0, CLI_ARG, "FILE", "UPNs or ids to mark as excluded (break-glass accounts)", OPT_EXCLUDE },
 	{ "fail-on", 0, CLI_ARG, "LIST", "exit 3 when any user has one of these states or findings (e.g. enforced,enabled,admin-not-registered), or, with --compare, one of these changes (new:FINDING, state-away-from-disabled, added, ...)", OPT_FAIL_ON },
+	{ "tenants", 0, CLI_ARG, "FILE", "audit many tenants: one per line, tenant[,name[,client id[,certificate[,graph url]]]]; a roll-up across them", OPT_TENANTS },
 	{ "history", 0, CLI_ARG, "DIR", "keep each run in DIR/<tenant>/<UTC time>/ and compare with the newest earlier one there", OPT_HISTORY },
 	{ "keep", 0, CLI_ARG, "N", "with --history: runs kept as they are; older ones get their CSV files gzip-compressed (default 12)", OPT_KEEP },
 	{ "compare", 0, CLI_ARG, "PREVIOUS", "report what changed since a previous audit (its folder, or its users.csv): changes.csv and summary.json's changes", OPT_COMPARE },
@@ -136,6 +138,7 @@ struct scan_args {
 	bool fail_change_any;
 	const char *compare;
 	const char *history;
+	const char *tenants;
 	unsigned long keep;
 };
 
@@ -263,6 +266,7 @@ static int on_option(void *ctx, int id, const char *value)
 	case OPT_REQUIRE_CA: a->plan_opts.require_ca_coverage = true; break;
 	case OPT_COMPARE: a->compare = value; break;
 	case OPT_HISTORY: a->history = value; break;
+	case OPT_TENANTS: a->tenants = value; break;
 	case OPT_JSONL:
 		if (strcmp(value, "-") != 0) {
 			errorf("--jsonl: only '-' (standard output) is supported, not '%s'", value);
@@ -575,6 +579,13 @@ static int scan_main(int argc, char **argv, bool plan)
 		return rc > 0 ? EXIT_DONE : EXIT_USAGE;
 	if (a.jsonl_stdout)
 		a.formats |= FORMAT_JSONL;
+	if (a.tenants) {
+		if (a.from_csv || a.jsonl_stdout) {
+			errorf("--tenants audits live tenants: it goes with neither --from-csv nor --jsonl -");
+			return EXIT_USAGE;
+		}
+		return cli_tenants_run(argc, argv, a.tenants, a.out, a.live.workers, a.history);
+	}
 	if (a.history && a.out) {
 		errorf("--history names the output folder itself: drop --out");
 		return EXIT_USAGE;

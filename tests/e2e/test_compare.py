@@ -125,6 +125,44 @@ class Compare(unittest.TestCase):
                                       "--compare", first, "--out", os.path.join(mfatest.tmpdir(), "x"))
         self.assertEqual(code, 0, stderr)
 
+    def test_many_tenants(self):
+        ids = ["00000000-0000-0000-0000-00000000000%d" % i for i in (1, 2, 3)]
+        env = {"AZURE_CLIENT_ID": CLIENT, "AZURE_CLIENT_SECRET": SECRET,
+               "AZURE_CLIENT_CERTIFICATE_PATH": "", "MFA_MIGRATE_ACCESS_TOKEN": ""}
+        emus = [Emulator("--users", 100 * (i + 1), "--seed", i + 1, "--tenant-id", ids[i]) for i in range(3)]
+        try:
+            # the third tenant's emulator is gone: that audit fails, the others do not
+            emus[2].stop()
+            d = mfatest.tmpdir()
+            lst = os.path.join(d, "tenants.txt")
+            with open(lst, "w") as f:
+                f.write("# tenant, name, client id, certificate, graph url\n")
+                for i, name in enumerate(("Contoso", "Fabrikam", "Broken")):
+                    f.write("%s,%s,,,%s\n" % (ids[i], name, emus[i].base))
+            out = os.path.join(d, "roll")
+            code, stdout, stderr = mfatest.run(BIN, "audit", "--tenants", lst, "--out", out,
+                                               "--timeout", "2", "--attempts", "2", env=env)
+            self.assertEqual(code, 1, stderr)  # the worst of the three
+            self.assertEqual(stdout.strip(), out)
+            self.assertIn("[Broken] error", stderr)
+            roll = json.load(open(os.path.join(out, "summary.json")))
+            got = {t["name"]: t for t in roll["tenants"]}
+            self.assertEqual(got["Broken"]["outcome"], "error")
+            for i, name in enumerate(("Contoso", "Fabrikam")):
+                t = got[name]
+                self.assertEqual(t["outcome"], "done")
+                self.assertEqual(t["users"], 100 * (i + 1))
+                # each tenant's own complete report, against its own emulator
+                own = json.load(open(os.path.join(t["folder"], "summary.json")))
+                self.assertEqual(own["tenantId"], ids[i])
+                self.assertEqual(len(mfatest.read_csv(os.path.join(t["folder"], "users.csv"))), 100 * (i + 1))
+            self.assertEqual(roll["allTenants"]["users"], 300)
+            sheets, _ = mfatest.xlsx_sheets(os.path.join(out, "report.xlsx"))
+            self.assertEqual(sheets["Tenants"], 1 + 3 + 1)  # header, tenants, total
+        finally:
+            for e in emus:
+                e.stop()
+
     def test_usage(self):
         with Emulator("--users", 10) as emu:
             code, _, stderr = audit(emu, "--fail-on", "new:admin-not-registered")
