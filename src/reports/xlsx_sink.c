@@ -29,6 +29,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <cjson/cJSON.h>
 #include <xlsxwriter.h>
 
 #include "mfa/compare.h"
@@ -565,6 +566,83 @@ fail:
 	w->failed = 1;
 }
 
+/* --history: one row per kept run (oldest first, this run last), a column
+ * per per-user state and per finding, and a line chart of the states. */
+static void trend_table(struct summary_writer *w, const struct mfa_summary *sum,
+			lxw_row_t chart_row, lxw_col_t chart_col)
+{
+	const cJSON *run;
+	lxw_row_t first;
+	lxw_chart *chart;
+	int i, col;
+
+	sw_text(w, 0, "trend across the kept runs", w->s->title);
+	w->row++;
+	sw_text(w, 0, "run", w->s->bold);
+	sw_text(w, 1, "users", w->s->bold);
+	for (i = 0; i < MFA_STATE__COUNT; i++)
+		sw_text(w, (lxw_col_t)(2 + i), mfa_state_name((enum mfa_state)i), w->s->bold);
+	for (i = 0; i < MFA_FINDING__COUNT; i++)
+		sw_text(w, (lxw_col_t)(2 + MFA_STATE__COUNT + i), mfa_finding_name((enum mfa_finding)i),
+			w->s->bold);
+	w->row++;
+	first = w->row;
+	cJSON_ArrayForEach(run, (const cJSON *)sum->history_runs) {
+		const cJSON *states = cJSON_GetObjectItemCaseSensitive(run, "byState");
+		const cJSON *findings = cJSON_GetObjectItemCaseSensitive(run, "byFinding");
+		const cJSON *v = cJSON_GetObjectItemCaseSensitive(run, "run");
+
+		sw_text(w, 0, cJSON_IsString(v) ? v->valuestring : "", NULL);
+		v = cJSON_GetObjectItemCaseSensitive(run, "users");
+		sw_number(w, 1, cJSON_IsNumber(v) ? v->valuedouble : 0);
+		for (i = 0; i < MFA_STATE__COUNT; i++) {
+			v = cJSON_GetObjectItemCaseSensitive(states, mfa_state_name((enum mfa_state)i));
+			sw_number(w, (lxw_col_t)(2 + i), cJSON_IsNumber(v) ? v->valuedouble : 0);
+		}
+		for (i = 0; i < MFA_FINDING__COUNT; i++) {
+			v = cJSON_GetObjectItemCaseSensitive(findings, mfa_finding_name((enum mfa_finding)i));
+			sw_number(w, (lxw_col_t)(2 + MFA_STATE__COUNT + i), cJSON_IsNumber(v) ? v->valuedouble : 0);
+		}
+		w->row++;
+	}
+	/* this run */
+	sw_text(w, 0, "this run", w->s->bold);
+	sw_number(w, 1, (double)sum->users);
+	for (i = 0; i < MFA_STATE__COUNT; i++) {
+		unsigned long n = 0;
+		int j;
+
+		for (j = 0; j < MFA_REG__COUNT; j++)
+			n += sum->by_class[i][j];
+		sw_number(w, (lxw_col_t)(2 + i), (double)n);
+	}
+	for (i = 0; i < MFA_FINDING__COUNT; i++)
+		sw_number(w, (lxw_col_t)(2 + MFA_STATE__COUNT + i), (double)sum->by_finding[i]);
+	w->row++;
+	if (w->failed)
+		return;
+	chart = workbook_add_chart(w->s->wb, LXW_CHART_LINE);
+	if (!chart) {
+		w->failed = 1;
+		return;
+	}
+	for (col = 2; col < 2 + MFA_STATE__COUNT; col++) {
+		lxw_chart_series *series = chart_add_series(chart, NULL, NULL);
+
+		if (!series) {
+			w->failed = 1;
+			return;
+		}
+		chart_series_set_categories(series, "Summary", first, 0, w->row - 1, 0);
+		chart_series_set_values(series, "Summary", first, (lxw_col_t)col, w->row - 1, (lxw_col_t)col);
+		chart_series_set_name_range(series, "Summary", first - 1, (lxw_col_t)col);
+	}
+	chart_title_set_name(chart, "users by per-user MFA state, run by run");
+	if (worksheet_insert_chart(w->ws, chart_row, chart_col, chart) != LXW_NO_ERROR)
+		w->failed = 1;
+	w->row++;
+}
+
 static int summary_write(struct xlsx_sink *s, const struct mfa_summary *sum, struct mfa_err *err)
 {
 	struct summary_writer w = { s, s->summary, 0, err, 0 };
@@ -636,6 +714,33 @@ static int summary_write(struct xlsx_sink *s, const struct mfa_summary *sum, str
 		w.row++;
 	}
 	w.row++;
+
+	/* What changed leads: a scheduled run is read for that first. */
+	if (sum->changes) {
+		const struct mfa_change_counts *c = sum->changes;
+
+		sw_text(&w, 0, "changes since the previous run", s->title);
+		w.row++;
+		sw_fact(&w, "previous run", sum->compare_path ? sum->compare_path :
+			s->baseline ? mfa_baseline_path(s->baseline) : "");
+		/* An interrupted run does not count the previous users (the
+		 * removed ones were maybe just not reached): say so rather than
+		 * show a 0. */
+		if (sum->incomplete)
+			sw_fact(&w, "previous users", "not counted: the run was interrupted");
+		else
+			sw_count(&w, "previous users", c->previous_users);
+		sw_count(&w, "users changed", c->changed);
+		sw_text(&w, 0, "change", s->bold);
+		sw_text(&w, 1, "users", s->bold);
+		w.row++;
+		for (i = 0; i < MFA_CHANGE__COUNT; i++) {
+			sw_text(&w, 0, mfa_change_kind_name((enum mfa_change_kind)i), NULL);
+			sw_number(&w, 1, (double)c->by_kind[i]);
+			w.row++;
+		}
+		w.row++;
+	}
 
 	/* Users by class: state rows x registration columns, with totals. */
 	sw_text(&w, 0, "users by class", s->title);
@@ -743,30 +848,9 @@ static int summary_write(struct xlsx_sink *s, const struct mfa_summary *sum, str
 	}
 	w.row++;
 
-	if (sum->changes) {
-		const struct mfa_change_counts *c = sum->changes;
-
-		sw_text(&w, 0, "changes since the previous run", s->title);
-		w.row++;
-		sw_fact(&w, "previous run", sum->compare_path ? sum->compare_path :
-			s->baseline ? mfa_baseline_path(s->baseline) : "");
-		/* An interrupted run does not count the previous users (the
-		 * removed ones were maybe just not reached): say so rather than
-		 * show a 0. */
-		if (sum->incomplete)
-			sw_fact(&w, "previous users", "not counted: the run was interrupted");
-		else
-			sw_count(&w, "previous users", c->previous_users);
-		sw_count(&w, "users changed", c->changed);
-		sw_text(&w, 0, "change", s->bold);
-		sw_text(&w, 1, "users", s->bold);
-		w.row++;
-		for (i = 0; i < MFA_CHANGE__COUNT; i++) {
-			sw_text(&w, 0, mfa_change_kind_name((enum mfa_change_kind)i), NULL);
-			sw_number(&w, 1, (double)c->by_kind[i]);
-			w.row++;
-		}
-		w.row++;
+	if (sum->history_runs) {
+		trend_table(&w, sum, chart_row, chart_col);
+		chart_row += 16;
 	}
 
 	if (sum->coverage_checked) {

@@ -110,6 +110,12 @@ class Compare(unittest.TestCase):
             self.assertEqual(code, 0, stderr)  # nothing new since the second
             s = json.load(open(os.path.join(third, "summary.json")))
             self.assertEqual(len(s["history"]["runs"]), 2)
+            # the Summary sheet's trend table, with its line chart
+            _, z = mfatest.xlsx_sheets(os.path.join(third, "report.xlsx"))
+            charts = [z.read(n).decode() for n in z.namelist() if n.startswith("xl/charts/chart")]
+            self.assertTrue(any("lineChart" in c for c in charts))
+            summary_xml = z.read("xl/worksheets/sheet1.xml").decode()
+            self.assertIn("trend across the kept runs", summary_xml)
         # --keep 1: the two older runs are compressed, the newest is not,
         # and nothing was deleted.
         for old in (first, second):
