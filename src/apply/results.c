@@ -305,7 +305,8 @@ static cJSON *summary_json(const struct mfa_results_options *o, const struct mfa
 	cJSON_AddNumberToObject(root, "writes", (double)o->writes);
 	cJSON_AddNumberToObject(root, "writesPerSecond", o->seconds > 0 ? (double)o->writes / o->seconds : 0);
 	cJSON_AddNumberToObject(root, "writeQuotaPerSecond",
-				(double)MFA_WRITE_QUOTA_WRITES / MFA_WRITE_QUOTA_SECONDS);
+				o->write_quota_per_s > 0 ? o->write_quota_per_s
+							 : (double)MFA_WRITE_QUOTA_WRITES / MFA_WRITE_QUOTA_SECONDS);
 	if (o->traffic) {
 		struct mfa_http_stats st;
 		double paused = 0;

@@ -26,6 +26,7 @@ struct mfa_results_options {
 	const char *graph_url;
 	double seconds;               /* the run's wall time */
 	unsigned long writes;         /* writes sent this run */
+	double write_quota_per_s;     /* the app's write budget per second (what --write-budget set) */
 	struct mfa_http *traffic;     /* whose counters go into summary.json's "graph",
 				       * read after the verification pass; NULL: none */
 	unsigned long token_requests;

@@ -403,6 +403,8 @@ int change_run_execute(struct change_run *r)
 	ro.graph_url = mfa_auth_graph_url(r->live.auth);
 	ro.seconds = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
 	ro.writes = mfa_apply_counts(engine)->writes;
+	if (r->live.limits.write_window_s > 0)
+		ro.write_quota_per_s = r->live.limits.write_units / r->live.limits.write_window_s;
 	ro.traffic = r->live.http;
 	ro.token_requests = mfa_auth_token_requests(r->live.auth);
 	if (mfa_results_write(&ro, &res, &err) < 0)
