@@ -862,26 +862,35 @@ int mfa_change_kind_parse(const char *name)
 #define BIT(k) (1u << (k))
 #define FINDINGS_ALL ((1u << MFA_FINDING__COUNT) - 1u)
 
-/* Is name (len bytes) one of the ';'-separated names of list (any case,
- * spaces around names ignored)? */
+/* The next name of a ';'-separated list at *p (spaces around it dropped):
+ * its start, with *len set; NULL at the end. Advances *p. */
+static const char *next_name(const char **p, size_t *len)
+{
+	const char *s = *p, *end;
+
+	if (!s || !*s)
+		return NULL;
+	end = strchr(s, ';');
+	if (!end)
+		end = s + strlen(s);
+	*p = *end ? end + 1 : end;
+	while (s < end && *s == ' ')
+		s++;
+	while (end > s && end[-1] == ' ')
+		end--;
+	*len = (size_t)(end - s);
+	return s;
+}
+
+/* Is name (len bytes) one of the names of list (any case)? */
 static bool name_in_list(const char *name, size_t len, const char *list)
 {
-	const char *p = list;
+	const char *p = list, *n;
+	size_t nl;
 
-	while (p && *p) {
-		const char *end = strchr(p, ';');
-		size_t n;
-
-		if (!end)
-			end = p + strlen(p);
-		while (p < end && *p == ' ')
-			p++;
-		n = (size_t)(end - p);
-		while (n > 0 && p[n - 1] == ' ')
-			n--;
-		if (n == len && strncasecmp(p, name, len) == 0)
+	while ((n = next_name(&p, &nl)) != NULL) {
+		if (nl == len && strncasecmp(n, name, len) == 0)
 			return true;
-		p = *end ? end + 1 : end;
 	}
 	return false;
 }
@@ -890,22 +899,12 @@ static bool name_in_list(const char *name, size_t len, const char *list)
 static void names_missing(const char *a, const char *b,
 			  void (*fn)(void *ctx, const char *name, size_t len), void *ctx)
 {
-	const char *p = a;
+	const char *p = a, *n;
+	size_t nl;
 
-	while (p && *p) {
-		const char *end = strchr(p, ';');
-		size_t n;
-
-		if (!end)
-			end = p + strlen(p);
-		while (p < end && *p == ' ')
-			p++;
-		n = (size_t)(end - p);
-		while (n > 0 && p[n - 1] == ' ')
-			n--;
-		if (n && !name_in_list(p, n, b))
-			fn(ctx, p, n);
-		p = *end ? end + 1 : end;
+	while ((n = next_name(&p, &nl)) != NULL) {
+		if (nl && !name_in_list(n, nl, b))
+			fn(ctx, n, nl);
 	}
 }
 

@@ -333,10 +333,11 @@ int mfa_http_new(struct mfa_http **out, const struct mfa_http_options *opts,
 
 static void finish(struct xfer *x, int cancelled);
 
+static void cancel_waiting(struct mfa_http *h);
+
 void mfa_http_free(struct mfa_http *h)
 {
 	struct xfer *x;
-	int i;
 
 	if (!h)
 		return;
@@ -346,13 +347,7 @@ void mfa_http_free(struct mfa_http *h)
 		h->in_flight--;
 		finish(x, 1);
 	}
-	for (i = 0; i < MFA_SCOPE__COUNT; i++)
-		while ((x = q_pop(&h->q[i])) != NULL)
-			finish(x, 1);
-	while ((x = h->delayed) != NULL) {
-		h->delayed = x->next;
-		finish(x, 1);
-	}
+	cancel_waiting(h);
 	if (h->multi)
 		curl_multi_cleanup(h->multi);
 	free(h->user_agent);

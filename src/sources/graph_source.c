@@ -115,47 +115,40 @@ static int spool_next(struct graph_source *g, struct mfa_user *u)
 {
 	unsigned char fixed[3];
 	const char **dst[4] = { &u->id, &u->upn, &u->display_name, &u->state_error };
-	uint32_t lens[4];
-	size_t total = 0, i, off = 0;
-	long start;
+	size_t offs[4];
+	size_t off = 0, i;
 
+	/* One sequential pass: seeking would drop stdio's buffer on every
+	 * record of a million-user spool. Offsets first, pointers at the
+	 * end, since g->rec may move while it grows. */
 	if (fread(fixed, 1, sizeof(fixed), g->spool) != sizeof(fixed))
 		return 0;
-	start = ftell(g->spool);
-	for (i = 0; i < 4; i++) {
-		if (fread(&lens[i], sizeof(lens[i]), 1, g->spool) != 1)
-			return -1;
-		if (lens[i] != UINT32_MAX) {
-			total += lens[i] + 1;
-			if (fseek(g->spool, (long)lens[i], SEEK_CUR) < 0)
-				return -1;
-		}
-	}
-	if (total > g->rec_cap) {
-		char *p = realloc(g->rec, total);
-		if (!p)
-			return -1;
-		g->rec = p;
-		g->rec_cap = total;
-	}
-	if (fseek(g->spool, start, SEEK_SET) < 0)
-		return -1;
-	mfa_user_init(u);
 	for (i = 0; i < 4; i++) {
 		uint32_t n;
 
 		if (fread(&n, sizeof(n), 1, g->spool) != 1)
 			return -1;
-		if (n == UINT32_MAX) {
-			*dst[i] = NULL;
+		offs[i] = SIZE_MAX;
+		if (n == UINT32_MAX)
 			continue;
+		if (off + n + 1 > g->rec_cap) {
+			size_t cap = (off + n + 1) * 2;
+			char *p = realloc(g->rec, cap);
+
+			if (!p)
+				return -1;
+			g->rec = p;
+			g->rec_cap = cap;
 		}
 		if (fread(g->rec + off, 1, n, g->spool) != n)
 			return -1;
 		g->rec[off + n] = '\0';
-		*dst[i] = g->rec + off;
+		offs[i] = off;
 		off += n + 1;
 	}
+	mfa_user_init(u);
+	for (i = 0; i < 4; i++)
+		*dst[i] = offs[i] == SIZE_MAX ? NULL : g->rec + offs[i];
 	u->user_type = (enum mfa_user_type)fixed[0];
 	u->account_enabled = (enum mfa_tri)fixed[1];
 	u->state = (enum mfa_state)fixed[2];
