@@ -31,7 +31,7 @@
 #include <stdint.h>
 
 #include "graph/http.h"
-#include "mfa/journal.h"
+#include "mfa/apply/journal.h"
 
 enum mfa_change_kind {
 	MFA_CHANGE_SET = 0,  /* compare-and-set: expect -> to */

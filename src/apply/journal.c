@@ -1,8 +1,8 @@
 /* journal.c - journal.jsonl, written ahead and read back (mfa/journal.h). */
-#include "mfa/journal.h"
+#include "mfa/apply/journal.h"
 
-#include "core/jsonnum.h"
-#include "reports/jsonw.h"
+#include "mfa/util/jsonnum.h"
+#include "mfa/util/jsonw.h"
 
 #include <cjson/cJSON.h>
 #include <errno.h>

@@ -1,10 +1,10 @@
 /* planfile.c - plan.jsonl: the writer (a sink) and the verifying reader
  * (mfa/planfile.h). */
-#include "mfa/planfile.h"
+#include "mfa/apply/planfile.h"
 
-#include "mfa/outfile.h"
-#include "core/jsonnum.h"
-#include "reports/jsonw.h"
+#include "mfa/util/outfile.h"
+#include "mfa/util/jsonnum.h"
+#include "mfa/util/jsonw.h"
 
 #include <cjson/cJSON.h>
 #include <errno.h>

@@ -1,10 +1,10 @@
 /* cmd_apply.c - `apply PLAN`: run a reviewed plan against the tenant. */
-#include "cli/changes.h"
+#include "jobs/change.h"
 #include "cli/commands.h"
 #include "cli/exitcodes.h"
 #include "cli/msg.h"
 
-#include "mfa/planfile.h"
+#include "mfa/apply/planfile.h"
 
 #include <stdio.h>
 #include <string.h>

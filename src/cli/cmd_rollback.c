@@ -1,12 +1,12 @@
 /* cmd_rollback.c - `rollback JOURNAL`: put every user an apply changed back
  * to exactly the state it had (enabled stays enabled, enforced stays
  * enforced), compare-and-set against disabled, journalled the same way. */
-#include "cli/changes.h"
+#include "jobs/change.h"
 #include "cli/commands.h"
 #include "cli/exitcodes.h"
 #include "cli/msg.h"
 
-#include "mfa/journal.h"
+#include "mfa/apply/journal.h"
 
 #include <stdio.h>
 #include <string.h>

@@ -3,7 +3,7 @@
 #ifndef MFA_CLI_MSG_H
 #define MFA_CLI_MSG_H
 
-#include "mfa/error.h"
+#include "mfa/util/err.h"
 
 enum cli_verbosity { CLI_QUIET = 0, CLI_NORMAL = 1, CLI_VERBOSE = 2 };
 

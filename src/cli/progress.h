@@ -8,7 +8,7 @@
 #include <time.h>
 
 #include "graph/http.h"
-#include "mfa/summary.h"
+#include "mfa/model/summary.h"
 #include "sources/graph_source.h"
 
 struct cli_progress {

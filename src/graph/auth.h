@@ -58,7 +58,7 @@
 #ifndef MFA_GRAPH_AUTH_H
 #define MFA_GRAPH_AUTH_H
 
-#include "mfa/error.h"
+#include "mfa/util/err.h"
 
 enum mfa_auth_kind {
 	MFA_AUTH_SECRET,

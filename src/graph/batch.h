@@ -29,7 +29,7 @@
 
 #include <stddef.h>
 
-#include "mfa/error.h"
+#include "mfa/util/err.h"
 
 #define MFA_BATCH_MAX 20
 

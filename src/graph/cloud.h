@@ -18,7 +18,7 @@
 #ifndef MFA_GRAPH_CLOUD_H
 #define MFA_GRAPH_CLOUD_H
 
-#include "mfa/error.h"
+#include "mfa/util/err.h"
 
 enum mfa_cloud {
 	MFA_CLOUD_GLOBAL,     /* login.microsoftonline.com / graph.microsoft.com */

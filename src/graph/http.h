@@ -45,8 +45,8 @@
 
 #include <stddef.h>
 
-#include "mfa/error.h"
-#include "graph/ratelimit.h"
+#include "mfa/util/err.h"
+#include "graph/throttle.h"
 #include "graph/retry.h"
 
 struct mfa_http;

@@ -32,7 +32,7 @@
 #include <openssl/evp.h>
 #include <openssl/x509.h>
 
-#include "mfa/error.h"
+#include "mfa/util/err.h"
 
 enum mfa_jwt_alg {
 	MFA_JWT_PS256,  /* default */

@@ -24,8 +24,8 @@
 
 #include <stddef.h>
 
-#include "mfa/error.h"
-#include "mfa/user.h"
+#include "mfa/util/err.h"
+#include "mfa/model/user.h"
 #include "graph/http.h"
 
 struct mfa_reqs;

@@ -28,7 +28,7 @@
  *   share a per-tenant limit, so we trust the server's figure: what it says
  *   is left of the budget is spread evenly over the next window.
  */
-#include "graph/ratelimit.h"
+#include "graph/throttle.h"
 
 #include <math.h>
 #include <string.h>

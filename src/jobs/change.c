@@ -1,12 +1,12 @@
 /* changes.c - the shared body of `apply` and `rollback` (changes.h). */
-#include "cli/changes.h"
+#include "jobs/change.h"
 
-#include "apply/results.h"
+#include "reports/results.h"
 #include "cli/exitcodes.h"
 #include "cli/msg.h"
-#include "cli/outdir.h"
-#include "mfa/journal.h"
-#include "mfa/outfile.h"
+#include "jobs/outdir.h"
+#include "mfa/apply/journal.h"
+#include "mfa/util/outfile.h"
 
 #include <errno.h>
 #include <signal.h>

@@ -9,7 +9,7 @@
 #include <stdint.h>
 
 #include "apply/engine.h"
-#include "cli/live.h"
+#include "jobs/session.h"
 #include "cli/options.h"
 
 /* Option ids of the shared group (commands use ids below 50). */

@@ -1,7 +1,7 @@
 /* history.c - runs kept per tenant, compared and compressed (history.h). */
-#include "cli/history.h"
+#include "jobs/history.h"
 
-#include "mfa/outfile.h"
+#include "mfa/util/outfile.h"
 
 #include <cjson/cJSON.h>
 #include <dirent.h>

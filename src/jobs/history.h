@@ -7,7 +7,7 @@
 
 #include <stdbool.h>
 
-#include "mfa/error.h"
+#include "mfa/util/err.h"
 
 struct cli_history {
 	char tenant_dir[4096];  /* DIR/<tenant> */

@@ -1,7 +1,7 @@
 /* outdir.c - the output folder (outdir.h). */
-#include "cli/outdir.h"
+#include "jobs/outdir.h"
 
-#include "mfa/outfile.h"
+#include "mfa/util/outfile.h"
 
 #include <errno.h>
 #include <stdio.h>

@@ -6,7 +6,7 @@
 
 #include <stdbool.h>
 
-#include "mfa/error.h"
+#include "mfa/util/err.h"
 
 struct cli_outdir {
 	char path[4096];

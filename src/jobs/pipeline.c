@@ -1,5 +1,5 @@
 /* pipeline.c - the stream from source to sinks (mfa/pipeline.h). */
-#include "mfa/pipeline.h"
+#include "mfa/jobs/pipeline.h"
 
 #define PROGRESS_EVERY 4096
 

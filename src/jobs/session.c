@@ -1,5 +1,5 @@
 /* live.c - sign-in and engine options shared by the Graph commands (live.h). */
-#include "cli/live.h"
+#include "jobs/session.h"
 
 #include "cli/msg.h"
 

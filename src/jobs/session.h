@@ -7,8 +7,8 @@
 #include "cli/options.h"
 #include "graph/auth.h"
 #include "graph/http.h"
-#include "graph/ratelimit.h"
-#include "mfa/summary.h"
+#include "graph/throttle.h"
+#include "mfa/model/summary.h"
 
 /* Option ids of the live group (other groups use ids below 100). */
 enum {

@@ -1,12 +1,12 @@
 /* tenants.c - one audit per tenant, in parallel processes, and the roll-up
  * (tenants.h). */
-#include "cli/tenants.h"
+#include "jobs/tenants.h"
 
 #include "cli/exitcodes.h"
 #include "cli/msg.h"
-#include "cli/outdir.h"
-#include "mfa/classify.h"
-#include "mfa/outfile.h"
+#include "jobs/outdir.h"
+#include "mfa/model/classify.h"
+#include "mfa/util/outfile.h"
 
 #include <cjson/cJSON.h>
 #include <errno.h>

@@ -1,5 +1,5 @@
 /* classify.c - class and findings of a user (mfa/classify.h). Pure. */
-#include "mfa/classify.h"
+#include "mfa/model/classify.h"
 
 #include <string.h>
 

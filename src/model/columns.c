@@ -1,5 +1,5 @@
 /* columns.c - the users.csv / Users sheet columns (columns.h). */
-#include "reports/columns.h"
+#include "mfa/model/columns.h"
 
 #include <stdio.h>
 #include <string.h>

@@ -5,7 +5,7 @@
  * built once, at their final size, after the whole file is read: on a
  * million users, growing them as rows come in costs more than the parse.
  */
-#include "mfa/compare.h"
+#include "mfa/model/compare.h"
 
 #include <csv.h>
 #include <errno.h>
@@ -15,9 +15,9 @@
 #include <strings.h>
 #include <sys/stat.h>
 
-#include "core/strarena.h"
-#include "mfa/csvwrite.h"
-#include "sources/csv_input.h"
+#include "mfa/util/strarena.h"
+#include "mfa/util/csvw.h"
+#include "mfa/util/textin.h"
 
 #define CHUNK (64u * 1024u)
 /* A field longer than this is not part of a users.csv: almost surely a

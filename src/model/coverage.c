@@ -1,8 +1,8 @@
 /* coverage.c - the Conditional Access model and coverage evaluator
  * (mfa/coverage.h). */
-#include "mfa/coverage.h"
+#include "mfa/model/coverage.h"
 
-#include "core/strarena.h"
+#include "mfa/util/strarena.h"
 
 #include <stdio.h>
 #include <stdlib.h>

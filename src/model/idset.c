@@ -1,7 +1,7 @@
 /* idset.c - a case-insensitive set of identifiers (mfa/idset.h).
  * Open addressing over lowercased copies; lists are small (break-glass
  * accounts, a pilot group) but may be a whole department. */
-#include "mfa/idset.h"
+#include "mfa/model/idset.h"
 
 #include <ctype.h>
 #include <errno.h>

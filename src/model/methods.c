@@ -7,7 +7,7 @@
  * letters and digits only, lowercased, so "Microsoft Authenticator push",
  * "microsoftAuthenticatorPush" and "MICROSOFT-AUTHENTICATOR_PUSH" meet.
  */
-#include "mfa/user.h"
+#include "mfa/model/user.h"
 
 #include <ctype.h>
 #include <string.h>

@@ -1,5 +1,5 @@
 /* plan.c - the action for each user (mfa/plan.h). Pure. */
-#include "mfa/plan.h"
+#include "mfa/model/plan.h"
 
 #include <string.h>
 

@@ -1,7 +1,7 @@
 /* regmap.c - the compact registration map (mfa/regmap.h). */
-#include "mfa/regmap.h"
+#include "mfa/model/regmap.h"
 
-#include "core/strarena.h"
+#include "mfa/util/strarena.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -1,5 +1,5 @@
 /* sink.c - dispatch to a sink's operations (mfa/sink.h). */
-#include "mfa/sink.h"
+#include "mfa/model/sink.h"
 
 int mfa_sink_row(struct mfa_sink *s, const struct mfa_row *row, struct mfa_err *err)
 {

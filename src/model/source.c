@@ -1,5 +1,5 @@
 /* source.c - dispatch to a source's operations (mfa/source.h). */
-#include "mfa/source.h"
+#include "mfa/model/source.h"
 
 #include <string.h>
 

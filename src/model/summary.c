@@ -1,5 +1,5 @@
 /* summary.c - counts gathered as users stream past (mfa/summary.h). */
-#include "mfa/summary.h"
+#include "mfa/model/summary.h"
 
 #include <string.h>
 

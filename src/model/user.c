@@ -1,5 +1,5 @@
 /* user.c - the user record's names and parsing (mfa/user.h). */
-#include "mfa/user.h"
+#include "mfa/model/user.h"
 
 #include <ctype.h>
 #include <string.h>

@@ -6,10 +6,10 @@
  * commits. The rows themselves come from mfa_change_rows, shared with the
  * XLSX Changes sheet.
  */
-#include "mfa/compare.h"
-#include "mfa/csvwrite.h"
-#include "mfa/outfile.h"
-#include "mfa/sink.h"
+#include "mfa/model/compare.h"
+#include "mfa/util/csvw.h"
+#include "mfa/util/outfile.h"
+#include "mfa/model/sink.h"
 
 #include <stdlib.h>
 

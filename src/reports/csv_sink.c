@@ -1,8 +1,8 @@
 /* csv_sink.c - users.csv and plan.csv (mfa/sink.h). */
-#include "mfa/csvwrite.h"
-#include "mfa/outfile.h"
-#include "mfa/sink.h"
-#include "reports/columns.h"
+#include "mfa/util/csvw.h"
+#include "mfa/util/outfile.h"
+#include "mfa/model/sink.h"
+#include "mfa/model/columns.h"
 
 #include <stdlib.h>
 

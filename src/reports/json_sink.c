@@ -1,7 +1,7 @@
 /* json_sink.c - summary.json (mfa/sink.h). */
-#include "mfa/compare.h"
-#include "mfa/outfile.h"
-#include "mfa/sink.h"
+#include "mfa/model/compare.h"
+#include "mfa/util/outfile.h"
+#include "mfa/model/sink.h"
 
 #include <cjson/cJSON.h>
 #include <stdlib.h>

@@ -4,10 +4,10 @@
  * between the two without renaming anything. Unlike users.csv, nothing is
  * neutralised for spreadsheets: JSON is read by programs, which must get
  * the names exactly as the tenant holds them. */
-#include "mfa/outfile.h"
-#include "mfa/sink.h"
-#include "reports/columns.h"
-#include "reports/jsonw.h"
+#include "mfa/util/outfile.h"
+#include "mfa/model/sink.h"
+#include "mfa/model/columns.h"
+#include "mfa/util/jsonw.h"
 
 #include <errno.h>
 #include <stdlib.h>

@@ -1,11 +1,11 @@
 /* results.c - results.csv, results.xlsx and summary.json from a journal
  * (apply/results.h). */
-#include "apply/results.h"
+#include "reports/results.h"
 
 #include "graph/requirements.h"
-#include "mfa/csvwrite.h"
-#include "mfa/outfile.h"
-#include "mfa/sink.h"
+#include "mfa/util/csvw.h"
+#include "mfa/util/outfile.h"
+#include "mfa/model/sink.h"
 
 #include <cjson/cJSON.h>
 #include <stdio.h>

@@ -12,7 +12,7 @@
 
 #include "apply/engine.h"
 #include "graph/http.h"
-#include "mfa/summary.h"
+#include "mfa/model/summary.h"
 
 struct mfa_results_options {
 	const char *dir;              /* output folder */

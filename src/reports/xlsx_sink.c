@@ -32,10 +32,10 @@
 #include <cjson/cJSON.h>
 #include <xlsxwriter.h>
 
-#include "mfa/compare.h"
-#include "mfa/outfile.h"
-#include "mfa/sink.h"
-#include "reports/columns.h"
+#include "mfa/model/compare.h"
+#include "mfa/util/outfile.h"
+#include "mfa/model/sink.h"
+#include "mfa/model/columns.h"
 
 #define XLSX_FILE "report.xlsx"
 #define XLSX_TMP_SUFFIX ".tmp"

@@ -12,8 +12,8 @@
 #define MFA_SOURCES_CA_FETCH_H
 
 #include "graph/http.h"
-#include "mfa/coverage.h"
-#include "mfa/source.h"
+#include "mfa/model/coverage.h"
+#include "mfa/model/source.h"
 
 struct mfa_ca_fetch_result {
 	int policies;           /* policies read; -1 when the list could not be read */

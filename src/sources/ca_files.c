@@ -1,6 +1,6 @@
 /* coverage_load.c - the Conditional Access model from --ca-policies and
  * --ca-members files (formats: mfa/coverage.h). */
-#include "mfa/coverage.h"
+#include "mfa/model/coverage.h"
 
 #include <errno.h>
 #include <stdio.h>

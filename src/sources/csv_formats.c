@@ -7,7 +7,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "mfa/csvwrite.h"
+#include "mfa/util/csvw.h"
 
 #define REQ MFA_CSV_COL_REQUIRED
 #define SPACES MFA_CSV_COL_SPLIT_SPACES

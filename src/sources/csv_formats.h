@@ -16,7 +16,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "mfa/user.h"
+#include "mfa/model/user.h"
 
 /* What a column holds, i.e. how its value is read. */
 enum mfa_csv_field {

@@ -11,7 +11,7 @@
  * piece, and the piece in which the parser left its "row not begun" state
  * is the record's first line, quoted newlines included.
  */
-#include "mfa/source.h"
+#include "mfa/model/source.h"
 
 #include <csv.h>
 #include <stdint.h>
@@ -19,9 +19,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "mfa/regmap.h"
+#include "mfa/model/regmap.h"
 #include "sources/csv_formats.h"
-#include "sources/csv_input.h"
+#include "mfa/util/textin.h"
 
 #define CHUNK (64u * 1024u)
 /* A record longer than this is not a user: almost surely a quote that

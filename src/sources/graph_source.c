@@ -2,7 +2,7 @@
 #include "sources/graph_source.h"
 
 #include "graph/requirements.h"
-#include "mfa/regmap.h"
+#include "mfa/model/regmap.h"
 
 #include <cjson/cJSON.h>
 #include <stdint.h>

@@ -21,8 +21,8 @@
 
 #include <signal.h>
 
-#include "mfa/coverage.h"
-#include "mfa/source.h"
+#include "mfa/model/coverage.h"
+#include "mfa/model/source.h"
 #include "sources/ca_fetch.h"
 #include "graph/http.h"
 

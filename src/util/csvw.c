@@ -1,5 +1,5 @@
 /* csvwrite.c - CSV fields, quoted and formula-neutralised (mfa/csvwrite.h). */
-#include "mfa/csvwrite.h"
+#include "mfa/util/csvw.h"
 
 #include <string.h>
 

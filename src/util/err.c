@@ -1,5 +1,5 @@
 /* error.c - the error buffer (mfa/error.h). */
-#include "mfa/error.h"
+#include "mfa/util/err.h"
 
 #include <stdarg.h>
 #include <stdio.h>

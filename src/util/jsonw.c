@@ -1,5 +1,5 @@
 /* jsonw.c - JSON string literals to a stream (jsonw.h). */
-#include "reports/jsonw.h"
+#include "mfa/util/jsonw.h"
 
 void mfa_json_write_string(FILE *f, const char *s)
 {

@@ -1,5 +1,5 @@
 /* outfile.c - report files that are complete or absent (mfa/outfile.h). */
-#include "mfa/outfile.h"
+#include "mfa/util/outfile.h"
 
 #include <errno.h>
 #include <fcntl.h>

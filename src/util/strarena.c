@@ -1,5 +1,5 @@
 /* strarena.c - strings in one block, and their hash (strarena.h). */
-#include "core/strarena.h"
+#include "mfa/util/strarena.h"
 
 #include <stdlib.h>
 #include <string.h>

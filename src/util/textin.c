@@ -1,5 +1,5 @@
 /* csv_input.c - a CSV export's bytes as UTF-8 (csv_input.h). */
-#include "sources/csv_input.h"
+#include "mfa/util/textin.h"
 
 #include <errno.h>
 #include <limits.h>

@@ -8,7 +8,7 @@
 #define EMU_AUTH_H
 
 #include "emu.h"
-#include "mfa/error.h"
+#include "mfa/util/err.h"
 
 struct emu_auth;
 

@@ -8,7 +8,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "mfa/user.h"
+#include "mfa/model/user.h"
 #include "rng.h"
 
 #define PERM_USERS (EMU_PERM_USER_READ_ALL | EMU_PERM_USER_RW_ALL | EMU_PERM_DIRECTORY_READ_ALL)

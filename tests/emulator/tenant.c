@@ -7,9 +7,9 @@
 #include <strings.h>
 #include <time.h>
 
-#include "mfa/csvwrite.h"
-#include "mfa/source.h"
-#include "mfa/user.h"
+#include "mfa/util/csvw.h"
+#include "mfa/model/source.h"
+#include "mfa/model/user.h"
 #include "rng.h"
 
 static const char *const method_names[MFA_METHOD__COUNT] = {

@@ -15,7 +15,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "mfa/error.h"
+#include "mfa/util/err.h"
 
 enum emu_state { EMU_DISABLED = 0, EMU_ENABLED = 1, EMU_ENFORCED = 2 };
 

@@ -1,7 +1,7 @@
 /* Fuzz target: the Conditional Access files (--ca-policies, --ca-members)
  * and the evaluator over what they load: refused cleanly or evaluated,
  * never crash. The input is split at its first NUL into the two files. */
-#include "mfa/coverage.h"
+#include "mfa/model/coverage.h"
 
 #include <stdint.h>
 #include <stdio.h>

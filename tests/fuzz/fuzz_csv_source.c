@@ -17,7 +17,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "mfa/source.h"
+#include "mfa/model/source.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

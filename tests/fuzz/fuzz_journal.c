@@ -1,6 +1,6 @@
 /* Fuzz target: the journal reader (resume and rollback trust what it
  * reads). Any input is refused cleanly or read to its end. */
-#include "mfa/journal.h"
+#include "mfa/apply/journal.h"
 
 #include <stdint.h>
 #include <stdio.h>

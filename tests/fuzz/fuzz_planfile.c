@@ -1,6 +1,6 @@
 /* Fuzz target: the plan-file reader (apply trusts only what it verifies).
  * Any input must be refused cleanly or read to the end, never crash. */
-#include "mfa/planfile.h"
+#include "mfa/apply/planfile.h"
 
 #include <stdint.h>
 #include <stdio.h>

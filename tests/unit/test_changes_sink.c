@@ -14,11 +14,11 @@
 #include <cmocka.h>
 #include <csv.h>
 
-#include "mfa/classify.h"
-#include "mfa/compare.h"
-#include "mfa/csvwrite.h"
-#include "mfa/sink.h"
-#include "mfa/summary.h"
+#include "mfa/model/classify.h"
+#include "mfa/model/compare.h"
+#include "mfa/util/csvw.h"
+#include "mfa/model/sink.h"
+#include "mfa/model/summary.h"
 
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
 #define F(f) (1u << MFA_FINDING_##f)

@@ -5,7 +5,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "mfa/classify.h"
+#include "mfa/model/classify.h"
 
 #define F(x) (1u << MFA_FINDING_##x)
 

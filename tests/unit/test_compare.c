@@ -15,10 +15,10 @@
 
 #include <cmocka.h>
 
-#include "mfa/classify.h"
-#include "mfa/compare.h"
-#include "mfa/sink.h"
-#include "mfa/summary.h"
+#include "mfa/model/classify.h"
+#include "mfa/model/compare.h"
+#include "mfa/model/sink.h"
+#include "mfa/model/summary.h"
 
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
 #define K(k) (1u << MFA_CHANGE_##k)

@@ -9,7 +9,7 @@
 
 #include <cmocka.h>
 
-#include "mfa/error.h"
+#include "mfa/util/err.h"
 #include "sources/csv_formats.h"
 
 #define H_GETMFA "DisplayName,UserPrincipalName,MFAStatus,ActivationStatus,DefaultMFAMethod,AllMFAMethods,MFAPhone,MFAEmail,LicenseStatus,IsAdmin,AdminRoles,SignInStatus"

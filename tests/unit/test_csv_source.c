@@ -12,8 +12,8 @@
 
 #include <cmocka.h>
 
-#include "mfa/source.h"
-#include "sources/csv_input.h"
+#include "mfa/model/source.h"
+#include "mfa/util/textin.h"
 
 /* ---- helpers ---- */
 

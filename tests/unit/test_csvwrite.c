@@ -5,7 +5,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "mfa/csvwrite.h"
+#include "mfa/util/csvw.h"
 
 #include <stdio.h>
 #include <stdlib.h>

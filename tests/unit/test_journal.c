@@ -6,7 +6,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "mfa/journal.h"
+#include "mfa/apply/journal.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -7,8 +7,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "mfa/sink.h"
-#include "reports/columns.h"
+#include "mfa/model/sink.h"
+#include "mfa/model/columns.h"
 
 #include <cjson/cJSON.h>
 #include <dirent.h>

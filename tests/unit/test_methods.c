@@ -7,7 +7,7 @@
 
 #include <cmocka.h>
 
-#include "mfa/user.h"
+#include "mfa/model/user.h"
 
 static const struct {
 	const char *text;

@@ -5,7 +5,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "mfa/plan.h"
+#include "mfa/model/plan.h"
 
 struct case_ {
 	const char *what;

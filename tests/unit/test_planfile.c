@@ -6,8 +6,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "mfa/outfile.h"
-#include "mfa/planfile.h"
+#include "mfa/util/outfile.h"
+#include "mfa/apply/planfile.h"
 
 #include <stdio.h>
 #include <stdlib.h>

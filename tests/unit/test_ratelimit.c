@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <cmocka.h>
 
-#include "graph/ratelimit.h"
+#include "graph/throttle.h"
 
 /* An independent check of what Graph enforces: the units started in any
  * half-open window (t - W, t] never pass the budget. */

@@ -8,7 +8,7 @@
 
 #include <cmocka.h>
 
-#include "mfa/regmap.h"
+#include "mfa/model/regmap.h"
 
 static struct mfa_registration reg_of(enum mfa_tri registered, uint32_t methods, const char *other,
 				      const char *dflt)

@@ -18,10 +18,10 @@
 
 #include <cmocka.h>
 
-#include "mfa/compare.h"
-#include "mfa/sink.h"
-#include "reports/columns.h"
-#include "mfa/summary.h"
+#include "mfa/model/compare.h"
+#include "mfa/model/sink.h"
+#include "mfa/model/columns.h"
+#include "mfa/model/summary.h"
 
 /* ---- helpers --------------------------------------------------------- */
 

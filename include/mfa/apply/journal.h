@@ -28,8 +28,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "mfa/error.h"
-#include "mfa/user.h"
+#include "mfa/util/err.h"
+#include "mfa/model/user.h"
 
 #define MFA_JOURNAL_KIND "mfa-migrate-journal"
 #define MFA_JOURNAL_VERSION 1

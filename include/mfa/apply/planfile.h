@@ -17,9 +17,9 @@
 
 #include <stdint.h>
 
-#include "mfa/error.h"
-#include "mfa/plan.h"
-#include "mfa/sink.h"
+#include "mfa/util/err.h"
+#include "mfa/model/plan.h"
+#include "mfa/model/sink.h"
 
 #define MFA_PLANFILE_KIND "mfa-migrate-plan"
 #define MFA_PLANFILE_VERSION 1

@@ -8,11 +8,11 @@
 
 #include <signal.h>
 
-#include "mfa/classify.h"
-#include "mfa/plan.h"
-#include "mfa/sink.h"
-#include "mfa/source.h"
-#include "mfa/summary.h"
+#include "mfa/model/classify.h"
+#include "mfa/model/plan.h"
+#include "mfa/model/sink.h"
+#include "mfa/model/source.h"
+#include "mfa/model/summary.h"
 
 struct mfa_pipeline {
 	struct mfa_source *source;

@@ -11,9 +11,9 @@
 
 #include <stdint.h>
 
-#include "mfa/coverage.h"
-#include "mfa/idset.h"
-#include "mfa/user.h"
+#include "mfa/model/coverage.h"
+#include "mfa/model/idset.h"
+#include "mfa/model/user.h"
 
 enum mfa_reg_status {
 	MFA_REG_UNKNOWN = 0,

@@ -7,7 +7,7 @@
 #ifndef MFA_REPORTS_COLUMNS_H
 #define MFA_REPORTS_COLUMNS_H
 
-#include "mfa/sink.h"
+#include "mfa/model/sink.h"
 
 enum mfa_user_column {
 	MFA_COL_ID = 0,

@@ -90,10 +90,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "mfa/classify.h"
-#include "mfa/coverage.h"
-#include "mfa/error.h"
-#include "mfa/user.h"
+#include "mfa/model/classify.h"
+#include "mfa/model/coverage.h"
+#include "mfa/util/err.h"
+#include "mfa/model/user.h"
 
 struct mfa_sink;
 

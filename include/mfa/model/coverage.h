@@ -136,8 +136,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "mfa/error.h"
-#include "mfa/user.h"
+#include "mfa/util/err.h"
+#include "mfa/model/user.h"
 
 struct cJSON;
 struct mfa_ca_model;

@@ -11,7 +11,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "mfa/error.h"
+#include "mfa/util/err.h"
 
 struct mfa_idset;
 

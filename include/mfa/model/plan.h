@@ -11,9 +11,9 @@
 
 #include <stdbool.h>
 
-#include "mfa/classify.h"
-#include "mfa/idset.h"
-#include "mfa/user.h"
+#include "mfa/model/classify.h"
+#include "mfa/model/idset.h"
+#include "mfa/model/user.h"
 
 enum mfa_action {
 	MFA_ACTION_DISABLE = 0,

@@ -33,7 +33,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "mfa/user.h"
+#include "mfa/model/user.h"
 
 struct mfa_regmap;
 

@@ -19,11 +19,11 @@
 
 #include <stdio.h>
 
-#include "mfa/classify.h"
-#include "mfa/error.h"
-#include "mfa/plan.h"
-#include "mfa/summary.h"
-#include "mfa/user.h"
+#include "mfa/model/classify.h"
+#include "mfa/util/err.h"
+#include "mfa/model/plan.h"
+#include "mfa/model/summary.h"
+#include "mfa/model/user.h"
 
 /* One user as it leaves the pipeline. All pointers are borrowed for the
  * duration of the row call; decision is NULL for audit runs. */

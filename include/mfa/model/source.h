@@ -17,8 +17,8 @@
 #ifndef MFA_SOURCE_H
 #define MFA_SOURCE_H
 
-#include "mfa/error.h"
-#include "mfa/user.h"
+#include "mfa/util/err.h"
+#include "mfa/model/user.h"
 
 struct mfa_source;
 

@@ -7,9 +7,9 @@
 
 #include <time.h>
 
-#include "mfa/classify.h"
-#include "mfa/plan.h"
-#include "mfa/user.h"
+#include "mfa/model/classify.h"
+#include "mfa/model/plan.h"
+#include "mfa/model/user.h"
 
 struct mfa_change_counts; /* mfa/compare.h */
 struct cJSON;

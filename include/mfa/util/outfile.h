@@ -10,7 +10,7 @@
 
 #include <stdio.h>
 
-#include "mfa/error.h"
+#include "mfa/util/err.h"
 
 struct mfa_outfile {
 	FILE *f;          /* write here; owned */

@@ -22,7 +22,7 @@
 #include <stddef.h>
 #include <sys/types.h>
 
-#include "mfa/error.h"
+#include "mfa/util/err.h"
 
 struct mfa_csv_input;
 
