@@ -2,6 +2,7 @@
 #include "jobs/history.h"
 
 #include "mfa/util/outfile.h"
+#include "util/runpath.h"
 
 #include <cjson/cJSON.h>
 #include <dirent.h>
@@ -15,22 +16,6 @@
 #include <zlib.h>
 
 #define MAX_RUNS 4096
-
-/* A folder name made by this module: 20261128T081500Z, maybe -N after it. */
-static bool run_name(const char *name)
-{
-	int i;
-
-	for (i = 0; i < 8; i++)
-		if (name[i] < '0' || name[i] > '9')
-			return false;
-	if (name[8] != 'T')
-		return false;
-	for (i = 9; i < 15; i++)
-		if (name[i] < '0' || name[i] > '9')
-			return false;
-	return name[15] == 'Z' && (name[16] == '\0' || name[16] == '-');
-}
 
 /* True when dir/summary.json is mfa-migrate's: never touch anything else. */
 static bool ours(const char *dir)
@@ -74,7 +59,7 @@ static int list_runs(const char *tenant_dir, char ***out, size_t *n, struct mfa_
 		return mfa_err_set(err, "out of memory");
 	}
 	while ((e = readdir(d)) != NULL && count < MAX_RUNS) {
-		if (!run_name(e->d_name))
+		if (!mfa_runpath_is_stamped(e->d_name))
 			continue;
 		snprintf(path, sizeof(path), "%s/%s", tenant_dir, e->d_name);
 		if (!ours(path))
@@ -99,37 +84,16 @@ static void free_runs(char **names, size_t n)
 	free(names);
 }
 
-/* A tenant id or domain as a folder name: nothing but [A-Za-z0-9.-_]. */
-static void safe_name(const char *in, char *out, size_t size)
-{
-	size_t i;
-
-	for (i = 0; in[i] && i + 1 < size; i++) {
-		char c = in[i];
-
-		out[i] = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-				 c == '.' || c == '-' || c == '_'
-			 ? c
-			 : '_';
-	}
-	out[i] = '\0';
-	if (!out[0] || strcmp(out, ".") == 0 || strcmp(out, "..") == 0)
-		snprintf(out, size, "tenant");
-}
-
 int cli_history_prepare(struct cli_history *h, const char *root, const char *tenant,
 			struct mfa_err *err)
 {
-	char name[128], stamp[32];
+	char name[256];
 	char **runs = NULL;
 	size_t n = 0;
-	time_t now = time(NULL);
-	struct tm tm;
-	struct stat st;
-	int i;
 
 	memset(h, 0, sizeof(*h));
-	safe_name(tenant ? tenant : "export", name, sizeof(name));
+	if (mfa_runpath_safe_name(name, sizeof(name), tenant ? tenant : "export", err) < 0)
+		return mfa_err_prefix(err, "--history: the tenant");
 	if ((size_t)snprintf(h->tenant_dir, sizeof(h->tenant_dir), "%s/%s", root, name) >=
 	    sizeof(h->tenant_dir))
 		return mfa_err_set(err, "--history: path too long");
@@ -142,17 +106,10 @@ int cli_history_prepare(struct cli_history *h, const char *root, const char *ten
 		h->has_previous = true;
 	}
 	free_runs(runs, n);
-	gmtime_r(&now, &tm);
-	strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%SZ", &tm);
-	for (i = 1; i < 1000; i++) {
-		if (i == 1)
-			snprintf(h->run_dir, sizeof(h->run_dir), "%s/%s", h->tenant_dir, stamp);
-		else
-			snprintf(h->run_dir, sizeof(h->run_dir), "%s/%s-%d", h->tenant_dir, stamp, i);
-		if (stat(h->run_dir, &st) < 0)
-			return 0;
-	}
-	return mfa_err_set(err, "--history: no free run folder name in '%s'", h->tenant_dir);
+	if (mfa_runpath_stamped(h->run_dir, sizeof(h->run_dir), h->tenant_dir, "", time(NULL), 0,
+				err) < 0)
+		return mfa_err_prefix(err, "--history");
+	return 0;
 }
 
 /* path -> path.gz, then path is removed. */

@@ -7,6 +7,7 @@
 #include "jobs/outdir.h"
 #include "mfa/model/classify.h"
 #include "mfa/util/outfile.h"
+#include "util/runpath.h"
 
 #include <cjson/cJSON.h>
 #include <errno.h>
@@ -62,6 +63,7 @@ static int load(const char *file, struct tenant **out, size_t *n)
 	size_t cap = 0, count = 0;
 	unsigned long lineno = 0;
 	struct tenant *t = NULL;
+	struct mfa_err err = MFA_ERR_INIT;
 	int rc = -1;
 
 	if (!f) {
@@ -94,12 +96,12 @@ static int load(const char *file, struct tenant **out, size_t *n)
 			snprintf(t[count].cert, sizeof(t[count].cert), "%s", fields[3]);
 		if (k > 4)
 			snprintf(t[count].graph, sizeof(t[count].graph), "%s", fields[4]);
-		for (i = 0; t[count].id[i] && i < (int)sizeof(t[count].dir_name) - 1; i++) {
-			char c = t[count].id[i];
-			t[count].dir_name[i] = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-						       (c >= '0' && c <= '9') || c == '.' || c == '-'
-					       ? c
-					       : '_';
+		/* Its folder is made from the line: a name like ".." would put
+		 * that audit's reports outside the roll-up. */
+		if (mfa_runpath_safe_name(t[count].dir_name, sizeof(t[count].dir_name) - 8,
+					  t[count].id, &err) < 0) {
+			errorf("%s:%lu: %s", file, lineno, err.msg);
+			goto cleanup;
 		}
 		/* The same tenant twice (two apps, two clouds) gets two folders. */
 		for (i = 0; i < (int)count; i++) {

@@ -169,6 +169,23 @@ class Compare(unittest.TestCase):
             for e in emus:
                 e.stop()
 
+    def test_tenant_name_outside_rollup(self):
+        # a tenant line ".." (or one with a '/') would name a folder outside
+        # the roll-up: the run is refused before any audit starts
+        d = mfatest.tmpdir()
+        for bad in ("..", ".", "../elsewhere", "a/b"):
+            lst = os.path.join(d, "tenants.txt")
+            with open(lst, "w") as f:
+                f.write("00000000-0000-0000-0000-000000000001,Contoso\n%s,Bad\n" % bad)
+            out = os.path.join(d, "roll")
+            before = sorted(os.listdir(d))
+            code, stdout, stderr = mfatest.run(BIN, "audit", "--tenants", lst, "--out", out)
+            self.assertEqual(code, 1, stderr)
+            self.assertIn("tenants.txt:2:", stderr)
+            self.assertIn("cannot name a folder", stderr)
+            self.assertEqual(stdout, "")
+            self.assertEqual(sorted(os.listdir(d)), before)
+
     def test_usage(self):
         with Emulator("--users", 10) as emu:
             code, _, stderr = audit(emu, "--fail-on", "new:admin-not-registered")
