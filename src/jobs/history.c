@@ -2,6 +2,7 @@
 #include "jobs/history.h"
 
 #include "mfa/util/outfile.h"
+#include "util/jsonfile.h"
 #include "util/runpath.h"
 
 #include <cjson/cJSON.h>
@@ -14,8 +15,6 @@
 #include <time.h>
 #include <unistd.h>
 #include <zlib.h>
-
-#define MAX_RUNS 4096
 
 /* True when dir/summary.json is mfa-migrate's: never touch anything else. */
 static bool ours(const char *dir)
@@ -34,61 +33,51 @@ static bool ours(const char *dir)
 	return strstr(buf, "\"mfa-migrate-summary\"") != NULL;
 }
 
-static int cmp_names(const void *a, const void *b)
+static int stamped_entry(const struct dirent *e)
 {
-	return strcmp(*(char *const *)a, *(char *const *)b);
+	return mfa_runpath_is_stamped(e->d_name);
 }
 
 /* The run folders of tenant_dir written by mfa-migrate, oldest first
- * (their names sort by time). The caller frees each name and the array. */
-static int list_runs(const char *tenant_dir, char ***out, size_t *n, struct mfa_err *err)
+ * (their names sort by time). Free with free_runs. */
+static int list_runs(const char *tenant_dir, struct dirent ***out, size_t *n, struct mfa_err *err)
 {
-	DIR *d = opendir(tenant_dir);
-	struct dirent *e;
-	char **names = NULL;
-	size_t count = 0;
+	struct dirent **list = NULL;
 	char path[4200];
+	int got, i;
+	size_t count = 0;
 
 	*out = NULL;
 	*n = 0;
-	if (!d)
+	got = scandir(tenant_dir, &list, stamped_entry, alphasort);
+	if (got < 0)
 		return errno == ENOENT ? 0 : mfa_err_set(err, "cannot read '%s': %s", tenant_dir, strerror(errno));
-	names = calloc(MAX_RUNS, sizeof(*names));
-	if (!names) {
-		closedir(d);
-		return mfa_err_set(err, "out of memory");
+	for (i = 0; i < got; i++) {
+		snprintf(path, sizeof(path), "%s/%s", tenant_dir, list[i]->d_name);
+		if (ours(path))
+			list[count++] = list[i];
+		else
+			free(list[i]);
 	}
-	while ((e = readdir(d)) != NULL && count < MAX_RUNS) {
-		if (!mfa_runpath_is_stamped(e->d_name))
-			continue;
-		snprintf(path, sizeof(path), "%s/%s", tenant_dir, e->d_name);
-		if (!ours(path))
-			continue;
-		names[count] = strdup(e->d_name);
-		if (names[count])
-			count++;
-	}
-	closedir(d);
-	qsort(names, count, sizeof(*names), cmp_names);
-	*out = names;
+	*out = list;
 	*n = count;
 	return 0;
 }
 
-static void free_runs(char **names, size_t n)
+static void free_runs(struct dirent **list, size_t n)
 {
 	size_t i;
 
-	for (i = 0; names && i < n; i++)
-		free(names[i]);
-	free(names);
+	for (i = 0; list && i < n; i++)
+		free(list[i]);
+	free(list);
 }
 
 int cli_history_prepare(struct cli_history *h, const char *root, const char *tenant,
 			struct mfa_err *err)
 {
 	char name[256];
-	char **runs = NULL;
+	struct dirent **runs = NULL;
 	size_t n = 0;
 
 	memset(h, 0, sizeof(*h));
@@ -102,7 +91,7 @@ int cli_history_prepare(struct cli_history *h, const char *root, const char *ten
 	if (list_runs(h->tenant_dir, &runs, &n, err) < 0)
 		return -1;
 	if (n) {
-		snprintf(h->previous, sizeof(h->previous), "%s/%s", h->tenant_dir, runs[n - 1]);
+		snprintf(h->previous, sizeof(h->previous), "%s/%s", h->tenant_dir, runs[n - 1]->d_name);
 		h->has_previous = true;
 	}
 	free_runs(runs, n);
@@ -169,10 +158,15 @@ static bool compressible(const char *name)
 	       (n > 6 && strcmp(name + n - 6, ".jsonl") == 0);
 }
 
+static int compressible_entry(const struct dirent *e)
+{
+	return compressible(e->d_name);
+}
+
 int cli_history_retain(const struct cli_history *h, unsigned keep, unsigned *compressed,
 		       struct mfa_err *err)
 {
-	char **runs = NULL;
+	struct dirent **runs = NULL;
 	size_t n = 0, i;
 	char dir[4200], path[4500];
 	int rc = 0;
@@ -181,47 +175,24 @@ int cli_history_retain(const struct cli_history *h, unsigned keep, unsigned *com
 	if (list_runs(h->tenant_dir, &runs, &n, err) < 0)
 		return -1;
 	for (i = 0; i + keep < n && rc == 0; i++) {
-		DIR *d;
-		struct dirent *e;
+		struct dirent **files = NULL;
+		int nfiles, k;
 		bool did = false;
 
-		snprintf(dir, sizeof(dir), "%s/%s", h->tenant_dir, runs[i]);
-		d = opendir(dir);
-		if (!d)
-			continue;
-		while ((e = readdir(d)) != NULL) {
-			if (!compressible(e->d_name))
-				continue;
-			snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
-			if (gzip_file(path, err) < 0) {
+		snprintf(dir, sizeof(dir), "%s/%s", h->tenant_dir, runs[i]->d_name);
+		nfiles = scandir(dir, &files, compressible_entry, alphasort);
+		for (k = 0; k < nfiles; k++) {
+			snprintf(path, sizeof(path), "%s/%s", dir, files[k]->d_name);
+			if (rc == 0 && gzip_file(path, err) < 0)
 				rc = -1;
-				break;
-			}
-			did = true;
+			else if (rc == 0)
+				did = true;
 		}
-		closedir(d);
+		free_runs(files, nfiles > 0 ? (size_t)nfiles : 0);
 		*compressed += did;
 	}
 	free_runs(runs, n);
 	return rc;
-}
-
-/* Reads a whole small file (a summary.json) into a new string. */
-static char *slurp(const char *path, size_t max)
-{
-	FILE *f = fopen(path, "rb");
-	char *buf = NULL;
-	size_t n;
-
-	if (!f)
-		return NULL;
-	buf = malloc(max + 1);
-	if (buf) {
-		n = fread(buf, 1, max, f);
-		buf[n] = '\0';
-	}
-	fclose(f);
-	return buf;
 }
 
 cJSON *cli_history_trend(const struct cli_history *h)
@@ -229,25 +200,21 @@ cJSON *cli_history_trend(const struct cli_history *h)
 	static const char *const keep[] = { "startedDateTime", "users", "byState", "byFinding" };
 	struct mfa_err err = MFA_ERR_INIT;
 	cJSON *trend = cJSON_CreateArray();
-	char **runs = NULL;
+	struct dirent **runs = NULL;
 	size_t n = 0, i, k;
 	char path[4300];
 
 	if (!trend || list_runs(h->tenant_dir, &runs, &n, &err) < 0)
 		return trend;
 	for (i = 0; i < n; i++) {
-		char *text;
-		cJSON *doc, *item;
+		cJSON *doc = NULL, *item;
 
-		snprintf(path, sizeof(path), "%s/%s/summary.json", h->tenant_dir, runs[i]);
-		text = slurp(path, 1 << 20);
-		doc = text ? cJSON_Parse(text) : NULL;
-		free(text);
-		if (!doc)
+		snprintf(path, sizeof(path), "%s/%s/summary.json", h->tenant_dir, runs[i]->d_name);
+		if (mfa_jsonfile_read(&doc, path, &err) < 0)
 			continue;
 		item = cJSON_CreateObject();
 		if (item) {
-			cJSON_AddStringToObject(item, "run", runs[i]);
+			cJSON_AddStringToObject(item, "run", runs[i]->d_name);
 			for (k = 0; k < sizeof(keep) / sizeof(keep[0]); k++) {
 				cJSON *v = cJSON_GetObjectItemCaseSensitive(doc, keep[k]);
 

@@ -7,6 +7,7 @@
 #include "jobs/outdir.h"
 #include "mfa/model/classify.h"
 #include "mfa/util/outfile.h"
+#include "util/jsonfile.h"
 #include "util/runpath.h"
 
 #include <cjson/cJSON.h>
@@ -246,28 +247,18 @@ static const char *outcome(int code)
 	}
 }
 
-/* The tenant's own summary.json, or NULL. */
+/* The tenant's own summary.json, or NULL (it failed before writing one). */
 static cJSON *tenant_summary(const struct tenant *t)
 {
-	char path[4200], *buf;
-	FILE *f;
-	size_t n;
-	cJSON *doc;
+	struct mfa_err err = MFA_ERR_INIT;
+	char path[4200];
+	cJSON *doc = NULL;
 
 	if (!t->folder[0])
 		return NULL;
 	snprintf(path, sizeof(path), "%s/summary.json", t->folder);
-	f = fopen(path, "rb");
-	if (!f)
+	if (mfa_jsonfile_read(&doc, path, &err) < 0)
 		return NULL;
-	buf = malloc(1 << 20);
-	n = buf ? fread(buf, 1, (1 << 20) - 1, f) : 0;
-	fclose(f);
-	if (!buf)
-		return NULL;
-	buf[n] = '\0';
-	doc = cJSON_Parse(buf);
-	free(buf);
 	return doc;
 }
 
@@ -287,9 +278,8 @@ static const char *const state_cols[] = { "disabled", "enabled", "enforced", "en
 static int write_rollup(const char *dir, struct tenant *t, size_t n, int worst)
 {
 	struct mfa_err err = MFA_ERR_INIT;
-	struct mfa_outfile jf = MFA_OUTFILE_INIT;
 	cJSON *root = cJSON_CreateObject(), *arr, *tot;
-	char *text = NULL, *xtmp = NULL, *xfinal = NULL;
+	char *xtmp = NULL, *xfinal = NULL;
 	lxw_workbook *wb = NULL;
 	lxw_worksheet *ws;
 	lxw_format *bold;
@@ -387,14 +377,7 @@ static int write_rollup(const char *dir, struct tenant *t, size_t n, int worst)
 		errorf("cannot move '%s' into place", xtmp);
 		goto cleanup;
 	}
-	text = cJSON_Print(root);
-	if (!text || mfa_outfile_open(&jf, dir, "summary.json", &err) < 0) {
-		errorf("%s", text ? err.msg : "out of memory");
-		goto cleanup;
-	}
-	fputs(text, jf.f);
-	fputc('\n', jf.f);
-	if (mfa_outfile_commit(&jf, &err) < 0) {
+	if (mfa_jsonfile_write(dir, "summary.json", root, &err) < 0) {
 		errorf("%s", err.msg);
 		goto cleanup;
 	}
@@ -402,8 +385,6 @@ static int write_rollup(const char *dir, struct tenant *t, size_t n, int worst)
 cleanup:
 	if (wb)
 		workbook_close(wb);
-	mfa_outfile_release(&jf);
-	free(text);
 	free(xtmp);
 	free(xfinal);
 	cJSON_Delete(root);
