@@ -14,6 +14,7 @@
 #include "sources/graph_source.h"
 
 #include "mfa/model/compare.h"
+#include "model/failon.h"
 #include "mfa/model/idset.h"
 #include "mfa/jobs/pipeline.h"
 #include "mfa/apply/planfile.h"
@@ -130,12 +131,7 @@ struct scan_args {
 	bool no_ca;
 	struct mfa_plan_options plan_opts;
 	struct cli_live live;
-	/* --fail-on, parsed */
-	bool fail_state[MFA_STATE__COUNT];
-	bool fail_finding[MFA_FINDING__COUNT];
-	struct mfa_change_filter fail_change;
-	bool fail_any;
-	bool fail_change_any;
+	struct mfa_fail_on fail;   /* --fail-on, parsed */
 	const char *compare;
 	const char *history;
 	const char *tenants;
@@ -203,44 +199,6 @@ static int parse_formats(struct scan_args *a, const char *list)
 	return 0;
 }
 
-static int parse_fail_on(struct scan_args *a, const char *list)
-{
-	char buf[1024];
-	char *p, *save = NULL;
-
-	if (strlen(list) >= sizeof(buf)) {
-		errorf("--fail-on: list too long");
-		return -1;
-	}
-	snprintf(buf, sizeof(buf), "%s", list);
-	for (p = strtok_r(buf, ",", &save); p; p = strtok_r(NULL, ",", &save)) {
-		struct mfa_err err = MFA_ERR_INIT;
-		int f = mfa_finding_parse(p);
-		enum mfa_state s = mfa_state_parse(p);
-		int c = mfa_change_fail_on_parse(p, &a->fail_change, &err);
-
-		if (c < 0) {
-			errorf("--fail-on: %s", err.msg);
-			return -1;
-		}
-		if (c > 0) {
-			a->fail_change_any = true;
-			continue;
-		}
-		if (f >= 0)
-			a->fail_finding[f] = true;
-		else if (s != MFA_STATE_UNKNOWN || strcmp(p, "unknown") == 0)
-			a->fail_state[s] = true;
-		else {
-			errorf("--fail-on: '%s' is neither a per-user MFA state (disabled, enabled, enforced, enabled-or-enforced, unknown) nor a finding (see the README)",
-			       p);
-			return -1;
-		}
-		a->fail_any = true;
-	}
-	return 0;
-}
-
 static int on_option(void *ctx, int id, const char *value)
 {
 	struct scan_args *a = ctx;
@@ -279,29 +237,21 @@ static int on_option(void *ctx, int id, const char *value)
 	case OPT_SKIP_DISABLED: a->plan_opts.skip_disabled_accounts = true; break;
 	case OPT_HOLD_UNREGISTERED: a->plan_opts.hold_unregistered = true; break;
 	case OPT_HOLD_ADMINS: a->plan_opts.hold_admins = true; break;
-	case OPT_FAIL_ON: a->fail_on = value; return parse_fail_on(a, value);
+	case OPT_FAIL_ON: {
+		struct mfa_err err = MFA_ERR_INIT;
+
+		a->fail_on = value;
+		if (mfa_fail_on_parse(&a->fail, value, &err) < 0) {
+			errorf("--fail-on: %s", err.msg);
+			return -1;
+		}
+		break;
+	}
 	case OPT_QUIET: cli_set_verbosity(CLI_QUIET); break;
 	case OPT_VERBOSE: cli_set_verbosity(CLI_VERBOSE); break;
 	default: return -1;
 	}
 	return 0;
-}
-
-static bool fail_on_matched(const struct scan_args *a, const struct mfa_summary *s)
-{
-	int i, j;
-
-	for (i = 0; i < MFA_STATE__COUNT; i++) {
-		for (j = 0; j < MFA_REG__COUNT && a->fail_state[i]; j++) {
-			if (s->by_class[i][j])
-				return true;
-		}
-	}
-	for (i = 0; i < MFA_FINDING__COUNT; i++) {
-		if (a->fail_finding[i] && s->by_finding[i])
-			return true;
-	}
-	return false;
 }
 
 /* Live runs: the scan's traffic and what it could not read go into the
@@ -394,7 +344,8 @@ static int run(struct scan_args *a)
 	struct mfa_ca_model *ca = NULL;
 	struct mfa_baseline *baseline = NULL;
 	struct cli_history hist;
-	cJSON *trend = NULL;
+	struct mfa_run_counts *trend = NULL;
+	size_t ntrend = 0;
 	unsigned compressed = 0;
 	struct mfa_change_counts changes;
 	bool change_matched = false;
@@ -441,9 +392,11 @@ static int run(struct scan_args *a)
 		a->out = hist.run_dir;
 		if (!a->compare && hist.has_previous)
 			a->compare = hist.previous;
-		trend = cli_history_trend(&hist);
+		if (cli_history_trend(&hist, &trend, &ntrend, &err) < 0)
+			goto fail;
 		summary.history_root = a->history;
 		summary.history_runs = trend;
+		summary.history_nruns = ntrend;
 	}
 	if (a->compare && mfa_baseline_load(&baseline, a->compare, &err) < 0)
 		goto fail;
@@ -456,7 +409,7 @@ static int run(struct scan_args *a)
 		goto fail;
 	/* Counting first: summary.json, last, reads the counts. */
 	if (baseline && mfa_changes_count_sink_open(&sinks[nsinks++], baseline, &changes,
-						    &a->fail_change, &change_matched, &err) < 0)
+						    &a->fail.change, &change_matched, &err) < 0)
 		goto fail;
 	if ((a->formats & FORMAT_CSV) && mfa_users_csv_sink_open(&sinks[nsinks++], out.path, &err) < 0)
 		goto fail;
@@ -538,8 +491,8 @@ static int run(struct scan_args *a)
 		errorf("%lu users' per-user MFA state could not be read (see stateError in users.csv); they are held",
 		       summary.graph.unknown_states);
 		code = EXIT_PARTIAL;
-	} else if (!a->plan && ((a->fail_any && fail_on_matched(a, &summary)) ||
-				(a->fail_change_any && change_matched))) {
+	} else if (!a->plan && ((a->fail.any && mfa_fail_on_matched(&a->fail, &summary)) ||
+				(a->fail.change_any && change_matched))) {
 		notef("audit findings matched --fail-on %s", a->fail_on);
 		code = EXIT_FINDINGS;
 	} else {
@@ -559,7 +512,7 @@ cleanup:
 	mfa_idset_free(only);
 	mfa_ca_model_free(ca);
 	mfa_baseline_free(baseline);
-	cJSON_Delete(trend);
+	free(trend);
 	cli_outdir_release(&out);
 	return code;
 }
@@ -594,7 +547,7 @@ static int scan_main(int argc, char **argv, bool plan)
 		errorf("--keep goes with --history");
 		return EXIT_USAGE;
 	}
-	if (a.fail_change_any && !a.compare && !a.history) {
+	if (a.fail.change_any && !a.compare && !a.history) {
 		errorf("--fail-on names changes (new:..., added, ...): they need --compare PREVIOUS");
 		return EXIT_USAGE;
 	}

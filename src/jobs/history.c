@@ -2,6 +2,8 @@
 #include "jobs/history.h"
 
 #include "mfa/util/outfile.h"
+#include "mfa/model/classify.h"
+#include "mfa/model/user.h"
 #include "util/jsonfile.h"
 #include "util/runpath.h"
 
@@ -195,36 +197,61 @@ int cli_history_retain(const struct cli_history *h, unsigned keep, unsigned *com
 	return rc;
 }
 
-cJSON *cli_history_trend(const struct cli_history *h)
+static unsigned long count_of(const cJSON *o, const char *key)
 {
-	static const char *const keep[] = { "startedDateTime", "users", "byState", "byFinding" };
-	struct mfa_err err = MFA_ERR_INIT;
-	cJSON *trend = cJSON_CreateArray();
-	struct dirent **runs = NULL;
-	size_t n = 0, i, k;
-	char path[4300];
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
 
-	if (!trend || list_runs(h->tenant_dir, &runs, &n, &err) < 0)
-		return trend;
+	return cJSON_IsNumber(v) && v->valuedouble > 0 ? (unsigned long)v->valuedouble : 0;
+}
+
+int cli_history_trend(const struct cli_history *h, struct mfa_run_counts **out, size_t *nout,
+		      struct mfa_err *err)
+{
+	struct mfa_err skip = MFA_ERR_INIT;
+	struct mfa_run_counts *trend = NULL;
+	struct dirent **runs = NULL;
+	size_t n = 0, i, got = 0;
+	char path[4300];
+	int k, rc = -1;
+
+	*out = NULL;
+	*nout = 0;
+	if (list_runs(h->tenant_dir, &runs, &n, err) < 0)
+		return -1;
+	trend = calloc(n ? n : 1, sizeof(*trend));
+	if (!trend) {
+		mfa_err_set(err, "out of memory");
+		goto cleanup;
+	}
 	for (i = 0; i < n; i++) {
-		cJSON *doc = NULL, *item;
+		struct mfa_run_counts *r = &trend[got];
+		cJSON *doc = NULL;
+		const cJSON *v, *states, *findings;
 
 		snprintf(path, sizeof(path), "%s/%s/summary.json", h->tenant_dir, runs[i]->d_name);
-		if (mfa_jsonfile_read(&doc, path, &err) < 0)
+		/* a run whose summary cannot be read is left out of the trend */
+		if (mfa_jsonfile_read(&doc, path, &skip) < 0)
 			continue;
-		item = cJSON_CreateObject();
-		if (item) {
-			cJSON_AddStringToObject(item, "run", runs[i]->d_name);
-			for (k = 0; k < sizeof(keep) / sizeof(keep[0]); k++) {
-				cJSON *v = cJSON_GetObjectItemCaseSensitive(doc, keep[k]);
-
-				if (v)
-					cJSON_AddItemToObject(item, keep[k], cJSON_Duplicate(v, 1));
-			}
-			cJSON_AddItemToArray(trend, item);
-		}
+		snprintf(r->run, sizeof(r->run), "%s", runs[i]->d_name);
+		v = cJSON_GetObjectItemCaseSensitive(doc, "startedDateTime");
+		if (cJSON_IsString(v))
+			snprintf(r->started, sizeof(r->started), "%s", v->valuestring);
+		r->users = count_of(doc, "users");
+		states = cJSON_GetObjectItemCaseSensitive(doc, "byState");
+		for (k = 0; k < MFA_STATE__COUNT; k++)
+			r->by_state[k] = count_of(states, mfa_state_name((enum mfa_state)k));
+		findings = cJSON_GetObjectItemCaseSensitive(doc, "byFinding");
+		for (k = 0; k < MFA_FINDING__COUNT; k++)
+			r->by_finding[k] = count_of(findings, mfa_finding_name((enum mfa_finding)k));
 		cJSON_Delete(doc);
+		got++;
 	}
+	*out = trend;
+	trend = NULL;
+	*nout = got;
+	rc = 0;
+cleanup:
+	free(trend);
 	free_runs(runs, n);
-	return trend;
+	return rc;
 }

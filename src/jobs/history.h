@@ -7,6 +7,7 @@
 
 #include <stdbool.h>
 
+#include "mfa/model/summary.h"
 #include "mfa/util/err.h"
 
 struct cli_history {
@@ -27,12 +28,13 @@ int cli_history_prepare(struct cli_history *h, const char *root, const char *ten
 int cli_history_retain(const struct cli_history *h, unsigned keep, unsigned *compressed,
 		       struct mfa_err *err);
 
-struct cJSON;
-
 /* The counts of every mfa-migrate run in the tenant's history, oldest
- * first: [{"run": name, "startedDateTime", "users", "byState", "byFinding"}],
- * read from each run's summary.json (never compressed). A new cJSON array
- * the caller deletes; NULL when out of memory. */
-struct cJSON *cli_history_trend(const struct cli_history *h);
+ * first, read from each run's summary.json (never compressed); a run whose
+ * summary cannot be read is left out. On success *out is a new array of
+ * *n entries the caller frees with free() (NULL-safe; not NULL even when
+ * *n is 0). Returns 0, or -1 with err set (cannot list the folder, out of
+ * memory). */
+int cli_history_trend(const struct cli_history *h, struct mfa_run_counts **out, size_t *n,
+		      struct mfa_err *err);
 
 #endif
