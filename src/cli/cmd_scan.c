@@ -3,28 +3,15 @@
  * plan stage and --fail-on. */
 #include "cli/commands.h"
 #include "cli/exitcodes.h"
+#include "cli/live_opts.h"
 #include "cli/msg.h"
 #include "cli/options.h"
-#include "jobs/outdir.h"
 #include "cli/progress.h"
-#include "jobs/history.h"
-#include "jobs/session.h"
+#include "cli/signals.h"
+#include "jobs/scan.h"
 #include "jobs/tenants.h"
-#include "sources/ca_fetch.h"
-#include "sources/graph_source.h"
 
-#include "mfa/model/compare.h"
-#include "model/failon.h"
-#include "mfa/model/idset.h"
-#include "mfa/jobs/pipeline.h"
-#include "mfa/apply/planfile.h"
-#include "mfa/model/sink.h"
-#include "mfa/model/source.h"
-
-#include <cjson/cJSON.h>
-#include <signal.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 enum {
@@ -108,89 +95,35 @@ static const struct cli_usage audit_usage = {
 	audit_groups,
 };
 
-#define FORMAT_CSV 1
-#define FORMAT_XLSX 2
-#define FORMAT_JSON 4
-#define FORMAT_JSONL 8
-
 struct scan_args {
-	const char *command;
-	bool plan;
-	const char *from_csv;
-	const char *registration;
-	const char *out;
-	const char *exclude;
-	const char *only;
-	const char *fail_on;
-	unsigned formats;
-	bool strict;
-	bool no_registration;
-	bool jsonl_stdout;
-	const char *ca_policies;
-	const char *ca_members;
-	bool no_ca;
-	struct mfa_plan_options plan_opts;
-	struct cli_live live;
-	struct mfa_fail_on fail;   /* --fail-on, parsed */
-	const char *compare;
-	const char *history;
+	struct mfa_scan_options o;
 	const char *tenants;
+	bool jsonl_stdout;
 	unsigned long keep;
 };
 
-/* Bad rows: the first few are shown, the rest counted (summary.json). */
-#define BAD_ROWS_SHOWN 20
-
-struct warn_ctx {
-	unsigned long shown;
-	unsigned long hidden;
-};
-
-static void on_warn(void *ctx, const char *msg)
+static int parse_formats(struct mfa_scan_options *a, const char *list)
 {
-	struct warn_ctx *w = ctx;
+	static const char *const names[] = { "csv", "xlsx", "json", "jsonl" };
+	const char *p = list, *comma;
+	size_t len, k;
 
-	if (cli_verbosity() >= CLI_VERBOSE || w->shown < BAD_ROWS_SHOWN) {
-		warnf("%s", msg);
-		w->shown++;
-	} else {
-		w->hidden++;
-	}
-}
-
-static volatile sig_atomic_t interrupted;
-static struct mfa_http *volatile running_http;
-
-/* Ctrl-C: stop admitting requests (the engine lets in-flight ones finish),
- * and stop the pipeline; the reports are written marked incomplete. */
-static void on_signal(int sig)
-{
-	(void)sig;
-	interrupted = 1;
-	if (running_http)
-		mfa_http_stop(running_http);
-}
-
-static int parse_formats(struct scan_args *a, const char *list)
-{
-	char buf[128];
-	char *p, *save = NULL;
-
-	snprintf(buf, sizeof(buf), "%s", list);
 	a->formats = 0;
-	for (p = strtok_r(buf, ",", &save); p; p = strtok_r(NULL, ",", &save)) {
-		if (strcmp(p, "csv") == 0)
-			a->formats |= FORMAT_CSV;
-		else if (strcmp(p, "xlsx") == 0)
-			a->formats |= FORMAT_XLSX;
-		else if (strcmp(p, "json") == 0)
-			a->formats |= FORMAT_JSON;
-		else if (strcmp(p, "jsonl") == 0)
-			a->formats |= FORMAT_JSONL;
-		else {
-			errorf("--format: unknown report format '%s' (use csv, xlsx, json, jsonl)", p);
+	for (; *p; p = comma + 1) {
+		comma = strchr(p, ',');
+		len = comma ? (size_t)(comma - p) : strlen(p);
+		for (k = 0; len && k < 4; k++) {
+			if (strlen(names[k]) == len && strncmp(p, names[k], len) == 0)
+				break;
+		}
+		if (len && k == 4) {
+			errorf("--format: unknown report format '%.*s' (use csv, xlsx, json, jsonl)", (int)len, p);
 			return -1;
 		}
+		if (len)
+			a->formats |= 1u << k;
+		if (!comma)
+			break;
 	}
 	if (!a->formats) {
 		errorf("--format: name at least one of csv, xlsx, json, jsonl");
@@ -202,28 +135,30 @@ static int parse_formats(struct scan_args *a, const char *list)
 static int on_option(void *ctx, int id, const char *value)
 {
 	struct scan_args *a = ctx;
-	int taken = cli_live_option(&a->live, id, value);
+	struct mfa_scan_options *o = &a->o;
+	struct mfa_err err = MFA_ERR_INIT;
+	int taken = cli_live_option(&o->session, id, value);
 
 	if (taken != 0)
 		return taken < 0 ? -1 : 0;
 	switch (id) {
 	case 0:
-		errorf("unexpected argument '%s' (see 'mfa-migrate %s --help')", value, a->command);
+		errorf("unexpected argument '%s' (see 'mfa-migrate %s --help')", value, o->command);
 		return -1;
-	case OPT_FROM_CSV: a->from_csv = value; break;
-	case OPT_REGISTRATION: a->registration = value; break;
-	case OPT_OUT: a->out = value; break;
-	case OPT_EXCLUDE: a->exclude = value; break;
-	case OPT_ONLY: a->only = value; break;
-	case OPT_FORMAT: return parse_formats(a, value);
-	case OPT_STRICT: a->strict = true; break;
-	case OPT_NO_REGISTRATION: a->no_registration = true; break;
-	case OPT_CA_POLICIES: a->ca_policies = value; break;
-	case OPT_CA_MEMBERS: a->ca_members = value; break;
-	case OPT_NO_CA: a->no_ca = true; break;
-	case OPT_REQUIRE_CA: a->plan_opts.require_ca_coverage = true; break;
-	case OPT_COMPARE: a->compare = value; break;
-	case OPT_HISTORY: a->history = value; break;
+	case OPT_FROM_CSV: o->from_csv = value; break;
+	case OPT_REGISTRATION: o->registration = value; break;
+	case OPT_OUT: o->out = value; break;
+	case OPT_EXCLUDE: o->exclude = value; break;
+	case OPT_ONLY: o->only = value; break;
+	case OPT_FORMAT: return parse_formats(o, value);
+	case OPT_STRICT: o->strict = true; break;
+	case OPT_NO_REGISTRATION: o->no_registration = true; break;
+	case OPT_CA_POLICIES: o->ca_policies = value; break;
+	case OPT_CA_MEMBERS: o->ca_members = value; break;
+	case OPT_NO_CA: o->no_ca = true; break;
+	case OPT_REQUIRE_CA: o->plan_opts.require_ca_coverage = true; break;
+	case OPT_COMPARE: o->compare = value; break;
+	case OPT_HISTORY: o->history = value; break;
 	case OPT_TENANTS: a->tenants = value; break;
 	case OPT_JSONL:
 		if (strcmp(value, "-") != 0) {
@@ -233,20 +168,17 @@ static int on_option(void *ctx, int id, const char *value)
 		a->jsonl_stdout = true;
 		break;
 	case OPT_KEEP: return cli_parse_count("keep", value, 100000, &a->keep);
-	case OPT_SKIP_GUESTS: a->plan_opts.skip_guests = true; break;
-	case OPT_SKIP_DISABLED: a->plan_opts.skip_disabled_accounts = true; break;
-	case OPT_HOLD_UNREGISTERED: a->plan_opts.hold_unregistered = true; break;
-	case OPT_HOLD_ADMINS: a->plan_opts.hold_admins = true; break;
-	case OPT_FAIL_ON: {
-		struct mfa_err err = MFA_ERR_INIT;
-
-		a->fail_on = value;
-		if (mfa_fail_on_parse(&a->fail, value, &err) < 0) {
+	case OPT_SKIP_GUESTS: o->plan_opts.skip_guests = true; break;
+	case OPT_SKIP_DISABLED: o->plan_opts.skip_disabled_accounts = true; break;
+	case OPT_HOLD_UNREGISTERED: o->plan_opts.hold_unregistered = true; break;
+	case OPT_HOLD_ADMINS: o->plan_opts.hold_admins = true; break;
+	case OPT_FAIL_ON:
+		o->fail_on_text = value;
+		if (mfa_fail_on_parse(&o->fail_on, value, &err) < 0) {
 			errorf("--fail-on: %s", err.msg);
 			return -1;
 		}
 		break;
-	}
 	case OPT_QUIET: cli_set_verbosity(CLI_QUIET); break;
 	case OPT_VERBOSE: cli_set_verbosity(CLI_VERBOSE); break;
 	default: return -1;
@@ -254,314 +186,102 @@ static int on_option(void *ctx, int id, const char *value)
 	return 0;
 }
 
-/* Live runs: the scan's traffic and what it could not read go into the
- * summary before the reports are finished. */
-static void before_finish(void *ctx, struct mfa_source *src, struct mfa_summary *s)
+/* The option combinations that make no sense; 0 or EXIT_USAGE (said). */
+static int check_usage(const struct scan_args *a)
 {
-	struct scan_args *a = ctx;
+	const struct mfa_scan_options *o = &a->o;
 
-	cli_live_summarise(&a->live, s);
-	s->graph.unknown_states = mfa_graph_source_unknown(src);
-	s->graph.registration_unavailable = mfa_graph_source_registration_unavailable(src);
-	if (s->coverage_checked && !a->ca_policies) {
-		struct mfa_ca_fetch_result res;
-
-		mfa_graph_source_ca_result(src, &res);
-		s->ca_policies = res.policies;
-		s->security_defaults = res.security_defaults;
+	if (o->history && o->out) {
+		errorf("--history names the output folder itself: drop --out");
+		return EXIT_USAGE;
 	}
-	if (mfa_graph_source_interrupted(src))
-		s->incomplete = 1;
+	if (a->keep && !o->history) {
+		errorf("--keep goes with --history");
+		return EXIT_USAGE;
+	}
+	if (o->fail_on.change_any && !o->compare && !o->history) {
+		errorf("--fail-on names changes (new:..., added, ...): they need --compare PREVIOUS");
+		return EXIT_USAGE;
+	}
+	if (o->ca_members && !o->ca_policies) {
+		errorf("--ca-members goes with --ca-policies");
+		return EXIT_USAGE;
+	}
+	if (o->registration && !o->from_csv) {
+		errorf("--registration goes with --from-csv (a live scan reads the registration report itself)");
+		return EXIT_USAGE;
+	}
+	return 0;
 }
 
-static void tell_result(const struct scan_args *a, const struct mfa_summary *s)
+/* The job's result as an exit code, said. */
+static int exit_code(const struct scan_args *a, const struct mfa_scan_result *res, int rc)
 {
-	if (a->plan)
-		notef("%lu users: %lu to disable, %lu already disabled, %lu held; applying takes at least %.0f s at Graph's write quota",
-		      s->users, s->by_action[MFA_ACTION_DISABLE], s->by_action[MFA_ACTION_KEEP],
-		      s->by_action[MFA_ACTION_HOLD], mfa_summary_min_apply_seconds(s));
-	else
-		notef("%lu users audited: %lu high-risk, %lu medium-risk", s->users,
-		      s->by_risk[MFA_SEV_HIGH], s->by_risk[MFA_SEV_MEDIUM]);
-	if (s->bad_rows)
-		warnf("%lu bad input rows were skipped or read as unknown (see summary.json)",
-		      s->bad_rows);
-}
-
-/* Opens the source the options name: an export, or the live tenant. */
-static int open_source(struct scan_args *a, struct mfa_source **src, struct warn_ctx *warn,
-		       struct cli_progress *progress, struct mfa_ca_model *ca, struct mfa_err *err)
-{
-	struct mfa_csv_options csv_opts = MFA_CSV_OPTIONS_INIT;
-	struct mfa_graph_source_options go = MFA_GRAPH_SOURCE_OPTIONS_INIT;
-
-	if (a->from_csv) {
-		csv_opts.registration_path = a->registration;
-		csv_opts.strict = a->strict;
-		csv_opts.warn = on_warn;
-		csv_opts.warn_ctx = warn;
-		return mfa_csv_source_open(src, a->from_csv, &csv_opts, err);
+	if (rc < 0) {
+		errorf("%s", res->err.msg);
+		return res->interrupted ? EXIT_INTERRUPTED : EXIT_ERROR;
 	}
-	if (cli_live_connect(&a->live, err) < 0)
-		return -1;
-	go.http = a->live.http;
-	go.graph_url = mfa_auth_graph_url(a->live.auth);
-	go.registration = !a->no_registration;
-	go.warn = on_warn;
-	go.warn_ctx = warn;
-	go.progress = cli_progress_scan;
-	go.progress_ctx = progress;
-	go.ca = a->ca_policies ? NULL : ca;
-	progress->http = a->live.http;
-	return mfa_graph_source_open(src, &go, err);
-}
-
-/* The Conditional Access model: from files; or, live, an empty one the
- * scan fills (it reads the policies alongside the users); NULL (coverage
- * not checked) for an export without files, or with --no-ca. */
-static int open_coverage(struct scan_args *a, struct mfa_ca_model **ca, struct mfa_summary *s,
-			 struct mfa_err *err)
-{
-	*ca = NULL;
-	if (a->ca_policies) {
-		if (mfa_ca_model_load_files(ca, a->ca_policies, a->ca_members, err) < 0)
-			return -1;
-		s->ca_policies = (int)mfa_ca_model_policy_count(*ca);
-		s->security_defaults = mfa_ca_model_security_defaults(*ca);
-		return 0;
-	}
-	if (a->from_csv || a->no_ca)
-		return 0;
-	*ca = mfa_ca_model_new();
-	return *ca ? 0 : mfa_err_set(err, "out of memory");
-}
-
-static int run(struct scan_args *a)
-{
-	struct mfa_err err = MFA_ERR_INIT;
-	struct mfa_classify_options cls = MFA_CLASSIFY_OPTIONS_INIT;
-	struct mfa_idset *exclude = NULL, *only = NULL;
-	struct mfa_ca_model *ca = NULL;
-	struct mfa_baseline *baseline = NULL;
-	struct cli_history hist;
-	struct mfa_run_counts *trend = NULL;
-	size_t ntrend = 0;
-	unsigned compressed = 0;
-	struct mfa_change_counts changes;
-	bool change_matched = false;
-	struct mfa_source *src = NULL;
-	struct mfa_sink *sinks[10] = { NULL };
-	size_t nsinks = 0, i;
-	struct mfa_summary summary;
-	struct mfa_planfile_meta meta;
-	struct mfa_pipeline pipe;
-	struct cli_progress progress;
-	struct warn_ctx warn = { 0, 0 };
-	struct cli_outdir out = CLI_OUTDIR_INIT;
-	struct sigaction sa;
-	const char *tenant = NULL;
-	int code = EXIT_ERROR;
-
-	if (a->exclude && mfa_idset_load(&exclude, a->exclude, &err) < 0)
-		goto fail;
-	if (a->only && mfa_idset_load(&only, a->only, &err) < 0)
-		goto fail;
-	cls.exclude = exclude;
-	a->plan_opts.only = only;
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-
-	cli_progress_init(&progress);
-	mfa_summary_init(&summary);
-	if (open_coverage(a, &ca, &summary, &err) < 0)
-		goto fail;
-	if (open_source(a, &src, &warn, &progress, ca, &err) < 0)
-		goto fail;
-	running_http = a->live.http;
-	if (!a->from_csv)
-		tenant = cli_live_tenant(&a->live);
-	/* With the tenant known: where the run goes and what it compares
-	 * with. The previous run is read before any scan, so a bad one fails
-	 * first. */
-	if (a->history) {
-		if (cli_history_prepare(&hist, a->history, tenant, &err) < 0)
-			goto fail;
-		a->out = hist.run_dir;
-		if (!a->compare && hist.has_previous)
-			a->compare = hist.previous;
-		if (cli_history_trend(&hist, &trend, &ntrend, &err) < 0)
-			goto fail;
-		summary.history_root = a->history;
-		summary.history_runs = trend;
-		summary.history_nruns = ntrend;
-	}
-	if (a->compare && mfa_baseline_load(&baseline, a->compare, &err) < 0)
-		goto fail;
-	cls.ca = ca;
-	summary.coverage_checked = ca != NULL;
-	if (a->plan_opts.require_ca_coverage && !ca)
-		warnf("--require-ca-coverage without Conditional Access data: every user not already disabled is held");
-
-	if (cli_outdir_make(&out, a->out, a->command, &err) < 0)
-		goto fail;
-	/* Counting first: summary.json, last, reads the counts. */
-	if (baseline && mfa_changes_count_sink_open(&sinks[nsinks++], baseline, &changes,
-						    &a->fail.change, &change_matched, &err) < 0)
-		goto fail;
-	if ((a->formats & FORMAT_CSV) && mfa_users_csv_sink_open(&sinks[nsinks++], out.path, &err) < 0)
-		goto fail;
-	if ((a->formats & FORMAT_CSV) && baseline &&
-	    mfa_changes_csv_sink_open(&sinks[nsinks++], out.path, baseline, &err) < 0)
-		goto fail;
-	if ((a->formats & FORMAT_CSV) && a->plan &&
-	    mfa_plan_csv_sink_open(&sinks[nsinks++], out.path, &err) < 0)
-		goto fail;
-	if (a->formats & FORMAT_XLSX) {
-		if (mfa_xlsx_sink_open(&sinks[nsinks++], out.path, a->plan, &err) < 0)
-			goto fail;
-		if (baseline)
-			mfa_xlsx_sink_set_baseline(sinks[nsinks - 1], baseline);
-	}
-	if ((a->formats & FORMAT_JSONL) &&
-	    mfa_jsonl_sink_open(&sinks[nsinks++], out.path, a->jsonl_stdout ? stdout : NULL, &err) < 0)
-		goto fail;
-	memset(&meta, 0, sizeof(meta));
-	meta.tenant_id = tenant;
-	meta.source_kind = a->from_csv ? "csv" : "graph";
-	meta.source_path = a->from_csv;
-	meta.registration_path = a->registration;
-	meta.exclude_path = a->exclude;
-	meta.only_path = a->only;
-	meta.plan_opts = &a->plan_opts;
-	if (a->plan && mfa_planfile_sink_open(&sinks[nsinks++], out.path, &meta, &err) < 0)
-		goto fail;
-	/* summary.json last: it is the mark that the run finished. */
-	if ((a->formats & FORMAT_JSON) && mfa_summary_json_sink_open(&sinks[nsinks++], out.path, &err) < 0)
-		goto fail;
-
-	summary.command = a->command;
-	summary.source_kind = meta.source_kind;
-	summary.source_path = a->from_csv;
-	summary.registration_path = a->registration;
-	summary.tenant_id = tenant;
-	summary.compare_path = a->compare;
-	summary.changes = baseline ? &changes : NULL;
-
-	memset(&pipe, 0, sizeof(pipe));
-	pipe.source = src;
-	pipe.classify = &cls;
-	pipe.plan = a->plan ? &a->plan_opts : NULL;
-	pipe.sinks = sinks;
-	pipe.nsinks = nsinks;
-	pipe.summary = &summary;
-	pipe.progress = cli_progress_users;
-	pipe.progress_ctx = &progress;
-	/* A live scan stops itself on Ctrl-C (the engine lets in-flight
-	 * requests finish) and hands over what it scanned: every one of those
-	 * users is still reported. An export is simply read no further. */
-	pipe.stop = a->from_csv ? &interrupted : NULL;
-	pipe.before_finish = a->from_csv ? NULL : before_finish;
-	pipe.before_finish_ctx = a;
-	if (mfa_pipeline_run(&pipe, &err) < 0)
-		goto fail;
-
-	if (warn.hidden)
-		warnf("%lu more bad rows not shown (-v shows every one)", warn.hidden);
-	tell_result(a, &summary);
-	if (a->history && !summary.incomplete &&
-	    cli_history_retain(&hist, a->keep ? (unsigned)a->keep : 12, &compressed, &err) < 0)
-		warnf("keeping the history tidy: %s", err.msg);
-	else if (compressed)
-		infof("compressed the reports of %u older runs in '%s'", compressed, hist.tenant_dir);
 	/* stdout stays pure JSON lines when they go there */
-	if (a->jsonl_stdout)
-		fprintf(stderr, "%s\n", out.path);
-	else
-		printf("%s\n", out.path);
+	fprintf(a->jsonl_stdout ? stderr : stdout, "%s\n", res->out_path);
 	fflush(stdout);
-	out.keep = true;
-	if (summary.incomplete) {
+	switch (res->outcome) {
+	case MFA_SCAN_INTERRUPTED:
 		errorf("interrupted: the reports in '%s' do not cover every user (summary.json says complete: false); no plan file was written",
-		       out.path);
-		code = EXIT_INTERRUPTED;
-	} else if (summary.graph.unknown_states) {
+		       res->out_path);
+		return EXIT_INTERRUPTED;
+	case MFA_SCAN_UNKNOWN_STATES:
 		errorf("%lu users' per-user MFA state could not be read (see stateError in users.csv); they are held",
-		       summary.graph.unknown_states);
-		code = EXIT_PARTIAL;
-	} else if (!a->plan && ((a->fail.any && mfa_fail_on_matched(&a->fail, &summary)) ||
-				(a->fail.change_any && change_matched))) {
-		notef("audit findings matched --fail-on %s", a->fail_on);
-		code = EXIT_FINDINGS;
-	} else {
-		code = EXIT_DONE;
+		       res->unknown_states);
+		return EXIT_PARTIAL;
+	case MFA_SCAN_FINDINGS:
+		notef("audit findings matched --fail-on %s", a->o.fail_on_text);
+		return EXIT_FINDINGS;
+	case MFA_SCAN_DONE:
+		break;
 	}
-	goto cleanup;
-fail:
-	if (interrupted)
-		code = EXIT_INTERRUPTED;
-	errorf("%s", err.msg);
-cleanup:
-	running_http = NULL;
-	for (i = 0; i < nsinks; i++)
-		mfa_sink_free(sinks[i]);
-	mfa_source_free(src);
-	mfa_idset_free(exclude);
-	mfa_idset_free(only);
-	mfa_ca_model_free(ca);
-	mfa_baseline_free(baseline);
-	free(trend);
-	cli_outdir_release(&out);
-	return code;
+	return EXIT_DONE;
 }
 
 static int scan_main(int argc, char **argv, bool plan)
 {
-	struct scan_args a;
+	struct scan_args a = { MFA_SCAN_OPTIONS_INIT, NULL, false, 0 };
+	struct mfa_scan_result res;
+	struct cli_progress progress;
 	int rc;
 
-	memset(&a, 0, sizeof(a));
-	a.command = plan ? "plan" : "audit";
-	a.plan = plan;
-	a.formats = FORMAT_CSV | FORMAT_XLSX | FORMAT_JSON;
-	cli_live_init(&a.live);
+	a.o.command = plan ? "plan" : "audit";
+	a.o.plan = plan;
 	rc = cli_parse(argc, argv, plan ? &plan_usage : &audit_usage, on_option, &a);
 	if (rc != 0)
 		return rc > 0 ? EXIT_DONE : EXIT_USAGE;
-	if (a.jsonl_stdout)
-		a.formats |= FORMAT_JSONL;
+	if (a.jsonl_stdout) {
+		a.o.formats |= MFA_SCAN_JSONL;
+		a.o.jsonl_stream = stdout;
+	}
 	if (a.tenants) {
-		if (a.from_csv || a.jsonl_stdout) {
+		if (a.o.from_csv || a.jsonl_stdout) {
 			errorf("--tenants audits live tenants: it goes with neither --from-csv nor --jsonl -");
 			return EXIT_USAGE;
 		}
-		return cli_tenants_run(argc, argv, a.tenants, a.out, a.live.workers, a.history);
+		return cli_tenants_run(argc, argv, a.tenants, a.o.out, a.o.session.workers, a.o.history);
 	}
-	if (a.history && a.out) {
-		errorf("--history names the output folder itself: drop --out");
-		return EXIT_USAGE;
-	}
-	if (a.keep && !a.history) {
-		errorf("--keep goes with --history");
-		return EXIT_USAGE;
-	}
-	if (a.fail.change_any && !a.compare && !a.history) {
-		errorf("--fail-on names changes (new:..., added, ...): they need --compare PREVIOUS");
-		return EXIT_USAGE;
-	}
-	if (a.ca_members && !a.ca_policies) {
-		errorf("--ca-members goes with --ca-policies");
-		return EXIT_USAGE;
-	}
-	if (a.registration && !a.from_csv) {
-		errorf("--registration goes with --from-csv (a live scan reads the registration report itself)");
-		return EXIT_USAGE;
-	}
-	rc = run(&a);
-	cli_live_release(&a.live);
-	return rc;
+	rc = check_usage(&a);
+	if (rc)
+		return rc;
+	if (a.keep)
+		a.o.keep = (unsigned)a.keep;
+	a.o.verbose = cli_verbosity() >= CLI_VERBOSE;
+	cli_live_environment(&a.o.session);
+	a.o.notify.fn = cli_notify;
+	cli_progress_init(&progress);
+	a.o.progress_users = cli_progress_users;
+	a.o.progress_scan = cli_progress_scan;
+	a.o.progress_ctx = &progress;
+	a.o.stop = &cli_interrupted;
+	a.o.running_http = &cli_running_http;
+	cli_signals_install();
+	rc = mfa_scan_run(&res, &a.o);
+	return exit_code(&a, &res, rc);
 }
 
 int cmd_plan(int argc, char **argv)
