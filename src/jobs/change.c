@@ -122,7 +122,7 @@ static void on_progress(void *ctx, const struct mfa_apply_counts *c)
 
 /* Opens the folder and the journal: a new one, or the resumed one. */
 static int open_journal(const struct mfa_change_options *r, const char *tenant,
-			struct cli_outdir *out, struct mfa_journal_writer **jw, char *journal_path,
+			struct mfa_outdir *out, struct mfa_journal_writer **jw, char *journal_path,
 			size_t size, struct mfa_err *err)
 {
 	struct mfa_journal_header h;
@@ -133,12 +133,12 @@ static int open_journal(const struct mfa_change_options *r, const char *tenant,
 		char dir[4096];
 
 		dir_of(r->resume, dir, sizeof(dir));
-		if (cli_outdir_make(out, r->out ? r->out : dir, r->operation, err) < 0)
+		if (mfa_outdir_make(out, r->out ? r->out : dir, r->operation, err) < 0)
 			return -1;
 		snprintf(journal_path, size, "%s", r->resume);
 		return mfa_journal_reopen(jw, journal_path, err);
 	}
-	if (cli_outdir_make(out, r->out, r->operation, err) < 0)
+	if (mfa_outdir_make(out, r->out, r->operation, err) < 0)
 		return -1;
 	snprintf(journal_path, size, "%s/journal.jsonl", out->path);
 	memset(&h, 0, sizeof(h));
@@ -183,7 +183,7 @@ int mfa_change_run(struct mfa_change_result *res, const struct mfa_change_option
 {
 	struct mfa_err *err = &res->err;
 	struct mfa_session session = MFA_SESSION_INIT;
-	struct cli_outdir out = CLI_OUTDIR_INIT;
+	struct mfa_outdir out = MFA_OUTDIR_INIT;
 	struct mfa_journal_writer *jw = NULL;
 	struct mfa_apply *engine = NULL;
 	struct mfa_apply_options ao = MFA_APPLY_OPTIONS_INIT;
@@ -328,6 +328,6 @@ cleanup:
 	mfa_session_close(&session);
 	mfa_apply_free(engine);
 	free(seen);
-	cli_outdir_release(&out);
+	mfa_outdir_release(&out);
 	return ret;
 }

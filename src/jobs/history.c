@@ -75,7 +75,7 @@ static void free_runs(struct dirent **list, size_t n)
 	free(list);
 }
 
-int cli_history_prepare(struct cli_history *h, const char *root, const char *tenant,
+int mfa_history_prepare(struct mfa_history *h, const char *root, const char *tenant,
 			struct mfa_err *err)
 {
 	char name[256];
@@ -165,7 +165,7 @@ static int compressible_entry(const struct dirent *e)
 	return compressible(e->d_name);
 }
 
-int cli_history_retain(const struct cli_history *h, unsigned keep, unsigned *compressed,
+int mfa_history_retain(const struct mfa_history *h, unsigned keep, unsigned *compressed,
 		       struct mfa_err *err)
 {
 	struct dirent **runs = NULL;
@@ -204,7 +204,7 @@ static unsigned long count_of(const cJSON *o, const char *key)
 	return cJSON_IsNumber(v) && v->valuedouble > 0 ? (unsigned long)v->valuedouble : 0;
 }
 
-int cli_history_trend(const struct cli_history *h, struct mfa_run_counts **out, size_t *nout,
+int mfa_history_trend(const struct mfa_history *h, struct mfa_run_counts **out, size_t *nout,
 		      struct mfa_err *err)
 {
 	struct mfa_err skip = MFA_ERR_INIT;

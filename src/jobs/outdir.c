@@ -10,7 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
-int cli_outdir_make(struct cli_outdir *o, const char *given, const char *command,
+int mfa_outdir_make(struct mfa_outdir *o, const char *given, const char *command,
 		    struct mfa_err *err)
 {
 	struct stat st;
@@ -34,7 +34,7 @@ int cli_outdir_make(struct cli_outdir *o, const char *given, const char *command
 	return 0;
 }
 
-void cli_outdir_release(struct cli_outdir *o)
+void mfa_outdir_release(struct mfa_outdir *o)
 {
 	if (o->created && !o->keep && o->path[0])
 		rmdir(o->path); /* fails harmlessly when not empty */

@@ -174,7 +174,7 @@ int mfa_scan_run(struct mfa_scan_result *res, const struct mfa_scan_options *o)
 	struct mfa_idset *exclude = NULL, *only = NULL;
 	struct mfa_ca_model *ca = NULL;
 	struct mfa_baseline *baseline = NULL;
-	struct cli_history hist;
+	struct mfa_history hist;
 	struct mfa_run_counts *trend = NULL;
 	size_t ntrend = 0, nsinks = 0, i;
 	unsigned compressed = 0;
@@ -185,7 +185,7 @@ int mfa_scan_run(struct mfa_scan_result *res, const struct mfa_scan_options *o)
 	struct mfa_summary summary;
 	struct mfa_planfile_meta meta;
 	struct mfa_pipeline pipe;
-	struct cli_outdir out = CLI_OUTDIR_INIT;
+	struct mfa_outdir out = MFA_OUTDIR_INIT;
 	const char *out_path = o->out, *compare = o->compare, *tenant = NULL;
 	int rc = -1;
 
@@ -209,12 +209,12 @@ int mfa_scan_run(struct mfa_scan_result *res, const struct mfa_scan_options *o)
 	 * with. The previous run is read before any scan, so a bad one fails
 	 * first. */
 	if (o->history) {
-		if (cli_history_prepare(&hist, o->history, tenant, err) < 0)
+		if (mfa_history_prepare(&hist, o->history, tenant, err) < 0)
 			goto cleanup;
 		out_path = hist.run_dir;
 		if (!compare && hist.has_previous)
 			compare = hist.previous;
-		if (cli_history_trend(&hist, &trend, &ntrend, err) < 0)
+		if (mfa_history_trend(&hist, &trend, &ntrend, err) < 0)
 			goto cleanup;
 		summary.history_root = o->history;
 		summary.history_runs = trend;
@@ -228,7 +228,7 @@ int mfa_scan_run(struct mfa_scan_result *res, const struct mfa_scan_options *o)
 		mfa_notify(&o->notify, MFA_LEVEL_WARN,
 			   "--require-ca-coverage without Conditional Access data: every user not already disabled is held");
 
-	if (cli_outdir_make(&out, out_path, o->command, err) < 0)
+	if (mfa_outdir_make(&out, out_path, o->command, err) < 0)
 		goto cleanup;
 	memset(&meta, 0, sizeof(meta));
 	meta.tenant_id = tenant;
@@ -273,7 +273,7 @@ int mfa_scan_run(struct mfa_scan_result *res, const struct mfa_scan_options *o)
 			   job.hidden);
 	tell_result(o, &summary);
 	if (o->history && !summary.incomplete &&
-	    cli_history_retain(&hist, o->keep ? o->keep : 12, &compressed, err) < 0)
+	    mfa_history_retain(&hist, o->keep ? o->keep : 12, &compressed, err) < 0)
 		mfa_notify(&o->notify, MFA_LEVEL_WARN, "keeping the history tidy: %s", err->msg);
 	else if (compressed)
 		mfa_notify(&o->notify, MFA_LEVEL_INFO, "compressed the reports of %u older runs in '%s'",
@@ -305,7 +305,7 @@ cleanup:
 	mfa_ca_model_free(ca);
 	mfa_baseline_free(baseline);
 	free(trend);
-	cli_outdir_release(&out);
+	mfa_outdir_release(&out);
 	mfa_session_close(&job.session);
 	return rc;
 }

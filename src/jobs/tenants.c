@@ -288,7 +288,7 @@ int mfa_tenants_run(struct mfa_tenants_result *res, const struct mfa_tenants_opt
 {
 	struct mfa_err *err = &res->err;
 	const struct mfa_tenants_codes *c = &o->codes;
-	struct cli_outdir dir = CLI_OUTDIR_INIT;
+	struct mfa_outdir dir = MFA_OUTDIR_INIT;
 	struct tenant *t = NULL;
 	struct mfa_rollup_tenant *rows = NULL;
 	size_t n = 0, next = 0, running = 0, i;
@@ -298,7 +298,7 @@ int mfa_tenants_run(struct mfa_tenants_result *res, const struct mfa_tenants_opt
 	memset(res, 0, sizeof(*res));
 	if (load(o->file, &t, &n, err) < 0)
 		goto cleanup;
-	if (cli_outdir_make(&dir, o->out, "audit-tenants", err) < 0)
+	if (mfa_outdir_make(&dir, o->out, "audit-tenants", err) < 0)
 		goto cleanup;
 	dir.keep = true;
 	/* Each tenant has budgets of its own; what is shared is this
@@ -365,6 +365,6 @@ int mfa_tenants_run(struct mfa_tenants_result *res, const struct mfa_tenants_opt
 cleanup:
 	free(rows);
 	free(t);
-	cli_outdir_release(&dir);
+	mfa_outdir_release(&dir);
 	return rc;
 }
