@@ -9,29 +9,34 @@
 #include <stdlib.h>
 #include <string.h>
 
+int mfa_jsonfile_commit(struct mfa_outfile *o, const struct cJSON *doc, struct mfa_err *err)
+{
+	char *text = cJSON_Print(doc);
+	int rc = -1;
+
+	if (!text)
+		return mfa_err_set(err, "out of memory");
+	if (fputs(text, o->f) == EOF || fputc('\n', o->f) == EOF) {
+		mfa_err_set(err, "cannot write '%s': %s", o->tmp_path, strerror(errno));
+		goto cleanup;
+	}
+	rc = mfa_outfile_commit(o, err);
+cleanup:
+	free(text);
+	return rc;
+}
+
 int mfa_jsonfile_write(const char *dir, const char *name, const struct cJSON *doc,
 		       struct mfa_err *err)
 {
 	struct mfa_outfile o = MFA_OUTFILE_INIT;
-	char *text = cJSON_Print(doc);
 	int rc = -1;
 
-	if (!text) {
-		mfa_err_set(err, "out of memory");
-		goto cleanup;
-	}
 	if (mfa_outfile_open(&o, dir, name, err) < 0)
 		goto cleanup;
-	if (fputs(text, o.f) == EOF || fputc('\n', o.f) == EOF) {
-		mfa_err_set(err, "cannot write '%s': %s", o.tmp_path, strerror(errno));
-		goto cleanup;
-	}
-	if (mfa_outfile_commit(&o, err) < 0)
-		goto cleanup;
-	rc = 0;
+	rc = mfa_jsonfile_commit(&o, doc, err);
 cleanup:
 	mfa_outfile_release(&o);
-	free(text);
 	return rc;
 }
 

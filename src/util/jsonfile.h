@@ -22,6 +22,13 @@ struct cJSON;
 int mfa_jsonfile_write(const char *dir, const char *name, const struct cJSON *doc,
 		       struct mfa_err *err);
 
+/* The same into an outfile its caller opened earlier (a sink opens its
+ * file when the run starts, so a folder it cannot write fails first):
+ * prints doc into o and commits it. o stays the caller's to release.
+ * Returns 0, or -1 with err set. */
+struct mfa_outfile;
+int mfa_jsonfile_commit(struct mfa_outfile *o, const struct cJSON *doc, struct mfa_err *err);
+
 /* Reads the whole file at path and parses it. On success *out is a new
  * document the caller frees with cJSON_Delete. Returns 0; -1 with err set
  * when the file cannot be read, is larger than MFA_JSONFILE_MAX, or is not
