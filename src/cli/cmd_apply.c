@@ -1,5 +1,6 @@
 /* cmd_apply.c - `apply PLAN`: run a reviewed plan against the tenant. */
-#include "jobs/change.h"
+#include "cli/change_opts.h"
+#include "cli/live_opts.h"
 #include "cli/commands.h"
 #include "cli/exitcodes.h"
 #include "cli/msg.h"
@@ -36,7 +37,7 @@ static const struct cli_usage apply_usage = {
 };
 
 struct apply_args {
-	struct change_run run;
+	struct cli_change run;
 	const char *plan;
 	unsigned long max_age_days;
 	struct mfa_planfile_reader *reader;
@@ -45,7 +46,7 @@ struct apply_args {
 static int on_option(void *ctx, int id, const char *value)
 {
 	struct apply_args *a = ctx;
-	int taken = change_run_option(&a->run, id, value);
+	int taken = cli_change_option(&a->run, id, value);
 
 	if (taken)
 		return taken < 0 ? -1 : 0;
@@ -58,9 +59,9 @@ static int on_option(void *ctx, int id, const char *value)
 		a->plan = value;
 		return 0;
 	case OPT_CANARY:
-		return cli_parse_count("canary", value, 100000, &a->run.canary);
+		return cli_parse_count("canary", value, 100000, &a->run.o.canary);
 	case OPT_MAX_CHANGES:
-		return cli_parse_count("max-changes", value, 100000000, &a->run.max_changes);
+		return cli_parse_count("max-changes", value, 100000000, &a->run.o.max_changes);
 	case OPT_MAX_PLAN_AGE:
 		return cli_parse_count("max-plan-age", value, 3650, &a->max_age_days);
 	default:
@@ -102,7 +103,7 @@ int cmd_apply(int argc, char **argv)
 	int rc, code = EXIT_ERROR;
 
 	memset(&a, 0, sizeof(a));
-	change_run_init(&a.run, "apply");
+	cli_change_init(&a.run, "apply");
 	a.max_age_days = 7;
 	rc = cli_parse(argc, argv, &apply_usage, on_option, &a);
 	if (rc != 0)
@@ -122,20 +123,17 @@ int cmd_apply(int argc, char **argv)
 		       a.plan, age_days, h->created, a.max_age_days);
 		goto cleanup;
 	}
-	a.run.source_path = a.plan;
-	a.run.source_crc = h->crc32;
-	a.run.source_tenant = h->tenant_id;
-	a.run.total_changes = h->by_action[MFA_ACTION_DISABLE];
-	a.run.holds = h->by_action[MFA_ACTION_HOLD];
-	a.run.keeps = h->by_action[MFA_ACTION_KEEP];
-	a.run.max_seq = h->users;
-	a.run.next = next_change;
-	a.run.next_ctx = &a;
-	if (change_run_connect(&a.run) < 0)
-		goto cleanup;
-	code = change_run_execute(&a.run);
+	a.run.o.source_path = a.plan;
+	a.run.o.source_crc = h->crc32;
+	a.run.o.source_tenant = h->tenant_id;
+	a.run.o.total_changes = h->by_action[MFA_ACTION_DISABLE];
+	a.run.o.holds = h->by_action[MFA_ACTION_HOLD];
+	a.run.o.keeps = h->by_action[MFA_ACTION_KEEP];
+	a.run.o.max_seq = h->users;
+	a.run.o.next = next_change;
+	a.run.o.next_ctx = &a;
+	code = cli_change_execute(&a.run);
 cleanup:
-	change_run_release(&a.run);
 	mfa_planfile_close(a.reader);
 	return code;
 }

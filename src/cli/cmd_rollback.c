@@ -1,7 +1,8 @@
 /* cmd_rollback.c - `rollback JOURNAL`: put every user an apply changed back
  * to exactly the state it had (enabled stays enabled, enforced stays
  * enforced), compare-and-set against disabled, journalled the same way. */
-#include "jobs/change.h"
+#include "cli/change_opts.h"
+#include "cli/live_opts.h"
 #include "cli/commands.h"
 #include "cli/exitcodes.h"
 #include "cli/msg.h"
@@ -26,7 +27,7 @@ static const struct cli_usage rollback_usage = {
 };
 
 struct rollback_args {
-	struct change_run run;
+	struct cli_change run;
 	const char *journal;
 	struct mfa_journal_reader *reader;
 };
@@ -34,7 +35,7 @@ struct rollback_args {
 static int on_option(void *ctx, int id, const char *value)
 {
 	struct rollback_args *a = ctx;
-	int taken = change_run_option(&a->run, id, value);
+	int taken = cli_change_option(&a->run, id, value);
 
 	if (taken)
 		return taken < 0 ? -1 : 0;
@@ -87,15 +88,15 @@ static int survey(struct rollback_args *a, struct mfa_err *err)
 		goto cleanup;
 	}
 	while ((got = mfa_journal_next(r, &e, err)) > 0) {
-		if (e.seq > a->run.max_seq)
-			a->run.max_seq = e.seq;
+		if (e.seq > a->run.o.max_seq)
+			a->run.o.max_seq = e.seq;
 		if (e.event == MFA_JOURNAL_OUTCOME && e.outcome == MFA_OUTCOME_CHANGED) {
 			if (e.from != MFA_STATE_ENABLED && e.from != MFA_STATE_ENFORCED) {
 				mfa_err_set(err, "%s: user %lu was changed from '%s', which cannot be restored",
 					    a->journal, e.seq, mfa_state_name(e.from));
 				goto cleanup;
 			}
-			a->run.total_changes++;
+			a->run.o.total_changes++;
 		}
 	}
 	if (got < 0)
@@ -114,7 +115,7 @@ int cmd_rollback(int argc, char **argv)
 	int rc, code = EXIT_ERROR;
 
 	memset(&a, 0, sizeof(a));
-	change_run_init(&a.run, "rollback");
+	cli_change_init(&a.run, "rollback");
 	rc = cli_parse(argc, argv, &rollback_usage, on_option, &a);
 	if (rc != 0)
 		return rc > 0 ? EXIT_DONE : EXIT_USAGE;
@@ -122,21 +123,18 @@ int cmd_rollback(int argc, char **argv)
 		errorf("name the apply journal to roll back: mfa-migrate rollback reports/.../journal.jsonl");
 		return EXIT_USAGE;
 	}
-	if (survey(&a, &err) < 0 || cli_file_crc32(a.journal, &a.run.source_crc, &err) < 0 ||
+	if (survey(&a, &err) < 0 || mfa_file_crc32(a.journal, &a.run.o.source_crc, &err) < 0 ||
 	    mfa_journal_open(&a.reader, a.journal, &err) < 0) {
 		errorf("%s", err.msg);
 		goto cleanup;
 	}
 	snprintf(tenant, sizeof(tenant), "%s", mfa_journal_header(a.reader)->tenant_id);
-	a.run.source_path = a.journal;
-	a.run.source_tenant = tenant;
-	a.run.next = next_change;
-	a.run.next_ctx = &a;
-	if (change_run_connect(&a.run) < 0)
-		goto cleanup;
-	code = change_run_execute(&a.run);
+	a.run.o.source_path = a.journal;
+	a.run.o.source_tenant = tenant;
+	a.run.o.next = next_change;
+	a.run.o.next_ctx = &a;
+	code = cli_change_execute(&a.run);
 cleanup:
-	change_run_release(&a.run);
 	mfa_journal_close_reader(a.reader);
 	return code;
 }

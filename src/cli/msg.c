@@ -65,3 +65,19 @@ void infof(const char *fmt, ...)
 	vmsg("", fmt, ap);
 	va_end(ap);
 }
+
+void cli_notify(void *ctx, enum mfa_level level, const char *text)
+{
+	(void)ctx;
+	switch (level) {
+	case MFA_LEVEL_ERROR: errorf("%s", text); break;
+	case MFA_LEVEL_WARN: warnf("%s", text); break;
+	case MFA_LEVEL_NOTE: notef("%s", text); break;
+	case MFA_LEVEL_INFO: infof("%s", text); break;
+	case MFA_LEVEL_RELAY:
+		if (verbosity >= CLI_NORMAL)
+			fprintf(stderr, "mfa-migrate: %s\n", text);
+		break;
+	case MFA_LEVEL_RELAY_ERROR: fprintf(stderr, "mfa-migrate: %s\n", text); break;
+	}
+}

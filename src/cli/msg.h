@@ -3,6 +3,7 @@
 #ifndef MFA_CLI_MSG_H
 #define MFA_CLI_MSG_H
 
+#include "mfa/jobs/notify.h"
 #include "mfa/util/err.h"
 
 enum cli_verbosity { CLI_QUIET = 0, CLI_NORMAL = 1, CLI_VERBOSE = 2 };
@@ -18,5 +19,9 @@ void warnf(const char *fmt, ...) MFA_PRINTF(1, 2);
 void notef(const char *fmt, ...) MFA_PRINTF(1, 2);
 /* Only with -v. */
 void infof(const char *fmt, ...) MFA_PRINTF(1, 2);
+
+/* A job's messages (mfa/jobs/notify.h), said at their level: set as the
+ * fn of a struct mfa_notify (ctx unused). */
+void cli_notify(void *ctx, enum mfa_level level, const char *text);
 
 #endif

@@ -2,6 +2,7 @@
 #include "cli/progress.h"
 
 #include "cli/msg.h"
+#include "jobs/scan.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -20,7 +21,7 @@ void cli_progress_init(struct cli_progress *p)
 	p->enabled = cli_verbosity() >= CLI_NORMAL;
 	p->tty = isatty(STDERR_FILENO);
 	p->drawn = false;
-	p->http = NULL;
+	p->total = 0;
 	clock_gettime(CLOCK_MONOTONIC, &p->start);
 	p->last = p->start;
 }
@@ -77,10 +78,9 @@ void cli_progress_users(void *ctx, const struct mfa_summary *s, int done)
 		cli_progress_clear(p);
 }
 
-void cli_progress_scan(void *ctx, const struct mfa_graph_progress *g)
+void cli_progress_scan(void *ctx, const struct mfa_scan_progress *g)
 {
 	struct cli_progress *p = ctx;
-	struct mfa_http_stats st;
 	struct timespec now;
 	double elapsed, rate;
 	char eta[32] = "";
@@ -95,14 +95,21 @@ void cli_progress_scan(void *ctx, const struct mfa_graph_progress *g)
 		double left = (double)(g->total - g->done) / rate;
 		snprintf(eta, sizeof(eta), ", ETA %dm%02ds", (int)(left / 60), (int)left % 60);
 	}
-	memset(&st, 0, sizeof(st));
-	if (p->http)
-		mfa_http_stats(p->http, &st);
 	if (g->total)
 		snprintf(line, sizeof(line), "scanning: %lu / %lu users, %.0f/s%s, %lu throttled, %lu retried",
-			 g->done, g->total, rate, eta, st.throttled, st.retries);
+			 g->done, g->total, rate, eta, g->throttled, g->retries);
 	else
 		snprintf(line, sizeof(line), "scanning: %lu users, %.0f/s, %lu throttled, %lu retried",
-			 g->done, rate, st.throttled, st.retries);
+			 g->done, rate, g->throttled, g->retries);
+	draw(p, line);
+}
+
+bool cli_progress_due(struct cli_progress *p)
+{
+	return due(p, false);
+}
+
+void cli_progress_draw(struct cli_progress *p, const char *line)
+{
 	draw(p, line);
 }

@@ -7,9 +7,11 @@
 #include <stdbool.h>
 #include <time.h>
 
-#include "graph/http.h"
 #include "mfa/model/summary.h"
-#include "sources/graph_source.h"
+
+/* (jobs/scan.h and jobs/change.h are not included here: apply's and
+ * compare's enum mfa_change_kind cannot yet meet in one file.) */
+struct mfa_scan_progress;
 
 struct cli_progress {
 	bool enabled;    /* not quiet */
@@ -17,7 +19,7 @@ struct cli_progress {
 	bool drawn;      /* a redrawn line is on screen */
 	struct timespec start;
 	struct timespec last;
-	struct mfa_http *http; /* live runs: throttling figures; borrowed */
+	unsigned long total;   /* apply/rollback: outcomes to come */
 };
 
 void cli_progress_init(struct cli_progress *p);
@@ -25,9 +27,14 @@ void cli_progress_init(struct cli_progress *p);
 /* mfa_pipeline progress callback: ctx is a struct cli_progress. */
 void cli_progress_users(void *ctx, const struct mfa_summary *s, int done);
 
-/* Graph source progress callback (the scan): users listed, states read,
- * rate, ETA, throttled count. */
-void cli_progress_scan(void *ctx, const struct mfa_graph_progress *g);
+/* The scan job's progress callback (jobs/scan.h): users listed, states
+ * read, rate, ETA, throttled count. */
+void cli_progress_scan(void *ctx, const struct mfa_scan_progress *g);
+
+/* For other progress lines (the change job's, in change_opts.c): true
+ * when it is time to draw (stamps the time); then draw the line. */
+bool cli_progress_due(struct cli_progress *p);
+void cli_progress_draw(struct cli_progress *p, const char *line);
 
 /* Ends a redrawn line, if one is on screen, before other output. */
 void cli_progress_clear(struct cli_progress *p);

@@ -1,76 +1,19 @@
-/* changes.c - the shared body of `apply` and `rollback` (changes.h). */
+/* change.c - the apply and rollback job (change.h). */
 #include "jobs/change.h"
 
-#include "reports/results.h"
-#include "cli/exitcodes.h"
-#include "cli/msg.h"
 #include "jobs/outdir.h"
 #include "mfa/apply/journal.h"
 #include "mfa/util/outfile.h"
 
 #include <errno.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <time.h>
-#include <unistd.h>
 #include <zlib.h>
 
-static const struct cli_option change_options[] = {
-	{ "out", 0, CLI_ARG, "DIR", "output folder (default reports/<UTC time>-<command>; with --resume, the journal's folder)", CHG_OPT_OUT },
-	{ "yes", 'y', CLI_NO_ARG, NULL, "do not ask for confirmation (needed without a terminal)", CHG_OPT_YES },
-	{ "resume", 0, CLI_ARG, "JOURNAL", "continue an interrupted run from its journal.jsonl; finished users are never sent again", CHG_OPT_RESUME },
-	{ "no-verify", 0, CLI_NO_ARG, NULL, "skip reading back every changed user at the end", CHG_OPT_NO_VERIFY },
-	{ "quiet", 'q', CLI_NO_ARG, NULL, "print only errors", CHG_OPT_QUIET },
-	{ "verbose", 'v', CLI_NO_ARG, NULL, "more detail", CHG_OPT_VERBOSE },
-	{ NULL, 0, 0, NULL, NULL, 0 },
-};
-
-const struct cli_group cli_changes_group = { "run", change_options };
-
-void change_run_init(struct change_run *r, const char *operation)
-{
-	memset(r, 0, sizeof(*r));
-	r->operation = operation;
-	cli_live_init(&r->live);
-}
-
-int change_run_option(struct change_run *r, int id, const char *value)
-{
-	int taken = cli_live_option(&r->live, id, value);
-
-	if (taken)
-		return taken;
-	switch (id) {
-	case CHG_OPT_OUT: r->out = value; return 1;
-	case CHG_OPT_YES: r->yes = true; return 1;
-	case CHG_OPT_RESUME: r->resume = value; return 1;
-	case CHG_OPT_NO_VERIFY: r->no_verify = true; return 1;
-	case CHG_OPT_QUIET: cli_set_verbosity(CLI_QUIET); return 1;
-	case CHG_OPT_VERBOSE: cli_set_verbosity(CLI_VERBOSE); return 1;
-	default: return 0;
-	}
-}
-
-int change_run_connect(struct change_run *r)
-{
-	struct mfa_err err = MFA_ERR_INIT;
-
-	if (cli_live_connect(&r->live, &err) < 0) {
-		errorf("%s", err.msg);
-		return -1;
-	}
-	return 0;
-}
-
-void change_run_release(struct change_run *r)
-{
-	cli_live_release(&r->live);
-}
-
-int cli_file_crc32(const char *path, uint32_t *out, struct mfa_err *err)
+int mfa_file_crc32(const char *path, uint32_t *out, struct mfa_err *err)
 {
 	FILE *f = fopen(path, "rb");
 	unsigned char buf[1 << 15];
@@ -90,94 +33,18 @@ int cli_file_crc32(const char *path, uint32_t *out, struct mfa_err *err)
 	return 0;
 }
 
-/* ---- signals and progress -------------------------------------------- */
-
-static struct mfa_http *volatile running_http;
-static volatile sig_atomic_t interrupted;
-
-static void on_signal(int sig)
-{
-	(void)sig;
-	interrupted = 1;
-	if (running_http)
-		mfa_http_stop(running_http);
-}
-
-struct progress {
-	bool tty, enabled, drawn;
-	struct timespec start, last;
-	unsigned long total;
-};
-
-static double since(const struct timespec *a, const struct timespec *b)
-{
-	return (double)(b->tv_sec - a->tv_sec) + (double)(b->tv_nsec - a->tv_nsec) / 1e9;
-}
-
-static void on_progress(void *ctx, const struct mfa_apply_counts *c)
-{
-	struct progress *p = ctx;
-	struct timespec now;
-	unsigned long done = c->outcomes[MFA_OUTCOME_CHANGED] + c->outcomes[MFA_OUTCOME_ALREADY] +
-			     c->outcomes[MFA_OUTCOME_DRIFTED] + c->outcomes[MFA_OUTCOME_FAILED] +
-			     c->outcomes[MFA_OUTCOME_HELD];
-	double elapsed, rate;
-	char eta[32] = "";
-	char line[256];
-
-	if (!p->enabled)
-		return;
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	if (since(&p->last, &now) < (p->tty ? 0.5 : 5.0))
-		return;
-	p->last = now;
-	elapsed = since(&p->start, &now);
-	rate = elapsed > 0 ? (double)c->writes / elapsed : 0;
-	if (p->total > done && elapsed > 0 && done > 0) {
-		double left = (double)(p->total - done) * elapsed / (double)done;
-		snprintf(eta, sizeof(eta), ", ETA %dm%02ds", (int)(left / 60), (int)left % 60);
-	}
-	snprintf(line, sizeof(line),
-		 "%lu / %lu users done, %lu changed, %lu failed, %.1f writes/s (quota %.0f/s)%s", done,
-		 p->total, c->outcomes[MFA_OUTCOME_CHANGED], c->outcomes[MFA_OUTCOME_FAILED], rate,
-		 (double)MFA_WRITE_QUOTA_WRITES / MFA_WRITE_QUOTA_SECONDS, eta);
-	if (p->tty) {
-		fprintf(stderr, "\r\033[K%s", line);
-		p->drawn = true;
-	} else {
-		fprintf(stderr, "mfa-migrate: %s\n", line);
-	}
-}
-
-/* ---- the steps --------------------------------------------------------- */
-
 static bool same_tenant(const char *a, const char *b)
 {
 	return a && b && strcasecmp(a, b) == 0;
 }
 
-/* Asks on the terminal; false when the answer is not "yes". */
-static int confirm(const struct change_run *r)
+static bool stopped_by_caller(const struct mfa_change_options *o)
 {
-	char answer[16];
-
-	if (r->yes)
-		return 0;
-	if (!isatty(STDIN_FILENO) || !isatty(STDERR_FILENO)) {
-		errorf("refusing to change the tenant without confirmation: there is no terminal to ask on; review the totals and add --yes");
-		return EXIT_USAGE;
-	}
-	fprintf(stderr, "Type 'yes' to %s %lu users in tenant '%s': ", r->operation,
-		r->total_changes, cli_live_tenant(&r->live) ? cli_live_tenant(&r->live) : "?");
-	if (!fgets(answer, sizeof(answer), stdin) || strcmp(answer, "yes\n") != 0) {
-		errorf("not confirmed: nothing was changed");
-		return EXIT_ERROR;
-	}
-	return 0;
+	return o->stop && *o->stop;
 }
 
 /* Reads an existing journal into the resume map. */
-static int load_resume(struct change_run *r, uint8_t **seen, unsigned long *done,
+static int load_resume(const struct mfa_change_options *r, uint8_t **seen, unsigned long *done,
 		       unsigned long *doubt, struct mfa_err *err)
 {
 	struct mfa_journal_reader *jr = NULL;
@@ -217,7 +84,8 @@ static int load_resume(struct change_run *r, uint8_t **seen, unsigned long *done
 	if (got < 0)
 		goto cleanup;
 	if (mfa_journal_torn(jr))
-		warnf("the journal's last line was cut by the interruption; it is dropped and that user read again");
+		mfa_notify(&r->notify, MFA_LEVEL_WARN,
+			   "the journal's last line was cut by the interruption; it is dropped and that user read again");
 	*done = *doubt = 0;
 	for (i = 1; i <= r->max_seq; i++) {
 		*done += map[i] == MFA_SEEN_DONE;
@@ -245,205 +113,221 @@ static void dir_of(const char *path, char *buf, size_t size)
 		snprintf(buf, size, "%.*s", (int)(slash - path), path);
 }
 
-int change_run_execute(struct change_run *r)
+static void on_progress(void *ctx, const struct mfa_apply_counts *c)
 {
-	struct mfa_err err = MFA_ERR_INIT;
-	struct cli_outdir out = CLI_OUTDIR_INIT;
-	struct mfa_journal_writer *jw = NULL;
-	struct mfa_apply *engine = NULL;
-	struct mfa_apply_options ao = MFA_APPLY_OPTIONS_INIT;
-	struct mfa_results_options ro;
-	struct mfa_results res;
-	struct progress prog;
-	struct sigaction sa;
-	struct timespec t0, t1;
-	uint8_t *seen = NULL;
-	unsigned long done = 0, doubt = 0;
-	char journal_path[4200];
-	const char *tenant = cli_live_tenant(&r->live);
-	const char *stopped = NULL;
-	char stopped_buf[256];
-	int rc, code = EXIT_ERROR, incomplete = 0;
+	const struct mfa_change_options *o = ctx;
 
-	if (!r->source_tenant || !r->source_tenant[0]) {
-		errorf("'%s' names no tenant (it was planned from an export): make the plan from the live tenant with 'mfa-migrate plan', so what runs is what the tenant holds now",
-		       r->source_path);
-		return EXIT_ERROR;
-	}
-	if (!same_tenant(r->source_tenant, tenant)) {
-		errorf("'%s' belongs to tenant '%s', but this sign-in is for tenant '%s': refusing to change another tenant",
-		       r->source_path, r->source_tenant, tenant ? tenant : "?");
-		return EXIT_ERROR;
-	}
-	if (r->resume && load_resume(r, &seen, &done, &doubt, &err) < 0)
-		goto fail;
+	o->progress(o->progress_ctx, MFA_CHANGE_UPDATE, c, 0);
+}
 
-	notef("%s: %lu users to change in tenant '%s' (%lu held, %lu already at their target)%s",
-	      r->operation, r->total_changes, tenant, r->holds, r->keeps,
-	      r->resume ? "; resuming" : "");
-	if (r->resume)
-		notef("the journal shows %lu users finished (never sent again) and %lu in doubt (read before anything else)",
-		      done, doubt);
-	notef("at Graph's write quota this takes at least %.0f s", mfa_plan_min_apply_seconds(r->total_changes));
-	code = confirm(r);
-	if (code != 0)
-		goto cleanup;
-	code = EXIT_ERROR;
+/* Opens the folder and the journal: a new one, or the resumed one. */
+static int open_journal(const struct mfa_change_options *r, const char *tenant,
+			struct mfa_outdir *out, struct mfa_journal_writer **jw, char *journal_path,
+			size_t size, struct mfa_err *err)
+{
+	struct mfa_journal_header h;
+	time_t now = time(NULL);
+	struct tm tm;
 
 	if (r->resume) {
 		char dir[4096];
 
 		dir_of(r->resume, dir, sizeof(dir));
-		if (cli_outdir_make(&out, r->out ? r->out : dir, r->operation, &err) < 0)
-			goto fail;
-		snprintf(journal_path, sizeof(journal_path), "%s", r->resume);
-		if (mfa_journal_reopen(&jw, journal_path, &err) < 0)
-			goto fail;
-	} else {
-		struct mfa_journal_header h;
-		time_t now = time(NULL);
-		struct tm tm;
-
-		if (cli_outdir_make(&out, r->out, r->operation, &err) < 0)
-			goto fail;
-		snprintf(journal_path, sizeof(journal_path), "%s/journal.jsonl", out.path);
-		memset(&h, 0, sizeof(h));
-		snprintf(h.operation, sizeof(h.operation), "%s", r->operation);
-		snprintf(h.plan, sizeof(h.plan), "%s", r->source_path);
-		h.plan_crc32 = r->source_crc;
-		snprintf(h.tenant_id, sizeof(h.tenant_id), "%s", tenant);
-		gmtime_r(&now, &tm);
-		strftime(h.started, sizeof(h.started), "%Y-%m-%dT%H:%M:%SZ", &tm);
-		if (mfa_journal_create(&jw, journal_path, &h, &err) < 0)
-			goto fail;
+		if (mfa_outdir_make(out, r->out ? r->out : dir, r->operation, err) < 0)
+			return -1;
+		snprintf(journal_path, size, "%s", r->resume);
+		return mfa_journal_reopen(jw, journal_path, err);
 	}
+	if (mfa_outdir_make(out, r->out, r->operation, err) < 0)
+		return -1;
+	snprintf(journal_path, size, "%s/journal.jsonl", out->path);
+	memset(&h, 0, sizeof(h));
+	snprintf(h.operation, sizeof(h.operation), "%s", r->operation);
+	snprintf(h.plan, sizeof(h.plan), "%s", r->source_path);
+	h.plan_crc32 = r->source_crc;
+	snprintf(h.tenant_id, sizeof(h.tenant_id), "%s", tenant);
+	gmtime_r(&now, &tm);
+	strftime(h.started, sizeof(h.started), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	return mfa_journal_create(jw, journal_path, &h, err);
+}
+
+/* The engine's runs: the canary alone and read back, then the rest. Sets
+ * res->stopped when the canary failed. Returns the engine's last code. */
+static int run_engine(const struct mfa_change_options *r, struct mfa_apply *engine,
+		      struct mfa_change_result *res, struct mfa_err *err)
+{
+	unsigned long n;
+	int rc;
+
+	if (!r->canary)
+		return mfa_apply_run(engine, r->max_changes, err);
+	n = r->max_changes && r->max_changes < r->canary ? r->max_changes : r->canary;
+	mfa_notify(&r->notify, MFA_LEVEL_NOTE, "canary: the first %lu changes run alone and are read back", n);
+	mfa_apply_set_read_back(engine, 1);
+	rc = mfa_apply_run(engine, n, err);
+	mfa_apply_set_read_back(engine, 0);
+	if (rc >= 0 && rc != MFA_HTTP_INTERRUPTED && mfa_apply_failed_last_run(engine)) {
+		snprintf(res->stopped, sizeof(res->stopped),
+			 "the canary failed: %lu of the first %lu changes did not take; nothing more was sent",
+			 mfa_apply_failed_last_run(engine), n);
+		return MFA_APPLY_LIMITED;
+	}
+	if (rc == MFA_APPLY_LIMITED && r->max_changes && r->max_changes <= n)
+		return rc; /* the canary used up --max-changes */
+	if (rc == MFA_APPLY_LIMITED)
+		return mfa_apply_run(engine, r->max_changes ? r->max_changes - n : 0, err);
+	return rc;
+}
+
+int mfa_change_run(struct mfa_change_result *res, const struct mfa_change_options *r)
+{
+	struct mfa_err *err = &res->err;
+	struct mfa_session session = MFA_SESSION_INIT;
+	struct mfa_outdir out = MFA_OUTDIR_INIT;
+	struct mfa_journal_writer *jw = NULL;
+	struct mfa_apply *engine = NULL;
+	struct mfa_apply_options ao = MFA_APPLY_OPTIONS_INIT;
+	struct mfa_results_options ro;
+	struct timespec t0, t1;
+	uint8_t *seen = NULL;
+	unsigned long done = 0, doubt = 0, total;
+	const char *tenant;
+	int rc, ret = -1, incomplete = 0;
+
+	memset(res, 0, sizeof(*res));
+	if (mfa_session_open(&session, &r->session, err) < 0)
+		goto cleanup;
+	tenant = mfa_session_tenant(&session);
+	if (!r->source_tenant || !r->source_tenant[0]) {
+		mfa_err_set(err, "'%s' names no tenant (it was planned from an export): make the plan from the live tenant with 'mfa-migrate plan', so what runs is what the tenant holds now",
+			    r->source_path);
+		goto cleanup;
+	}
+	if (!same_tenant(r->source_tenant, tenant)) {
+		mfa_err_set(err, "'%s' belongs to tenant '%s', but this sign-in is for tenant '%s': refusing to change another tenant",
+			    r->source_path, r->source_tenant, tenant ? tenant : "?");
+		goto cleanup;
+	}
+	if (r->resume && load_resume(r, &seen, &done, &doubt, err) < 0)
+		goto cleanup;
+
+	mfa_notify(&r->notify, MFA_LEVEL_NOTE,
+		   "%s: %lu users to change in tenant '%s' (%lu held, %lu already at their target)%s",
+		   r->operation, r->total_changes, tenant, r->holds, r->keeps,
+		   r->resume ? "; resuming" : "");
+	if (r->resume)
+		mfa_notify(&r->notify, MFA_LEVEL_NOTE,
+			   "the journal shows %lu users finished (never sent again) and %lu in doubt (read before anything else)",
+			   done, doubt);
+	mfa_notify(&r->notify, MFA_LEVEL_NOTE, "at Graph's write quota this takes at least %.0f s",
+		   mfa_plan_min_apply_seconds(r->total_changes));
+	if (r->confirm && r->confirm(r->confirm_ctx, r->operation, r->total_changes, tenant) != 0) {
+		res->outcome = MFA_CHANGE_REFUSED;
+		ret = 0;
+		goto cleanup;
+	}
+
+	if (open_journal(r, tenant, &out, &jw, res->journal_path, sizeof(res->journal_path), err) < 0)
+		goto cleanup;
 	out.keep = true; /* the journal is there: never remove the folder */
 
-	memset(&prog, 0, sizeof(prog));
-	prog.enabled = cli_verbosity() >= CLI_NORMAL;
-	prog.tty = isatty(STDERR_FILENO);
-	/* Every user of the source gets an outcome; those done before don't. */
-	prog.total = r->total_changes + r->holds + r->keeps;
-	prog.total = prog.total > done ? prog.total - done : 0;
-	clock_gettime(CLOCK_MONOTONIC, &prog.start);
-	prog.last = prog.start;
-
-	ao.http = r->live.http;
-	ao.graph_url = mfa_auth_graph_url(r->live.auth);
+	ao.http = session.http;
+	ao.graph_url = mfa_session_graph_url(&session);
 	ao.journal = jw;
 	ao.seen = seen;
 	ao.seen_size = seen ? r->max_seq + 1 : 0;
 	ao.next = r->next;
 	ao.next_ctx = r->next_ctx;
-	ao.progress = on_progress;
-	ao.progress_ctx = &prog;
-	if (mfa_apply_new(&engine, &ao, &err) < 0)
-		goto fail;
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	running_http = r->live.http;
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
+	ao.progress = r->progress ? on_progress : NULL;
+	ao.progress_ctx = (void *)r;
+	if (mfa_apply_new(&engine, &ao, err) < 0)
+		goto cleanup;
+	if (r->running_http) {
+		*r->running_http = session.http;
+		if (stopped_by_caller(r)) /* a stop that came before the engine */
+			mfa_http_stop(session.http);
+	}
+	/* Every user of the source gets an outcome; those done before don't. */
+	total = r->total_changes + r->holds + r->keeps;
+	if (r->progress)
+		r->progress(r->progress_ctx, MFA_CHANGE_STARTING, mfa_apply_counts(engine),
+			    total > done ? total - done : 0);
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	rc = 1;
-	if (r->canary) {
-		unsigned long n = r->max_changes && r->max_changes < r->canary ? r->max_changes : r->canary;
-
-		notef("canary: the first %lu changes run alone and are read back", n);
-		mfa_apply_set_read_back(engine, 1);
-		rc = mfa_apply_run(engine, n, &err);
-		mfa_apply_set_read_back(engine, 0);
-		if (rc >= 0 && rc != MFA_HTTP_INTERRUPTED && mfa_apply_failed_last_run(engine)) {
-			snprintf(stopped_buf, sizeof(stopped_buf),
-				 "the canary failed: %lu of the first %lu changes did not take; nothing more was sent",
-				 mfa_apply_failed_last_run(engine), n);
-			stopped = stopped_buf;
-			rc = MFA_APPLY_LIMITED;
-		} else if (rc == MFA_APPLY_LIMITED && r->max_changes && r->max_changes <= n) {
-			/* the canary used up --max-changes */
-		} else if (rc == MFA_APPLY_LIMITED) {
-			rc = mfa_apply_run(engine, r->max_changes ? r->max_changes - n : 0, &err);
-		}
-	} else {
-		rc = mfa_apply_run(engine, r->max_changes, &err);
-	}
+	rc = run_engine(r, engine, res, err);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
-	if (prog.drawn)
-		fputc('\n', stderr);
+	if (r->progress)
+		r->progress(r->progress_ctx, MFA_CHANGE_FINISHED, mfa_apply_counts(engine), 0);
 	if (rc < 0)
-		goto fail;
-	if (rc == MFA_HTTP_INTERRUPTED || interrupted) {
-		stopped = "interrupted (Ctrl-C): in-flight changes finished and are journalled";
+		goto cleanup;
+	if (rc == MFA_HTTP_INTERRUPTED || stopped_by_caller(r)) {
+		snprintf(res->stopped, sizeof(res->stopped), "%s",
+			 "interrupted (Ctrl-C): in-flight changes finished and are journalled");
 		incomplete = 1;
 	} else if (rc == MFA_APPLY_LIMITED) {
-		if (!stopped) {
-			snprintf(stopped_buf, sizeof(stopped_buf),
+		if (!res->stopped[0])
+			snprintf(res->stopped, sizeof(res->stopped),
 				 "stopped at --max-changes %lu: the rest is untouched", r->max_changes);
-			stopped = stopped_buf;
-		}
 		incomplete = 1;
 	}
-	if (mfa_journal_close(jw, &err) < 0) {
-		jw = NULL;
-		goto fail;
-	}
+	rc = mfa_journal_close(jw, err);
 	jw = NULL;
+	if (rc < 0)
+		goto cleanup;
 
 	memset(&ro, 0, sizeof(ro));
 	ro.dir = out.path;
-	ro.journal_path = journal_path;
+	ro.journal_path = res->journal_path;
 	ro.operation = r->operation;
 	ro.source = r->source_path;
 	ro.tenant_id = tenant;
 	ro.incomplete = incomplete;
-	ro.stopped_because = stopped;
-	ro.http = r->no_verify || interrupted ? NULL : r->live.http;
-	ro.graph_url = mfa_auth_graph_url(r->live.auth);
+	ro.stopped_because = res->stopped[0] ? res->stopped : NULL;
+	ro.http = r->no_verify || stopped_by_caller(r) ? NULL : session.http;
+	ro.graph_url = mfa_session_graph_url(&session);
 	ro.seconds = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
 	ro.writes = mfa_apply_counts(engine)->writes;
-	if (r->live.limits.write_window_s > 0)
-		ro.write_quota_per_s = r->live.limits.write_units / r->live.limits.write_window_s;
-	ro.traffic = r->live.http;
-	ro.token_requests = mfa_auth_token_requests(r->live.auth);
-	if (mfa_results_write(&ro, &res, &err) < 0)
-		goto fail;
+	if (session.limits.write_window_s > 0)
+		ro.write_quota_per_s = session.limits.write_units / session.limits.write_window_s;
+	ro.traffic = session.http;
+	ro.token_requests = mfa_auth_token_requests(session.auth);
+	if (mfa_results_write(&ro, &res->results, err) < 0)
+		goto cleanup;
 
-	notef("%s: %lu changed, %lu already at target, %lu drifted (left alone), %lu held, %lu failed%s",
-	      r->operation, res.outcomes[MFA_OUTCOME_CHANGED], res.outcomes[MFA_OUTCOME_ALREADY],
-	      res.outcomes[MFA_OUTCOME_DRIFTED], res.outcomes[MFA_OUTCOME_HELD],
-	      res.outcomes[MFA_OUTCOME_FAILED], r->no_verify ? " (not verified)" : "");
-	if (res.graph_enforced)
-		warnf("%lu users were set back to enabled but Graph enforces them, as it does for users who registered a method (results.csv: verified=enforced-by-graph)",
-		      res.graph_enforced);
-	if (res.mismatched)
-		warnf("%lu changed users read back at another state than planned (see results.csv, verified=false)",
-		      res.mismatched);
-	printf("%s\n", out.path);
-	fflush(stdout);
-	if (stopped)
-		notef("%s; to continue: mfa-migrate %s %s --resume %s", stopped, r->operation,
-		      r->source_path, journal_path);
-	if (interrupted)
-		code = EXIT_INTERRUPTED;
-	else if (res.outcomes[MFA_OUTCOME_FAILED] || res.mismatched || res.unverified)
-		code = EXIT_PARTIAL;
+	mfa_notify(&r->notify, MFA_LEVEL_NOTE,
+		   "%s: %lu changed, %lu already at target, %lu drifted (left alone), %lu held, %lu failed%s",
+		   r->operation, res->results.outcomes[MFA_OUTCOME_CHANGED],
+		   res->results.outcomes[MFA_OUTCOME_ALREADY], res->results.outcomes[MFA_OUTCOME_DRIFTED],
+		   res->results.outcomes[MFA_OUTCOME_HELD], res->results.outcomes[MFA_OUTCOME_FAILED],
+		   r->no_verify ? " (not verified)" : "");
+	if (res->results.graph_enforced)
+		mfa_notify(&r->notify, MFA_LEVEL_WARN,
+			   "%lu users were set back to enabled but Graph enforces them, as it does for users who registered a method (results.csv: verified=enforced-by-graph)",
+			   res->results.graph_enforced);
+	if (res->results.mismatched)
+		mfa_notify(&r->notify, MFA_LEVEL_WARN,
+			   "%lu changed users read back at another state than planned (see results.csv, verified=false)",
+			   res->results.mismatched);
+	snprintf(res->out_path, sizeof(res->out_path), "%s", out.path);
+	if (stopped_by_caller(r))
+		res->outcome = MFA_CHANGE_INTERRUPTED;
+	else if (res->results.outcomes[MFA_OUTCOME_FAILED] || res->results.mismatched ||
+		 res->results.unverified)
+		res->outcome = MFA_CHANGE_PARTIAL;
 	else
-		code = EXIT_DONE;
-	goto cleanup;
-fail:
-	errorf("%s", err.msg);
-	if (interrupted)
-		code = EXIT_INTERRUPTED;
+		res->outcome = MFA_CHANGE_DONE;
+	ret = 0;
 cleanup:
-	running_http = NULL;
+	if (ret < 0 && stopped_by_caller(r))
+		res->interrupted = 1;
+	if (r->running_http)
+		*r->running_http = NULL;
 	mfa_journal_close(jw, NULL);
 	/* The engine's free cancels what is still queued through `engine`:
 	 * free the http engine first. */
-	cli_live_release(&r->live);
+	mfa_session_close(&session);
 	mfa_apply_free(engine);
 	free(seen);
-	cli_outdir_release(&out);
-	return code;
+	mfa_outdir_release(&out);
+	return ret;
 }

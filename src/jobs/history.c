@@ -2,6 +2,10 @@
 #include "jobs/history.h"
 
 #include "mfa/util/outfile.h"
+#include "mfa/model/classify.h"
+#include "mfa/model/user.h"
+#include "util/jsonfile.h"
+#include "util/runpath.h"
 
 #include <cjson/cJSON.h>
 #include <dirent.h>
@@ -13,24 +17,6 @@
 #include <time.h>
 #include <unistd.h>
 #include <zlib.h>
-
-#define MAX_RUNS 4096
-
-/* A folder name made by this module: 20261128T081500Z, maybe -N after it. */
-static bool run_name(const char *name)
-{
-	int i;
-
-	for (i = 0; i < 8; i++)
-		if (name[i] < '0' || name[i] > '9')
-			return false;
-	if (name[8] != 'T')
-		return false;
-	for (i = 9; i < 15; i++)
-		if (name[i] < '0' || name[i] > '9')
-			return false;
-	return name[15] == 'Z' && (name[16] == '\0' || name[16] == '-');
-}
 
 /* True when dir/summary.json is mfa-migrate's: never touch anything else. */
 static bool ours(const char *dir)
@@ -49,87 +35,56 @@ static bool ours(const char *dir)
 	return strstr(buf, "\"mfa-migrate-summary\"") != NULL;
 }
 
-static int cmp_names(const void *a, const void *b)
+static int stamped_entry(const struct dirent *e)
 {
-	return strcmp(*(char *const *)a, *(char *const *)b);
+	return mfa_runpath_is_stamped(e->d_name);
 }
 
 /* The run folders of tenant_dir written by mfa-migrate, oldest first
- * (their names sort by time). The caller frees each name and the array. */
-static int list_runs(const char *tenant_dir, char ***out, size_t *n, struct mfa_err *err)
+ * (their names sort by time). Free with free_runs. */
+static int list_runs(const char *tenant_dir, struct dirent ***out, size_t *n, struct mfa_err *err)
 {
-	DIR *d = opendir(tenant_dir);
-	struct dirent *e;
-	char **names = NULL;
-	size_t count = 0;
+	struct dirent **list = NULL;
 	char path[4200];
+	int got, i;
+	size_t count = 0;
 
 	*out = NULL;
 	*n = 0;
-	if (!d)
+	got = scandir(tenant_dir, &list, stamped_entry, alphasort);
+	if (got < 0)
 		return errno == ENOENT ? 0 : mfa_err_set(err, "cannot read '%s': %s", tenant_dir, strerror(errno));
-	names = calloc(MAX_RUNS, sizeof(*names));
-	if (!names) {
-		closedir(d);
-		return mfa_err_set(err, "out of memory");
+	for (i = 0; i < got; i++) {
+		snprintf(path, sizeof(path), "%s/%s", tenant_dir, list[i]->d_name);
+		if (ours(path))
+			list[count++] = list[i];
+		else
+			free(list[i]);
 	}
-	while ((e = readdir(d)) != NULL && count < MAX_RUNS) {
-		if (!run_name(e->d_name))
-			continue;
-		snprintf(path, sizeof(path), "%s/%s", tenant_dir, e->d_name);
-		if (!ours(path))
-			continue;
-		names[count] = strdup(e->d_name);
-		if (names[count])
-			count++;
-	}
-	closedir(d);
-	qsort(names, count, sizeof(*names), cmp_names);
-	*out = names;
+	*out = list;
 	*n = count;
 	return 0;
 }
 
-static void free_runs(char **names, size_t n)
+static void free_runs(struct dirent **list, size_t n)
 {
 	size_t i;
 
-	for (i = 0; names && i < n; i++)
-		free(names[i]);
-	free(names);
+	for (i = 0; list && i < n; i++)
+		free(list[i]);
+	free(list);
 }
 
-/* A tenant id or domain as a folder name: nothing but [A-Za-z0-9.-_]. */
-static void safe_name(const char *in, char *out, size_t size)
-{
-	size_t i;
-
-	for (i = 0; in[i] && i + 1 < size; i++) {
-		char c = in[i];
-
-		out[i] = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-				 c == '.' || c == '-' || c == '_'
-			 ? c
-			 : '_';
-	}
-	out[i] = '\0';
-	if (!out[0] || strcmp(out, ".") == 0 || strcmp(out, "..") == 0)
-		snprintf(out, size, "tenant");
-}
-
-int cli_history_prepare(struct cli_history *h, const char *root, const char *tenant,
+int mfa_history_prepare(struct mfa_history *h, const char *root, const char *tenant,
 			struct mfa_err *err)
 {
-	char name[128], stamp[32];
-	char **runs = NULL;
+	char name[256];
+	struct dirent **runs = NULL;
 	size_t n = 0;
-	time_t now = time(NULL);
-	struct tm tm;
-	struct stat st;
-	int i;
 
 	memset(h, 0, sizeof(*h));
-	safe_name(tenant ? tenant : "export", name, sizeof(name));
+	if (mfa_runpath_safe_name(name, sizeof(name), tenant ? tenant : "export", err) < 0)
+		return mfa_err_prefix(err, "--history: the tenant");
 	if ((size_t)snprintf(h->tenant_dir, sizeof(h->tenant_dir), "%s/%s", root, name) >=
 	    sizeof(h->tenant_dir))
 		return mfa_err_set(err, "--history: path too long");
@@ -138,21 +93,14 @@ int cli_history_prepare(struct cli_history *h, const char *root, const char *ten
 	if (list_runs(h->tenant_dir, &runs, &n, err) < 0)
 		return -1;
 	if (n) {
-		snprintf(h->previous, sizeof(h->previous), "%s/%s", h->tenant_dir, runs[n - 1]);
+		snprintf(h->previous, sizeof(h->previous), "%s/%s", h->tenant_dir, runs[n - 1]->d_name);
 		h->has_previous = true;
 	}
 	free_runs(runs, n);
-	gmtime_r(&now, &tm);
-	strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%SZ", &tm);
-	for (i = 1; i < 1000; i++) {
-		if (i == 1)
-			snprintf(h->run_dir, sizeof(h->run_dir), "%s/%s", h->tenant_dir, stamp);
-		else
-			snprintf(h->run_dir, sizeof(h->run_dir), "%s/%s-%d", h->tenant_dir, stamp, i);
-		if (stat(h->run_dir, &st) < 0)
-			return 0;
-	}
-	return mfa_err_set(err, "--history: no free run folder name in '%s'", h->tenant_dir);
+	if (mfa_runpath_stamped(h->run_dir, sizeof(h->run_dir), h->tenant_dir, "", time(NULL), 0,
+				err) < 0)
+		return mfa_err_prefix(err, "--history");
+	return 0;
 }
 
 /* path -> path.gz, then path is removed. */
@@ -212,10 +160,15 @@ static bool compressible(const char *name)
 	       (n > 6 && strcmp(name + n - 6, ".jsonl") == 0);
 }
 
-int cli_history_retain(const struct cli_history *h, unsigned keep, unsigned *compressed,
+static int compressible_entry(const struct dirent *e)
+{
+	return compressible(e->d_name);
+}
+
+int mfa_history_retain(const struct mfa_history *h, unsigned keep, unsigned *compressed,
 		       struct mfa_err *err)
 {
-	char **runs = NULL;
+	struct dirent **runs = NULL;
 	size_t n = 0, i;
 	char dir[4200], path[4500];
 	int rc = 0;
@@ -224,83 +177,81 @@ int cli_history_retain(const struct cli_history *h, unsigned keep, unsigned *com
 	if (list_runs(h->tenant_dir, &runs, &n, err) < 0)
 		return -1;
 	for (i = 0; i + keep < n && rc == 0; i++) {
-		DIR *d;
-		struct dirent *e;
+		struct dirent **files = NULL;
+		int nfiles, k;
 		bool did = false;
 
-		snprintf(dir, sizeof(dir), "%s/%s", h->tenant_dir, runs[i]);
-		d = opendir(dir);
-		if (!d)
-			continue;
-		while ((e = readdir(d)) != NULL) {
-			if (!compressible(e->d_name))
-				continue;
-			snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
-			if (gzip_file(path, err) < 0) {
+		snprintf(dir, sizeof(dir), "%s/%s", h->tenant_dir, runs[i]->d_name);
+		nfiles = scandir(dir, &files, compressible_entry, alphasort);
+		for (k = 0; k < nfiles; k++) {
+			snprintf(path, sizeof(path), "%s/%s", dir, files[k]->d_name);
+			if (rc == 0 && gzip_file(path, err) < 0)
 				rc = -1;
-				break;
-			}
-			did = true;
+			else if (rc == 0)
+				did = true;
 		}
-		closedir(d);
+		free_runs(files, nfiles > 0 ? (size_t)nfiles : 0);
 		*compressed += did;
 	}
 	free_runs(runs, n);
 	return rc;
 }
 
-/* Reads a whole small file (a summary.json) into a new string. */
-static char *slurp(const char *path, size_t max)
+static unsigned long count_of(const cJSON *o, const char *key)
 {
-	FILE *f = fopen(path, "rb");
-	char *buf = NULL;
-	size_t n;
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
 
-	if (!f)
-		return NULL;
-	buf = malloc(max + 1);
-	if (buf) {
-		n = fread(buf, 1, max, f);
-		buf[n] = '\0';
-	}
-	fclose(f);
-	return buf;
+	return cJSON_IsNumber(v) && v->valuedouble > 0 ? (unsigned long)v->valuedouble : 0;
 }
 
-cJSON *cli_history_trend(const struct cli_history *h)
+int mfa_history_trend(const struct mfa_history *h, struct mfa_run_counts **out, size_t *nout,
+		      struct mfa_err *err)
 {
-	static const char *const keep[] = { "startedDateTime", "users", "byState", "byFinding" };
-	struct mfa_err err = MFA_ERR_INIT;
-	cJSON *trend = cJSON_CreateArray();
-	char **runs = NULL;
-	size_t n = 0, i, k;
+	struct mfa_err skip = MFA_ERR_INIT;
+	struct mfa_run_counts *trend = NULL;
+	struct dirent **runs = NULL;
+	size_t n = 0, i, got = 0;
 	char path[4300];
+	int k, rc = -1;
 
-	if (!trend || list_runs(h->tenant_dir, &runs, &n, &err) < 0)
-		return trend;
-	for (i = 0; i < n; i++) {
-		char *text;
-		cJSON *doc, *item;
-
-		snprintf(path, sizeof(path), "%s/%s/summary.json", h->tenant_dir, runs[i]);
-		text = slurp(path, 1 << 20);
-		doc = text ? cJSON_Parse(text) : NULL;
-		free(text);
-		if (!doc)
-			continue;
-		item = cJSON_CreateObject();
-		if (item) {
-			cJSON_AddStringToObject(item, "run", runs[i]);
-			for (k = 0; k < sizeof(keep) / sizeof(keep[0]); k++) {
-				cJSON *v = cJSON_GetObjectItemCaseSensitive(doc, keep[k]);
-
-				if (v)
-					cJSON_AddItemToObject(item, keep[k], cJSON_Duplicate(v, 1));
-			}
-			cJSON_AddItemToArray(trend, item);
-		}
-		cJSON_Delete(doc);
+	*out = NULL;
+	*nout = 0;
+	if (list_runs(h->tenant_dir, &runs, &n, err) < 0)
+		return -1;
+	trend = calloc(n ? n : 1, sizeof(*trend));
+	if (!trend) {
+		mfa_err_set(err, "out of memory");
+		goto cleanup;
 	}
+	for (i = 0; i < n; i++) {
+		struct mfa_run_counts *r = &trend[got];
+		cJSON *doc = NULL;
+		const cJSON *v, *states, *findings;
+
+		snprintf(path, sizeof(path), "%s/%s/summary.json", h->tenant_dir, runs[i]->d_name);
+		/* a run whose summary cannot be read is left out of the trend */
+		if (mfa_jsonfile_read(&doc, path, &skip) < 0)
+			continue;
+		snprintf(r->run, sizeof(r->run), "%s", runs[i]->d_name);
+		v = cJSON_GetObjectItemCaseSensitive(doc, "startedDateTime");
+		if (cJSON_IsString(v))
+			snprintf(r->started, sizeof(r->started), "%s", v->valuestring);
+		r->users = count_of(doc, "users");
+		states = cJSON_GetObjectItemCaseSensitive(doc, "byState");
+		for (k = 0; k < MFA_STATE__COUNT; k++)
+			r->by_state[k] = count_of(states, mfa_state_name((enum mfa_state)k));
+		findings = cJSON_GetObjectItemCaseSensitive(doc, "byFinding");
+		for (k = 0; k < MFA_FINDING__COUNT; k++)
+			r->by_finding[k] = count_of(findings, mfa_finding_name((enum mfa_finding)k));
+		cJSON_Delete(doc);
+		got++;
+	}
+	*out = trend;
+	trend = NULL;
+	*nout = got;
+	rc = 0;
+cleanup:
+	free(trend);
 	free_runs(runs, n);
-	return trend;
+	return rc;
 }

@@ -1,26 +1,29 @@
 /* outdir.h - the run's output folder: --out DIR, or
  * reports/<UTC timestamp>-<command>/ (made unique), created 0700. A folder
  * this run created and left empty (the run failed) is removed again. */
-#ifndef MFA_CLI_OUTDIR_H
-#define MFA_CLI_OUTDIR_H
+#ifndef MFA_JOBS_OUTDIR_H
+#define MFA_JOBS_OUTDIR_H
 
 #include <stdbool.h>
 
 #include "mfa/util/err.h"
 
-struct cli_outdir {
+struct mfa_outdir {
 	char path[4096];
 	bool created; /* this run made the folder */
 	bool keep;    /* the run finished: leave it whatever it holds */
 };
 
-#define CLI_OUTDIR_INIT { { 0 }, false, false }
+#define MFA_OUTDIR_INIT { { 0 }, false, false }
 
-int cli_outdir_make(struct cli_outdir *o, const char *given, const char *command,
+/* Makes (or takes) the folder: given (--out; made with its parents when
+ * missing), or a new reports/<UTC time>-<command> named by
+ * util/runpath.h. Returns 0, or -1 with err set. */
+int mfa_outdir_make(struct mfa_outdir *o, const char *given, const char *command,
 		    struct mfa_err *err);
 
 /* Removes the folder if this run created it, did not keep it, and it is
  * empty. */
-void cli_outdir_release(struct cli_outdir *o);
+void mfa_outdir_release(struct mfa_outdir *o);
 
 #endif

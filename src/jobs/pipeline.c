@@ -3,7 +3,7 @@
 
 #define PROGRESS_EVERY 4096
 
-int mfa_pipeline_run(struct mfa_pipeline *p, struct mfa_err *err)
+int mfa_pipeline_stream(struct mfa_pipeline *p, struct mfa_err *err)
 {
 	struct mfa_source_stats st;
 	struct mfa_user u;
@@ -38,8 +38,21 @@ int mfa_pipeline_run(struct mfa_pipeline *p, struct mfa_err *err)
 	p->summary->joined = st.joined;
 	if (!p->summary->format)
 		p->summary->format = st.format;
-	if (p->before_finish)
-		p->before_finish(p->before_finish_ctx, p->source, p->summary);
+	p->summary->graph.unknown_states = st.unknown_states;
+	p->summary->graph.registration_unavailable = st.registration_unavailable;
+	if (st.ca_read) {
+		p->summary->ca_policies = st.ca_policies;
+		p->summary->security_defaults = st.security_defaults;
+	}
+	if (st.interrupted)
+		p->summary->incomplete = 1;
+	return 0;
+}
+
+int mfa_pipeline_finish(struct mfa_pipeline *p, struct mfa_err *err)
+{
+	size_t i;
+
 	mfa_summary_finish(p->summary);
 	if (p->progress)
 		p->progress(p->progress_ctx, p->summary, 1);
@@ -48,4 +61,11 @@ int mfa_pipeline_run(struct mfa_pipeline *p, struct mfa_err *err)
 			return -1;
 	}
 	return 0;
+}
+
+int mfa_pipeline_run(struct mfa_pipeline *p, struct mfa_err *err)
+{
+	if (mfa_pipeline_stream(p, err) < 0)
+		return -1;
+	return mfa_pipeline_finish(p, err);
 }

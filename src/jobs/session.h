@@ -1,52 +1,65 @@
-/* live.h - the options and set-up every command that talks to Graph
- * shares: sign-in (flags over the AZURE_* environment), the cloud, the
- * http engine's workers and throttle budgets. */
-#ifndef MFA_CLI_LIVE_H
-#define MFA_CLI_LIVE_H
+/* session.h - a signed-in Graph session: the sign-in (graph/auth.h) and the
+ * http engine (graph/http.h) with its workers and throttle budgets, made
+ * from plain options. Every job that talks to Graph opens one.
+ *
+ *     struct mfa_session_options so = MFA_SESSION_OPTIONS_INIT;
+ *     struct mfa_session s = MFA_SESSION_INIT;
+ *     so.auth.tenant = "contoso.onmicrosoft.com";
+ *     if (mfa_session_open(&s, &so, &err) < 0) goto cleanup;
+ *     ... s.http, mfa_session_graph_url(&s) ...
+ *   cleanup:
+ *     mfa_session_close(&s);
+ */
+#ifndef MFA_JOBS_SESSION_H
+#define MFA_JOBS_SESSION_H
 
-#include "cli/options.h"
 #include "graph/auth.h"
 #include "graph/http.h"
 #include "graph/throttle.h"
+#include "mfa/jobs/notify.h"
 #include "mfa/model/summary.h"
 
-/* Option ids of the live group (other groups use ids below 100). */
-enum {
-	LIVE_OPT_TENANT = 100, LIVE_OPT_CLIENT_ID, LIVE_OPT_CERTIFICATE, LIVE_OPT_TOKEN_FILE,
-	LIVE_OPT_MANAGED_IDENTITY, LIVE_OPT_CLOUD, LIVE_OPT_GRAPH_URL, LIVE_OPT_LOGIN_URL,
-	LIVE_OPT_ASSERTION_ALG, LIVE_OPT_WORKERS, LIVE_OPT_READ_BUDGET, LIVE_OPT_WRITE_BUDGET,
-	LIVE_OPT_TENANT_WRITE_BUDGET, LIVE_OPT_REPORTS_BUDGET, LIVE_OPT_CA_BUNDLE, LIVE_OPT_TIMEOUT, LIVE_OPT_ATTEMPTS,
-};
-
-extern const struct cli_group cli_live_group;
-
-struct cli_live {
-	struct mfa_auth_options auth_opts;
+struct mfa_session_options {
+	struct mfa_auth_options auth; /* strings borrowed for the session's life */
 	struct mfa_graph_limits limits;
-	unsigned workers;
+	unsigned workers;       /* requests in flight at once */
 	long timeout_s;         /* per request attempt; 0: the engine's default */
 	unsigned attempts;      /* per request, first included; 0: the engine's default */
-	struct mfa_auth *auth;   /* after cli_live_connect */
-	struct mfa_http *http;   /* after cli_live_connect */
+	/* Divides every throttle window, to match a graph-emulator run with
+	 * --time-scale K (benchmarks and tests only); 0 or 1: none. */
+	double time_scale;
+	struct mfa_notify notify; /* "signed in to ..." (info) */
 };
 
-void cli_live_init(struct cli_live *l);
+#define MFA_SESSION_OPTIONS_INIT { \
+	.auth = MFA_AUTH_OPTIONS_INIT, .limits = MFA_GRAPH_LIMITS_INIT, .workers = 16, \
+	.timeout_s = 0, .attempts = 0, .time_scale = 0, .notify = MFA_NOTIFY_INIT }
 
-/* Takes an option of the live group: 1 taken, 0 not a live option,
- * -1 bad value (printed). */
-int cli_live_option(struct cli_live *l, int id, const char *value);
+struct mfa_session {
+	struct mfa_auth *auth;          /* owned */
+	struct mfa_http *http;          /* owned; its auth is `auth` */
+	struct mfa_graph_limits limits; /* in force (time scale applied); the engine borrows it */
+};
 
-/* Resolves the settings, signs in (so a bad credential fails before any
- * work), and makes the http engine. */
-int cli_live_connect(struct cli_live *l, struct mfa_err *err);
+#define MFA_SESSION_INIT { NULL, NULL, MFA_GRAPH_LIMITS_INIT }
 
-/* The tenant signed in to (id or domain), or NULL. */
-const char *cli_live_tenant(const struct cli_live *l);
+/* Signs in (so a bad credential fails before any work) and makes the http
+ * engine. o is read during the call; its strings must outlive s. On
+ * failure what was made is left in s for mfa_session_close. */
+int mfa_session_open(struct mfa_session *s, const struct mfa_session_options *o,
+		     struct mfa_err *err);
+
+/* The tenant signed in to (id or domain), or NULL (not open). */
+const char *mfa_session_tenant(const struct mfa_session *s);
+
+/* Graph's base URL for this sign-in. */
+const char *mfa_session_graph_url(const struct mfa_session *s);
 
 /* Copies the engine's throttling and retry figures into the summary. */
-void cli_live_summarise(const struct cli_live *l, struct mfa_summary *s);
+void mfa_session_summarise(const struct mfa_session *s, struct mfa_summary *sum);
 
-/* Frees the engine, then the sign-in (wiping its secrets). */
-void cli_live_release(struct cli_live *l);
+/* Frees the engine, then the sign-in (wiping its secrets). Safe on an
+ * initialised or closed session. */
+void mfa_session_close(struct mfa_session *s);
 
 #endif

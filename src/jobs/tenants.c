@@ -1,23 +1,20 @@
 /* tenants.c - one audit per tenant, in parallel processes, and the roll-up
  * (tenants.h). */
+#define _GNU_SOURCE /* posix_spawn_file_actions_addclosefrom_np */
 #include "jobs/tenants.h"
 
-#include "cli/exitcodes.h"
-#include "cli/msg.h"
 #include "jobs/outdir.h"
-#include "mfa/model/classify.h"
-#include "mfa/util/outfile.h"
+#include "reports/rollup.h"
+#include "util/runpath.h"
 
-#include <cjson/cJSON.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
+#include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
-#include <xlsxwriter.h>
 
 #define MAX_TENANTS 1000
 #define WORKERS_PER_TENANT 4
@@ -55,22 +52,20 @@ static int split(char *line, char **fields, int n)
 	return k;
 }
 
-static int load(const char *file, struct tenant **out, size_t *n)
+static int load(const char *file, struct tenant **out, size_t *n, struct mfa_err *err)
 {
-	FILE *f = fopen(file, "r");
+	FILE *f = fopen(file, "re");
 	char *line = NULL;
 	size_t cap = 0, count = 0;
 	unsigned long lineno = 0;
 	struct tenant *t = NULL;
 	int rc = -1;
 
-	if (!f) {
-		errorf("cannot open '%s': %s", file, strerror(errno));
-		return -1;
-	}
+	if (!f)
+		return mfa_err_set(err, "cannot open '%s': %s", file, strerror(errno));
 	t = calloc(MAX_TENANTS, sizeof(*t));
 	if (!t) {
-		errorf("out of memory");
+		mfa_err_set(err, "out of memory");
 		goto cleanup;
 	}
 	while (getline(&line, &cap, f) >= 0) {
@@ -82,7 +77,7 @@ static int load(const char *file, struct tenant **out, size_t *n)
 		if (k == 0 || !fields[0][0] || fields[0][0] == '#')
 			continue;
 		if (count == MAX_TENANTS) {
-			errorf("%s:%lu: more than %d tenants", file, lineno, MAX_TENANTS);
+			mfa_err_set(err, "%s:%lu: more than %d tenants", file, lineno, MAX_TENANTS);
 			goto cleanup;
 		}
 		snprintf(t[count].id, sizeof(t[count].id), "%s", fields[0]);
@@ -94,12 +89,12 @@ static int load(const char *file, struct tenant **out, size_t *n)
 			snprintf(t[count].cert, sizeof(t[count].cert), "%s", fields[3]);
 		if (k > 4)
 			snprintf(t[count].graph, sizeof(t[count].graph), "%s", fields[4]);
-		for (i = 0; t[count].id[i] && i < (int)sizeof(t[count].dir_name) - 1; i++) {
-			char c = t[count].id[i];
-			t[count].dir_name[i] = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-						       (c >= '0' && c <= '9') || c == '.' || c == '-'
-					       ? c
-					       : '_';
+		/* Its folder is made from the line: a name like ".." would put
+		 * that audit's reports outside the roll-up. */
+		if (mfa_runpath_safe_name(t[count].dir_name, sizeof(t[count].dir_name) - 8,
+					  t[count].id, err) < 0) {
+			mfa_err_prefix(err, "%s:%lu", file, lineno);
+			goto cleanup;
 		}
 		/* The same tenant twice (two apps, two clouds) gets two folders. */
 		for (i = 0; i < (int)count; i++) {
@@ -115,8 +110,8 @@ static int load(const char *file, struct tenant **out, size_t *n)
 		count++;
 	}
 	if (count == 0) {
-		errorf("'%s' names no tenant (one per line: tenant[,name[,client id[,certificate[,graph url]]]])",
-		       file);
+		mfa_err_set(err, "'%s' names no tenant (one per line: tenant[,name[,client id[,certificate[,graph url]]]])",
+			    file);
 		goto cleanup;
 	}
 	*out = t;
@@ -159,16 +154,22 @@ static int per_tenant_override(const struct tenant *t, const char *a, int *takes
 				is_option(a, "--login-url", takes_value)));
 }
 
-static pid_t start(struct tenant *t, int argc, char **argv, const char *rollup, unsigned workers,
-		   const char *history)
+/* Starts the tenant's audit: its stdout (the folder it prints) and its
+ * stderr go to files beside the roll-up, and it inherits no other file
+ * descriptor. Returns 0, or an errno value. */
+static int start(struct tenant *t, const struct mfa_tenants_options *o, const char *rollup,
+		 unsigned workers)
 {
+	int argc = o->argc;
+	char **argv = o->argv;
+	const char *history = o->history;
+	posix_spawn_file_actions_t fa;
 	char **args = calloc((size_t)argc + 20, sizeof(*args));
 	char wbuf[16], outdir[4400], log[4400], outfile[4400];
-	int i, k = 0, fd_out, fd_err;
-	pid_t pid;
+	int i, k = 0, rc;
 
 	if (!args)
-		return -1;
+		return ENOMEM;
 	args[k++] = "mfa-migrate";
 	args[k++] = "audit";
 	for (i = 1; i < argc; i++) {
@@ -207,205 +208,44 @@ static pid_t start(struct tenant *t, int argc, char **argv, const char *rollup, 
 	args[k] = NULL;
 	snprintf(log, sizeof(log), "%s/%s.log", rollup, t->dir_name);
 	snprintf(outfile, sizeof(outfile), "%s/%s.out", rollup, t->dir_name);
-	fflush(NULL);
-	pid = fork();
-	if (pid == 0) {
-		fd_out = open(outfile, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-		fd_err = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-		if (fd_out < 0 || fd_err < 0 || dup2(fd_out, 1) < 0 || dup2(fd_err, 2) < 0)
-			_exit(EXIT_ERROR);
-		execv("/proc/self/exe", args);
-		_exit(EXIT_ERROR);
+	rc = posix_spawn_file_actions_init(&fa);
+	if (rc == 0) {
+		rc = posix_spawn_file_actions_addopen(&fa, STDOUT_FILENO, outfile,
+						      O_WRONLY | O_CREAT | O_TRUNC, 0600);
+		if (rc == 0)
+			rc = posix_spawn_file_actions_addopen(&fa, STDERR_FILENO, log,
+							      O_WRONLY | O_CREAT | O_TRUNC, 0600);
+#if defined(__GLIBC__) && (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 34))
+		if (rc == 0)
+			rc = posix_spawn_file_actions_addclosefrom_np(&fa, STDERR_FILENO + 1);
+#endif
+		if (rc == 0)
+			rc = posix_spawn(&t->pid, o->program, &fa, NULL, args, environ);
+		posix_spawn_file_actions_destroy(&fa);
 	}
 	free(args);
-	return pid;
+	return rc;
 }
 
 /* Worse first: an error, an interruption, failures, findings, nothing. */
-static int rank(int code)
+static int rank(const struct mfa_tenants_codes *c, int code)
 {
-	switch (code) {
-	case EXIT_DONE: return 0;
-	case EXIT_FINDINGS: return 1;
-	case EXIT_PARTIAL: return 2;
-	case EXIT_INTERRUPTED: return 3;
-	default: return 4;
-	}
+	if (code == c->done)
+		return 0;
+	if (code == c->findings)
+		return 1;
+	if (code == c->partial)
+		return 2;
+	if (code == c->interrupted)
+		return 3;
+	return 4;
 }
 
-static const char *outcome(int code)
+static const char *outcome(const struct mfa_tenants_codes *c, int code)
 {
-	switch (code) {
-	case EXIT_DONE: return "done";
-	case EXIT_FINDINGS: return "findings";
-	case EXIT_PARTIAL: return "partial";
-	case EXIT_INTERRUPTED: return "interrupted";
-	default: return "error";
-	}
-}
+	static const char *const names[] = { "done", "findings", "partial", "interrupted", "error" };
 
-/* The tenant's own summary.json, or NULL. */
-static cJSON *tenant_summary(const struct tenant *t)
-{
-	char path[4200], *buf;
-	FILE *f;
-	size_t n;
-	cJSON *doc;
-
-	if (!t->folder[0])
-		return NULL;
-	snprintf(path, sizeof(path), "%s/summary.json", t->folder);
-	f = fopen(path, "rb");
-	if (!f)
-		return NULL;
-	buf = malloc(1 << 20);
-	n = buf ? fread(buf, 1, (1 << 20) - 1, f) : 0;
-	fclose(f);
-	if (!buf)
-		return NULL;
-	buf[n] = '\0';
-	doc = cJSON_Parse(buf);
-	free(buf);
-	return doc;
-}
-
-static double num(const cJSON *o, const char *a, const char *b)
-{
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, a);
-
-	if (b)
-		v = cJSON_GetObjectItemCaseSensitive(v, b);
-	return cJSON_IsNumber(v) ? v->valuedouble : 0;
-}
-
-static const char *const state_cols[] = { "disabled", "enabled", "enforced", "enabled-or-enforced",
-					  "unknown" };
-#define NSTATES (sizeof(state_cols) / sizeof(state_cols[0]))
-
-static int write_rollup(const char *dir, struct tenant *t, size_t n, int worst)
-{
-	struct mfa_err err = MFA_ERR_INIT;
-	struct mfa_outfile jf = MFA_OUTFILE_INIT;
-	cJSON *root = cJSON_CreateObject(), *arr, *tot;
-	char *text = NULL, *xtmp = NULL, *xfinal = NULL;
-	lxw_workbook *wb = NULL;
-	lxw_worksheet *ws;
-	lxw_format *bold;
-	double totals[NSTATES + 3] = { 0 };
-	size_t i, j;
-	int rc = -1;
-
-	if (!root)
-		goto cleanup;
-	cJSON_AddStringToObject(root, "kind", "mfa-migrate-rollup");
-	cJSON_AddNumberToObject(root, "formatVersion", 1);
-	cJSON_AddStringToObject(root, "worstOutcome", outcome(worst));
-	cJSON_AddNumberToObject(root, "exitCode", worst);
-	arr = cJSON_AddArrayToObject(root, "tenants");
-	xtmp = mfa_path_join(dir, "report.xlsx.tmp");
-	xfinal = mfa_path_join(dir, "report.xlsx");
-	wb = xtmp ? workbook_new(xtmp) : NULL;
-	if (!wb) {
-		errorf("cannot create '%s'", xtmp ? xtmp : "report.xlsx");
-		goto cleanup;
-	}
-	bold = workbook_add_format(wb);
-	format_set_bold(bold);
-	ws = workbook_add_worksheet(wb, "Tenants");
-	{
-		static const char *const head[] = { "tenant", "name", "outcome", "exit code", "users" };
-		for (j = 0; j < 5; j++)
-			worksheet_write_string(ws, 0, (lxw_col_t)j, head[j], bold);
-		for (j = 0; j < NSTATES; j++)
-			worksheet_write_string(ws, 0, (lxw_col_t)(5 + j), state_cols[j], bold);
-		worksheet_write_string(ws, 0, (lxw_col_t)(5 + NSTATES), "high risk", bold);
-		worksheet_write_string(ws, 0, (lxw_col_t)(6 + NSTATES), "medium risk", bold);
-		worksheet_write_string(ws, 0, (lxw_col_t)(7 + NSTATES), "report folder", bold);
-		worksheet_set_column(ws, 0, 0, 40, NULL);
-		worksheet_set_column(ws, 1, 1, 24, NULL);
-		worksheet_set_column(ws, (lxw_col_t)(7 + NSTATES), (lxw_col_t)(7 + NSTATES), 60, NULL);
-		worksheet_freeze_panes(ws, 1, 0);
-	}
-	for (i = 0; i < n; i++) {
-		cJSON *s = tenant_summary(&t[i]), *o = cJSON_CreateObject();
-		lxw_row_t row = (lxw_row_t)(i + 1);
-
-		cJSON_AddStringToObject(o, "tenant", t[i].id);
-		cJSON_AddStringToObject(o, "name", t[i].name);
-		cJSON_AddStringToObject(o, "outcome", outcome(t[i].code));
-		cJSON_AddNumberToObject(o, "exitCode", t[i].code);
-		cJSON_AddStringToObject(o, "folder", t[i].folder);
-		worksheet_write_string(ws, row, 0, t[i].id, NULL);
-		worksheet_write_string(ws, row, 1, t[i].name, NULL);
-		worksheet_write_string(ws, row, 2, outcome(t[i].code), NULL);
-		worksheet_write_number(ws, row, 3, t[i].code, NULL);
-		worksheet_write_string(ws, row, (lxw_col_t)(7 + NSTATES), t[i].folder, NULL);
-		if (s) {
-			cJSON_AddNumberToObject(o, "users", num(s, "users", NULL));
-			cJSON_AddItemToObject(o, "byState", cJSON_Duplicate(cJSON_GetObjectItem(s, "byState"), 1));
-			cJSON_AddItemToObject(o, "byRisk", cJSON_Duplicate(cJSON_GetObjectItem(s, "byRisk"), 1));
-			cJSON_AddItemToObject(o, "byFinding",
-					      cJSON_Duplicate(cJSON_GetObjectItem(s, "byFinding"), 1));
-			if (cJSON_GetObjectItem(s, "changes"))
-				cJSON_AddItemToObject(o, "changes",
-						      cJSON_Duplicate(cJSON_GetObjectItem(s, "changes"), 1));
-			worksheet_write_number(ws, row, 4, num(s, "users", NULL), NULL);
-			totals[0] += num(s, "users", NULL);
-			for (j = 0; j < NSTATES; j++) {
-				double v = num(s, "byState", state_cols[j]);
-				worksheet_write_number(ws, row, (lxw_col_t)(5 + j), v, NULL);
-				totals[1 + j] += v;
-			}
-			worksheet_write_number(ws, row, (lxw_col_t)(5 + NSTATES), num(s, "byRisk", "high"), NULL);
-			worksheet_write_number(ws, row, (lxw_col_t)(6 + NSTATES), num(s, "byRisk", "medium"), NULL);
-			totals[1 + NSTATES] += num(s, "byRisk", "high");
-			totals[2 + NSTATES] += num(s, "byRisk", "medium");
-			cJSON_Delete(s);
-		}
-		cJSON_AddItemToArray(arr, o);
-	}
-	worksheet_write_string(ws, (lxw_row_t)(n + 1), 0, "all tenants", bold);
-	worksheet_write_number(ws, (lxw_row_t)(n + 1), 4, totals[0], bold);
-	for (j = 0; j < NSTATES + 2; j++)
-		worksheet_write_number(ws, (lxw_row_t)(n + 1), (lxw_col_t)(5 + j), totals[1 + j], bold);
-	worksheet_autofilter(ws, 0, 0, (lxw_row_t)n, (lxw_col_t)(7 + NSTATES));
-	tot = cJSON_AddObjectToObject(root, "allTenants");
-	cJSON_AddNumberToObject(tot, "users", totals[0]);
-	for (j = 0; j < NSTATES; j++)
-		cJSON_AddNumberToObject(tot, state_cols[j], totals[1 + j]);
-	cJSON_AddNumberToObject(tot, "highRisk", totals[1 + NSTATES]);
-	cJSON_AddNumberToObject(tot, "mediumRisk", totals[2 + NSTATES]);
-	if (workbook_close(wb) != LXW_NO_ERROR) {
-		wb = NULL;
-		errorf("cannot write '%s'", xtmp);
-		goto cleanup;
-	}
-	wb = NULL;
-	if (chmod(xtmp, 0600) < 0 || rename(xtmp, xfinal) < 0) {
-		errorf("cannot move '%s' into place", xtmp);
-		goto cleanup;
-	}
-	text = cJSON_Print(root);
-	if (!text || mfa_outfile_open(&jf, dir, "summary.json", &err) < 0) {
-		errorf("%s", text ? err.msg : "out of memory");
-		goto cleanup;
-	}
-	fputs(text, jf.f);
-	fputc('\n', jf.f);
-	if (mfa_outfile_commit(&jf, &err) < 0) {
-		errorf("%s", err.msg);
-		goto cleanup;
-	}
-	rc = 0;
-cleanup:
-	if (wb)
-		workbook_close(wb);
-	mfa_outfile_release(&jf);
-	free(text);
-	free(xtmp);
-	free(xfinal);
-	cJSON_Delete(root);
-	return rc;
+	return names[rank(c, code)];
 }
 
 /* The report folder a child printed on its stdout. */
@@ -415,7 +255,7 @@ static void read_folder(struct tenant *t, const char *rollup)
 	FILE *f;
 
 	snprintf(path, sizeof(path), "%s/%s.out", rollup, t->dir_name);
-	f = fopen(path, "r");
+	f = fopen(path, "re");
 	if (!f)
 		return;
 	if (fgets(t->folder, sizeof(t->folder), f))
@@ -425,43 +265,44 @@ static void read_folder(struct tenant *t, const char *rollup)
 }
 
 /* Says the child's own lines again, prefixed with its tenant. */
-static void relay_log(const struct tenant *t, const char *rollup)
+static void relay_log(const struct tenant *t, const char *rollup, const struct mfa_notify *notify)
 {
 	char path[4400], line[2048];
 	FILE *f;
 
 	snprintf(path, sizeof(path), "%s/%s.log", rollup, t->dir_name);
-	f = fopen(path, "r");
+	f = fopen(path, "re");
 	if (!f)
 		return;
 	while (fgets(line, sizeof(line), f)) {
 		const char *msg = strncmp(line, "mfa-migrate: ", 13) == 0 ? line + 13 : line;
 
-		if (cli_verbosity() >= CLI_NORMAL || strstr(line, "error:"))
-			fprintf(stderr, "mfa-migrate: [%s] %s", t->name[0] ? t->name : t->id, msg);
+		line[strcspn(line, "\n")] = '\0';
+		mfa_notify(notify, strstr(line, "error:") ? MFA_LEVEL_RELAY_ERROR : MFA_LEVEL_RELAY,
+			   "[%s] %s", t->name[0] ? t->name : t->id, msg);
 	}
 	fclose(f);
 }
 
-int cli_tenants_run(int argc, char **argv, const char *file, const char *out, unsigned workers,
-		    const char *history)
+int mfa_tenants_run(struct mfa_tenants_result *res, const struct mfa_tenants_options *o)
 {
-	struct mfa_err err = MFA_ERR_INIT;
-	struct cli_outdir dir = CLI_OUTDIR_INIT;
+	struct mfa_err *err = &res->err;
+	const struct mfa_tenants_codes *c = &o->codes;
+	struct mfa_outdir dir = MFA_OUTDIR_INIT;
 	struct tenant *t = NULL;
+	struct mfa_rollup_tenant *rows = NULL;
 	size_t n = 0, next = 0, running = 0, i;
-	unsigned total = workers ? workers : 16, at_once, each;
-	int worst = EXIT_DONE, code = EXIT_ERROR;
+	unsigned total = o->workers ? o->workers : 16, at_once, each;
+	int worst = c->done, rc = -1;
 
-	if (load(file, &t, &n) < 0)
-		return EXIT_ERROR;
-	if (cli_outdir_make(&dir, out, "audit-tenants", &err) < 0) {
-		errorf("%s", err.msg);
+	memset(res, 0, sizeof(*res));
+	if (load(o->file, &t, &n, err) < 0)
 		goto cleanup;
-	}
+	if (mfa_outdir_make(&dir, o->out, "audit-tenants", err) < 0)
+		goto cleanup;
 	dir.keep = true;
 	/* Each tenant has budgets of its own; what is shared is this
-	 * machine's in-flight requests: split --workers among the tenants. */
+	 * machine's in-flight requests: split the workers among the tenants. */
 	at_once = total / WORKERS_PER_TENANT;
 	if (at_once < 1)
 		at_once = 1;
@@ -470,16 +311,19 @@ int cli_tenants_run(int argc, char **argv, const char *file, const char *out, un
 	each = total / at_once;
 	if (each < 1)
 		each = 1;
-	notef("auditing %zu tenants, %u at a time with %u workers each", n, at_once, each);
+	mfa_notify(&o->notify, MFA_LEVEL_NOTE, "auditing %zu tenants, %u at a time with %u workers each",
+		   n, at_once, each);
 	while (next < n || running) {
-		int status;
+		int status, e;
 		pid_t pid;
 
 		while (next < n && running < at_once) {
-			t[next].pid = start(&t[next], argc, argv, dir.path, each, history);
-			if (t[next].pid < 0) {
-				t[next].code = EXIT_ERROR;
-				errorf("[%s] cannot start its audit: %s", t[next].id, strerror(errno));
+			e = start(&t[next], o, dir.path, each);
+			if (e != 0) {
+				t[next].pid = -1;
+				t[next].code = c->error;
+				mfa_notify(&o->notify, MFA_LEVEL_ERROR, "[%s] cannot start its audit: %s",
+					   t[next].id, strerror(e));
 			} else {
 				running++;
 			}
@@ -493,22 +337,34 @@ int cli_tenants_run(int argc, char **argv, const char *file, const char *out, un
 		for (i = 0; i < next; i++) {
 			if (t[i].pid != pid)
 				continue;
-			t[i].code = WIFEXITED(status) ? WEXITSTATUS(status) : EXIT_ERROR;
+			t[i].code = WIFEXITED(status) ? WEXITSTATUS(status) : c->error;
 			running--;
 			read_folder(&t[i], dir.path);
-			relay_log(&t[i], dir.path);
+			relay_log(&t[i], dir.path, &o->notify);
 		}
 	}
-	for (i = 0; i < n; i++) {
-		if (rank(t[i].code) > rank(worst))
-			worst = t[i].code;
-	}
-	if (write_rollup(dir.path, t, n, worst) < 0)
+	rows = calloc(n, sizeof(*rows));
+	if (!rows) {
+		mfa_err_set(err, "out of memory");
 		goto cleanup;
-	printf("%s\n", dir.path);
-	code = worst;
+	}
+	for (i = 0; i < n; i++) {
+		if (rank(c, t[i].code) > rank(c, worst))
+			worst = t[i].code;
+		rows[i].id = t[i].id;
+		rows[i].name = t[i].name;
+		rows[i].outcome = outcome(c, t[i].code);
+		rows[i].exit_code = t[i].code;
+		rows[i].folder = t[i].folder;
+	}
+	if (mfa_rollup_write(dir.path, rows, n, outcome(c, worst), worst, err) < 0)
+		goto cleanup;
+	snprintf(res->out_path, sizeof(res->out_path), "%s", dir.path);
+	res->worst_code = worst;
+	rc = 0;
 cleanup:
+	free(rows);
 	free(t);
-	cli_outdir_release(&dir);
-	return code;
+	mfa_outdir_release(&dir);
+	return rc;
 }

@@ -13,15 +13,42 @@
  * was given (less --tenants and --out), plus --tenant, and --out
  * ROLLUP/<tenant> (or --history as given). One tenant failing does not stop
  * the others. The roll-up folder gets summary.json and report.xlsx (a
- * Tenants sheet); the exit code is the worst of the tenants' (1 > 4 > 3 > 0).
+ * Tenants sheet, reports/rollup.h); the result is the worst of the
+ * tenants' exit codes (error > interrupted > partial > findings > done).
  */
-#ifndef MFA_CLI_TENANTS_H
-#define MFA_CLI_TENANTS_H
+#ifndef MFA_JOBS_TENANTS_H
+#define MFA_JOBS_TENANTS_H
 
-/* argv is audit's (argv[0] "audit"); file the --tenants value; out the
- * --out value or NULL; workers the --workers value (0: default); history
- * the --history value or NULL. Returns the exit code. */
-int cli_tenants_run(int argc, char **argv, const char *file, const char *out, unsigned workers,
-		    const char *history);
+#include "mfa/jobs/notify.h"
+#include "mfa/util/err.h"
+
+/* The exit codes of a tenant's audit, as the program that runs them
+ * defines them (anything else is an error). */
+struct mfa_tenants_codes {
+	int done, findings, partial, interrupted, error;
+};
+
+struct mfa_tenants_options {
+	const char *file;       /* the --tenants file */
+	const char *out;        /* the roll-up folder; NULL: reports/<UTC time>-audit-tenants */
+	unsigned workers;       /* requests in flight across all tenants; 0: 16 */
+	const char *history;    /* --history DIR as given, or NULL */
+	int argc;               /* audit's command line (argv[0] "audit"), passed on */
+	char **argv;
+	const char *program;    /* the executable each audit runs as (e.g. "/proc/self/exe") */
+	struct mfa_tenants_codes codes;
+	struct mfa_notify notify; /* its own lines, and each audit's, relayed */
+};
+
+struct mfa_tenants_result {
+	char out_path[4096];    /* the roll-up folder */
+	int worst_code;         /* the worst tenant's exit code */
+	struct mfa_err err;     /* when mfa_tenants_run returned -1 */
+};
+
+/* Runs every tenant's audit and writes the roll-up. Returns 0 (res says
+ * the worst outcome), or -1 with res->err set (a bad --tenants file: no
+ * audit was started; or the roll-up could not be written). */
+int mfa_tenants_run(struct mfa_tenants_result *res, const struct mfa_tenants_options *o);
 
 #endif

@@ -28,6 +28,32 @@ static void add_str(cJSON *o, const char *k, const char *v)
 		cJSON_AddNullToObject(o, k);
 }
 
+/* The trend: each earlier run's counts as its own summary.json had them. */
+static void add_history_runs(cJSON *arr, const struct mfa_run_counts *runs, size_t n)
+{
+	cJSON *item, *o;
+	size_t k;
+	int i;
+
+	for (k = 0; arr && k < n; k++) {
+		item = cJSON_CreateObject();
+		if (!item)
+			return;
+		cJSON_AddStringToObject(item, "run", runs[k].run);
+		if (runs[k].started[0])
+			cJSON_AddStringToObject(item, "startedDateTime", runs[k].started);
+		cJSON_AddNumberToObject(item, "users", (double)runs[k].users);
+		o = cJSON_AddObjectToObject(item, "byState");
+		for (i = 0; i < MFA_STATE__COUNT; i++)
+			cJSON_AddNumberToObject(o, mfa_state_name((enum mfa_state)i), (double)runs[k].by_state[i]);
+		o = cJSON_AddObjectToObject(item, "byFinding");
+		for (i = 0; i < MFA_FINDING__COUNT; i++)
+			cJSON_AddNumberToObject(o, mfa_finding_name((enum mfa_finding)i),
+						(double)runs[k].by_finding[i]);
+		cJSON_AddItemToArray(arr, item);
+	}
+}
+
 static void format_time(const struct timespec *t, char *buf, size_t size)
 {
 	struct tm tm;
@@ -102,11 +128,11 @@ static cJSON *build(const struct mfa_summary *s)
 	for (i = 0; i < MFA_SEV__COUNT; i++)
 		cJSON_AddNumberToObject(o, mfa_severity_name((enum mfa_severity)i),
 					(double)s->by_risk[i]);
-	if (s->history_runs) {
+	if (s->history_root) {
 		o = cJSON_AddObjectToObject(root, "history");
 		add_str(o, "root", s->history_root);
 		/* earlier runs, oldest first; this run is the document itself */
-		cJSON_AddItemToObject(o, "runs", cJSON_Duplicate(s->history_runs, 1));
+		add_history_runs(cJSON_AddArrayToObject(o, "runs"), s->history_runs, s->history_nruns);
 	}
 	if (s->changes) {
 		const struct mfa_change_counts *c = s->changes;

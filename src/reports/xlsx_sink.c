@@ -571,7 +571,7 @@ fail:
 static void trend_table(struct summary_writer *w, const struct mfa_summary *sum,
 			lxw_row_t chart_row, lxw_col_t chart_col)
 {
-	const cJSON *run;
+	size_t k;
 	lxw_row_t first;
 	lxw_chart *chart;
 	int i, col;
@@ -587,22 +587,15 @@ static void trend_table(struct summary_writer *w, const struct mfa_summary *sum,
 			w->s->bold);
 	w->row++;
 	first = w->row;
-	cJSON_ArrayForEach(run, (const cJSON *)sum->history_runs) {
-		const cJSON *states = cJSON_GetObjectItemCaseSensitive(run, "byState");
-		const cJSON *findings = cJSON_GetObjectItemCaseSensitive(run, "byFinding");
-		const cJSON *v = cJSON_GetObjectItemCaseSensitive(run, "run");
+	for (k = 0; k < sum->history_nruns; k++) {
+		const struct mfa_run_counts *run = &sum->history_runs[k];
 
-		sw_text(w, 0, cJSON_IsString(v) ? v->valuestring : "", NULL);
-		v = cJSON_GetObjectItemCaseSensitive(run, "users");
-		sw_number(w, 1, cJSON_IsNumber(v) ? v->valuedouble : 0);
-		for (i = 0; i < MFA_STATE__COUNT; i++) {
-			v = cJSON_GetObjectItemCaseSensitive(states, mfa_state_name((enum mfa_state)i));
-			sw_number(w, (lxw_col_t)(2 + i), cJSON_IsNumber(v) ? v->valuedouble : 0);
-		}
-		for (i = 0; i < MFA_FINDING__COUNT; i++) {
-			v = cJSON_GetObjectItemCaseSensitive(findings, mfa_finding_name((enum mfa_finding)i));
-			sw_number(w, (lxw_col_t)(2 + MFA_STATE__COUNT + i), cJSON_IsNumber(v) ? v->valuedouble : 0);
-		}
+		sw_text(w, 0, run->run, NULL);
+		sw_number(w, 1, (double)run->users);
+		for (i = 0; i < MFA_STATE__COUNT; i++)
+			sw_number(w, (lxw_col_t)(2 + i), (double)run->by_state[i]);
+		for (i = 0; i < MFA_FINDING__COUNT; i++)
+			sw_number(w, (lxw_col_t)(2 + MFA_STATE__COUNT + i), (double)run->by_finding[i]);
 		w->row++;
 	}
 	/* this run */
@@ -848,7 +841,7 @@ static int summary_write(struct xlsx_sink *s, const struct mfa_summary *sum, str
 	}
 	w.row++;
 
-	if (sum->history_runs) {
+	if (sum->history_root) {
 		trend_table(&w, sum, chart_row, chart_col);
 		chart_row += 16;
 	}

@@ -519,6 +519,12 @@ static void gs_stats(const struct mfa_source *src, struct mfa_source_stats *out)
 	out->bad_rows = 0;
 	out->joined = g->reg_unavailable ? 0 : g->prog.registration;
 	out->format = g->prog.fast_path == 1 ? "graph (state inline)" : "graph (state per user, $batch)";
+	out->unknown_states = g->unknown;
+	out->registration_unavailable = g->reg_unavailable;
+	out->interrupted = g->interrupted;
+	out->ca_read = g->ca != NULL;
+	out->ca_policies = g->ca_result.policies;
+	out->security_defaults = g->ca_result.security_defaults;
 }
 
 static void gs_free(struct mfa_source *src)

@@ -5,7 +5,9 @@ usage: test_compare.py MFA_MIGRATE_BINARY GRAPH_EMULATOR_BINARY
 """
 import json
 import os
+import subprocess
 import sys
+import time
 import unittest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -168,6 +170,61 @@ class Compare(unittest.TestCase):
         finally:
             for e in emus:
                 e.stop()
+
+    def test_tenant_audits_inherit_no_descriptors(self):
+        # each tenant's audit gets stdin, its stdout file and its log, and
+        # no other descriptor its parent holds
+        ids = ["00000000-0000-0000-0000-000000000001"]
+        env = dict(os.environ, AZURE_CLIENT_ID=CLIENT, AZURE_CLIENT_SECRET=SECRET,
+                   AZURE_CLIENT_CERTIFICATE_PATH="", MFA_MIGRATE_ACCESS_TOKEN="")
+        with Emulator("--users", 20, "--tenant-id", ids[0], "--slow", 1, "--slow-seconds", 1) as emu:
+            d = mfatest.tmpdir()
+            lst = os.path.join(d, "tenants.txt")
+            with open(lst, "w") as f:
+                f.write("%s,Contoso,,,%s\n" % (ids[0], emu.base))
+            marker = os.path.join(d, "marker")
+            fd = os.open(marker, os.O_WRONLY | os.O_CREAT, 0o600)
+            try:
+                p = subprocess.Popen([BIN, "audit", "--tenants", lst, "--out", os.path.join(d, "roll")],
+                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env,
+                                     pass_fds=(fd,))
+            finally:
+                os.close(fd)
+            seen = set()
+            while p.poll() is None:
+                for tid in os.listdir("/proc/%d/task" % p.pid) if os.path.isdir("/proc/%d" % p.pid) else []:
+                    try:
+                        kids = open("/proc/%d/task/%s/children" % (p.pid, tid)).read().split()
+                    except OSError:
+                        continue
+                    for kid in kids:
+                        try:
+                            for n in os.listdir("/proc/%s/fd" % kid):
+                                seen.add(os.readlink("/proc/%s/fd/%s" % (kid, n)))
+                        except OSError:
+                            pass
+                time.sleep(0.05)
+            out, err = p.communicate()
+            self.assertEqual(p.returncode, 0, err)
+            self.assertTrue(any(x.endswith(".log") for x in seen), seen)  # the child was seen
+            self.assertNotIn(marker, seen)
+
+    def test_tenant_name_outside_rollup(self):
+        # a tenant line ".." (or one with a '/') would name a folder outside
+        # the roll-up: the run is refused before any audit starts
+        d = mfatest.tmpdir()
+        for bad in ("..", ".", "../elsewhere", "a/b"):
+            lst = os.path.join(d, "tenants.txt")
+            with open(lst, "w") as f:
+                f.write("00000000-0000-0000-0000-000000000001,Contoso\n%s,Bad\n" % bad)
+            out = os.path.join(d, "roll")
+            before = sorted(os.listdir(d))
+            code, stdout, stderr = mfatest.run(BIN, "audit", "--tenants", lst, "--out", out)
+            self.assertEqual(code, 1, stderr)
+            self.assertIn("tenants.txt:2:", stderr)
+            self.assertIn("cannot name a folder", stderr)
+            self.assertEqual(stdout, "")
+            self.assertEqual(sorted(os.listdir(d)), before)
 
     def test_usage(self):
         with Emulator("--users", 10) as emu:

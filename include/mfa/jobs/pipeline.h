@@ -27,15 +27,22 @@ struct mfa_pipeline {
 	/* Set (by a signal handler) to stop early: the reports are finished
 	 * and marked incomplete, and the plan file is not written. */
 	volatile sig_atomic_t *stop;
-	/* Called after the last user, before the sinks finish: a last chance
-	 * to add to the summary what only the source knows. May be NULL. */
-	void (*before_finish)(void *ctx, struct mfa_source *src, struct mfa_summary *s);
-	void *before_finish_ctx;
 };
 
-/* Runs the whole stream, then finishes every sink (renaming its file into
- * place). On error no sink is finished: the caller frees them, which
- * removes their temporary files. Returns 0, or negative with err set. */
+/* Runs the whole stream through classify, plan and the sinks, then copies
+ * the source's stats into the summary (what only the source knows: input
+ * rows, unknown states, an interruption, what it read of Conditional
+ * Access). No sink is finished yet: the caller may add
+ * to the summary (Graph traffic) before mfa_pipeline_finish. Returns 0, or
+ * negative with err set. */
+int mfa_pipeline_stream(struct mfa_pipeline *p, struct mfa_err *err);
+
+/* Stamps the elapsed time, makes the last progress call and finishes every
+ * sink in order (renaming its file into place). On error no sink is finished: the caller frees them,
+ * which removes their temporary files. Returns 0, or negative with err set. */
+int mfa_pipeline_finish(struct mfa_pipeline *p, struct mfa_err *err);
+
+/* mfa_pipeline_stream, then mfa_pipeline_finish. */
 int mfa_pipeline_run(struct mfa_pipeline *p, struct mfa_err *err);
 
 #endif

@@ -28,6 +28,13 @@ struct mfa_source_stats {
 	unsigned long bad_rows;  /* rows reported as bad (warned, counted) */
 	unsigned long joined;    /* users that found their registration row (--registration) */
 	const char *format;      /* short name of the detected input format, e.g. "o365reports-getmfastatus"; owned by the source */
+	/* Facts only a live source knows (zero for an export). */
+	unsigned long unknown_states;  /* users whose per-user MFA state could not be read */
+	int registration_unavailable;  /* registration details could not be read: all unknown */
+	int interrupted;               /* stopped before it listed every user */
+	int ca_read;                   /* it read Conditional Access itself: the two below count */
+	int ca_policies;               /* policies read; -1 when the list could not be read */
+	int security_defaults;         /* -1 unknown, 0 off, 1 on */
 };
 
 /* Called for every bad row or other non-fatal problem, with one line of

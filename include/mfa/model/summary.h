@@ -12,7 +12,16 @@
 #include "mfa/model/user.h"
 
 struct mfa_change_counts; /* mfa/compare.h */
-struct cJSON;
+
+/* One earlier run's counts, as its summary.json gave them: the trend
+ * across the runs kept by audit --history (jobs/history.h fills them). */
+struct mfa_run_counts {
+	char run[64];             /* its folder's name, e.g. 20261128T081500Z */
+	char started[64];         /* its startedDateTime; "" when it had none */
+	unsigned long users;
+	unsigned long by_state[MFA_STATE__COUNT];
+	unsigned long by_finding[MFA_FINDING__COUNT];
+};
 
 struct mfa_summary {
 	/* what the run was */
@@ -38,8 +47,10 @@ struct mfa_summary {
 	unsigned long by_finding[MFA_FINDING__COUNT];
 	unsigned long by_risk[MFA_SEV__COUNT];
 	const char *compare_path; /* audit --compare: the previous run; borrowed */
-	const char *history_root; /* audit --history DIR; borrowed */
-	const struct cJSON *history_runs; /* earlier runs' counts (cli/history.h); borrowed */
+	const char *history_root; /* audit --history DIR, or NULL; borrowed */
+	/* with history_root: the earlier runs' counts, oldest first; borrowed */
+	const struct mfa_run_counts *history_runs;
+	size_t history_nruns;
 	const struct mfa_change_counts *changes; /* filled by the counting sink; borrowed */
 	int coverage_checked;     /* a CA model was given */
 	unsigned long by_coverage[MFA_COVERAGE__COUNT];

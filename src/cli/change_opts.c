@@ -1,0 +1,143 @@
+/* change_opts.c - the shared part of apply and rollback (change_opts.h). */
+#include "cli/change_opts.h"
+
+#include "cli/exitcodes.h"
+#include "cli/live_opts.h"
+#include "cli/msg.h"
+#include "cli/signals.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+static const struct cli_option change_options[] = {
+	{ "out", 0, CLI_ARG, "DIR", "output folder (default reports/<UTC time>-<command>; with --resume, the journal's folder)", CHG_OPT_OUT },
+	{ "yes", 'y', CLI_NO_ARG, NULL, "do not ask for confirmation (needed without a terminal)", CHG_OPT_YES },
+	{ "resume", 0, CLI_ARG, "JOURNAL", "continue an interrupted run from its journal.jsonl; finished users are never sent again", CHG_OPT_RESUME },
+	{ "no-verify", 0, CLI_NO_ARG, NULL, "skip reading back every changed user at the end", CHG_OPT_NO_VERIFY },
+	{ "quiet", 'q', CLI_NO_ARG, NULL, "print only errors", CHG_OPT_QUIET },
+	{ "verbose", 'v', CLI_NO_ARG, NULL, "more detail", CHG_OPT_VERBOSE },
+	{ NULL, 0, 0, NULL, NULL, 0 },
+};
+
+const struct cli_group cli_changes_group = { "run", change_options };
+
+void cli_change_init(struct cli_change *c, const char *operation)
+{
+	struct mfa_change_options o = MFA_CHANGE_OPTIONS_INIT;
+
+	memset(c, 0, sizeof(*c));
+	c->o = o;
+	c->o.operation = operation;
+}
+
+int cli_change_option(struct cli_change *c, int id, const char *value)
+{
+	int taken = cli_live_option(&c->o.session, id, value);
+
+	if (taken)
+		return taken;
+	switch (id) {
+	case CHG_OPT_OUT: c->o.out = value; return 1;
+	case CHG_OPT_YES: c->yes = true; return 1;
+	case CHG_OPT_RESUME: c->o.resume = value; return 1;
+	case CHG_OPT_NO_VERIFY: c->o.no_verify = true; return 1;
+	case CHG_OPT_QUIET: cli_set_verbosity(CLI_QUIET); return 1;
+	case CHG_OPT_VERBOSE: cli_set_verbosity(CLI_VERBOSE); return 1;
+	default: return 0;
+	}
+}
+
+static void on_progress(void *ctx, enum mfa_change_phase phase, const struct mfa_apply_counts *c,
+			  unsigned long total)
+{
+	struct cli_progress *p = ctx;
+	struct timespec now;
+	unsigned long n = c->outcomes[MFA_OUTCOME_CHANGED] + c->outcomes[MFA_OUTCOME_ALREADY] +
+			  c->outcomes[MFA_OUTCOME_DRIFTED] + c->outcomes[MFA_OUTCOME_FAILED] +
+			  c->outcomes[MFA_OUTCOME_HELD];
+	double elapsed, rate;
+	char eta[32] = "";
+	char line[256];
+
+	if (phase == MFA_CHANGE_STARTING) {
+		/* the clock starts with the engine, not with the confirmation */
+		cli_progress_init(p);
+		p->total = total;
+		return;
+	}
+	if (phase == MFA_CHANGE_FINISHED) {
+		cli_progress_clear(p);
+		return;
+	}
+	if (!cli_progress_due(p))
+		return;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	elapsed = (double)(now.tv_sec - p->start.tv_sec) + (double)(now.tv_nsec - p->start.tv_nsec) / 1e9;
+	rate = elapsed > 0 ? (double)c->writes / elapsed : 0;
+	if (p->total > n && elapsed > 0 && n > 0) {
+		double left = (double)(p->total - n) * elapsed / (double)n;
+		snprintf(eta, sizeof(eta), ", ETA %dm%02ds", (int)(left / 60), (int)left % 60);
+	}
+	snprintf(line, sizeof(line),
+		 "%lu / %lu users done, %lu changed, %lu failed, %.1f writes/s (quota %.0f/s)%s", n,
+		 p->total, c->outcomes[MFA_OUTCOME_CHANGED], c->outcomes[MFA_OUTCOME_FAILED], rate,
+		 (double)MFA_WRITE_QUOTA_WRITES / MFA_WRITE_QUOTA_SECONDS, eta);
+	cli_progress_draw(p, line);
+}
+
+/* Asks on the terminal; then (confirmed) Ctrl-C stops the run gracefully
+ * instead of ending the process. */
+static int confirm(void *ctx, const char *operation, unsigned long changes, const char *tenant)
+{
+	struct cli_change *c = ctx;
+	char answer[16];
+
+	if (!c->yes) {
+		if (!isatty(STDIN_FILENO) || !isatty(STDERR_FILENO)) {
+			errorf("refusing to change the tenant without confirmation: there is no terminal to ask on; review the totals and add --yes");
+			c->refused_code = EXIT_USAGE;
+			return -1;
+		}
+		fprintf(stderr, "Type 'yes' to %s %lu users in tenant '%s': ", operation, changes,
+			tenant ? tenant : "?");
+		if (!fgets(answer, sizeof(answer), stdin) || strcmp(answer, "yes\n") != 0) {
+			errorf("not confirmed: nothing was changed");
+			c->refused_code = EXIT_ERROR;
+			return -1;
+		}
+	}
+	cli_signals_install();
+	return 0;
+}
+
+int cli_change_execute(struct cli_change *c)
+{
+	struct mfa_change_result res;
+
+	cli_live_environment(&c->o.session);
+	c->o.notify.fn = cli_notify;
+	c->o.confirm = confirm;
+	c->o.confirm_ctx = c;
+	cli_progress_init(&c->progress);
+	c->o.progress = on_progress;
+	c->o.progress_ctx = &c->progress;
+	c->o.stop = &cli_interrupted;
+	c->o.running_http = &cli_running_http;
+	if (mfa_change_run(&res, &c->o) < 0) {
+		errorf("%s", res.err.msg);
+		return res.interrupted ? EXIT_INTERRUPTED : EXIT_ERROR;
+	}
+	if (res.outcome == MFA_CHANGE_REFUSED)
+		return c->refused_code;
+	printf("%s\n", res.out_path);
+	fflush(stdout);
+	if (res.stopped[0])
+		notef("%s; to continue: mfa-migrate %s %s --resume %s", res.stopped, c->o.operation,
+		      c->o.source_path, res.journal_path);
+	switch (res.outcome) {
+	case MFA_CHANGE_INTERRUPTED: return EXIT_INTERRUPTED;
+	case MFA_CHANGE_PARTIAL: return EXIT_PARTIAL;
+	default: return EXIT_DONE;
+	}
+}

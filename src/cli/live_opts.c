@@ -1,0 +1,106 @@
+/* live_opts.c - the live group's options and environment (live_opts.h). */
+#include "cli/live_opts.h"
+
+#include "cli/msg.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static const struct cli_option live_options[] = {
+	{ "tenant", 0, CLI_ARG, "ID", "tenant id or domain (default: $AZURE_TENANT_ID)", LIVE_OPT_TENANT },
+	{ "client-id", 0, CLI_ARG, "ID", "app (client) id (default: $AZURE_CLIENT_ID); the secret comes only from $AZURE_CLIENT_SECRET", LIVE_OPT_CLIENT_ID },
+	{ "certificate", 0, CLI_ARG, "FILE", "sign in with a certificate: PEM with key, or PFX (default: $AZURE_CLIENT_CERTIFICATE_PATH; password from $AZURE_CLIENT_CERTIFICATE_PASSWORD)", LIVE_OPT_CERTIFICATE },
+	{ "assertion-alg", 0, CLI_ARG, "ALG", "certificate assertion: ps256 (x5t#S256, default) or rs256 (x5t)", LIVE_OPT_ASSERTION_ALG },
+	{ "access-token-file", 0, CLI_ARG, "FILE", "use a ready access token (or $MFA_MIGRATE_ACCESS_TOKEN)", LIVE_OPT_TOKEN_FILE },
+	{ "managed-identity", 0, CLI_NO_ARG, NULL, "sign in as the machine's managed identity", LIVE_OPT_MANAGED_IDENTITY },
+	{ "cloud", 0, CLI_ARG, "NAME", "global (default), usgov, usgov-dod or china", LIVE_OPT_CLOUD },
+	{ "graph-url", 0, CLI_ARG, "URL", "Graph base URL (https; plain http only to loopback)", LIVE_OPT_GRAPH_URL },
+	{ "login-url", 0, CLI_ARG, "URL", "sign-in base URL (default from --cloud or $AZURE_AUTHORITY_HOST)", LIVE_OPT_LOGIN_URL },
+	{ "ca-bundle", 0, CLI_ARG, "FILE", "extra CA certificates to trust (TLS is always verified)", LIVE_OPT_CA_BUNDLE },
+	{ "workers", 0, CLI_ARG, "N", "requests in flight at once (default 16)", LIVE_OPT_WORKERS },
+	{ "timeout", 0, CLI_ARG, "SECONDS", "give up on one request attempt after this long (default 60); it is retried", LIVE_OPT_TIMEOUT },
+	{ "attempts", 0, CLI_ARG, "N", "tries per request before giving up on it (default 8)", LIVE_OPT_ATTEMPTS },
+	{ "read-budget", 0, CLI_ARG, "RU", "identity reads per 10 s, in resource units (default 8000: Graph's large-tenant limit)", LIVE_OPT_READ_BUDGET },
+	{ "write-budget", 0, CLI_ARG, "N", "writes per 150 s for this app (default 3000)", LIVE_OPT_WRITE_BUDGET },
+	{ "tenant-write-budget", 0, CLI_ARG, "N", "writes per 300 s for the tenant, shared with its other apps (default 18000)", LIVE_OPT_TENANT_WRITE_BUDGET },
+	{ "reports-budget", 0, CLI_ARG, "N", "registration report requests per 10 s (default 5)", LIVE_OPT_REPORTS_BUDGET },
+	{ NULL, 0, 0, NULL, NULL, 0 },
+};
+
+const struct cli_group cli_live_group = { "live tenant (Microsoft Graph)", live_options };
+
+int cli_live_option(struct mfa_session_options *l, int id, const char *value)
+{
+	unsigned long n;
+
+	switch (id) {
+	case LIVE_OPT_TENANT: l->auth.tenant = value; return 1;
+	case LIVE_OPT_CLIENT_ID: l->auth.client_id = value; return 1;
+	case LIVE_OPT_CERTIFICATE: l->auth.cert_path = value; return 1;
+	case LIVE_OPT_ASSERTION_ALG: l->auth.assertion_alg = value; return 1;
+	case LIVE_OPT_TOKEN_FILE: l->auth.access_token_file = value; return 1;
+	case LIVE_OPT_MANAGED_IDENTITY: l->auth.managed_identity = 1; return 1;
+	case LIVE_OPT_CLOUD: l->auth.cloud = value; return 1;
+	case LIVE_OPT_GRAPH_URL: l->auth.graph_url = value; return 1;
+	case LIVE_OPT_LOGIN_URL: l->auth.login_url = value; return 1;
+	case LIVE_OPT_CA_BUNDLE: l->auth.ca_file = value; return 1;
+	case LIVE_OPT_WORKERS:
+		if (cli_parse_count("workers", value, 256, &n) < 0)
+			return -1;
+		l->workers = (unsigned)n;
+		return 1;
+	case LIVE_OPT_TIMEOUT:
+		if (cli_parse_count("timeout", value, 3600, &n) < 0)
+			return -1;
+		l->timeout_s = (long)n;
+		return 1;
+	case LIVE_OPT_ATTEMPTS:
+		if (cli_parse_count("attempts", value, 100, &n) < 0)
+			return -1;
+		l->attempts = (unsigned)n;
+		return 1;
+	case LIVE_OPT_READ_BUDGET:
+		if (cli_parse_count("read-budget", value, 1000000, &n) < 0)
+			return -1;
+		l->limits.read_units = (double)n;
+		return 1;
+	case LIVE_OPT_WRITE_BUDGET:
+		if (cli_parse_count("write-budget", value, 1000000, &n) < 0)
+			return -1;
+		l->limits.write_units = (double)n;
+		return 1;
+	case LIVE_OPT_TENANT_WRITE_BUDGET:
+		if (cli_parse_count("tenant-write-budget", value, 1000000, &n) < 0)
+			return -1;
+		l->limits.write_tenant_units = (double)n;
+		return 1;
+	case LIVE_OPT_REPORTS_BUDGET:
+		if (cli_parse_count("reports-budget", value, 1000000, &n) < 0)
+			return -1;
+		l->limits.reports_units = (double)n;
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+/* MFA_MIGRATE_TIME_SCALE=K divides every throttle window by K, to match a
+ * graph-emulator run with --time-scale K (benchmarks and tests only: Graph
+ * itself is never time-scaled). */
+void cli_live_environment(struct mfa_session_options *o)
+{
+	const char *v = getenv("MFA_MIGRATE_TIME_SCALE");
+	char *end = NULL;
+	double k;
+
+	o->notify.fn = cli_notify;
+	o->notify.ctx = NULL;
+	if (!v || !*v)
+		return;
+	k = strtod(v, &end);
+	if (!end || *end || !(k >= 1 && k <= 10000)) {
+		warnf("MFA_MIGRATE_TIME_SCALE='%s' is not a number from 1 to 10000: ignored", v);
+		return;
+	}
+	o->time_scale = k;
+}

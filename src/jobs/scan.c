@@ -1,0 +1,311 @@
+/* scan.c - the plan and audit job (scan.h). */
+#include "jobs/scan.h"
+
+#include "jobs/history.h"
+#include "jobs/outdir.h"
+#include "mfa/apply/planfile.h"
+#include "mfa/jobs/pipeline.h"
+#include "mfa/model/compare.h"
+#include "mfa/model/coverage.h"
+#include "mfa/model/idset.h"
+#include "mfa/model/sink.h"
+#include "mfa/model/source.h"
+#include "sources/graph_source.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* Bad rows: the first few are said, the rest counted (summary.json). */
+#define BAD_ROWS_SHOWN 20
+#define MAX_SINKS 10
+
+struct scan {
+	const struct mfa_scan_options *o;
+	struct mfa_session session;
+	unsigned long warned, hidden;  /* bad rows said, and not said */
+};
+
+static void on_warn(void *ctx, const char *msg)
+{
+	struct scan *j = ctx;
+
+	if (j->o->verbose || j->warned < BAD_ROWS_SHOWN) {
+		mfa_notify(&j->o->notify, MFA_LEVEL_WARN, "%s", msg);
+		j->warned++;
+	} else {
+		j->hidden++;
+	}
+}
+
+static void on_graph_progress(void *ctx, const struct mfa_graph_progress *g)
+{
+	struct scan *j = ctx;
+	struct mfa_scan_progress p;
+	struct mfa_http_stats st;
+
+	memset(&p, 0, sizeof(p));
+	p.listed = g->listed;
+	p.done = g->done;
+	p.total = g->total;
+	if (j->session.http) {
+		mfa_http_stats(j->session.http, &st);
+		p.throttled = st.throttled;
+		p.retries = st.retries;
+	}
+	j->o->progress_scan(j->o->progress_ctx, &p);
+}
+
+/* The Conditional Access model: from files; or, live, an empty one the
+ * scan fills (it reads the policies alongside the users); NULL (coverage
+ * not checked) for an export without files, or with no_ca. */
+static int open_coverage(const struct mfa_scan_options *o, struct mfa_ca_model **ca,
+			 struct mfa_summary *s, struct mfa_err *err)
+{
+	*ca = NULL;
+	if (o->ca_policies) {
+		if (mfa_ca_model_load_files(ca, o->ca_policies, o->ca_members, err) < 0)
+			return -1;
+		s->ca_policies = (int)mfa_ca_model_policy_count(*ca);
+		s->security_defaults = mfa_ca_model_security_defaults(*ca);
+		return 0;
+	}
+	if (o->from_csv || o->no_ca)
+		return 0;
+	*ca = mfa_ca_model_new();
+	return *ca ? 0 : mfa_err_set(err, "out of memory");
+}
+
+/* Opens the source the options name: an export, or the live tenant (the
+ * session signs in first). */
+static int open_source(struct scan *j, struct mfa_source **src, struct mfa_ca_model *ca,
+		       struct mfa_err *err)
+{
+	const struct mfa_scan_options *o = j->o;
+	struct mfa_csv_options csv_opts = MFA_CSV_OPTIONS_INIT;
+	struct mfa_graph_source_options go = MFA_GRAPH_SOURCE_OPTIONS_INIT;
+
+	if (o->from_csv) {
+		csv_opts.registration_path = o->registration;
+		csv_opts.strict = o->strict;
+		csv_opts.warn = on_warn;
+		csv_opts.warn_ctx = j;
+		return mfa_csv_source_open(src, o->from_csv, &csv_opts, err);
+	}
+	if (mfa_session_open(&j->session, &o->session, err) < 0)
+		return -1;
+	if (o->running_http) {
+		*o->running_http = j->session.http;
+		if (o->stop && *o->stop) /* a stop that came before the engine */
+			mfa_http_stop(j->session.http);
+	}
+	go.http = j->session.http;
+	go.graph_url = mfa_session_graph_url(&j->session);
+	go.registration = !o->no_registration;
+	go.warn = on_warn;
+	go.warn_ctx = j;
+	go.progress = o->progress_scan ? on_graph_progress : NULL;
+	go.progress_ctx = j;
+	go.ca = o->ca_policies ? NULL : ca;
+	return mfa_graph_source_open(src, &go, err);
+}
+
+/* The sinks, in the one order the run needs:
+ *   1. the change counter (with a baseline): summary.json and the
+ *      workbook, both later, read its counts;
+ *   2. users.csv, changes.csv, plan.csv;
+ *   3. report.xlsx;
+ *   4. users.jsonl;
+ *   5. plan.jsonl (plan): what apply runs, never written for a stopped run;
+ *   6. summary.json, last: it is the mark that the run finished. */
+static int open_sinks(const struct mfa_scan_options *o, const char *dir,
+		      struct mfa_baseline *baseline, struct mfa_change_counts *changes,
+		      bool *change_matched, const struct mfa_planfile_meta *meta,
+		      struct mfa_sink **sinks, size_t *n, struct mfa_err *err)
+{
+	bool csv = o->formats & MFA_SCAN_CSV;
+
+	if (baseline && mfa_changes_count_sink_open(&sinks[(*n)++], baseline, changes,
+						    &o->fail_on.change, change_matched, err) < 0)
+		return -1;
+	if (csv && mfa_users_csv_sink_open(&sinks[(*n)++], dir, err) < 0)
+		return -1;
+	if (csv && baseline && mfa_changes_csv_sink_open(&sinks[(*n)++], dir, baseline, err) < 0)
+		return -1;
+	if (csv && o->plan && mfa_plan_csv_sink_open(&sinks[(*n)++], dir, err) < 0)
+		return -1;
+	if (o->formats & MFA_SCAN_XLSX) {
+		if (mfa_xlsx_sink_open(&sinks[(*n)++], dir, o->plan, err) < 0)
+			return -1;
+		if (baseline)
+			mfa_xlsx_sink_set_baseline(sinks[*n - 1], baseline);
+	}
+	if ((o->formats & MFA_SCAN_JSONL) &&
+	    mfa_jsonl_sink_open(&sinks[(*n)++], dir, o->jsonl_stream, err) < 0)
+		return -1;
+	if (o->plan && mfa_planfile_sink_open(&sinks[(*n)++], dir, meta, err) < 0)
+		return -1;
+	if ((o->formats & MFA_SCAN_JSON) && mfa_summary_json_sink_open(&sinks[(*n)++], dir, err) < 0)
+		return -1;
+	return 0;
+}
+
+static void tell_result(const struct mfa_scan_options *o, const struct mfa_summary *s)
+{
+	if (o->plan)
+		mfa_notify(&o->notify, MFA_LEVEL_NOTE,
+			   "%lu users: %lu to disable, %lu already disabled, %lu held; applying takes at least %.0f s at Graph's write quota",
+			   s->users, s->by_action[MFA_ACTION_DISABLE], s->by_action[MFA_ACTION_KEEP],
+			   s->by_action[MFA_ACTION_HOLD], mfa_summary_min_apply_seconds(s));
+	else
+		mfa_notify(&o->notify, MFA_LEVEL_NOTE, "%lu users audited: %lu high-risk, %lu medium-risk",
+			   s->users, s->by_risk[MFA_SEV_HIGH], s->by_risk[MFA_SEV_MEDIUM]);
+	if (s->bad_rows)
+		mfa_notify(&o->notify, MFA_LEVEL_WARN,
+			   "%lu bad input rows were skipped or read as unknown (see summary.json)",
+			   s->bad_rows);
+}
+
+int mfa_scan_run(struct mfa_scan_result *res, const struct mfa_scan_options *o)
+{
+	struct mfa_err *err = &res->err;
+	struct scan job = { o, MFA_SESSION_INIT, 0, 0 };
+	struct mfa_classify_options cls = MFA_CLASSIFY_OPTIONS_INIT;
+	struct mfa_plan_options plan_opts = o->plan_opts;
+	struct mfa_idset *exclude = NULL, *only = NULL;
+	struct mfa_ca_model *ca = NULL;
+	struct mfa_baseline *baseline = NULL;
+	struct mfa_history hist;
+	struct mfa_run_counts *trend = NULL;
+	size_t ntrend = 0, nsinks = 0, i;
+	unsigned compressed = 0;
+	struct mfa_change_counts changes;
+	bool change_matched = false;
+	struct mfa_source *src = NULL;
+	struct mfa_sink *sinks[MAX_SINKS] = { NULL };
+	struct mfa_summary summary;
+	struct mfa_planfile_meta meta;
+	struct mfa_pipeline pipe;
+	struct mfa_outdir out = MFA_OUTDIR_INIT;
+	const char *out_path = o->out, *compare = o->compare, *tenant = NULL;
+	int rc = -1;
+
+	memset(res, 0, sizeof(*res));
+	memset(&hist, 0, sizeof(hist));
+	if (o->exclude && mfa_idset_load(&exclude, o->exclude, err) < 0)
+		goto cleanup;
+	if (o->only && mfa_idset_load(&only, o->only, err) < 0)
+		goto cleanup;
+	cls.exclude = exclude;
+	plan_opts.only = only;
+
+	mfa_summary_init(&summary);
+	if (open_coverage(o, &ca, &summary, err) < 0)
+		goto cleanup;
+	if (open_source(&job, &src, ca, err) < 0)
+		goto cleanup;
+	if (!o->from_csv)
+		tenant = mfa_session_tenant(&job.session);
+	/* With the tenant known: where the run goes and what it compares
+	 * with. The previous run is read before any scan, so a bad one fails
+	 * first. */
+	if (o->history) {
+		if (mfa_history_prepare(&hist, o->history, tenant, err) < 0)
+			goto cleanup;
+		out_path = hist.run_dir;
+		if (!compare && hist.has_previous)
+			compare = hist.previous;
+		if (mfa_history_trend(&hist, &trend, &ntrend, err) < 0)
+			goto cleanup;
+		summary.history_root = o->history;
+		summary.history_runs = trend;
+		summary.history_nruns = ntrend;
+	}
+	if (compare && mfa_baseline_load(&baseline, compare, err) < 0)
+		goto cleanup;
+	cls.ca = ca;
+	summary.coverage_checked = ca != NULL;
+	if (plan_opts.require_ca_coverage && !ca)
+		mfa_notify(&o->notify, MFA_LEVEL_WARN,
+			   "--require-ca-coverage without Conditional Access data: every user not already disabled is held");
+
+	if (mfa_outdir_make(&out, out_path, o->command, err) < 0)
+		goto cleanup;
+	memset(&meta, 0, sizeof(meta));
+	meta.tenant_id = tenant;
+	meta.source_kind = o->from_csv ? "csv" : "graph";
+	meta.source_path = o->from_csv;
+	meta.registration_path = o->registration;
+	meta.exclude_path = o->exclude;
+	meta.only_path = o->only;
+	meta.plan_opts = &plan_opts;
+	if (open_sinks(o, out.path, baseline, &changes, &change_matched, &meta, sinks, &nsinks, err) < 0)
+		goto cleanup;
+
+	summary.command = o->command;
+	summary.source_kind = meta.source_kind;
+	summary.source_path = o->from_csv;
+	summary.registration_path = o->registration;
+	summary.tenant_id = tenant;
+	summary.compare_path = compare;
+	summary.changes = baseline ? &changes : NULL;
+
+	memset(&pipe, 0, sizeof(pipe));
+	pipe.source = src;
+	pipe.classify = &cls;
+	pipe.plan = o->plan ? &plan_opts : NULL;
+	pipe.sinks = sinks;
+	pipe.nsinks = nsinks;
+	pipe.summary = &summary;
+	pipe.progress = o->progress_users;
+	pipe.progress_ctx = o->progress_ctx;
+	/* A live scan stops itself on a stop (the engine lets in-flight
+	 * requests finish) and hands over what it scanned: every one of those
+	 * users is still reported. An export is simply read no further. */
+	pipe.stop = o->from_csv ? o->stop : NULL;
+	if (mfa_pipeline_stream(&pipe, err) < 0)
+		goto cleanup;
+	mfa_session_summarise(&job.session, &summary);
+	if (mfa_pipeline_finish(&pipe, err) < 0)
+		goto cleanup;
+
+	if (job.hidden)
+		mfa_notify(&o->notify, MFA_LEVEL_WARN, "%lu more bad rows not shown (-v shows every one)",
+			   job.hidden);
+	tell_result(o, &summary);
+	if (o->history && !summary.incomplete &&
+	    mfa_history_retain(&hist, o->keep ? o->keep : 12, &compressed, err) < 0)
+		mfa_notify(&o->notify, MFA_LEVEL_WARN, "keeping the history tidy: %s", err->msg);
+	else if (compressed)
+		mfa_notify(&o->notify, MFA_LEVEL_INFO, "compressed the reports of %u older runs in '%s'",
+			   compressed, hist.tenant_dir);
+	out.keep = true;
+	snprintf(res->out_path, sizeof(res->out_path), "%s", out.path);
+	res->unknown_states = summary.graph.unknown_states;
+	if (summary.incomplete)
+		res->outcome = MFA_SCAN_INTERRUPTED;
+	else if (summary.graph.unknown_states)
+		res->outcome = MFA_SCAN_UNKNOWN_STATES;
+	else if (!o->plan && ((o->fail_on.any && mfa_fail_on_matched(&o->fail_on, &summary)) ||
+			      (o->fail_on.change_any && change_matched)))
+		res->outcome = MFA_SCAN_FINDINGS;
+	else
+		res->outcome = MFA_SCAN_DONE;
+	err->msg[0] = '\0';
+	rc = 0;
+cleanup:
+	if (rc < 0 && o->stop && *o->stop)
+		res->interrupted = 1;
+	if (o->running_http)
+		*o->running_http = NULL;
+	for (i = 0; i < nsinks; i++)
+		mfa_sink_free(sinks[i]);
+	mfa_source_free(src);
+	mfa_idset_free(exclude);
+	mfa_idset_free(only);
+	mfa_ca_model_free(ca);
+	mfa_baseline_free(baseline);
+	free(trend);
+	mfa_outdir_release(&out);
+	mfa_session_close(&job.session);
+	return rc;
+}

@@ -1,0 +1,71 @@
+/* failon.c - --fail-on parsing and matching (failon.h). */
+#include "model/failon.h"
+
+#include <string.h>
+
+#define MAX_LIST 1024
+
+/* One item: a change, a finding or a state. */
+static int add_item(struct mfa_fail_on *f, const char *item, struct mfa_err *err)
+{
+	int finding = mfa_finding_parse(item);
+	enum mfa_state state = mfa_state_parse(item);
+	int c = mfa_change_fail_on_parse(item, &f->change, err);
+
+	if (c < 0)
+		return -1;
+	if (c > 0) {
+		f->change_any = true;
+		return 0;
+	}
+	if (finding >= 0)
+		f->finding[finding] = true;
+	else if (state != MFA_STATE_UNKNOWN || strcmp(item, "unknown") == 0)
+		f->state[state] = true;
+	else
+		return mfa_err_set(err, "'%s' is neither a per-user MFA state (disabled, enabled, enforced, enabled-or-enforced, unknown) nor a finding (see the README)",
+				   item);
+	f->any = true;
+	return 0;
+}
+
+int mfa_fail_on_parse(struct mfa_fail_on *f, const char *list, struct mfa_err *err)
+{
+	char item[MAX_LIST];
+	const char *p = list, *comma;
+	size_t len;
+
+	if (strlen(list) >= MAX_LIST)
+		return mfa_err_set(err, "list too long");
+	while (*p) {
+		comma = strchr(p, ',');
+		len = comma ? (size_t)(comma - p) : strlen(p);
+		if (len) {
+			memcpy(item, p, len);
+			item[len] = '\0';
+			if (add_item(f, item, err) < 0)
+				return -1;
+		}
+		if (!comma)
+			break;
+		p = comma + 1;
+	}
+	return 0;
+}
+
+bool mfa_fail_on_matched(const struct mfa_fail_on *f, const struct mfa_summary *s)
+{
+	int i, j;
+
+	for (i = 0; i < MFA_STATE__COUNT; i++) {
+		for (j = 0; j < MFA_REG__COUNT && f->state[i]; j++) {
+			if (s->by_class[i][j])
+				return true;
+		}
+	}
+	for (i = 0; i < MFA_FINDING__COUNT; i++) {
+		if (f->finding[i] && s->by_finding[i])
+			return true;
+	}
+	return false;
+}
