@@ -85,7 +85,7 @@ struct mfa_http {
 	char *user_agent;
 	char *ca_file;
 	CURLM *multi;
-	struct mfa_ratelimit lim[MFA_SCOPE__COUNT];
+	struct mfa_throttle lim[MFA_SCOPE__COUNT];
 	struct queue q[MFA_SCOPE__COUNT];
 	struct xfer *delayed;      /* unsorted: retries are few */
 	struct xfer *running;      /* in flight (at most `workers`) */
@@ -310,7 +310,7 @@ int mfa_http_new(struct mfa_http **out, const struct mfa_http_options *opts,
 	h->ca_file = h->o.ca_file ? dup_str(h->o.ca_file) : NULL;
 	h->o.user_agent = h->user_agent;
 	h->o.ca_file = h->ca_file;
-	mfa_graph_limits_apply(h->o.limits, h->lim);
+	mfa_throttle_apply_limits(h->o.limits, h->lim);
 	h->o.limits = NULL; /* not kept: copied into the limiters */
 	clock_gettime(CLOCK_REALTIME, &ts);
 	h->rng = ((uint64_t)ts.tv_sec * 1000000007ULL) ^ (uint64_t)ts.tv_nsec ^
@@ -373,7 +373,7 @@ int mfa_http_interrupted(const struct mfa_http *h)
 	return h && h->stop;
 }
 
-struct mfa_ratelimit *mfa_http_limiter(struct mfa_http *h, int scope)
+struct mfa_throttle *mfa_http_limiter(struct mfa_http *h, int scope)
 {
 	return scope >= 0 && scope < MFA_SCOPE__COUNT ? &h->lim[scope] : NULL;
 }
@@ -461,7 +461,7 @@ int mfa_http_submit(struct mfa_http *h, const struct mfa_http_request *req,
 		x->body_len = req->body_len;
 	}
 	x->scope = req->scope;
-	x->cost = req->cost > 0 ? req->cost : mfa_graph_cost(method, req->url);
+	x->cost = req->cost > 0 ? req->cost : mfa_throttle_cost(method, req->url);
 	x->no_auth = req->no_auth;
 	x->sensitive = req->sensitive;
 	x->not_idempotent = req->not_idempotent;
@@ -764,10 +764,10 @@ static void admit(struct mfa_http *h, double now)
 		struct xfer *x;
 
 		while (h->in_flight < h->o.workers && !h->fatal && (x = h->q[s].head) != NULL) {
-			if (mfa_ratelimit_ready_at(&h->lim[s], x->cost, now) > now)
+			if (mfa_throttle_ready_at(&h->lim[s], x->cost, now) > now)
 				break;
 			q_pop(&h->q[s]);
-			mfa_ratelimit_take(&h->lim[s], x->cost, now);
+			mfa_throttle_take(&h->lim[s], x->cost, now);
 			start(h, x, now);
 		}
 	}
@@ -808,11 +808,10 @@ static void attempt_done(struct mfa_http *h, CURL *easy, CURLcode result)
 {
 	struct mfa_retry_input in;
 	struct mfa_retry_decision d;
-	struct mfa_ratelimit *lim;
+	struct mfa_throttle *lim;
 	char *p = NULL;
 	struct xfer *x;
-	double now = mono_now(), v;
-	char *end;
+	double now = mono_now();
 
 	curl_easy_getinfo(easy, CURLINFO_PRIVATE, &p);
 	x = (struct xfer *)(void *)p;
@@ -839,16 +838,8 @@ static void attempt_done(struct mfa_http *h, CURL *easy, CURLcode result)
 		h->st.transport_errors++;
 
 	/* what the server says about our budget */
-	if (x->pct[0]) {
-		v = strtod(x->pct, &end);
-		if (end != x->pct)
-			mfa_ratelimit_observe_percentage(lim, v, now);
-	}
-	if (x->ru[0]) {
-		v = strtod(x->ru, &end);
-		if (end != x->ru && isfinite(v) && v > x->cost && v < 1000)
-			mfa_ratelimit_take(lim, v - x->cost, now);
-	}
+	mfa_throttle_observe_reply(lim, x->pct[0] ? x->pct : NULL, x->ru[0] ? x->ru : NULL,
+				   x->cost, now);
 
 	memset(&in, 0, sizeof(in));
 	in.status = x->status;
@@ -892,7 +883,7 @@ static void attempt_done(struct mfa_http *h, CURL *easy, CURLcode result)
 		x->auth_refreshed = 1;
 	}
 	if (d.pause_scope)
-		mfa_ratelimit_pause(lim, now + d.delay_s, now);
+		mfa_throttle_pause(lim, now + d.delay_s, now);
 	h->st.retries++;
 	x->start_at = now + d.delay_s;
 	if (d.delay_s > 0) {
@@ -952,7 +943,7 @@ wait:
 	if (h->in_flight < h->o.workers && !h->stop && !h->fatal)
 		for (i = 0; i < MFA_SCOPE__COUNT; i++)
 			if (h->q[i].head) {
-				double t = mfa_ratelimit_ready_at(&h->lim[i], h->q[i].head->cost, now);
+				double t = mfa_throttle_ready_at(&h->lim[i], h->q[i].head->cost, now);
 				if (t < wake)
 					wake = t;
 			}
@@ -987,7 +978,7 @@ void mfa_http_pause_scope(struct mfa_http *h, int scope, double seconds)
 
 	if (scope < 0 || scope >= MFA_SCOPE__COUNT || seconds <= 0)
 		return;
-	mfa_ratelimit_pause(&h->lim[scope], now + seconds, now);
+	mfa_throttle_pause(&h->lim[scope], now + seconds, now);
 }
 
 const struct mfa_retry_policy *mfa_http_retry_policy(const struct mfa_http *h)

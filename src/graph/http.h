@@ -4,7 +4,7 @@
  * Modelled on curl's own --parallel mode (tool_operate.c): one struct per
  * transfer attached with CURLOPT_PRIVATE; an admission loop that starts a
  * queued request only when (1) fewer than `workers` are in flight, (2) its
- * scope's limiter says it is ready (graph/ratelimit.h) and (3) its own
+ * scope's limiter says it is ready (graph/throttle.h) and (3) its own
  * backoff time has passed; otherwise curl_multi_poll waits until the
  * earliest of those times. A finished attempt goes through
  * mfa_retry_decide (graph/retry.h); the engine applies the decision:
@@ -107,7 +107,7 @@ struct mfa_http_request {
 	const void *body;          /* request body or NULL; copied */
 	size_t body_len;
 	int scope;                 /* enum mfa_graph_scope */
-	double cost;               /* units against the scope; 0 = mfa_graph_cost(method, url) */
+	double cost;               /* units against the scope; 0 = mfa_throttle_cost(method, url) */
 	int no_auth;               /* 1: do not add Authorization */
 	int sensitive;             /* 1: trace without the query string */
 	mfa_http_done_fn done;     /* required */
@@ -217,6 +217,6 @@ const struct mfa_retry_policy *mfa_http_retry_policy(const struct mfa_http *h);
 void mfa_http_pause_scope(struct mfa_http *h, int scope, double seconds);
 
 /* The limiter of a scope, to tune or inspect it (tests). NULL if out of range. */
-struct mfa_ratelimit *mfa_http_limiter(struct mfa_http *h, int scope);
+struct mfa_throttle *mfa_http_limiter(struct mfa_http *h, int scope);
 
 #endif
