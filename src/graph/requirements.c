@@ -6,6 +6,7 @@
 #include "graph/retry.h"
 
 #include <cjson/cJSON.h>
+#include <curl/curl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -55,30 +56,35 @@ static void finish(struct mfa_reqs *r, struct op *op, enum mfa_state state, long
 	free(op);
 }
 
+/* The user for a URL path: curl_easy_escape, except that '@' stays as it
+ * is (a UPN reads "/users/ada@contoso.com/...", which Graph accepts, and
+ * which is what the journal and the traces have always shown). NULL when
+ * out of memory or longer than any Graph user name. */
 static char *encode_user(const char *s)
 {
-	static const char hex[] = "0123456789ABCDEF";
 	size_t n = strlen(s), i, j = 0;
-	char *out;
+	char *esc = NULL, *out = NULL;
 
 	if (n > 1024)
-		return NULL;
-	out = malloc(n * 3 + 1);
+		goto cleanup;
+	esc = curl_easy_escape(NULL, s, (int)n);
+	if (!esc)
+		goto cleanup;
+	n = strlen(esc);
+	out = malloc(n + 1);
 	if (!out)
-		return NULL;
+		goto cleanup;
 	for (i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
-
-		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-		    c == '-' || c == '.' || c == '_' || c == '~' || c == '@') {
-			out[j++] = (char)c;
+		if (esc[i] == '%' && esc[i + 1] == '4' && esc[i + 2] == '0') {
+			out[j++] = '@';
+			i += 2;
 		} else {
-			out[j++] = '%';
-			out[j++] = hex[c >> 4];
-			out[j++] = hex[c & 15];
+			out[j++] = esc[i];
 		}
 	}
 	out[j] = '\0';
+cleanup:
+	curl_free(esc);
 	return out;
 }
 
