@@ -66,17 +66,12 @@ static void free_secret(char *s)
 	}
 }
 
-/* option if given, else the environment variable (when allowed) */
-static const char *pick(const char *opt, const char *env, int use_env)
+/* the option if given, else the environment's value; "" is not given */
+static const char *pick(const char *opt, const char *env)
 {
-	const char *v;
-
 	if (opt && *opt)
 		return opt;
-	if (!use_env || !env)
-		return NULL;
-	v = getenv(env);
-	return v && *v ? v : NULL;
+	return env && *env ? env : NULL;
 }
 
 /* Replaces every occurrence of needle in msg with "[redacted]". */
@@ -254,16 +249,14 @@ int mfa_auth_new(struct mfa_auth **out, const struct mfa_auth_options *opts,
 	const char *certpw = NULL, *envtok = NULL, *login = NULL, *imds = NULL;
 	char *login_url = NULL;
 	struct mfa_auth *a = NULL;
-	int env = o->use_env, rc = -1;
-	const char *tr;
+	int rc = -1;
 
 	*out = NULL;
 	a = calloc(1, sizeof(*a));
 	if (!a)
 		return mfa_err_set(err, "out of memory");
 	a->timeout_s = o->timeout_s > 0 ? o->timeout_s : 30;
-	tr = getenv("MFA_MIGRATE_TRACE");
-	a->trace = tr && *tr && strcmp(tr, "0") != 0;
+	a->trace = o->trace > 0;
 	a->cloud = MFA_CLOUD_GLOBAL;
 	if (o->cloud && mfa_cloud_parse(o->cloud, &a->cloud, err) < 0)
 		goto cleanup;
@@ -273,12 +266,12 @@ int mfa_auth_new(struct mfa_auth **out, const struct mfa_auth_options *opts,
 	if (o->ca_file && !(a->ca_file = dup_str(o->ca_file)))
 		goto oom;
 
-	tenant = pick(o->tenant, "AZURE_TENANT_ID", env);
-	client_id = pick(o->client_id, "AZURE_CLIENT_ID", env);
-	secret = pick(o->client_secret, "AZURE_CLIENT_SECRET", env);
-	cert = pick(o->cert_path, "AZURE_CLIENT_CERTIFICATE_PATH", env);
-	certpw = pick(o->cert_password, "AZURE_CLIENT_CERTIFICATE_PASSWORD", env);
-	envtok = pick(NULL, "MFA_MIGRATE_ACCESS_TOKEN", env);
+	tenant = pick(o->tenant, o->env.tenant);
+	client_id = pick(o->client_id, o->env.client_id);
+	secret = pick(o->client_secret, o->env.client_secret);
+	cert = pick(o->cert_path, o->env.cert_path);
+	certpw = pick(o->cert_password, o->env.cert_password);
+	envtok = pick(NULL, o->env.access_token);
 
 	if (o->access_token_file && *o->access_token_file)
 		a->kind = MFA_AUTH_TOKEN;
@@ -318,7 +311,7 @@ int mfa_auth_new(struct mfa_auth **out, const struct mfa_auth_options *opts,
 			goto cleanup;
 		break;
 	case MFA_AUTH_MANAGED_IDENTITY:
-		imds = pick(NULL, "MFA_MIGRATE_IMDS_URL", env);
+		imds = pick(NULL, o->env.imds_url);
 		if (imds) {
 			if (!(a->token_url = dup_str(imds)))
 				goto oom;
@@ -335,7 +328,7 @@ int mfa_auth_new(struct mfa_auth **out, const struct mfa_auth_options *opts,
 			goto cleanup;
 		}
 		login = o->login_url && *o->login_url ? o->login_url
-						       : pick(NULL, "AZURE_AUTHORITY_HOST", env);
+						       : pick(NULL, o->env.authority_host);
 		if (login) {
 			if (!(login_url = authority_url(login)))
 				goto oom;

@@ -8,8 +8,9 @@
  *                itself in MFA_MIGRATE_ACCESS_TOKEN); cannot be refreshed
  *   managed-identity  the Azure metadata endpoint (IMDS)
  *
- * Which one: each setting comes from its option when set, else from the
- * environment (unless use_env is 0). The kind is the first that applies:
+ * Which one: each setting comes from its option when set, else from what
+ * the caller read from the environment (`env`: this library reads no
+ * environment itself). The kind is the first that applies:
  *   1. access_token_file option      -> token
  *   2. managed_identity option       -> managed-identity
  *   3. client_secret option          -> secret
@@ -24,8 +25,8 @@
  * Hosts: --cloud picks login and Graph hosts (graph/cloud.h);
  * --login-url / AZURE_AUTHORITY_HOST (a bare host name gets https://) and
  * --graph-url override them; every URL must be https unless loopback.
- * The IMDS address is fixed; only for tests, MFA_MIGRATE_IMDS_URL may name
- * a loopback replacement.
+ * The IMDS address is fixed; only for tests, env.imds_url
+ * (MFA_MIGRATE_IMDS_URL) may name a loopback replacement.
  *
  * Token requests are synchronous libcurl easy calls, not http-engine
  * transfers: the engine asks for a token from inside its loop (before an
@@ -46,7 +47,8 @@
  *
  *     struct mfa_auth_options ao = MFA_AUTH_OPTIONS_INIT;
  *     struct mfa_auth *auth = NULL;
- *     ao.tenant = flag_tenant;          // NULL: use AZURE_TENANT_ID
+ *     ao.tenant = flag_tenant;          // NULL: use ao.env.tenant
+ *     ao.env.tenant = getenv("AZURE_TENANT_ID");   // the caller reads it
  *     ao.cloud = flag_cloud;            // NULL: global
  *     if (mfa_auth_new(&auth, &ao, &err) < 0) goto cleanup;   // no network
  *     if (mfa_auth_sign_in(auth, &err) < 0) goto cleanup;     // first token
@@ -67,8 +69,22 @@ enum mfa_auth_kind {
 	MFA_AUTH_MANAGED_IDENTITY
 };
 
+/* What the environment says, as the caller read it (NULL or "": not set).
+ * Each value is used only where its option is not given, in the order
+ * above. */
+struct mfa_auth_env {
+	const char *tenant;            /* AZURE_TENANT_ID */
+	const char *client_id;         /* AZURE_CLIENT_ID */
+	const char *client_secret;     /* AZURE_CLIENT_SECRET */
+	const char *cert_path;         /* AZURE_CLIENT_CERTIFICATE_PATH */
+	const char *cert_password;     /* AZURE_CLIENT_CERTIFICATE_PASSWORD */
+	const char *access_token;      /* MFA_MIGRATE_ACCESS_TOKEN */
+	const char *authority_host;    /* AZURE_AUTHORITY_HOST */
+	const char *imds_url;          /* MFA_MIGRATE_IMDS_URL (tests only) */
+};
+
 /* All strings are borrowed for the duration of mfa_auth_new only (it
- * copies what it keeps). NULL means "not given": use the environment. */
+ * copies what it keeps). NULL means "not given": use env. */
 struct mfa_auth_options {
 	const char *tenant;            /* --tenant */
 	const char *client_id;         /* --client-id */
@@ -81,13 +97,13 @@ struct mfa_auth_options {
 	const char *graph_url;         /* --graph-url */
 	const char *login_url;         /* --login-url */
 	const char *assertion_alg;     /* --assertion-alg ps256|rs256; NULL = ps256 */
-	int use_env;                   /* 1: fall back to the environment (default) */
+	struct mfa_auth_env env;       /* the environment's values, read by the caller */
 	long timeout_s;                /* token request timeout; 0 = 30 */
 	const char *ca_file;           /* extra CA bundle (tests); NULL = system */
+	int trace;                     /* 1: trace token requests on stderr (MFA_MIGRATE_TRACE) */
 };
 
-#define MFA_AUTH_OPTIONS_INIT \
-	{ NULL, NULL, NULL, NULL, NULL, NULL, 0, NULL, NULL, NULL, NULL, 1, 0, NULL }
+#define MFA_AUTH_OPTIONS_INIT { .tenant = NULL }
 
 struct mfa_auth;
 

@@ -281,7 +281,6 @@ int mfa_http_new(struct mfa_http **out, const struct mfa_http_options *opts,
 	static const struct mfa_http_options defaults = MFA_HTTP_OPTIONS_INIT;
 	struct mfa_http *h = NULL;
 	struct timespec ts;
-	const char *tr;
 
 	*out = NULL;
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
@@ -302,10 +301,7 @@ int mfa_http_new(struct mfa_http **out, const struct mfa_http_options *opts,
 		h->o.max_body = defaults.max_body;
 	if (h->o.retry.max_attempts == 0)
 		h->o.retry = defaults.retry;
-	if (h->o.trace < 0) {
-		tr = getenv("MFA_MIGRATE_TRACE");
-		h->o.trace = tr && *tr && strcmp(tr, "0") != 0;
-	}
+	h->o.trace = h->o.trace > 0;
 	h->user_agent = dup_str(h->o.user_agent ? h->o.user_agent : "mfa-migrate");
 	h->ca_file = h->o.ca_file ? dup_str(h->o.ca_file) : NULL;
 	h->o.user_agent = h->user_agent;

@@ -118,10 +118,33 @@ static void apply_time_scale(struct mfa_graph_limits *l)
 	l->ca_window_s /= k;
 }
 
+/* MFA_MIGRATE_TRACE set, and not "0" */
+static int trace_wanted(void)
+{
+	const char *tr = getenv("MFA_MIGRATE_TRACE");
+
+	return tr && *tr && strcmp(tr, "0") != 0;
+}
+
+/* The environment's sign-in settings; the graph layer reads no environment. */
+static void read_auth_env(struct mfa_auth_options *o)
+{
+	o->env.tenant = getenv("AZURE_TENANT_ID");
+	o->env.client_id = getenv("AZURE_CLIENT_ID");
+	o->env.client_secret = getenv("AZURE_CLIENT_SECRET");
+	o->env.cert_path = getenv("AZURE_CLIENT_CERTIFICATE_PATH");
+	o->env.cert_password = getenv("AZURE_CLIENT_CERTIFICATE_PASSWORD");
+	o->env.access_token = getenv("MFA_MIGRATE_ACCESS_TOKEN");
+	o->env.authority_host = getenv("AZURE_AUTHORITY_HOST");
+	o->env.imds_url = getenv("MFA_MIGRATE_IMDS_URL");
+	o->trace = trace_wanted();
+}
+
 int cli_live_connect(struct cli_live *l, struct mfa_err *err)
 {
 	struct mfa_http_options ho = MFA_HTTP_OPTIONS_INIT;
 
+	read_auth_env(&l->auth_opts);
 	if (mfa_auth_new(&l->auth, &l->auth_opts, err) < 0)
 		return -1;
 	if (mfa_auth_sign_in(l->auth, err) < 0)
@@ -134,6 +157,7 @@ int cli_live_connect(struct cli_live *l, struct mfa_err *err)
 		ho.retry.max_attempts = l->attempts;
 	ho.limits = &l->limits;
 	ho.ca_file = l->auth_opts.ca_file;
+	ho.trace = trace_wanted();
 	if (mfa_http_new(&l->http, &ho, err) < 0)
 		return -1;
 	mfa_http_set_auth(l->http, mfa_auth_bearer, l->auth);

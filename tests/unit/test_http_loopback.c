@@ -677,7 +677,6 @@ static struct mfa_auth_options secret_opts(const char *tenant, char *login)
 	struct mfa_auth_options o = MFA_AUTH_OPTIONS_INIT;
 
 	snprintf(login, 128, "http://127.0.0.1:%d", S.port);
-	o.use_env = 0;
 	o.tenant = tenant;
 	o.client_id = "00000000-0000-0000-0000-0000000000aa";
 	o.client_secret = SECRET;
@@ -831,7 +830,6 @@ static void test_sign_in_certificate(void **state)
 	close(fd);
 	write_cert(path, CERT_PASSWORD);
 	snprintf(login, sizeof(login), "http://127.0.0.1:%d/", S.port);
-	o.use_env = 0;
 	o.tenant = "cert";
 	o.client_id = "00000000-0000-0000-0000-0000000000bb";
 	o.cert_path = path;
@@ -881,7 +879,6 @@ static void test_ready_token(void **state)
 	assert_int_equal(write(fd, tok, strlen(tok)), (ssize_t)strlen(tok));
 	assert_int_equal(write(fd, "\n", 1), 1);
 	close(fd);
-	o.use_env = 0;
 	o.access_token_file = path;
 	o.client_secret = SECRET; /* the file wins */
 	assert_int_equal(mfa_auth_new(&a, &o, &err), 0);
@@ -934,7 +931,7 @@ static void test_managed_identity(void **state)
 	const char *b;
 
 	(void)state;
-	setenv("MFA_MIGRATE_IMDS_URL", url_of("/imds?api-version=2018-02-01"), 1);
+	o.env.imds_url = url_of("/imds?api-version=2018-02-01");
 	o.managed_identity = 1;
 	assert_int_equal(mfa_auth_new(&a, &o, &err), 0);
 	assert_int_equal(mfa_auth_kind(a), MFA_AUTH_MANAGED_IDENTITY);
@@ -944,9 +941,9 @@ static void test_managed_identity(void **state)
 	assert_true(mfa_auth_token_remaining(a) > 3500); /* expires_in as a string */
 	mfa_auth_free(a);
 	/* the override must be loopback */
-	setenv("MFA_MIGRATE_IMDS_URL", "http://10.1.2.3/token", 1);
+	o.env.imds_url = "http://10.1.2.3/token";
 	assert_int_equal(mfa_auth_new(&a, &o, &err), -1);
-	unsetenv("MFA_MIGRATE_IMDS_URL");
+	o.env.imds_url = NULL;
 	/* default: the fixed address */
 	assert_int_equal(mfa_auth_new(&a, &o, &err), 0);
 	assert_string_equal(mfa_auth_token_url(a), "http://169.254.169.254/metadata/identity/oauth2/token?api-version=2018-02-01&resource=https://graph.microsoft.com/");
