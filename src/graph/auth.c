@@ -22,7 +22,6 @@
 #define RETRY_FAILED_REFRESH_S 30.0
 #define MAX_TOKEN_REPLY (256 * 1024)
 #define MAX_TOKEN_FILE (64 * 1024)
-#define TOKEN_ATTEMPTS 3
 
 struct mfa_auth {
 	enum mfa_auth_kind kind;
@@ -547,15 +546,8 @@ cleanup:
 	return rc;
 }
 
-static double sleep_rand(void *ctx)
-{
-	(void)ctx;
-	return 0.5;
-}
-
 static int fetch_token(struct mfa_auth *a, struct mfa_err *err)
 {
-	static const struct mfa_retry_policy policy = { TOKEN_ATTEMPTS, TOKEN_ATTEMPTS, 0, 1.0, 8.0, 30.0 };
 	struct curl_slist *hdrs = NULL, *n;
 	char *form = NULL, *assertion = NULL, errbuf[CURL_ERROR_SIZE], ra[64];
 	struct reply r = { NULL, 0, 0 };
@@ -624,13 +616,13 @@ static int fetch_token(struct mfa_auth *a, struct mfa_err *err)
 			goto cleanup;
 		}
 		memset(&in, 0, sizeof(in));
+		in.kind = MFA_RETRY_TOKEN;
 		in.status = status;
 		in.curl_code = (int)cc;
-		in.retry_after = ra[0] ? ra : NULL;
+		in.has_retry_after = mfa_retry_parse_after(ra[0] ? ra : NULL, time(NULL),
+							   &in.retry_after_s) == 0;
 		in.attempt = attempt;
-		in.auth_refreshed = 1; /* a 401 here is a wrong credential, final */
-		in.wall_now = time(NULL);
-		mfa_retry_decide(&policy, &in, sleep_rand, NULL, &d);
+		mfa_retry_decide(NULL, &in, NULL, NULL, &d);
 		if (!d.retry)
 			break;
 		{

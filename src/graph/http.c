@@ -840,13 +840,13 @@ static void attempt_done(struct mfa_http *h, CURL *easy, CURLcode result)
 	memset(&in, 0, sizeof(in));
 	in.status = x->status;
 	in.curl_code = x->too_big ? 0 : (int)result;
-	in.retry_after = x->retry_after[0] ? x->retry_after : NULL;
+	in.has_retry_after = mfa_retry_parse_after(x->retry_after[0] ? x->retry_after : NULL,
+						   time(NULL), &in.retry_after_s) == 0;
 	in.attempt = x->attempts;
 	/* without a token source a 401 cannot be helped by retrying */
 	in.auth_refreshed = x->auth_refreshed || x->no_auth || !h->auth;
 	in.not_idempotent = x->not_idempotent;
 	in.retries_used = h->st.retries;
-	in.wall_now = time(NULL);
 	if (x->too_big) {
 		memset(&d, 0, sizeof(d));
 		d.why = "response too large";

@@ -239,22 +239,23 @@ static void on_batch(void *ctx, const struct mfa_http_response *resp)
 			finish(r, op, MFA_STATE_UNKNOWN, it->status, NULL);
 			continue;
 		}
-		/* A write item is sent again only when Graph certainly did not
-		 * run it (throttled); anything else is settled by the caller
-		 * reading the state back, so nobody is written twice. */
-		if (p->write ? it->status == 429 : mfa_batch_result_retryable(it)) {
+		/* Whether the item goes out again is the retry policy's call. A
+		 * write is not idempotent: it is sent again only when Graph
+		 * certainly did not run it (throttled); anything else is settled
+		 * by the caller reading the state back, so nobody is written
+		 * twice. */
+		{
 			struct mfa_retry_input in;
 			struct mfa_retry_decision d;
-			char after[32] = "";
 
 			memset(&in, 0, sizeof(in));
-			if (it->retry_after >= 0)
-				snprintf(after, sizeof(after), "%.3f", it->retry_after);
-			in.status = it->missing ? 503 : it->status;
-			in.retry_after = after[0] ? after : NULL;
+			in.kind = MFA_RETRY_BATCH_ITEM;
+			in.status = it->missing ? 0 : it->status;
+			in.has_retry_after = it->retry_after >= 0;
+			in.retry_after_s = it->retry_after;
 			in.attempt = op->attempts;
+			in.not_idempotent = p->write;
 			in.retries_used = r->retried;
-			in.wall_now = time(NULL);
 			mfa_retry_decide(&r->policy, &in, NULL, NULL, &d);
 			if (d.retry) {
 				if (!again) {
