@@ -228,8 +228,6 @@ static void on_batch(void *ctx, const struct mfa_http_response *resp)
 		char why[MFA_ERR_MAX];
 
 		op->attempts++;
-		if (it->status == 429)
-			throttled++;
 		if (!op->write && it->status == 200) {
 			enum mfa_state s = read_state(it->body, why, sizeof(why));
 			finish(r, op, s, it->status, s == MFA_STATE_UNKNOWN ? why : NULL);
@@ -257,6 +255,8 @@ static void on_batch(void *ctx, const struct mfa_http_response *resp)
 			in.not_idempotent = p->write;
 			in.retries_used = r->retried;
 			mfa_retry_decide(&r->policy, &in, NULL, NULL, &d);
+			if (d.throttled)
+				throttled++;
 			if (d.retry) {
 				if (!again) {
 					again = calloc(1, sizeof(*again));
