@@ -98,6 +98,7 @@ static int submit(struct mfa_reqs *r, struct pack *p, int retry, double delay_s,
 	struct mfa_http_request req = MFA_HTTP_REQUEST_INIT;
 	char *body = NULL;
 	size_t len = 0, i;
+	double cost = 0;
 	int rc = -1;
 
 	mfa_batch_init(&p->b);
@@ -111,6 +112,7 @@ static int submit(struct mfa_reqs *r, struct pack *p, int retry, double delay_s,
 		if (mfa_batch_add(&p->b, op->write ? "PATCH" : "GET", url, op->write ? json : NULL,
 				  op, err) < 0)
 			goto fail;
+		cost += mfa_throttle_cost(op->write ? "PATCH" : "GET", url);
 	}
 	if (p->write && r->before_write) {
 		void *ctxs[MFA_BATCH_MAX];
@@ -129,7 +131,7 @@ static int submit(struct mfa_reqs *r, struct pack *p, int retry, double delay_s,
 	req.body_len = len;
 	/* Graph counts each item against the scope, not the envelope. */
 	req.scope = p->write ? MFA_SCOPE_IDENTITY_WRITE : MFA_SCOPE_IDENTITY_READ;
-	req.cost = (double)p->n;
+	req.cost = cost;
 	req.done = on_batch;
 	req.ctx = p;
 	req.delay_s = delay_s;

@@ -143,7 +143,9 @@ void mfa_throttle_apply_limits(const struct mfa_graph_limits *l,
 /* Graph's cost of one request in resource units: a GET of the users
  * collection costs 2, any other GET 1, a write 1; `$select` lowers it by 1
  * and `$expand` raises it by 1; never below 1. url may be absolute or
- * relative ("/users/{id}/..."). For the write scope the cost is 1 write. */
+ * relative ("/users/{id}/..."). For the write scope the cost is 1 write.
+ * A $batch is charged the sum of its items' costs (Graph counts the items,
+ * not the envelope): its submitter adds them up and sets request.cost. */
 double mfa_throttle_cost(const char *method, const char *url);
 
 #endif
