@@ -1085,6 +1085,7 @@ static struct chains {
 	double done_at[MAX_DONE];
 	int n, failed;
 	double give_up;
+	int no_auth;          /* the chains' reads carry no token */
 } C;
 
 static void on_chain(void *ctx, const struct mfa_http_response *r)
@@ -1108,6 +1109,7 @@ static void on_chain(void *ctx, const struct mfa_http_response *r)
 
 		q.url = url_of("/slow");
 		q.scope = MFA_SCOPE_IDENTITY_READ;
+		q.no_auth = C.no_auth;
 		q.done = on_chain;
 		if (mfa_http_submit(C.h, &q, &err) < 0)
 			C.failed++;
@@ -1176,6 +1178,71 @@ static void test_slow_refresh_does_not_stall(void **state)
 	mfa_auth_free(a);
 }
 
+/* The token in use is refused and its replacement takes 2 s: the
+ * requests that need it wait for it (held, then sent with it: not failed),
+ * while reads that need no token keep completing meanwhile. */
+static void test_held_for_slow_token(void **state)
+{
+	struct mfa_err err = MFA_ERR_INIT;
+	struct mfa_http_stats st;
+	struct mfa_auth *a = NULL;
+	struct result res[3];
+	char login[128];
+	struct mfa_auth_options o = secret_opts("good", login);
+	double start, end;
+	int i, during = 0;
+
+	(void)state;
+	assert_int_equal(mfa_auth_new(&a, &o, &err), 0);
+	assert_int_equal(mfa_auth_sign_in(a, &err), 0);
+	reset_counts();
+	memset(res, 0, sizeof(res));
+	pthread_mutex_lock(&S.mu);
+	snprintf(S.valid_token, sizeof(S.valid_token), "tok-%d", S.tokens_issued + 1);
+	S.slow_tokens = 1;
+	S.slow_token_start = S.slow_token_end = 0;
+	pthread_mutex_unlock(&S.mu);
+	memset(&C, 0, sizeof(C));
+	C.h = engine(4);
+	C.no_auth = 1;
+	C.give_up = mono() + 10;
+	mfa_http_set_auth(C.h, mfa_auth_bearer, a);
+	for (i = 0; i < 3; i++)
+		submit(C.h, "/auth", MFA_SCOPE_IDENTITY_READ, &res[i]);
+	{
+		struct mfa_http_request q = MFA_HTTP_REQUEST_INIT;
+		q.url = url_of("/slow");
+		q.no_auth = 1;
+		q.done = on_chain;
+		assert_int_equal(mfa_http_submit(C.h, &q, &err), 0);
+	}
+	assert_int_equal(mfa_http_run(C.h, &err), 0);
+	pthread_mutex_lock(&S.mu);
+	start = S.slow_token_start;
+	end = S.slow_token_end;
+	pthread_mutex_unlock(&S.mu);
+	assert_true(end - start >= 1.9);
+	for (i = 0; i < 3; i++) {
+		assert_int_equal(res[i].calls, 1);
+		assert_int_equal(res[i].status, 200);
+		assert_int_equal(res[i].attempts, 2); /* the 401, then with the new token */
+		assert_int_equal(res[i].cancelled, 0);
+	}
+	for (i = 0; i < C.n; i++)
+		if (C.done_at[i] > start && C.done_at[i] < end)
+			during++;
+	if (during < 10)
+		fail_msg("%d reads completed while the token request was open", during);
+	assert_int_equal(C.failed, 0);
+	assert_int_equal(mfa_auth_token_requests(a), 2);
+	mfa_http_stats(C.h, &st);
+	assert_int_equal(st.auth_refreshes, 1); /* one refresh for the wave of 401s */
+	assert_int_equal(st.retries, 3);
+	assert_int_equal(st.failed, 0);
+	mfa_http_free(C.h);
+	mfa_auth_free(a);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1192,6 +1259,7 @@ int main(void)
 		cmocka_unit_test(test_managed_identity),
 		cmocka_unit_test(test_engine_with_auth),
 		cmocka_unit_test(test_slow_refresh_does_not_stall),
+		cmocka_unit_test(test_held_for_slow_token),
 	};
 	return cmocka_run_group_tests(tests, server_start, server_stop);
 }
