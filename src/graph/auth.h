@@ -15,9 +15,9 @@
  *   2. managed_identity option       -> managed-identity
  *   3. client_secret option          -> secret
  *   4. cert_path option              -> certificate
- *   5. MFA_MIGRATE_ACCESS_TOKEN      -> token
- *   6. AZURE_CLIENT_SECRET           -> secret
- *   7. AZURE_CLIENT_CERTIFICATE_PATH -> certificate
+ *   5. env.access_token  (MFA_MIGRATE_ACCESS_TOKEN)      -> token
+ *   6. env.client_secret (AZURE_CLIENT_SECRET)           -> secret
+ *   7. env.cert_path     (AZURE_CLIENT_CERTIFICATE_PATH) -> certificate
  * So a secret wins over a certificate when both come from the same place,
  * and anything given on the command line wins over the environment.
  * Tenant: --tenant / AZURE_TENANT_ID; client id: --client-id /
