@@ -84,9 +84,18 @@ int cli_live_option(struct mfa_session_options *l, int id, const char *value)
 	}
 }
 
-/* MFA_MIGRATE_TIME_SCALE=K divides every throttle window by K, to match a
- * graph-emulator run with --time-scale K (benchmarks and tests only: Graph
- * itself is never time-scaled). */
+/* MFA_MIGRATE_TRACE set, and not "0" */
+static int trace_wanted(void)
+{
+	const char *tr = getenv("MFA_MIGRATE_TRACE");
+
+	return tr && *tr && strcmp(tr, "0") != 0;
+}
+
+/* The environment's settings: sign-in (the AZURE_* names Azure tooling
+ * uses), tracing, and MFA_MIGRATE_TIME_SCALE=K, which divides every
+ * throttle window by K to match a graph-emulator run with --time-scale K
+ * (benchmarks and tests only: Graph itself is never time-scaled). */
 void cli_live_environment(struct mfa_session_options *o)
 {
 	const char *v = getenv("MFA_MIGRATE_TIME_SCALE");
@@ -95,6 +104,15 @@ void cli_live_environment(struct mfa_session_options *o)
 
 	o->notify.fn = cli_notify;
 	o->notify.ctx = NULL;
+	o->auth.env.tenant = getenv("AZURE_TENANT_ID");
+	o->auth.env.client_id = getenv("AZURE_CLIENT_ID");
+	o->auth.env.client_secret = getenv("AZURE_CLIENT_SECRET");
+	o->auth.env.cert_path = getenv("AZURE_CLIENT_CERTIFICATE_PATH");
+	o->auth.env.cert_password = getenv("AZURE_CLIENT_CERTIFICATE_PASSWORD");
+	o->auth.env.access_token = getenv("MFA_MIGRATE_ACCESS_TOKEN");
+	o->auth.env.authority_host = getenv("AZURE_AUTHORITY_HOST");
+	o->auth.env.imds_url = getenv("MFA_MIGRATE_IMDS_URL");
+	o->auth.trace = trace_wanted();
 	if (!v || !*v)
 		return;
 	k = strtod(v, &end);

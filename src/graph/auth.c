@@ -14,15 +14,14 @@
 #include <openssl/crypto.h>
 
 #include "graph/cloud.h"
+#include "graph/http.h"
 #include "graph/jwt.h"
-#include "graph/retry.h"
 
 #define GRAPH_SCOPE_SUFFIX "/.default"
 #define REFRESH_AHEAD_S 300.0   /* refresh with less than 5 minutes left */
 #define RETRY_FAILED_REFRESH_S 30.0
 #define MAX_TOKEN_REPLY (256 * 1024)
 #define MAX_TOKEN_FILE (64 * 1024)
-#define TOKEN_ATTEMPTS 3
 
 struct mfa_auth {
 	enum mfa_auth_kind kind;
@@ -41,7 +40,14 @@ struct mfa_auth {
 	char *bearer;          /* "Bearer <token>", wiped on free */
 	double expires_at;     /* monotonic; INFINITY for a ready token */
 	double ahead_s;        /* refresh this long before expiry */
+	double ahead_opt;      /* options.refresh_ahead_s */
 	double next_try;       /* after a failed refresh-ahead */
+	int stale;             /* the token was refused (a 401): not to be sent again */
+	int fetching;          /* a token request is out, in `engine` */
+	struct mfa_http *engine;
+	char *assertion;       /* the one being sent, to scrub from messages; wiped */
+	int last_rc;           /* how the last token request ended */
+	struct mfa_err last_err;
 	unsigned long requests;
 };
 
@@ -66,17 +72,12 @@ static void free_secret(char *s)
 	}
 }
 
-/* option if given, else the environment variable (when allowed) */
-static const char *pick(const char *opt, const char *env, int use_env)
+/* the option if given, else the environment's value; "" is not given */
+static const char *pick(const char *opt, const char *env)
 {
-	const char *v;
-
 	if (opt && *opt)
 		return opt;
-	if (!use_env || !env)
-		return NULL;
-	v = getenv(env);
-	return v && *v ? v : NULL;
+	return env && *env ? env : NULL;
 }
 
 /* Replaces every occurrence of needle in msg with "[redacted]". */
@@ -254,16 +255,15 @@ int mfa_auth_new(struct mfa_auth **out, const struct mfa_auth_options *opts,
 	const char *certpw = NULL, *envtok = NULL, *login = NULL, *imds = NULL;
 	char *login_url = NULL;
 	struct mfa_auth *a = NULL;
-	int env = o->use_env, rc = -1;
-	const char *tr;
+	int rc = -1;
 
 	*out = NULL;
 	a = calloc(1, sizeof(*a));
 	if (!a)
 		return mfa_err_set(err, "out of memory");
 	a->timeout_s = o->timeout_s > 0 ? o->timeout_s : 30;
-	tr = getenv("MFA_MIGRATE_TRACE");
-	a->trace = tr && *tr && strcmp(tr, "0") != 0;
+	a->trace = o->trace > 0;
+	a->ahead_opt = o->refresh_ahead_s;
 	a->cloud = MFA_CLOUD_GLOBAL;
 	if (o->cloud && mfa_cloud_parse(o->cloud, &a->cloud, err) < 0)
 		goto cleanup;
@@ -273,12 +273,12 @@ int mfa_auth_new(struct mfa_auth **out, const struct mfa_auth_options *opts,
 	if (o->ca_file && !(a->ca_file = dup_str(o->ca_file)))
 		goto oom;
 
-	tenant = pick(o->tenant, "AZURE_TENANT_ID", env);
-	client_id = pick(o->client_id, "AZURE_CLIENT_ID", env);
-	secret = pick(o->client_secret, "AZURE_CLIENT_SECRET", env);
-	cert = pick(o->cert_path, "AZURE_CLIENT_CERTIFICATE_PATH", env);
-	certpw = pick(o->cert_password, "AZURE_CLIENT_CERTIFICATE_PASSWORD", env);
-	envtok = pick(NULL, "MFA_MIGRATE_ACCESS_TOKEN", env);
+	tenant = pick(o->tenant, o->env.tenant);
+	client_id = pick(o->client_id, o->env.client_id);
+	secret = pick(o->client_secret, o->env.client_secret);
+	cert = pick(o->cert_path, o->env.cert_path);
+	certpw = pick(o->cert_password, o->env.cert_password);
+	envtok = pick(NULL, o->env.access_token);
 
 	if (o->access_token_file && *o->access_token_file)
 		a->kind = MFA_AUTH_TOKEN;
@@ -318,7 +318,7 @@ int mfa_auth_new(struct mfa_auth **out, const struct mfa_auth_options *opts,
 			goto cleanup;
 		break;
 	case MFA_AUTH_MANAGED_IDENTITY:
-		imds = pick(NULL, "MFA_MIGRATE_IMDS_URL", env);
+		imds = pick(NULL, o->env.imds_url);
 		if (imds) {
 			if (!(a->token_url = dup_str(imds)))
 				goto oom;
@@ -335,7 +335,7 @@ int mfa_auth_new(struct mfa_auth **out, const struct mfa_auth_options *opts,
 			goto cleanup;
 		}
 		login = o->login_url && *o->login_url ? o->login_url
-						       : pick(NULL, "AZURE_AUTHORITY_HOST", env);
+						       : pick(NULL, o->env.authority_host);
 		if (login) {
 			if (!(login_url = authority_url(login)))
 				goto oom;
@@ -379,58 +379,12 @@ void mfa_auth_free(struct mfa_auth *a)
 	free(a->token_url);
 	free(a->ca_file);
 	free_secret(a->bearer);
+	free_secret(a->assertion);
 	mfa_credential_release(&a->cred);
 	free(a);
 }
 
 /* ---- the token request --------------------------------------------- */
-
-struct reply {
-	char *buf;
-	size_t len;
-	int too_big;
-};
-
-static size_t on_reply(char *data, size_t size, size_t nmemb, void *userp)
-{
-	struct reply *r = userp;
-	size_t n = size * nmemb;
-	char *nb;
-
-	if (n > MAX_TOKEN_REPLY - r->len) {
-		r->too_big = 1;
-		return 0;
-	}
-	nb = realloc(r->buf, r->len + n + 1);
-	if (!nb)
-		return 0;
-	r->buf = nb;
-	memcpy(r->buf + r->len, data, n);
-	r->len += n;
-	r->buf[r->len] = '\0';
-	return n;
-}
-
-static size_t on_reply_header(char *data, size_t size, size_t nmemb, void *userp)
-{
-	char *ra = userp;
-	size_t n = size * nmemb, vlen;
-	const char *v;
-
-	if (n > 12 && !strncasecmp(data, "retry-after:", 12)) {
-		v = data + 12;
-		while (*v == ' ' || *v == '\t')
-			v++;
-		vlen = n - (size_t)(v - data);
-		while (vlen > 0 && (v[vlen - 1] == '\r' || v[vlen - 1] == '\n'))
-			vlen--;
-		if (vlen > 63)
-			vlen = 63;
-		memcpy(ra, v, vlen);
-		ra[vlen] = '\0';
-	}
-	return n;
-}
 
 /* Appends "&name=urlencoded(value)" to the form. */
 static int form_add(char **form, size_t *len, const char *name, const char *value)
@@ -496,8 +450,8 @@ static void first_line(char *dst, size_t n, const char *s)
 }
 
 /* Reads a token reply; on success stores the bearer and expiry. */
-static int read_reply(struct mfa_auth *a, long status, const struct reply *r, double now,
-		      struct mfa_err *err)
+static int read_reply(struct mfa_auth *a, long status, const char *body, size_t len,
+		      double now, struct mfa_err *err)
 {
 	cJSON *root = NULL;
 	const cJSON *tok, *exp, *e, *desc;
@@ -505,7 +459,7 @@ static int read_reply(struct mfa_auth *a, long status, const struct reply *r, do
 	double secs = 3599;
 	int rc = -1;
 
-	root = r->buf ? cJSON_ParseWithLength(r->buf, r->len) : NULL;
+	root = len ? cJSON_ParseWithLength(body, len) : NULL;
 	if (status != 200) {
 		e = cJSON_GetObjectItemCaseSensitive(root, "error");
 		desc = cJSON_GetObjectItemCaseSensitive(root, "error_description");
@@ -544,7 +498,7 @@ static int read_reply(struct mfa_auth *a, long status, const struct reply *r, do
 	a->expires_at = now + secs;
 	/* Short-lived tokens (tests, some proxies) refresh at 3/4 of their
 	 * life rather than on every request. */
-	a->ahead_s = fmin(REFRESH_AHEAD_S, secs / 4);
+	a->ahead_s = a->ahead_opt > 0 ? a->ahead_opt : fmin(REFRESH_AHEAD_S, secs / 4);
 	rc = 0;
 cleanup:
 	if (root && cJSON_IsString(cJSON_GetObjectItemCaseSensitive(root, "access_token")))
@@ -554,160 +508,163 @@ cleanup:
 	return rc;
 }
 
-static double sleep_rand(void *ctx)
+/* The end of a token request (an http engine done callback). */
+static void on_token(void *ctx, const struct mfa_http_response *resp)
 {
-	(void)ctx;
-	return 0.5;
+	struct mfa_auth *a = ctx;
+	struct mfa_http *h = a->engine;
+	struct mfa_err e = MFA_ERR_INIT;
+	double now = mono_now();
+	int usable;
+
+	a->fetching = 0;
+	a->engine = NULL;
+	a->requests += resp->attempts;
+	if (resp->cancelled) {
+		mfa_err_set(&e, "sign-in did not finish: the run was interrupted");
+	} else if (resp->too_large) {
+		mfa_err_set(&e, "sign-in failed: the token endpoint's reply is too large");
+	} else if (resp->curl_code) {
+		mfa_err_set(&e, "sign-in failed: cannot reach '%s': %s",
+			    a->kind == MFA_AUTH_MANAGED_IDENTITY ? "the managed identity endpoint"
+								 : a->token_url,
+			    resp->error ? resp->error : "no answer");
+	} else if (read_reply(a, resp->status, resp->body, resp->body_len, now, &e) == 0) {
+		a->stale = 0;
+		a->next_try = 0;
+		a->last_rc = 0;
+		free_secret(a->assertion);
+		a->assertion = NULL;
+		mfa_http_auth_settle(h, 1, NULL);
+		return;
+	}
+	scrub(a, &e, a->assertion);
+	free_secret(a->assertion);
+	a->assertion = NULL;
+	a->last_rc = -1;
+	a->last_err = e;
+	usable = a->bearer && !a->stale && now < a->expires_at;
+	if (resp->cancelled || usable) {
+		/* keep the old token while it lasts; try again soon */
+		if (usable)
+			a->next_try = now + RETRY_FAILED_REFRESH_S;
+		mfa_http_auth_settle(h, 0, NULL);
+	} else {
+		mfa_http_auth_settle(h, 0, &e);
+	}
 }
 
-static int fetch_token(struct mfa_auth *a, struct mfa_err *err)
+/* Submits a token request to h as one of its transfers; on_token takes
+ * the answer. */
+static int submit_token(struct mfa_auth *a, struct mfa_http *h, struct mfa_err *err)
 {
-	static const struct mfa_retry_policy policy = { TOKEN_ATTEMPTS, TOKEN_ATTEMPTS, 0, 1.0, 8.0, 30.0 };
-	struct curl_slist *hdrs = NULL, *n;
-	char *form = NULL, *assertion = NULL, errbuf[CURL_ERROR_SIZE], ra[64];
-	struct reply r = { NULL, 0, 0 };
-	struct mfa_retry_decision d;
-	struct mfa_retry_input in;
+	static const char *const form_headers[] = {
+		"Content-Type: application/x-www-form-urlencoded", NULL
+	};
+	static const char *const imds_headers[] = { "Metadata: true", NULL };
+	struct mfa_http_request req = MFA_HTTP_REQUEST_INIT;
+	int mi = a->kind == MFA_AUTH_MANAGED_IDENTITY, rc = -1;
+	char *form = NULL;
 	size_t flen = 0;
-	unsigned attempt;
-	CURL *c = NULL;
-	long status;
-	CURLcode cc = CURLE_OK;
-	int rc = -1, mi = a->kind == MFA_AUTH_MANAGED_IDENTITY;
 
-	if (!mi && build_form(a, &form, &flen, &assertion, err) < 0)
+	free_secret(a->assertion);
+	a->assertion = NULL;
+	if (!mi && build_form(a, &form, &flen, &a->assertion, err) < 0)
 		goto cleanup;
-	n = curl_slist_append(hdrs, mi ? "Metadata: true" : "Content-Type: application/x-www-form-urlencoded");
-	if (!n) {
-		mfa_err_set(err, "out of memory");
-		goto cleanup;
-	}
-	hdrs = n;
-	for (attempt = 1;; attempt++) {
-		double t0 = mono_now();
-
-		free(r.buf);
-		r.buf = NULL;
-		r.len = 0;
-		r.too_big = 0;
-		ra[0] = errbuf[0] = '\0';
-		status = 0;
-		c = curl_easy_init();
-		if (!c) {
-			mfa_err_set(err, "out of memory");
-			goto cleanup;
-		}
-		curl_easy_setopt(c, CURLOPT_URL, a->token_url);
-		curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
-		curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
-		curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-		curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
-		curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
-		curl_easy_setopt(c, CURLOPT_USERAGENT, "mfa-migrate");
-		curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 10L);
-		curl_easy_setopt(c, CURLOPT_TIMEOUT, a->timeout_s);
-		curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_reply);
-		curl_easy_setopt(c, CURLOPT_WRITEDATA, (void *)&r);
-		curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_reply_header);
-		curl_easy_setopt(c, CURLOPT_HEADERDATA, (void *)ra);
-		curl_easy_setopt(c, CURLOPT_ACCEPT_ENCODING, "");
-		if (a->ca_file)
-			curl_easy_setopt(c, CURLOPT_CAINFO, a->ca_file);
-		if (!mi) {
-			curl_easy_setopt(c, CURLOPT_POSTFIELDS, form);
-			curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)flen);
-		}
-		cc = curl_easy_perform(c);
-		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
-		curl_easy_cleanup(c);
-		c = NULL;
-		a->requests++;
-		if (a->trace)
-			fprintf(stderr, "mfa-migrate: trace: %s %s -> %ld %.0f ms attempt %u (token request)\n",
-				mi ? "GET" : "POST", mi ? "managed-identity endpoint" : a->token_url,
-				cc == CURLE_OK ? status : 0L, (mono_now() - t0) * 1000.0, attempt);
-		if (r.too_big) {
-			mfa_err_set(err, "sign-in failed: the token endpoint's reply is too large");
-			goto cleanup;
-		}
-		memset(&in, 0, sizeof(in));
-		in.status = status;
-		in.curl_code = (int)cc;
-		in.retry_after = ra[0] ? ra : NULL;
-		in.attempt = attempt;
-		in.auth_refreshed = 1; /* a 401 here is a wrong credential, final */
-		in.wall_now = time(NULL);
-		mfa_retry_decide(&policy, &in, sleep_rand, NULL, &d);
-		if (!d.retry)
-			break;
-		{
-			struct timespec ts;
-			ts.tv_sec = (time_t)d.delay_s;
-			ts.tv_nsec = (long)((d.delay_s - (double)ts.tv_sec) * 1e9);
-			nanosleep(&ts, NULL);
-		}
-	}
-	if (cc != CURLE_OK) {
-		char where[600];
-		snprintf(where, sizeof(where), "%s", mi ? "the managed identity endpoint" : a->token_url);
-		mfa_err_set(err, "sign-in failed: cannot reach '%s': %s", where,
-			    errbuf[0] ? errbuf : curl_easy_strerror(cc));
+	req.method = mi ? "GET" : "POST";
+	req.url = a->token_url;
+	req.headers = mi ? imds_headers : form_headers;
+	req.body = form;
+	req.body_len = flen;
+	req.token = 1;
+	req.scope = MFA_SCOPE_UNTHROTTLED;
+	req.max_body = MAX_TOKEN_REPLY;
+	req.timeout_s = a->timeout_s;
+	req.trace_name = mi ? "managed-identity endpoint" : NULL;
+	req.done = on_token;
+	req.ctx = a;
+	if (mfa_http_submit(h, &req, err) < 0) {
+		mfa_err_prefix(err, "sign-in failed");
 		goto cleanup;
 	}
-	rc = read_reply(a, status, &r, mono_now(), err);
+	a->fetching = 1;
+	a->engine = h;
+	rc = 0;
 cleanup:
-	if (rc < 0)
-		scrub(a, err, assertion);
-	if (c)
-		curl_easy_cleanup(c);
-	curl_slist_free_all(hdrs);
-	free_secret(form);
-	free_secret(assertion);
-	if (r.buf) {
-		OPENSSL_cleanse(r.buf, r.len);
-		free(r.buf);
+	if (rc < 0) {
+		scrub(a, err, a->assertion);
+		free_secret(a->assertion);
+		a->assertion = NULL;
 	}
+	free_secret(form);
 	return rc;
 }
 
 int mfa_auth_sign_in(struct mfa_auth *a, struct mfa_err *err)
 {
+	struct mfa_http_options o = MFA_HTTP_OPTIONS_INIT;
+	struct mfa_http *h = NULL;
+	struct mfa_err e = MFA_ERR_INIT;
+	int rc = -1;
+
 	if (a->kind == MFA_AUTH_TOKEN)
 		return 0;
-	return fetch_token(a, err);
+	if (a->fetching)
+		return mfa_err_set(err, "sign-in is already under way");
+	/* Nothing else is running yet: a loop of its own, with the one
+	 * token request in it, is the same path as a refresh in a run. */
+	o.workers = 1;
+	o.trace = a->trace;
+	o.ca_file = a->ca_file;
+	if (mfa_http_new(&h, &o, err) < 0)
+		goto cleanup;
+	a->last_rc = -1;
+	mfa_err_set(&a->last_err, "sign-in failed: no answer from the token endpoint");
+	if (submit_token(a, h, err) < 0)
+		goto cleanup;
+	mfa_http_run(h, &e);
+	if (a->last_rc < 0) {
+		if (err)
+			*err = a->last_err;
+		goto cleanup;
+	}
+	rc = 0;
+cleanup:
+	mfa_http_free(h);
+	return rc;
 }
 
-const char *mfa_auth_bearer(void *ctx, int refresh, struct mfa_err *err)
+int mfa_auth_bearer(void *ctx, struct mfa_http *h, int refresh, const char **bearer,
+		    struct mfa_err *err)
 {
 	struct mfa_auth *a = ctx;
 	double now = mono_now();
 
+	*bearer = NULL;
 	if (a->kind == MFA_AUTH_TOKEN) {
 		if (refresh) {
 			mfa_err_set(err, "the access token was refused (expired?)");
-			return NULL;
+			return -1;
 		}
-		return a->bearer;
+		*bearer = a->bearer;
+		return MFA_HTTP_AUTH_READY;
 	}
-	if (refresh || !a->bearer) {
-		if (fetch_token(a, err) < 0)
-			return NULL;
-		a->next_try = 0;
-		return a->bearer;
-	}
-	if (a->expires_at - now < a->ahead_s && now >= a->next_try) {
-		struct mfa_err e2 = MFA_ERR_INIT;
-		if (fetch_token(a, &e2) < 0) {
-			/* keep the old token while it lasts; try again soon */
-			if (a->expires_at <= now) {
-				if (err)
-					*err = e2;
-				return NULL;
-			}
-			a->next_try = now + RETRY_FAILED_REFRESH_S;
+	if (refresh)
+		a->stale = 1;
+	if (a->bearer && !a->stale && now < a->expires_at) {
+		/* refresh ahead of expiry, in the background: the old token
+		 * serves until the new one is there */
+		if (!a->fetching && a->expires_at - now < a->ahead_s && now >= a->next_try) {
+			struct mfa_err e2 = MFA_ERR_INIT;
+			if (submit_token(a, h, &e2) < 0)
+				a->next_try = now + RETRY_FAILED_REFRESH_S;
 		}
+		*bearer = a->bearer;
+		return MFA_HTTP_AUTH_READY;
 	}
-	return a->bearer;
+	if (!a->fetching && submit_token(a, h, err) < 0)
+		return -1;
+	return MFA_HTTP_AUTH_PENDING;
 }
 
 const char *mfa_auth_graph_url(const struct mfa_auth *a)

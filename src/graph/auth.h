@@ -8,15 +8,16 @@
  *                itself in MFA_MIGRATE_ACCESS_TOKEN); cannot be refreshed
  *   managed-identity  the Azure metadata endpoint (IMDS)
  *
- * Which one: each setting comes from its option when set, else from the
- * environment (unless use_env is 0). The kind is the first that applies:
+ * Which one: each setting comes from its option when set, else from what
+ * the caller read from the environment (`env`: this library reads no
+ * environment itself). The kind is the first that applies:
  *   1. access_token_file option      -> token
  *   2. managed_identity option       -> managed-identity
  *   3. client_secret option          -> secret
  *   4. cert_path option              -> certificate
- *   5. MFA_MIGRATE_ACCESS_TOKEN      -> token
- *   6. AZURE_CLIENT_SECRET           -> secret
- *   7. AZURE_CLIENT_CERTIFICATE_PATH -> certificate
+ *   5. env.access_token  (MFA_MIGRATE_ACCESS_TOKEN)      -> token
+ *   6. env.client_secret (AZURE_CLIENT_SECRET)           -> secret
+ *   7. env.cert_path     (AZURE_CLIENT_CERTIFICATE_PATH) -> certificate
  * So a secret wins over a certificate when both come from the same place,
  * and anything given on the command line wins over the environment.
  * Tenant: --tenant / AZURE_TENANT_ID; client id: --client-id /
@@ -24,19 +25,23 @@
  * Hosts: --cloud picks login and Graph hosts (graph/cloud.h);
  * --login-url / AZURE_AUTHORITY_HOST (a bare host name gets https://) and
  * --graph-url override them; every URL must be https unless loopback.
- * The IMDS address is fixed; only for tests, MFA_MIGRATE_IMDS_URL may name
- * a loopback replacement.
+ * The IMDS address is fixed; only for tests, env.imds_url
+ * (MFA_MIGRATE_IMDS_URL) may name a loopback replacement.
  *
- * Token requests are synchronous libcurl easy calls, not http-engine
- * transfers: the engine asks for a token from inside its loop (before an
- * attempt, or after a 401), and a nested run of the same loop would be
- * re-entrant. One request an hour blocking the loop for a moment is
- * harmless. They retry 5xx, 429 and dropped connections up to 3 attempts
- * through mfa_retry_decide, are traced like engine requests (never a
- * body), and follow the same URL rules.
+ * A token request is a transfer of the http engine's loop (graph/http.h,
+ * mfa_http_auth_fn), for every kind that fetches one (secret, certificate
+ * assertion, managed identity): mfa_auth_bearer never blocks. While a
+ * token is on its way the requests that need it are held by the engine
+ * and everything else keeps flowing; its retries (the token endpoint's
+ * rule in graph/retry.h) are scheduled by time like any other, never
+ * slept. Token requests are traced like engine requests (never a body)
+ * and follow the same URL rules. mfa_auth_sign_in runs the same token
+ * request in a loop of its own, before any other work.
  *
- * A token is refreshed when less than 5 minutes of it remain, and when the
- * engine reports a 401 (mfa_auth_bearer with refresh = 1).
+ * A token is refreshed in the background when less than 5 minutes of it
+ * remain (a quarter of its life for a short-lived token), the old one
+ * serving until the new one is there; and when the engine reports a 401
+ * (mfa_auth_bearer with refresh = 1), the requests that need it waiting.
  *
  * Secrets: the client secret, the certificate password, the assertion and
  * the access token never appear in a message. Error text from Entra
@@ -46,11 +51,12 @@
  *
  *     struct mfa_auth_options ao = MFA_AUTH_OPTIONS_INIT;
  *     struct mfa_auth *auth = NULL;
- *     ao.tenant = flag_tenant;          // NULL: use AZURE_TENANT_ID
+ *     ao.tenant = flag_tenant;          // NULL: use ao.env.tenant
+ *     ao.env.tenant = getenv("AZURE_TENANT_ID");   // the caller reads it
  *     ao.cloud = flag_cloud;            // NULL: global
  *     if (mfa_auth_new(&auth, &ao, &err) < 0) goto cleanup;   // no network
  *     if (mfa_auth_sign_in(auth, &err) < 0) goto cleanup;     // first token
- *     mfa_http_set_auth(http, mfa_auth_bearer, auth);
+ *     mfa_http_set_auth(http, mfa_auth_bearer, auth);  // free http before auth
  *     base = mfa_auth_graph_url(auth);  // "https://graph.microsoft.com"
  *   cleanup:
  *     mfa_auth_free(auth);
@@ -60,6 +66,8 @@
 
 #include "mfa/util/err.h"
 
+struct mfa_http;
+
 enum mfa_auth_kind {
 	MFA_AUTH_SECRET,
 	MFA_AUTH_CERTIFICATE,
@@ -67,8 +75,22 @@ enum mfa_auth_kind {
 	MFA_AUTH_MANAGED_IDENTITY
 };
 
+/* What the environment says, as the caller read it (NULL or "": not set).
+ * Each value is used only where its option is not given, in the order
+ * above. */
+struct mfa_auth_env {
+	const char *tenant;            /* AZURE_TENANT_ID */
+	const char *client_id;         /* AZURE_CLIENT_ID */
+	const char *client_secret;     /* AZURE_CLIENT_SECRET */
+	const char *cert_path;         /* AZURE_CLIENT_CERTIFICATE_PATH */
+	const char *cert_password;     /* AZURE_CLIENT_CERTIFICATE_PASSWORD */
+	const char *access_token;      /* MFA_MIGRATE_ACCESS_TOKEN */
+	const char *authority_host;    /* AZURE_AUTHORITY_HOST */
+	const char *imds_url;          /* MFA_MIGRATE_IMDS_URL (tests only) */
+};
+
 /* All strings are borrowed for the duration of mfa_auth_new only (it
- * copies what it keeps). NULL means "not given": use the environment. */
+ * copies what it keeps). NULL means "not given": use env. */
 struct mfa_auth_options {
 	const char *tenant;            /* --tenant */
 	const char *client_id;         /* --client-id */
@@ -81,13 +103,16 @@ struct mfa_auth_options {
 	const char *graph_url;         /* --graph-url */
 	const char *login_url;         /* --login-url */
 	const char *assertion_alg;     /* --assertion-alg ps256|rs256; NULL = ps256 */
-	int use_env;                   /* 1: fall back to the environment (default) */
+	struct mfa_auth_env env;       /* the environment's values, read by the caller */
 	long timeout_s;                /* token request timeout; 0 = 30 */
 	const char *ca_file;           /* extra CA bundle (tests); NULL = system */
+	int trace;                     /* 1: trace token requests on stderr (MFA_MIGRATE_TRACE) */
+	double refresh_ahead_s;        /* > 0: refresh when less than this is left
+					* (tests); 0: 5 minutes, or a quarter of a
+					* short-lived token's life */
 };
 
-#define MFA_AUTH_OPTIONS_INIT \
-	{ NULL, NULL, NULL, NULL, NULL, NULL, 0, NULL, NULL, NULL, NULL, 1, 0, NULL }
+#define MFA_AUTH_OPTIONS_INIT { .tenant = NULL }
 
 struct mfa_auth;
 
@@ -99,16 +124,27 @@ int mfa_auth_new(struct mfa_auth **out, const struct mfa_auth_options *opts,
 /* Wipes the secrets it holds and frees. NULL is fine. */
 void mfa_auth_free(struct mfa_auth *a);
 
-/* Gets a token now (does nothing for a ready token), so a bad credential
- * fails before any work starts. */
+/* Gets a new token now (does nothing for a ready token), so a bad
+ * credential fails before any work starts. Blocks: it runs the token
+ * request in an http loop of its own (with a's trace and CA settings), so
+ * call it before the work starts, never from an engine callback. */
 int mfa_auth_sign_in(struct mfa_auth *a, struct mfa_err *err);
 
-/* The Authorization header value, "Bearer <token>", signing in or
- * refreshing first when needed (or always, with refresh = 1). Owned by a,
- * valid until the next call. NULL on failure with err set; for a ready
- * token a refresh fails with "the access token was refused (expired?)".
- * Signature matches mfa_http_auth_fn: pass `a` as the context. */
-const char *mfa_auth_bearer(void *a, int refresh, struct mfa_err *err);
+/* The token source for an http engine (an mfa_http_auth_fn: pass `a` as
+ * its context with mfa_http_set_auth). Never blocks. With a usable token:
+ * MFA_HTTP_AUTH_READY and *bearer = "Bearer <token>" (owned by a, valid
+ * until the next call), starting a background refresh in h when the token
+ * is near its end. Without one (none yet, expired, or refused: refresh =
+ * 1): submits a token request to h unless one is out, and returns
+ * MFA_HTTP_AUTH_PENDING; when it ends, a calls mfa_http_auth_settle(h).
+ * A failed refresh ahead of expiry keeps the old token while it lasts
+ * and tries again 30 s later; otherwise the failure stops h with the
+ * reason ("sign-in failed: invalid_client: ..."). For a ready token a
+ * refresh fails at once with "the access token was refused (expired?)".
+ * -1 with err set when no token request can be made. One engine at a
+ * time; free that engine before a. */
+int mfa_auth_bearer(void *a, struct mfa_http *h, int refresh, const char **bearer,
+		    struct mfa_err *err);
 
 /* Graph base URL without trailing slash, e.g. "https://graph.microsoft.com". */
 const char *mfa_auth_graph_url(const struct mfa_auth *a);

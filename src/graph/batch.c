@@ -261,21 +261,13 @@ void mfa_batch_results_release(struct mfa_batch_result *results, size_t n)
 	}
 }
 
-int mfa_batch_result_retryable(const struct mfa_batch_result *r)
-{
-	long s = r->status;
-
-	return r->missing || s == 429 || s == 408 || s == 500 || s == 502 || s == 503 ||
-	       s == 504;
-}
-
 double mfa_batch_longest_retry_after(const struct mfa_batch_result *results, size_t n)
 {
 	double longest = 0;
 	size_t i;
 
 	for (i = 0; i < n; i++)
-		if ((results[i].status == 429 || results[i].status == 503) &&
+		if (mfa_retry_status_pauses(results[i].status) &&
 		    results[i].retry_after > longest)
 			longest = results[i].retry_after;
 	return longest;

@@ -12,7 +12,7 @@
  *     ...on the reply (outer status 200):
  *     mfa_batch_parse(&b, reply, reply_len, cap, res, &err);
  *     for (i = 0; i < b.n; i++) use(b.items[i].ctx, &res[i]);
- *     wait mfa_batch_longest_retry_after(res, b.n) and re-batch the failures
+ *     ask mfa_retry_decide about each failed item, re-batch those it retries
  *     mfa_batch_results_release(res, b.n);
  *     mfa_batch_release(&b);
  *
@@ -89,12 +89,11 @@ int mfa_batch_parse(const struct mfa_batch *b, const char *reply, size_t len, si
 /* Frees the bodies of n results. */
 void mfa_batch_results_release(struct mfa_batch_result *results, size_t n);
 
-/* Nonzero when the item failed in a way worth re-batching: missing, 429,
- * 408, 500, 502, 503, 504. */
-int mfa_batch_result_retryable(const struct mfa_batch_result *r);
-
-/* The longest Retry-After among throttled (429/503) items, in seconds;
- * 0 when none carries one. */
+/* Whether an item is worth re-batching is the retry policy's to say
+ * (graph/retry.h, kind MFA_RETRY_BATCH_ITEM): graph/requirements.c asks it.
+ *
+ * The longest Retry-After among the items whose Retry-After pauses a scope
+ * (mfa_retry_status_pauses: 429, 503), in seconds; 0 when none carries one. */
 double mfa_batch_longest_retry_after(const struct mfa_batch_result *results, size_t n);
 
 #endif

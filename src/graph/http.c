@@ -4,12 +4,15 @@
  * appends it to its scope's queue. Each mfa_http_step:
  *   1. moves delayed transfers (backoff) whose time has come to the front
  *      of their scope's queue;
- *   2. admits queue heads while a worker slot is free and the scope's
- *      limiter is ready (the limiter is charged at admission);
+ *   2. starts token requests (outside the worker count), then admits
+ *      queue heads while a worker slot is free and the scope's limiter is
+ *      ready; a head that needs a token the source does not have yet goes
+ *      to `held` instead, uncharged, until mfa_http_auth_settle (the
+ *      limiter is charged at admission, through throttle.c);
  *   3. lets curl work, then handles every finished attempt: stats, the
  *      throttle headers, then mfa_retry_decide, whose answer is applied
- *      here (pause the scope, delay this request, refresh the token) or the
- *      request is finished and its callback runs;
+ *      here (pause the scope, delay this request, ask for a new token and
+ *      hold it) or the request is finished and its callback runs;
  *   4. sleeps in curl_multi_poll until network activity or the earliest
  *      time something could be admitted.
  * Ordering within a scope is FIFO, retries first.
@@ -27,6 +30,7 @@
 #include <time.h>
 
 #include <cjson/cJSON.h>
+#include <openssl/crypto.h>
 
 #include "graph/cloud.h"
 
@@ -47,6 +51,10 @@ struct xfer {
 	int no_auth;
 	int sensitive;
 	int not_idempotent;
+	int token;           /* a token request (see mfa_http_request.token) */
+	size_t max_body;
+	long timeout_s;
+	char *trace_name;
 	mfa_http_done_fn done;
 	void *ctx;
 
@@ -56,6 +64,7 @@ struct xfer {
 	double started;      /* this attempt */
 	unsigned attempts;
 	int auth_refreshed;
+	int got_401;         /* held for a new token after a 401: its answer is kept */
 	unsigned auth_gen;   /* engine's token generation this attempt used */
 	CURL *easy;
 	struct curl_slist *sent;
@@ -85,15 +94,19 @@ struct mfa_http {
 	char *user_agent;
 	char *ca_file;
 	CURLM *multi;
-	struct mfa_ratelimit lim[MFA_SCOPE__COUNT];
+	struct mfa_throttle lim[MFA_SCOPE__COUNT];
 	struct queue q[MFA_SCOPE__COUNT];
+	struct queue tokq;         /* token requests: started first, outside `workers` */
+	struct queue held;         /* requests waiting for a token (auth_pending) */
 	struct xfer *delayed;      /* unsorted: retries are few */
-	struct xfer *running;      /* in flight (at most `workers`) */
-	unsigned in_flight;
+	struct xfer *running;      /* in flight (at most `workers`, and token requests) */
+	unsigned in_flight;        /* requests in flight, token requests not counted */
+	unsigned token_in_flight;
 	unsigned rr;               /* round-robin start among scopes */
 	mfa_http_auth_fn auth;
 	void *auth_ctx;
 	unsigned auth_gen;
+	int auth_pending;          /* the token source said PENDING: hold what needs a token */
 	volatile sig_atomic_t stop;
 	int fatal;
 	int closing;
@@ -159,6 +172,8 @@ static struct xfer *q_pop(struct queue *q)
 
 static void xfer_reset_response(struct xfer *x)
 {
+	if (x->buf && x->token)
+		OPENSSL_cleanse(x->buf, x->len); /* an access token */
 	free(x->buf);
 	x->buf = NULL;
 	x->len = x->cap = 0;
@@ -185,7 +200,10 @@ static void xfer_free(struct xfer *x)
 	xfer_reset_response(x);
 	free(x->method);
 	free(x->url);
+	if (x->body && x->token)
+		OPENSSL_cleanse(x->body, x->body_len); /* a secret or an assertion */
 	free(x->body);
+	free(x->trace_name);
 	free(x);
 }
 
@@ -196,7 +214,7 @@ static size_t on_body(char *data, size_t size, size_t nmemb, void *userp)
 	struct xfer *x = userp;
 	size_t n = size * nmemb;
 
-	if (n > x->h->o.max_body - x->len || x->len > x->h->o.max_body) {
+	if (n > x->max_body - x->len || x->len > x->max_body) {
 		x->too_big = 1;
 		return 0; /* aborts the transfer with CURLE_WRITE_ERROR */
 	}
@@ -281,7 +299,6 @@ int mfa_http_new(struct mfa_http **out, const struct mfa_http_options *opts,
 	static const struct mfa_http_options defaults = MFA_HTTP_OPTIONS_INIT;
 	struct mfa_http *h = NULL;
 	struct timespec ts;
-	const char *tr;
 
 	*out = NULL;
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
@@ -302,15 +319,12 @@ int mfa_http_new(struct mfa_http **out, const struct mfa_http_options *opts,
 		h->o.max_body = defaults.max_body;
 	if (h->o.retry.max_attempts == 0)
 		h->o.retry = defaults.retry;
-	if (h->o.trace < 0) {
-		tr = getenv("MFA_MIGRATE_TRACE");
-		h->o.trace = tr && *tr && strcmp(tr, "0") != 0;
-	}
+	h->o.trace = h->o.trace > 0;
 	h->user_agent = dup_str(h->o.user_agent ? h->o.user_agent : "mfa-migrate");
 	h->ca_file = h->o.ca_file ? dup_str(h->o.ca_file) : NULL;
 	h->o.user_agent = h->user_agent;
 	h->o.ca_file = h->ca_file;
-	mfa_graph_limits_apply(h->o.limits, h->lim);
+	mfa_throttle_apply_limits(h->o.limits, h->lim);
 	h->o.limits = NULL; /* not kept: copied into the limiters */
 	clock_gettime(CLOCK_REALTIME, &ts);
 	h->rng = ((uint64_t)ts.tv_sec * 1000000007ULL) ^ (uint64_t)ts.tv_nsec ^
@@ -324,9 +338,10 @@ int mfa_http_new(struct mfa_http **out, const struct mfa_http_options *opts,
 	}
 	curl_multi_setopt(h->multi, CURLMOPT_PIPELINING, (long)CURLPIPE_MULTIPLEX);
 	/* with HTTP/1.1 each in-flight request needs its own connection:
-	 * never open more than there are workers */
-	curl_multi_setopt(h->multi, CURLMOPT_MAX_HOST_CONNECTIONS, (long)h->o.workers);
-	curl_multi_setopt(h->multi, CURLMOPT_MAX_TOTAL_CONNECTIONS, (long)h->o.workers);
+	 * never open more than there are workers, plus one for a token
+	 * request (which may go to the same host) */
+	curl_multi_setopt(h->multi, CURLMOPT_MAX_HOST_CONNECTIONS, (long)h->o.workers + 1);
+	curl_multi_setopt(h->multi, CURLMOPT_MAX_TOTAL_CONNECTIONS, (long)h->o.workers + 1);
 	*out = h;
 	return 0;
 }
@@ -344,7 +359,10 @@ void mfa_http_free(struct mfa_http *h)
 	h->closing = 1; /* submits from the callbacks below are refused */
 	while ((x = h->running) != NULL) {
 		h->running = x->next;
-		h->in_flight--;
+		if (x->token)
+			h->token_in_flight--;
+		else
+			h->in_flight--;
 		finish(x, 1);
 	}
 	cancel_waiting(h);
@@ -373,7 +391,7 @@ int mfa_http_interrupted(const struct mfa_http *h)
 	return h && h->stop;
 }
 
-struct mfa_ratelimit *mfa_http_limiter(struct mfa_http *h, int scope)
+struct mfa_throttle *mfa_http_limiter(struct mfa_http *h, int scope)
 {
 	return scope >= 0 && scope < MFA_SCOPE__COUNT ? &h->lim[scope] : NULL;
 }
@@ -428,9 +446,13 @@ int mfa_http_submit(struct mfa_http *h, const struct mfa_http_request *req,
 		}
 	}
 	/* the transport rule (https, or http to loopback), checked on every
-	 * request whoever built its URL */
-	if (mfa_cloud_check_url(req->url, err) < 0)
-		goto cleanup;
+	 * request whoever built its URL; a token request may also go to the
+	 * Azure metadata address (managed identity), which is plain http */
+	if (mfa_cloud_check_url(req->url, err) < 0) {
+		struct mfa_err e2 = MFA_ERR_INIT;
+		if (!req->token || mfa_cloud_check_imds_url(req->url, &e2) < 0)
+			goto cleanup;
+	}
 	x = calloc(1, sizeof(*x));
 	if (!x)
 		goto oom;
@@ -460,11 +482,17 @@ int mfa_http_submit(struct mfa_http *h, const struct mfa_http_request *req,
 		x->body[req->body_len] = '\0';
 		x->body_len = req->body_len;
 	}
-	x->scope = req->scope;
-	x->cost = req->cost > 0 ? req->cost : mfa_graph_cost(method, req->url);
-	x->no_auth = req->no_auth;
+	if (req->trace_name && !(x->trace_name = dup_str(req->trace_name)))
+		goto oom;
+	x->token = req->token;
+	x->scope = x->token ? MFA_SCOPE_UNTHROTTLED : req->scope;
+	x->cost = req->cost > 0 ? req->cost : mfa_throttle_cost(method, req->url);
+	x->no_auth = req->no_auth || x->token;
 	x->sensitive = req->sensitive;
 	x->not_idempotent = req->not_idempotent;
+	x->max_body = req->max_body && req->max_body < h->o.max_body ? req->max_body
+								   : h->o.max_body;
+	x->timeout_s = req->timeout_s > 0 ? req->timeout_s : h->o.timeout_s;
 	x->done = req->done;
 	x->ctx = req->ctx;
 	x->submitted = mono_now();
@@ -473,10 +501,11 @@ int mfa_http_submit(struct mfa_http *h, const struct mfa_http_request *req,
 		x->next = h->delayed;
 		h->delayed = x;
 	} else {
-		q_push(&h->q[x->scope], x);
+		q_push(x->token ? &h->tokq : &h->q[x->scope], x);
 	}
+	if (!x->token)
+		h->st.submitted++;
 	x = NULL;
-	h->st.submitted++;
 	rc = 0;
 	goto cleanup;
 oom:
@@ -530,7 +559,7 @@ static void error_text(char *dst, size_t n, const struct xfer *x, int cancelled)
 	snprintf(tries, sizeof(tries), " (after %u attempt%s)", x->attempts,
 		 x->attempts == 1 ? "" : "s");
 	if (x->too_big) {
-		snprintf(dst, n, "response larger than %zu bytes", x->h->o.max_body);
+		snprintf(dst, n, "response larger than %zu bytes", x->max_body);
 	} else if (x->curl_code) {
 		snprintf(detail, sizeof(detail), "%s",
 			 x->errbuf[0] ? x->errbuf : curl_easy_strerror((CURLcode)x->curl_code));
@@ -575,11 +604,14 @@ static void finish(struct xfer *x, int cancelled)
 #undef HDR
 	r.location = x->location;
 	r.curl_code = x->curl_code;
+	r.too_large = x->too_big;
 	r.error = err[0] ? err : NULL;
 	r.attempts = x->attempts;
 	r.seconds = mono_now() - x->submitted;
 	r.cancelled = cancelled;
-	if (cancelled)
+	if (x->token)
+		; /* the token source counts its own requests */
+	else if (cancelled)
 		h->st.cancelled++;
 	else if (r.error)
 		h->st.failed++;
@@ -589,17 +621,34 @@ static void finish(struct xfer *x, int cancelled)
 	xfer_free(x);
 }
 
+/* Cancels everything not in flight. A cancelled token request tells its
+ * source, which may hand held requests back to the queues: so round again
+ * until nothing is left. */
 static void cancel_waiting(struct mfa_http *h)
 {
 	struct xfer *x;
-	int i;
+	int i, more = 1;
 
-	for (i = 0; i < MFA_SCOPE__COUNT; i++)
-		while ((x = q_pop(&h->q[i])) != NULL)
+	while (more) {
+		more = 0;
+		while ((x = q_pop(&h->tokq)) != NULL) {
 			finish(x, 1);
-	while ((x = h->delayed) != NULL) {
-		h->delayed = x->next;
-		finish(x, 1);
+			more = 1;
+		}
+		while ((x = q_pop(&h->held)) != NULL) {
+			finish(x, 1);
+			more = 1;
+		}
+		for (i = 0; i < MFA_SCOPE__COUNT; i++)
+			while ((x = q_pop(&h->q[i])) != NULL) {
+				finish(x, 1);
+				more = 1;
+			}
+		while ((x = h->delayed) != NULL) {
+			h->delayed = x->next;
+			finish(x, 1);
+			more = 1;
+		}
 	}
 }
 
@@ -613,8 +662,15 @@ static void trace_line(const struct xfer *x, double now, const struct mfa_retry_
 
 	if (!x->h->o.trace)
 		return;
+	if (x->token) {
+		fprintf(stderr, "mfa-migrate: trace: %s %s -> %ld %.0f ms attempt %u (token request)\n",
+			x->method, x->trace_name ? x->trace_name : x->url,
+			x->curl_code && !x->too_big ? 0L : x->status, (now - x->started) * 1000.0,
+			x->attempts);
+		return;
+	}
 	if (x->too_big)
-		snprintf(what, sizeof(what), "body over %zu bytes", x->h->o.max_body);
+		snprintf(what, sizeof(what), "body over %zu bytes", x->max_body);
 	else if (x->curl_code)
 		snprintf(what, sizeof(what), "error (%s)", curl_easy_strerror((CURLcode)x->curl_code));
 	else
@@ -647,25 +703,16 @@ static int set_method(CURL *e, const struct xfer *x)
 	return rc;
 }
 
-/* Starts one attempt of x. On failure x is finished (callback run). */
-static void start(struct mfa_http *h, struct xfer *x, double now)
+/* Starts one attempt of x with Authorization: bearer (NULL: none). On
+ * failure x is finished (callback run). */
+static void start(struct mfa_http *h, struct xfer *x, const char *bearer, double now)
 {
 	struct curl_slist *l = NULL, *n, *hp;
-	struct mfa_err e = MFA_ERR_INIT;
-	const char *bearer = NULL;
 	char *authline = NULL;
 	CURL *c = NULL;
 	int bad = 0;
 
 	xfer_reset_response(x);
-	if (!x->no_auth && h->auth) {
-		bearer = h->auth(h->auth_ctx, 0, &e);
-		if (!bearer) {
-			set_fatal(h, &e);
-			finish(x, 1);
-			return;
-		}
-	}
 	for (hp = x->headers; hp; hp = hp->next) {
 		if (!(n = curl_slist_append(l, hp->data)))
 			goto oom;
@@ -705,11 +752,11 @@ static void start(struct mfa_http *h, struct xfer *x, double now)
 	bad |= curl_easy_setopt(c, CURLOPT_HTTPHEADER, l);
 	bad |= curl_easy_setopt(c, CURLOPT_USERAGENT, h->user_agent);
 	bad |= curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, h->o.connect_timeout_s);
-	bad |= curl_easy_setopt(c, CURLOPT_TIMEOUT, h->o.timeout_s);
+	bad |= curl_easy_setopt(c, CURLOPT_TIMEOUT, x->timeout_s);
 	bad |= curl_easy_setopt(c, CURLOPT_ACCEPT_ENCODING, "");
 	bad |= curl_easy_setopt(c, CURLOPT_TCP_KEEPALIVE, 1L);
 	/* curl refuses early when Content-Length already says too much */
-	bad |= curl_easy_setopt(c, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)h->o.max_body);
+	bad |= curl_easy_setopt(c, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)x->max_body);
 	/* wait for a connection that can multiplex rather than open another */
 	bad |= curl_easy_setopt(c, CURLOPT_PIPEWAIT, 1L);
 	if (h->o.http2)
@@ -737,11 +784,15 @@ static void start(struct mfa_http *h, struct xfer *x, double now)
 	x->auth_gen = h->auth_gen;
 	x->next = h->running;
 	h->running = x;
-	h->in_flight++;
-	if (h->in_flight > h->st.peak_in_flight)
-		h->st.peak_in_flight = h->in_flight;
-	h->st.attempts++;
-	h->st.bytes_sent += x->body_len;
+	if (x->token) {
+		h->token_in_flight++;
+	} else {
+		h->in_flight++;
+		if (h->in_flight > h->st.peak_in_flight)
+			h->st.peak_in_flight = h->in_flight;
+		h->st.attempts++;
+		h->st.bytes_sent += x->body_len;
+	}
 	free(authline);
 	return;
 oom:
@@ -755,23 +806,65 @@ fail:
 	finish(x, 0);
 }
 
+/* The Authorization value for x, or NULL when it carries none. Returns 0;
+ * 1 when x now waits in `held` for a token; -1 when no token can be had
+ * (the engine is stopping, x is finished). */
+static int bearer_for(struct mfa_http *h, struct xfer *x, const char **bearer)
+{
+	struct mfa_err e = MFA_ERR_INIT;
+	int rc;
+
+	*bearer = NULL;
+	if (x->no_auth || !h->auth)
+		return 0;
+	if (!h->auth_pending) {
+		rc = h->auth(h->auth_ctx, h, 0, bearer, &e);
+		if (rc == MFA_HTTP_AUTH_READY && *bearer)
+			return 0;
+		if (rc != MFA_HTTP_AUTH_PENDING) {
+			set_fatal(h, &e);
+			finish(x, 1);
+			return -1;
+		}
+		h->auth_pending = 1;
+	}
+	q_push(&h->held, x);
+	return 1;
+}
+
+/* Token requests first, outside the workers count: whatever needs a
+ * token waits for them. */
+static void admit_tokens(struct mfa_http *h, double now)
+{
+	struct xfer *x;
+
+	while (!h->fatal && !h->stop && (x = q_pop(&h->tokq)) != NULL)
+		start(h, x, NULL, now);
+}
+
 static void admit(struct mfa_http *h, double now)
 {
+	const char *bearer;
 	int i;
 
+	admit_tokens(h, now);
 	for (i = 0; i < MFA_SCOPE__COUNT && h->in_flight < h->o.workers; i++) {
 		int s = (int)((h->rr + (unsigned)i) % MFA_SCOPE__COUNT);
 		struct xfer *x;
 
 		while (h->in_flight < h->o.workers && !h->fatal && (x = h->q[s].head) != NULL) {
-			if (mfa_ratelimit_ready_at(&h->lim[s], x->cost, now) > now)
+			if (mfa_throttle_ready_at(&h->lim[s], x->cost, now) > now)
 				break;
 			q_pop(&h->q[s]);
-			mfa_ratelimit_take(&h->lim[s], x->cost, now);
-			start(h, x, now);
+			/* the token first: a request held for one is not charged */
+			if (bearer_for(h, x, &bearer) != 0)
+				continue;
+			mfa_throttle_take(&h->lim[s], x->cost, now);
+			start(h, x, bearer, now);
 		}
 	}
 	h->rr = (h->rr + 1) % MFA_SCOPE__COUNT;
+	admit_tokens(h, now); /* asked for just now, by the token source */
 }
 
 static void promote_delayed(struct mfa_http *h, double now)
@@ -781,7 +874,7 @@ static void promote_delayed(struct mfa_http *h, double now)
 	while ((x = *pp) != NULL) {
 		if (x->start_at <= now) {
 			*pp = x->next;
-			q_push_front(&h->q[x->scope], x);
+			q_push_front(x->token ? &h->tokq : &h->q[x->scope], x);
 		} else {
 			pp = &x->next;
 		}
@@ -798,9 +891,50 @@ static void unlink_running(struct mfa_http *h, struct xfer *x)
 		if (*pp == x) {
 			*pp = x->next;
 			x->next = NULL;
-			h->in_flight--;
+			if (x->token)
+				h->token_in_flight--;
+			else
+				h->in_flight--;
 			return;
 		}
+	}
+}
+
+/* A finished attempt of a token request: the token endpoint's retry rule,
+ * scheduled by time like any other retry, never slept. */
+static void token_attempt_done(struct mfa_http *h, struct xfer *x, double now)
+{
+	struct mfa_retry_input in;
+	struct mfa_retry_decision d;
+
+	memset(&in, 0, sizeof(in));
+	in.kind = MFA_RETRY_TOKEN;
+	in.status = x->status;
+	in.curl_code = x->too_big ? 0 : x->curl_code;
+	in.has_retry_after = mfa_retry_parse_after(x->retry_after[0] ? x->retry_after : NULL,
+						   time(NULL), &in.retry_after_s) == 0;
+	in.attempt = x->attempts;
+	if (x->too_big) {
+		memset(&d, 0, sizeof(d));
+		d.why = "response too large";
+	} else {
+		mfa_retry_decide(NULL, &in, NULL, NULL, &d);
+	}
+	trace_line(x, now, &d);
+	if (!d.retry) {
+		finish(x, 0);
+		return;
+	}
+	if (h->stop || h->fatal) {
+		finish(x, 1);
+		return;
+	}
+	x->start_at = now + d.delay_s;
+	if (d.delay_s > 0) {
+		x->next = h->delayed;
+		h->delayed = x;
+	} else {
+		q_push_front(&h->tokq, x);
 	}
 }
 
@@ -808,11 +942,10 @@ static void attempt_done(struct mfa_http *h, CURL *easy, CURLcode result)
 {
 	struct mfa_retry_input in;
 	struct mfa_retry_decision d;
-	struct mfa_ratelimit *lim;
+	struct mfa_throttle *lim;
 	char *p = NULL;
 	struct xfer *x;
-	double now = mono_now(), v;
-	char *end;
+	double now = mono_now();
 
 	curl_easy_getinfo(easy, CURLINFO_PRIVATE, &p);
 	x = (struct xfer *)(void *)p;
@@ -829,6 +962,10 @@ static void attempt_done(struct mfa_http *h, CURL *easy, CURLcode result)
 	x->sent = NULL;
 	if (result == CURLE_FILESIZE_EXCEEDED)
 		x->too_big = 1;
+	if (x->token) {
+		token_attempt_done(h, x, now);
+		return;
+	}
 
 	h->st.bytes_received += x->len;
 	if (x->status == 429)
@@ -839,27 +976,19 @@ static void attempt_done(struct mfa_http *h, CURL *easy, CURLcode result)
 		h->st.transport_errors++;
 
 	/* what the server says about our budget */
-	if (x->pct[0]) {
-		v = strtod(x->pct, &end);
-		if (end != x->pct)
-			mfa_ratelimit_observe_percentage(lim, v, now);
-	}
-	if (x->ru[0]) {
-		v = strtod(x->ru, &end);
-		if (end != x->ru && isfinite(v) && v > x->cost && v < 1000)
-			mfa_ratelimit_take(lim, v - x->cost, now);
-	}
+	mfa_throttle_observe_reply(lim, x->pct[0] ? x->pct : NULL, x->ru[0] ? x->ru : NULL,
+				   x->cost, now);
 
 	memset(&in, 0, sizeof(in));
 	in.status = x->status;
 	in.curl_code = x->too_big ? 0 : (int)result;
-	in.retry_after = x->retry_after[0] ? x->retry_after : NULL;
+	in.has_retry_after = mfa_retry_parse_after(x->retry_after[0] ? x->retry_after : NULL,
+						   time(NULL), &in.retry_after_s) == 0;
 	in.attempt = x->attempts;
 	/* without a token source a 401 cannot be helped by retrying */
 	in.auth_refreshed = x->auth_refreshed || x->no_auth || !h->auth;
 	in.not_idempotent = x->not_idempotent;
 	in.retries_used = h->st.retries;
-	in.wall_now = time(NULL);
 	if (x->too_big) {
 		memset(&d, 0, sizeof(d));
 		d.why = "response too large";
@@ -878,21 +1007,34 @@ static void attempt_done(struct mfa_http *h, CURL *easy, CURLcode result)
 	}
 	if (d.refresh_auth) {
 		/* one refresh per wave of 401s: a request that used a token
-		 * already replaced just retries with the new one */
-		if (x->auth_gen == h->auth_gen) {
+		 * already replaced just retries with the new one, and one that
+		 * comes back while a new token is on its way waits for it */
+		if (x->auth_gen == h->auth_gen && !h->auth_pending) {
 			struct mfa_err e = MFA_ERR_INIT;
-			if (!h->auth(h->auth_ctx, 1, &e)) {
+			const char *b = NULL;
+			int rc = h->auth(h->auth_ctx, h, 1, &b, &e);
+
+			if (rc == MFA_HTTP_AUTH_READY && b) {
+				h->auth_gen++; /* a source with a new token at hand */
+			} else if (rc == MFA_HTTP_AUTH_PENDING) {
+				h->auth_pending = 1;
+			} else {
 				set_fatal(h, &e);
 				finish(x, 0);
 				return;
 			}
-			h->auth_gen++;
 			h->st.auth_refreshes++;
 		}
 		x->auth_refreshed = 1;
+		if (h->auth_pending) {
+			/* counted as a retry when it goes out (mfa_http_auth_settle) */
+			x->got_401 = 1;
+			q_push(&h->held, x);
+			return;
+		}
 	}
 	if (d.pause_scope)
-		mfa_ratelimit_pause(lim, now + d.delay_s, now);
+		mfa_throttle_pause(lim, now + d.delay_s, now);
 	h->st.retries++;
 	x->start_at = now + d.delay_s;
 	if (d.delay_s > 0) {
@@ -903,13 +1045,48 @@ static void attempt_done(struct mfa_http *h, CURL *easy, CURLcode result)
 	}
 }
 
+void mfa_http_auth_settle(struct mfa_http *h, int renewed, const struct mfa_err *failure)
+{
+	struct queue back[MFA_SCOPE__COUNT];
+	struct xfer *x;
+	int i;
+
+	h->auth_pending = 0;
+	if (renewed)
+		h->auth_gen++;
+	if (failure) {
+		set_fatal(h, failure);
+		/* a request that got its 401 finishes with it; the rest never went */
+		while ((x = q_pop(&h->held)) != NULL)
+			finish(x, !x->got_401);
+		return;
+	}
+	/* back to the front of their queues, in the order they came */
+	memset(back, 0, sizeof(back));
+	while ((x = q_pop(&h->held)) != NULL) {
+		if (x->got_401) {
+			x->got_401 = 0;
+			h->st.retries++;
+		}
+		q_push(&back[x->scope], x);
+	}
+	for (i = 0; i < MFA_SCOPE__COUNT; i++) {
+		if (!back[i].head)
+			continue;
+		back[i].tail->next = h->q[i].head;
+		if (!h->q[i].head)
+			h->q[i].tail = back[i].tail;
+		h->q[i].head = back[i].head;
+	}
+}
+
 /* ---- the loop -------------------------------------------------------- */
 
 static int idle(const struct mfa_http *h)
 {
 	int i;
 
-	if (h->in_flight || h->delayed)
+	if (h->in_flight || h->token_in_flight || h->delayed || h->tokq.head || h->held.head)
 		return 0;
 	for (i = 0; i < MFA_SCOPE__COUNT; i++)
 		if (h->q[i].head)
@@ -936,7 +1113,7 @@ int mfa_http_step(struct mfa_http *h, int timeout_ms, struct mfa_err *err)
 			attempt_done(h, m->easy_handle, m->data.result);
 
 	if (h->stop || h->fatal) {
-		if (h->in_flight)
+		if (h->in_flight || h->token_in_flight)
 			goto wait;
 		cancel_waiting(h);
 		if (h->fatal) {
@@ -949,10 +1126,12 @@ int mfa_http_step(struct mfa_http *h, int timeout_ms, struct mfa_err *err)
 		return 0;
 wait:
 	now = mono_now();
+	if (h->tokq.head && !h->stop && !h->fatal)
+		wake = now;
 	if (h->in_flight < h->o.workers && !h->stop && !h->fatal)
 		for (i = 0; i < MFA_SCOPE__COUNT; i++)
 			if (h->q[i].head) {
-				double t = mfa_ratelimit_ready_at(&h->lim[i], h->q[i].head->cost, now);
+				double t = mfa_throttle_ready_at(&h->lim[i], h->q[i].head->cost, now);
 				if (t < wake)
 					wake = t;
 			}
@@ -987,7 +1166,7 @@ void mfa_http_pause_scope(struct mfa_http *h, int scope, double seconds)
 
 	if (scope < 0 || scope >= MFA_SCOPE__COUNT || seconds <= 0)
 		return;
-	mfa_ratelimit_pause(&h->lim[scope], now + seconds, now);
+	mfa_throttle_pause(&h->lim[scope], now + seconds, now);
 }
 
 const struct mfa_retry_policy *mfa_http_retry_policy(const struct mfa_http *h)

@@ -4,11 +4,14 @@
  * Modelled on curl's own --parallel mode (tool_operate.c): one struct per
  * transfer attached with CURLOPT_PRIVATE; an admission loop that starts a
  * queued request only when (1) fewer than `workers` are in flight, (2) its
- * scope's limiter says it is ready (graph/ratelimit.h) and (3) its own
- * backoff time has passed; otherwise curl_multi_poll waits until the
- * earliest of those times. A finished attempt goes through
- * mfa_retry_decide (graph/retry.h); the engine applies the decision:
- * pause the scope, delay the request, or refresh the token and retry.
+ * scope's limiter says it is ready (graph/throttle.h), (3) its own
+ * backoff time has passed and (4) the token source has a token for it;
+ * otherwise curl_multi_poll waits until the earliest of those times. A
+ * finished attempt goes through mfa_retry_decide (graph/retry.h); the
+ * engine applies the decision: pause the scope, delay the request, or
+ * refresh the token and retry. A token request is a transfer of this same
+ * loop (see mfa_http_auth_fn): while it is out, the requests that need
+ * its token wait and every other transfer keeps going; nothing sleeps.
  * "Workers" are in-flight slots, not threads. Not thread-safe: use an
  * engine from one thread only (mfa_http_stop excepted, see below).
  *
@@ -33,8 +36,8 @@
  * plain http only to loopback hosts (graph/cloud.h; every URL is checked
  * at submit). Bodies are capped at max_body bytes while they arrive.
  *
- * Tracing: with MFA_MIGRATE_TRACE=1 in the environment (or options.trace
- * = 1) each finished attempt is one line on stderr:
+ * Tracing: with options.trace = 1 (the CLI sets it from MFA_MIGRATE_TRACE)
+ * each finished attempt is one line on stderr:
  *   mfa-migrate: trace: GET https://... -> 429 35 ms attempt 1 (retry in 2.128 s: throttled (429))
  * Headers and bodies are never traced, so neither Authorization nor any
  * token can appear; a request marked `sensitive` is traced without its
@@ -60,14 +63,14 @@ struct mfa_http_options {
 	const struct mfa_graph_limits *limits; /* NULL: Graph's defaults; copied */
 	struct mfa_retry_policy retry;
 	const char *user_agent;    /* NULL: "mfa-migrate"; copied */
-	int trace;                 /* -1: from MFA_MIGRATE_TRACE (default), 0 off, 1 on */
+	int trace;                 /* 1: one line per attempt on stderr; 0: off (default) */
 	const char *ca_file;       /* extra CA bundle (tests), NULL: system store; copied */
 	mfa_retry_rand_fn rand;    /* jitter source, NULL: internal PRNG */
 	void *rand_ctx;
 };
 
 #define MFA_HTTP_OPTIONS_INIT \
-	{ 16, 10, 60, (size_t)64 << 20, 1, NULL, MFA_RETRY_POLICY_INIT, NULL, -1, NULL, NULL, NULL }
+	{ 16, 10, 60, (size_t)64 << 20, 1, NULL, MFA_RETRY_POLICY_INIT, NULL, 0, NULL, NULL, NULL }
 
 /* What a finished request looks like to its callback. Everything here is
  * owned by the engine and valid only during the callback: copy what you
@@ -86,6 +89,7 @@ struct mfa_http_response {
 	const char *location;
 	const char *request_id;          /* request-id */
 	int curl_code;             /* CURLcode of the last attempt; 0 = fine */
+	int too_large;             /* 1: the body passed the cap (the request failed) */
 	const char *error;         /* NULL when status is 2xx/3xx; else one line
 				    * for people, e.g. "http 403: Authorization_RequestDenied:
 				    * Insufficient privileges ... (after 1 attempt)" */
@@ -107,7 +111,7 @@ struct mfa_http_request {
 	const void *body;          /* request body or NULL; copied */
 	size_t body_len;
 	int scope;                 /* enum mfa_graph_scope */
-	double cost;               /* units against the scope; 0 = mfa_graph_cost(method, url) */
+	double cost;               /* units against the scope; 0 = mfa_throttle_cost(method, url) */
 	int no_auth;               /* 1: do not add Authorization */
 	int sensitive;             /* 1: trace without the query string */
 	mfa_http_done_fn done;     /* required */
@@ -115,18 +119,51 @@ struct mfa_http_request {
 	double delay_s;            /* > 0: not started before this many seconds from now
 				    * (a caller's own retry, e.g. of $batch items) */
 	int not_idempotent;        /* 1: a write; see graph/retry.h */
+	int token;                 /* 1: a token request, submitted by a token source
+				    * (mfa_http_auth_fn): started ahead of queued work
+				    * and outside the `workers` count, never waits for a
+				    * token itself (no Authorization), retried by the
+				    * token endpoint's rule (graph/retry.h), traced as
+				    * "(token request)", wiped when freed, and not
+				    * counted in mfa_http_stats (the source counts it) */
+	size_t max_body;           /* > 0: a lower body cap for this request */
+	long timeout_s;            /* > 0: this request's own per-attempt timeout */
+	const char *trace_name;    /* traced instead of the URL when set; copied */
 };
 
-#define MFA_HTTP_REQUEST_INIT { NULL, NULL, NULL, NULL, 0, MFA_SCOPE_IDENTITY_READ, 0, 0, 0, NULL, NULL, 0, 0 }
+#define MFA_HTTP_REQUEST_INIT { .scope = MFA_SCOPE_IDENTITY_READ }
 
-/* Returns the Authorization header value ("Bearer ...") to send; with
- * refresh = 1 gets a new token first. The string is owned by ctx and valid
- * until the next call. NULL on failure, with a message in err (never the
- * secret or the token). The engine asks before each attempt (so the auth
- * module can refresh ahead of expiry) and with refresh = 1 once per 401
- * wave: requests that got a 401 on a token already replaced are retried
- * without asking again. A failure stops the engine (see mfa_http_run). */
-typedef const char *(*mfa_http_auth_fn)(void *ctx, int refresh, struct mfa_err *err);
+/* A token source (graph/auth.h has one). The engine asks it, from inside
+ * its loop, before each attempt of a request that carries Authorization
+ * (refresh = 0: so it can refresh ahead of expiry), and with refresh = 1
+ * once per 401 wave (the token in use was refused): requests that got a
+ * 401 on a token already replaced are retried without asking again. It
+ * must never block or wait. It returns
+ *   MFA_HTTP_AUTH_READY: *bearer is the Authorization value to send
+ *       ("Bearer ..."), owned by ctx, valid until the next call. It may
+ *       have started a token request in the background (a refresh ahead
+ *       of expiry); then it calls mfa_http_auth_settle when that ends;
+ *   MFA_HTTP_AUTH_PENDING: no usable token yet; the source has submitted
+ *       a token request to h (mfa_http_submit with token = 1) and calls
+ *       mfa_http_auth_settle when it ends. Until then the engine holds
+ *       every request that needs a token (held, not failed, not charged to
+ *       its scope) and keeps the others flowing;
+ *   -1: no token can be had; err says why (never a secret or the token).
+ *       The engine stops (see mfa_http_run). */
+typedef int (*mfa_http_auth_fn)(void *ctx, struct mfa_http *h, int refresh,
+				const char **bearer, struct mfa_err *err);
+
+#define MFA_HTTP_AUTH_READY 0
+#define MFA_HTTP_AUTH_PENDING 1
+
+/* What a token source calls when a token request it submitted has ended:
+ * renewed = 1 when there is a new token (a 401 on the old one is then
+ * answered by retrying with it); failure non-NULL when no token can be
+ * had: the engine stops as if the source had returned -1 (a request held
+ * after its 401 finishes with that 401, the other held ones are
+ * cancelled). Otherwise the held requests go back to the front of their
+ * queues and ask the source again. Safe to call from a done callback. */
+void mfa_http_auth_settle(struct mfa_http *h, int renewed, const struct mfa_err *failure);
 
 /* Creates an engine. opts may be NULL for the defaults. Calls
  * curl_global_init (reference counted by libcurl; call it from main before
@@ -181,6 +218,8 @@ struct mfa_http_scope_stats {
 	double units;              /* units spent */
 };
 
+/* Token requests (mfa_http_request.token) are not counted here: their
+ * source counts them (mfa_auth_token_requests). */
 struct mfa_http_stats {
 	unsigned long submitted;
 	unsigned long succeeded;   /* final status 2xx/3xx */
@@ -217,6 +256,6 @@ const struct mfa_retry_policy *mfa_http_retry_policy(const struct mfa_http *h);
 void mfa_http_pause_scope(struct mfa_http *h, int scope, double seconds);
 
 /* The limiter of a scope, to tune or inspect it (tests). NULL if out of range. */
-struct mfa_ratelimit *mfa_http_limiter(struct mfa_http *h, int scope);
+struct mfa_throttle *mfa_http_limiter(struct mfa_http *h, int scope);
 
 #endif

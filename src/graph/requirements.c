@@ -6,6 +6,7 @@
 #include "graph/retry.h"
 
 #include <cjson/cJSON.h>
+#include <curl/curl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -55,30 +56,35 @@ static void finish(struct mfa_reqs *r, struct op *op, enum mfa_state state, long
 	free(op);
 }
 
+/* The user for a URL path: curl_easy_escape, except that '@' stays as it
+ * is (a UPN reads "/users/ada@contoso.com/...", which Graph accepts, and
+ * which is what the journal and the traces have always shown). NULL when
+ * out of memory or longer than any Graph user name. */
 static char *encode_user(const char *s)
 {
-	static const char hex[] = "0123456789ABCDEF";
 	size_t n = strlen(s), i, j = 0;
-	char *out;
+	char *esc = NULL, *out = NULL;
 
 	if (n > 1024)
-		return NULL;
-	out = malloc(n * 3 + 1);
+		goto cleanup;
+	esc = curl_easy_escape(NULL, s, (int)n);
+	if (!esc)
+		goto cleanup;
+	n = strlen(esc);
+	out = malloc(n + 1);
 	if (!out)
-		return NULL;
+		goto cleanup;
 	for (i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
-
-		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-		    c == '-' || c == '.' || c == '_' || c == '~' || c == '@') {
-			out[j++] = (char)c;
+		if (esc[i] == '%' && esc[i + 1] == '4' && esc[i + 2] == '0') {
+			out[j++] = '@';
+			i += 2;
 		} else {
-			out[j++] = '%';
-			out[j++] = hex[c >> 4];
-			out[j++] = hex[c & 15];
+			out[j++] = esc[i];
 		}
 	}
 	out[j] = '\0';
+cleanup:
+	curl_free(esc);
 	return out;
 }
 
@@ -92,6 +98,7 @@ static int submit(struct mfa_reqs *r, struct pack *p, int retry, double delay_s,
 	struct mfa_http_request req = MFA_HTTP_REQUEST_INIT;
 	char *body = NULL;
 	size_t len = 0, i;
+	double cost = 0;
 	int rc = -1;
 
 	mfa_batch_init(&p->b);
@@ -105,6 +112,7 @@ static int submit(struct mfa_reqs *r, struct pack *p, int retry, double delay_s,
 		if (mfa_batch_add(&p->b, op->write ? "PATCH" : "GET", url, op->write ? json : NULL,
 				  op, err) < 0)
 			goto fail;
+		cost += mfa_throttle_cost(op->write ? "PATCH" : "GET", url);
 	}
 	if (p->write && r->before_write) {
 		void *ctxs[MFA_BATCH_MAX];
@@ -123,7 +131,7 @@ static int submit(struct mfa_reqs *r, struct pack *p, int retry, double delay_s,
 	req.body_len = len;
 	/* Graph counts each item against the scope, not the envelope. */
 	req.scope = p->write ? MFA_SCOPE_IDENTITY_WRITE : MFA_SCOPE_IDENTITY_READ;
-	req.cost = (double)p->n;
+	req.cost = cost;
 	req.done = on_batch;
 	req.ctx = p;
 	req.delay_s = delay_s;
@@ -222,8 +230,6 @@ static void on_batch(void *ctx, const struct mfa_http_response *resp)
 		char why[MFA_ERR_MAX];
 
 		op->attempts++;
-		if (it->status == 429)
-			throttled++;
 		if (!op->write && it->status == 200) {
 			enum mfa_state s = read_state(it->body, why, sizeof(why));
 			finish(r, op, s, it->status, s == MFA_STATE_UNKNOWN ? why : NULL);
@@ -233,23 +239,26 @@ static void on_batch(void *ctx, const struct mfa_http_response *resp)
 			finish(r, op, MFA_STATE_UNKNOWN, it->status, NULL);
 			continue;
 		}
-		/* A write item is sent again only when Graph certainly did not
-		 * run it (throttled); anything else is settled by the caller
-		 * reading the state back, so nobody is written twice. */
-		if (p->write ? it->status == 429 : mfa_batch_result_retryable(it)) {
+		/* Whether the item goes out again is the retry policy's call. A
+		 * write is not idempotent: it is sent again only when Graph
+		 * certainly did not run it (throttled); anything else is settled
+		 * by the caller reading the state back, so nobody is written
+		 * twice. */
+		{
 			struct mfa_retry_input in;
 			struct mfa_retry_decision d;
-			char after[32] = "";
 
 			memset(&in, 0, sizeof(in));
-			if (it->retry_after >= 0)
-				snprintf(after, sizeof(after), "%.3f", it->retry_after);
-			in.status = it->missing ? 503 : it->status;
-			in.retry_after = after[0] ? after : NULL;
+			in.kind = MFA_RETRY_BATCH_ITEM;
+			in.status = it->missing ? 0 : it->status;
+			in.has_retry_after = it->retry_after >= 0;
+			in.retry_after_s = it->retry_after;
 			in.attempt = op->attempts;
+			in.not_idempotent = p->write;
 			in.retries_used = r->retried;
-			in.wall_now = time(NULL);
 			mfa_retry_decide(&r->policy, &in, NULL, NULL, &d);
+			if (d.throttled)
+				throttled++;
 			if (d.retry) {
 				if (!again) {
 					again = calloc(1, sizeof(*again));

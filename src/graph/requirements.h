@@ -6,10 +6,12 @@
  * up to MFA_BATCH_MAX (reads and writes apart: they count against
  * different throttle scopes), submits each full batch to the http engine,
  * and calls every operation's callback exactly once with its final result.
- * An item that comes back throttled (429, its own Retry-After) pauses its
- * scope and goes into a new batch after the longest Retry-After; 5xx and
- * missing items back off exponentially. The retry decision is the engine's
- * one retry function (graph/retry.h).
+ * Whether and when an item goes out again is graph/retry.h's call, asked
+ * per item (kind MFA_RETRY_BATCH_ITEM, writes not idempotent): a throttled
+ * item (429, its own Retry-After) pauses its scope (mfa_http_pause_scope:
+ * a pause of its graph/throttle.h limiter) and goes into a new batch after the
+ * longest delay among its batch's retried items; 5xx and missing read
+ * items back off exponentially; a write is sent again only after a 429.
  *
  *     struct mfa_reqs_options o = MFA_REQS_OPTIONS_INIT;
  *     o.http = h; o.graph_url = base;

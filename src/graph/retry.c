@@ -36,6 +36,11 @@ int mfa_retry_parse_after(const char *value, time_t wall_now, double *seconds)
 	return 0;
 }
 
+int mfa_retry_status_pauses(long status)
+{
+	return status == 429 || status == 503;
+}
+
 double mfa_retry_backoff_ceiling(const struct mfa_retry_policy *policy, unsigned attempt)
 {
 	double c = policy->base_s;
@@ -82,6 +87,15 @@ static int transport_retryable(int code, int *connect_kind)
 	}
 }
 
+/* The token endpoint's own rule (see retry.h). */
+static const struct mfa_retry_policy token_policy = { 3, 3, 0, 1.0, 8.0, 30.0 };
+
+static double middle(void *ctx)
+{
+	(void)ctx;
+	return 0.5;
+}
+
 void mfa_retry_decide(const struct mfa_retry_policy *policy,
 		      const struct mfa_retry_input *in,
 		      mfa_retry_rand_fn rand, void *rand_ctx,
@@ -89,14 +103,26 @@ void mfa_retry_decide(const struct mfa_retry_policy *policy,
 {
 	double ra = 0;
 	int has_ra, connect_kind = 0, backoff = 0;
+	int auth_refreshed = in->auth_refreshed;
 	long s = in->status;
 
 	memset(out, 0, sizeof(*out));
-	has_ra = mfa_retry_parse_after(in->retry_after, in->wall_now, &ra) == 0;
+	if (in->kind == MFA_RETRY_TOKEN) {
+		policy = &token_policy;
+		rand = middle;
+		auth_refreshed = 1; /* a 401 is a wrong credential: final */
+	} else if (in->kind == MFA_RETRY_BATCH_ITEM) {
+		auth_refreshed = 1; /* the envelope's token was taken */
+		if (s == 0)
+			s = 503; /* no answer for the item: a server error, no Retry-After */
+	}
+	has_ra = in->has_retry_after && in->retry_after_s >= 0;
+	if (has_ra)
+		ra = in->retry_after_s;
 	if (has_ra && ra > policy->max_retry_after_s)
 		ra = policy->max_retry_after_s;
 
-	if (in->curl_code != 0) {
+	if (in->kind != MFA_RETRY_BATCH_ITEM && in->curl_code != 0) {
 		if (!transport_retryable(in->curl_code, &connect_kind)) {
 			out->why = "transfer failed";
 			return;
@@ -111,14 +137,14 @@ void mfa_retry_decide(const struct mfa_retry_policy *policy,
 		out->pause_scope = 1;
 		out->why = "throttled (429)";
 		backoff = !has_ra;
-	} else if (s == 503 && has_ra) {
+	} else if (mfa_retry_status_pauses(s) && has_ra) {
 		out->pause_scope = 1;
 		out->why = "service unavailable (503)";
 	} else if (s == 500 || s == 502 || s == 503 || s == 504 || s == 408) {
 		out->why = "server error";
 		backoff = 1;
 	} else if (s == 401) {
-		if (in->auth_refreshed) {
+		if (auth_refreshed) {
 			out->why = "access token refused";
 			return;
 		}
@@ -148,6 +174,8 @@ void mfa_retry_decide(const struct mfa_retry_policy *policy,
 		return;
 	}
 	out->retry = 1;
+	if (in->kind == MFA_RETRY_TOKEN)
+		out->pause_scope = 0; /* the token endpoint is no Graph scope */
 	if (out->refresh_auth) {
 		out->delay_s = 0;
 	} else if (backoff && out->throttled) {

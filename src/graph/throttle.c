@@ -1,11 +1,11 @@
-/* ratelimit.c - client-side model of Graph's throttle limits
- * (graph/ratelimit.h).
+/* throttle.c - client-side model of Graph's throttle limits
+ * (graph/throttle.h).
  *
  * How it works, in one read:
  *
  * Graph counts what an app spent in a *sliding* window (e.g. 8,000 resource
  * units in any 10 s). We mirror that with a sliding-window log whose
- * entries are grouped into MFA_RATELIMIT_SLOTS slots per window: each slot
+ * entries are grouped into MFA_THROTTLE_SLOTS slots per window: each slot
  * holds the units started during its 1/100 of the window, and a request may
  * start when the units in the last window plus its own cost fit the budget.
  *
@@ -31,22 +31,23 @@
 #include "graph/throttle.h"
 
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
-#define RING (MFA_RATELIMIT_SLOTS + 1)
+#define RING (MFA_THROTTLE_SLOTS + 1)
 #define EPS 1e-9
 
-static void win_init(struct mfa_ratewin *w, double units, double window_s)
+static void win_init(struct mfa_throttle_window *w, double units, double window_s)
 {
 	memset(w, 0, sizeof(*w));
 	w->units = units;
 	w->window_s = window_s;
-	w->slot_s = window_s / MFA_RATELIMIT_SLOTS;
+	w->slot_s = window_s / MFA_THROTTLE_SLOTS;
 	w->head = -1;
 }
 
-static long long slot_of(const struct mfa_ratewin *w, double t)
+static long long slot_of(const struct mfa_throttle_window *w, double t)
 {
 	return (long long)floor(t / w->slot_s);
 }
@@ -59,24 +60,24 @@ static size_t ring_pos(long long j)
 	return (size_t)(m < 0 ? m + RING : m);
 }
 
-static double *slot_ref(struct mfa_ratewin *w, long long j)
+static double *slot_ref(struct mfa_throttle_window *w, long long j)
 {
 	return &w->used[ring_pos(j)];
 }
 
-static double slot_get(const struct mfa_ratewin *w, long long j)
+static double slot_get(const struct mfa_throttle_window *w, long long j)
 {
 	return w->used[ring_pos(j)];
 }
 
 /* Time at which slot j stops counting: RING slots after it began. */
-static double slot_expiry(const struct mfa_ratewin *w, long long j)
+static double slot_expiry(const struct mfa_throttle_window *w, long long j)
 {
 	return (double)(j + RING) * w->slot_s;
 }
 
 /* Oldest slot still counting at slot k. */
-static long long first_live(const struct mfa_ratewin *w, long long k)
+static long long first_live(const struct mfa_throttle_window *w, long long k)
 {
 	long long lo = k - RING + 1;
 	long long oldest_kept = w->head - RING + 1;
@@ -85,7 +86,7 @@ static long long first_live(const struct mfa_ratewin *w, long long k)
 }
 
 /* Drops the slots that have left the window by time now. */
-static void win_advance(struct mfa_ratewin *w, double now)
+static void win_advance(struct mfa_throttle_window *w, double now)
 {
 	long long k = slot_of(w, now), j;
 
@@ -110,7 +111,7 @@ static void win_advance(struct mfa_ratewin *w, double now)
 	w->head = k;
 }
 
-static double win_ready_at(const struct mfa_ratewin *w, double cost, double now)
+static double win_ready_at(const struct mfa_throttle_window *w, double cost, double now)
 {
 	long long k, j, lo;
 	double live = 0, need, freed = 0;
@@ -136,7 +137,7 @@ static double win_ready_at(const struct mfa_ratewin *w, double cost, double now)
 	return slot_expiry(w, w->head); /* not reached: cost <= units */
 }
 
-void mfa_ratelimit_init(struct mfa_ratelimit *lim, double units, double window_s)
+void mfa_throttle_init(struct mfa_throttle *lim, double units, double window_s)
 {
 	memset(lim, 0, sizeof(*lim));
 	if (units > 0 && window_s > 0) {
@@ -145,16 +146,16 @@ void mfa_ratelimit_init(struct mfa_ratelimit *lim, double units, double window_s
 	}
 }
 
-int mfa_ratelimit_add_window(struct mfa_ratelimit *lim, double units, double window_s)
+int mfa_throttle_add_window(struct mfa_throttle *lim, double units, double window_s)
 {
-	if (lim->nwin >= MFA_RATELIMIT_MAX_WINDOWS || !(units > 0) || !(window_s > 0))
+	if (lim->nwin >= MFA_THROTTLE_MAX_WINDOWS || !(units > 0) || !(window_s > 0))
 		return -1;
 	win_init(&lim->win[lim->nwin], units, window_s);
 	lim->nwin++;
 	return 0;
 }
 
-double mfa_ratelimit_ready_at(const struct mfa_ratelimit *lim, double cost, double now)
+double mfa_throttle_ready_at(const struct mfa_throttle *lim, double cost, double now)
 {
 	double t = now;
 	int i;
@@ -175,14 +176,14 @@ double mfa_ratelimit_ready_at(const struct mfa_ratelimit *lim, double cost, doub
 	return t;
 }
 
-void mfa_ratelimit_take(struct mfa_ratelimit *lim, double cost, double now)
+void mfa_throttle_take(struct mfa_throttle *lim, double cost, double now)
 {
 	int i;
 
 	if (cost < 0)
 		cost = 0;
 	for (i = 0; i < lim->nwin; i++) {
-		struct mfa_ratewin *w = &lim->win[i];
+		struct mfa_throttle_window *w = &lim->win[i];
 		long long k;
 
 		win_advance(w, now);
@@ -199,7 +200,7 @@ void mfa_ratelimit_take(struct mfa_ratelimit *lim, double cost, double now)
 	lim->units_taken += cost;
 }
 
-void mfa_ratelimit_pause(struct mfa_ratelimit *lim, double until, double now)
+void mfa_throttle_pause(struct mfa_throttle *lim, double until, double now)
 {
 	double base = lim->paused_until > now ? lim->paused_until : now;
 
@@ -210,9 +211,9 @@ void mfa_ratelimit_pause(struct mfa_ratelimit *lim, double until, double now)
 	lim->paused_until = until;
 }
 
-void mfa_ratelimit_observe_percentage(struct mfa_ratelimit *lim, double pct, double now)
+void mfa_throttle_observe_percentage(struct mfa_throttle *lim, double pct, double now)
 {
-	struct mfa_ratewin *w;
+	struct mfa_throttle_window *w;
 	double left;
 
 	if (!isfinite(pct) || pct < 0)
@@ -250,6 +251,24 @@ void mfa_ratelimit_observe_percentage(struct mfa_ratelimit *lim, double pct, dou
 	lim->slowdowns++;
 }
 
+void mfa_throttle_observe_reply(struct mfa_throttle *lim, const char *percentage,
+				const char *resource_unit, double charged, double now)
+{
+	double v;
+	char *end;
+
+	if (percentage) {
+		v = strtod(percentage, &end);
+		if (end != percentage)
+			mfa_throttle_observe_percentage(lim, v, now);
+	}
+	if (resource_unit) {
+		v = strtod(resource_unit, &end);
+		if (end != resource_unit && isfinite(v) && v > charged && v < 1000)
+			mfa_throttle_take(lim, v - charged, now);
+	}
+}
+
 /* ---- Graph's scopes ------------------------------------------------ */
 
 static const char *const scope_names[MFA_SCOPE__COUNT] = {
@@ -260,30 +279,30 @@ static const char *const scope_names[MFA_SCOPE__COUNT] = {
 	[MFA_SCOPE_UNTHROTTLED] = "unthrottled",
 };
 
-const char *mfa_graph_scope_name(enum mfa_graph_scope s)
+const char *mfa_throttle_scope_name(enum mfa_graph_scope s)
 {
 	return (unsigned)s < MFA_SCOPE__COUNT ? scope_names[s] : "?";
 }
 
-void mfa_graph_limits_apply(const struct mfa_graph_limits *l,
-			    struct mfa_ratelimit lims[MFA_SCOPE__COUNT])
+void mfa_throttle_apply_limits(const struct mfa_graph_limits *l,
+			    struct mfa_throttle lims[MFA_SCOPE__COUNT])
 {
 	static const struct mfa_graph_limits defaults = MFA_GRAPH_LIMITS_INIT;
 
 	if (!l)
 		l = &defaults;
-	mfa_ratelimit_init(&lims[MFA_SCOPE_IDENTITY_READ], l->read_units, l->read_window_s);
-	mfa_ratelimit_init(&lims[MFA_SCOPE_IDENTITY_WRITE], l->write_units, l->write_window_s);
+	mfa_throttle_init(&lims[MFA_SCOPE_IDENTITY_READ], l->read_units, l->read_window_s);
+	mfa_throttle_init(&lims[MFA_SCOPE_IDENTITY_WRITE], l->write_units, l->write_window_s);
 	if (l->write_tenant_units > 0 && l->write_tenant_window_s > 0) {
-		struct mfa_ratelimit *w = &lims[MFA_SCOPE_IDENTITY_WRITE];
+		struct mfa_throttle *w = &lims[MFA_SCOPE_IDENTITY_WRITE];
 		if (w->nwin == 0)
-			mfa_ratelimit_init(w, l->write_tenant_units, l->write_tenant_window_s);
+			mfa_throttle_init(w, l->write_tenant_units, l->write_tenant_window_s);
 		else
-			mfa_ratelimit_add_window(w, l->write_tenant_units, l->write_tenant_window_s);
+			mfa_throttle_add_window(w, l->write_tenant_units, l->write_tenant_window_s);
 	}
-	mfa_ratelimit_init(&lims[MFA_SCOPE_REPORTS], l->reports_units, l->reports_window_s);
-	mfa_ratelimit_init(&lims[MFA_SCOPE_CONDITIONAL_ACCESS], l->ca_units, l->ca_window_s);
-	mfa_ratelimit_init(&lims[MFA_SCOPE_UNTHROTTLED], 0, 0);
+	mfa_throttle_init(&lims[MFA_SCOPE_REPORTS], l->reports_units, l->reports_window_s);
+	mfa_throttle_init(&lims[MFA_SCOPE_CONDITIONAL_ACCESS], l->ca_units, l->ca_window_s);
+	mfa_throttle_init(&lims[MFA_SCOPE_UNTHROTTLED], 0, 0);
 }
 
 /* Nonzero when the query string q (after '?') has parameter name, written
@@ -309,7 +328,7 @@ static int has_param(const char *q, const char *name)
 	return 0;
 }
 
-double mfa_graph_cost(const char *method, const char *url)
+double mfa_throttle_cost(const char *method, const char *url)
 {
 	const char *path = url ? url : "", *q, *s;
 	size_t plen;

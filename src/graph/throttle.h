@@ -1,6 +1,6 @@
-/* graph/ratelimit.h - client-side model of Graph's throttle limits.
+/* graph/throttle.h - client-side model of Graph's throttle limits.
  *
- * One `struct mfa_ratelimit` per throttle scope (identity reads, identity
+ * One `struct mfa_throttle` per throttle scope (identity reads, identity
  * writes, reports, conditional access). A scope has one or two budgets of
  * N units per W seconds (both must allow a request), a "paused until" time
  * set when the server answers 429 (or 503) with Retry-After, and a slowdown
@@ -10,37 +10,41 @@
  * time in seconds (any origin, never decreasing between calls), so the
  * tests drive it without sleeping. No allocation; plain struct, no free.
  *
- *     struct mfa_ratelimit lim;
- *     mfa_ratelimit_init(&lim, 3000, 150);        // writes per app+tenant
- *     mfa_ratelimit_add_window(&lim, 18000, 300); // writes per tenant
- *     if (mfa_ratelimit_ready_at(&lim, 1, now) <= now)
- *             mfa_ratelimit_take(&lim, 1, now);   // and start the request
+ *     struct mfa_throttle lim;
+ *     mfa_throttle_init(&lim, 3000, 150);        // writes per app+tenant
+ *     mfa_throttle_add_window(&lim, 18000, 300); // writes per tenant
+ *     if (mfa_throttle_ready_at(&lim, 1, now) <= now)
+ *             mfa_throttle_take(&lim, 1, now);   // and start the request
  *     ...on 429 with Retry-After: 2.1
- *     mfa_ratelimit_pause(&lim, now + 2.1);
+ *     mfa_throttle_pause(&lim, now + 2.1, now);
  *
- * The http engine owns one limiter per scope (graph/http.h) and consults it
- * in its admission loop; callers normally only fill `struct mfa_graph_limits`.
+ * This is the only limiter: every charge (admission, the resource units a
+ * reply reports), every pause (a 429, a throttled $batch item) and every
+ * slowdown of a scope is one of the calls below. The http engine owns one
+ * limiter per scope (graph/http.h) and makes those calls from its
+ * admission loop; callers normally only fill `struct mfa_graph_limits`,
+ * and pause a scope through mfa_http_pause_scope.
  */
-#ifndef MFA_GRAPH_RATELIMIT_H
-#define MFA_GRAPH_RATELIMIT_H
+#ifndef MFA_GRAPH_THROTTLE_H
+#define MFA_GRAPH_THROTTLE_H
 
-/* Slots a window is divided into (see ratelimit.c for why slots). */
-#define MFA_RATELIMIT_SLOTS 100
-#define MFA_RATELIMIT_MAX_WINDOWS 2
+/* Slots a window is divided into (see throttle.c for why slots). */
+#define MFA_THROTTLE_SLOTS 100
+#define MFA_THROTTLE_MAX_WINDOWS 2
 
 /* One sliding window: at most `units` spent in any `window_s` seconds.
  * Internal state; read `units` and `window_s` if you like. */
-struct mfa_ratewin {
+struct mfa_throttle_window {
 	double units;
 	double window_s;
-	double slot_s;                        /* window_s / MFA_RATELIMIT_SLOTS */
+	double slot_s;                        /* window_s / MFA_THROTTLE_SLOTS */
 	long long head;                       /* index of the newest slot used */
-	double used[MFA_RATELIMIT_SLOTS + 1]; /* ring: units spent per slot */
+	double used[MFA_THROTTLE_SLOTS + 1]; /* ring: units spent per slot */
 	double sum;                           /* sum of used[] */
 };
 
-struct mfa_ratelimit {
-	struct mfa_ratewin win[MFA_RATELIMIT_MAX_WINDOWS];
+struct mfa_throttle {
+	struct mfa_throttle_window win[MFA_THROTTLE_MAX_WINDOWS];
 	int nwin;                 /* 0 = unlimited (only pauses apply) */
 
 	double paused_until;      /* no start before this (Retry-After) */
@@ -51,7 +55,7 @@ struct mfa_ratelimit {
 	double next_start;        /* earliest start while slowed */
 
 	/* counters, for the run summary */
-	unsigned long pauses;     /* mfa_ratelimit_pause calls that extended the pause */
+	unsigned long pauses;     /* mfa_throttle_pause calls that extended the pause */
 	double paused_seconds;    /* total time covered by pauses (overlaps counted once) */
 	unsigned long slowdowns;  /* reports above 0.8 observed */
 	double units_taken;
@@ -59,26 +63,26 @@ struct mfa_ratelimit {
 
 /* Sets up a limiter with one window of `units` per `window_s` seconds.
  * units <= 0 or window_s <= 0 means unlimited (no window). */
-void mfa_ratelimit_init(struct mfa_ratelimit *lim, double units, double window_s);
+void mfa_throttle_init(struct mfa_throttle *lim, double units, double window_s);
 
 /* Adds a second window that must allow as well (writes: 3,000 / 150 s per
  * app+tenant and 18,000 / 300 s per tenant). Returns -1 if both windows are
  * already in use or the values are not positive. */
-int mfa_ratelimit_add_window(struct mfa_ratelimit *lim, double units, double window_s);
+int mfa_throttle_add_window(struct mfa_throttle *lim, double units, double window_s);
 
 /* The earliest time, >= now, at which a request costing `cost` units may
  * start: after any pause, after the slowdown spacing, and when every window
  * has room. A cost larger than a window's budget is treated as the whole
  * budget (it waits for an empty window rather than forever). */
-double mfa_ratelimit_ready_at(const struct mfa_ratelimit *lim, double cost, double now);
+double mfa_throttle_ready_at(const struct mfa_throttle *lim, double cost, double now);
 
 /* Records that a request costing `cost` started at now. Call it only when
  * ready_at(cost, now) <= now; it does not check. */
-void mfa_ratelimit_take(struct mfa_ratelimit *lim, double cost, double now);
+void mfa_throttle_take(struct mfa_throttle *lim, double cost, double now);
 
 /* Pauses the whole scope until `until` (a Retry-After). Never shortens an
  * existing pause. Counts the extension in paused_seconds. */
-void mfa_ratelimit_pause(struct mfa_ratelimit *lim, double until, double now);
+void mfa_throttle_pause(struct mfa_throttle *lim, double until, double now);
 
 /* Feeds the value of x-ms-throttle-limit-percentage (a fraction, 0.8..1.8;
  * a value above 2 is taken as a percentage, 85 = 0.85). A figure no higher
@@ -88,7 +92,16 @@ void mfa_ratelimit_pause(struct mfa_ratelimit *lim, double until, double now);
  * window: requests are spaced by window_s / remaining units, with at least
  * 5% of the budget left so progress continues. At or below 0.8 it lifts the
  * slowdown. */
-void mfa_ratelimit_observe_percentage(struct mfa_ratelimit *lim, double pct, double now);
+void mfa_throttle_observe_percentage(struct mfa_throttle *lim, double pct, double now);
+
+/* Feeds what a reply's headers say about the budget, as the server sent
+ * them (NULL when absent): x-ms-throttle-limit-percentage goes to
+ * mfa_throttle_observe_percentage; x-ms-resource-unit, the cost the server
+ * actually counted, charges the difference when it is above `charged`
+ * (what admission took; a figure of 1000 or more is taken as garbage).
+ * Unreadable values are ignored. */
+void mfa_throttle_observe_reply(struct mfa_throttle *lim, const char *percentage,
+				const char *resource_unit, double charged, double now);
 
 /* ---- Graph's scopes and their defaults ---------------------------- */
 
@@ -102,7 +115,7 @@ enum mfa_graph_scope {
 };
 
 /* Short name of a scope for messages and summary.json ("identity-read"). */
-const char *mfa_graph_scope_name(enum mfa_graph_scope s);
+const char *mfa_throttle_scope_name(enum mfa_graph_scope s);
 
 /* Budgets per scope; a value <= 0 disables that window. The defaults are
  * Graph's published limits (GRAPH.md), for a large tenant:
@@ -124,13 +137,15 @@ struct mfa_graph_limits {
 #define MFA_GRAPH_LIMITS_INIT { 8000, 10, 3000, 150, 18000, 300, 5, 10, 1, 1 }
 
 /* Initialises lims[MFA_SCOPE__COUNT] from l (NULL = the defaults). */
-void mfa_graph_limits_apply(const struct mfa_graph_limits *l,
-			    struct mfa_ratelimit lims[MFA_SCOPE__COUNT]);
+void mfa_throttle_apply_limits(const struct mfa_graph_limits *l,
+			    struct mfa_throttle lims[MFA_SCOPE__COUNT]);
 
 /* Graph's cost of one request in resource units: a GET of the users
  * collection costs 2, any other GET 1, a write 1; `$select` lowers it by 1
  * and `$expand` raises it by 1; never below 1. url may be absolute or
- * relative ("/users/{id}/..."). For the write scope the cost is 1 write. */
-double mfa_graph_cost(const char *method, const char *url);
+ * relative ("/users/{id}/..."). For the write scope the cost is 1 write.
+ * A $batch is charged the sum of its items' costs (Graph counts the items,
+ * not the envelope): its submitter adds them up and sets request.cost. */
+double mfa_throttle_cost(const char *method, const char *url);
 
 #endif

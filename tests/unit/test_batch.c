@@ -10,6 +10,7 @@
 #include <cjson/cJSON.h>
 
 #include "graph/batch.h"
+#include "graph/retry.h"
 
 static void fill(struct mfa_batch *b, size_t n)
 {
@@ -168,10 +169,26 @@ static void test_parse_table(void **state)
 					 res[k].missing);
 			if (res[k].retry_after != c->retry_after[k])
 				fail_msg("%s: item %zu retry-after %g", c->name, k, res[k].retry_after);
-			if (c->status[k] == 0 || c->status[k] == 429 || c->status[k] >= 500)
-				assert_true(mfa_batch_result_retryable(&res[k]));
-			else
-				assert_false(mfa_batch_result_retryable(&res[k]));
+			/* worth re-batching is the retry policy's call, on the
+			 * item's status and its own Retry-After as parsed here */
+			{
+				const struct mfa_retry_policy pol = MFA_RETRY_POLICY_INIT;
+				struct mfa_retry_input in = { 0 };
+				struct mfa_retry_decision d;
+
+				in.kind = MFA_RETRY_BATCH_ITEM;
+				in.status = res[k].missing ? 0 : res[k].status;
+				in.has_retry_after = res[k].retry_after >= 0;
+				in.retry_after_s = res[k].retry_after;
+				in.attempt = 1;
+				mfa_retry_decide(&pol, &in, NULL, NULL, &d);
+				if (c->status[k] == 0 || c->status[k] == 429 || c->status[k] >= 500)
+					assert_true(d.retry);
+				else
+					assert_false(d.retry);
+				if (d.retry && res[k].retry_after >= 0)
+					assert_true(d.delay_s == res[k].retry_after);
+			}
 			/* the item maps back to its own context */
 			assert_ptr_equal(b.items[k].ctx, (void *)(k + 1));
 		}

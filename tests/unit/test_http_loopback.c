@@ -11,7 +11,9 @@
  *   /graphjson   403 with a Graph error body
  *   /{tenant}/oauth2/v2.0/token  token endpoint, behaviour by tenant:
  *                good, cert (needs a client assertion), bad (invalid_client),
- *                echo (echoes the secret in error_description), down (500)
+ *                echo (echoes the secret in error_description), down (500);
+ *                while slow_tokens > 0, a token answer comes after 2 s
+ *                (the server records when that request was open)
  *   /imds        managed identity (needs "Metadata: true")
  * The server records when each request arrived and how many connections
  * and requests were open at once.
@@ -60,6 +62,8 @@ static struct server {
 	pthread_mutex_t mu;
 	int conns, peak_conns, active, peak_active, threads;
 	int count_throttle, count_503, count_drop, tokens_issued;
+	int slow_tokens;             /* token answers still to delay by 2 s */
+	double slow_token_start, slow_token_end; /* when the slow one was open */
 	char valid_token[64];
 	char last_form[4096];
 	char last_auth[256];
@@ -169,7 +173,7 @@ static int serve_token(int fd, const char *path, const char *req)
 {
 	const char *body = strstr(req, "\r\n\r\n") + 4;
 	char reply[1024];
-	int n;
+	int n, slow, rc;
 
 	pthread_mutex_lock(&S.mu);
 	snprintf(S.last_form, sizeof(S.last_form), "%s", body);
@@ -190,10 +194,23 @@ static int serve_token(int fd, const char *path, const char *req)
 		return respond(fd, 401, NULL, "{\"error\":\"invalid_client\",\"error_description\":\"wrong secret\"}");
 	pthread_mutex_lock(&S.mu);
 	n = ++S.tokens_issued;
+	slow = S.slow_tokens > 0;
+	if (slow) {
+		S.slow_tokens--;
+		S.slow_token_start = mono();
+	}
 	pthread_mutex_unlock(&S.mu);
+	if (slow)
+		sleep_ms(2000);
 	snprintf(reply, sizeof(reply),
 		 "{\"token_type\":\"Bearer\",\"expires_in\":3599,\"access_token\":\"tok-%d\"}", n);
-	return respond(fd, 200, NULL, reply);
+	rc = respond(fd, 200, NULL, reply);
+	if (slow) {
+		pthread_mutex_lock(&S.mu);
+		S.slow_token_end = mono();
+		pthread_mutex_unlock(&S.mu);
+	}
+	return rc;
 }
 
 static int serve(int fd, const char *req)
@@ -560,16 +577,20 @@ struct fake_auth {
 	char header[64];
 };
 
-static const char *fake_bearer(void *ctx, int refresh, struct mfa_err *err)
+/* A token source with a new token always at hand. */
+static int fake_bearer(void *ctx, struct mfa_http *h, int refresh, const char **bearer,
+		       struct mfa_err *err)
 {
 	struct fake_auth *a = ctx;
 
+	(void)h;
 	(void)err;
 	a->calls++;
 	if (refresh)
 		a->refreshes++;
 	snprintf(a->header, sizeof(a->header), "Bearer tok%d", a->refreshes + 1);
-	return a->header;
+	*bearer = a->header;
+	return MFA_HTTP_AUTH_READY;
 }
 
 /* Five requests in flight all get 401 on the old token: the token is
@@ -607,7 +628,7 @@ static void test_refused_urls_and_size_cap(void **state)
 	struct mfa_http_options o = MFA_HTTP_OPTIONS_INIT;
 	struct mfa_http_request r = MFA_HTTP_REQUEST_INIT;
 	struct mfa_err err = MFA_ERR_INIT;
-	struct result res = { 0 };
+	struct result res = { 0 }, mi = { 0 };
 	struct mfa_http *h = NULL;
 
 	(void)state;
@@ -621,12 +642,25 @@ static void test_refused_urls_and_size_cap(void **state)
 	assert_non_null(strstr(err.msg, "refusing plain http"));
 	r.url = "file:///etc/passwd";
 	assert_int_equal(mfa_http_submit(h, &r, &err), -1);
+
 	r.url = url_of("/big");
 	assert_int_equal(mfa_http_submit(h, &r, &err), 0);
 	assert_int_equal(mfa_http_run(h, &err), 0);
 	assert_int_equal(res.calls, 1);
 	assert_string_equal(res.error, "response larger than 1000 bytes");
+	/* the Azure metadata address is plain http: only a token request may
+	 * go there (it is cancelled by mfa_http_free here, never sent) */
+	r.url = "http://169.254.169.254/metadata/identity/oauth2/token?api-version=2018-02-01&resource=https://graph.microsoft.com/";
+	assert_int_equal(mfa_http_submit(h, &r, &err), -1);
+	r.token = 1;
+	r.ctx = &mi;
+	assert_int_equal(mfa_http_submit(h, &r, &err), 0);
+	r.url = "http://169.254.169.254/other";
+	assert_int_equal(mfa_http_submit(h, &r, &err), -1);
 	mfa_http_free(h);
+	assert_int_equal(mi.calls, 1);
+	assert_int_equal(mi.cancelled, 1);
+	assert_int_equal(mi.attempts, 0);
 }
 
 /* Stop from a callback: nothing new starts, what is in flight finishes,
@@ -677,7 +711,6 @@ static struct mfa_auth_options secret_opts(const char *tenant, char *login)
 	struct mfa_auth_options o = MFA_AUTH_OPTIONS_INIT;
 
 	snprintf(login, 128, "http://127.0.0.1:%d", S.port);
-	o.use_env = 0;
 	o.tenant = tenant;
 	o.client_id = "00000000-0000-0000-0000-0000000000aa";
 	o.client_secret = SECRET;
@@ -691,6 +724,7 @@ static void test_sign_in_secret(void **state)
 	struct mfa_auth *a = NULL;
 	char login[128];
 	struct mfa_auth_options o = secret_opts("good", login);
+	struct mfa_http *h;
 	const char *b;
 
 	(void)state;
@@ -700,18 +734,32 @@ static void test_sign_in_secret(void **state)
 	assert_int_equal(mfa_auth_sign_in(a, &err), 0);
 	assert_non_null(strstr(S.last_form, "grant_type=client_credentials"));
 	assert_non_null(strstr(S.last_form, "scope=https%3A%2F%2Fgraph.microsoft.com%2F.default"));
-	b = mfa_auth_bearer(a, 0, &err);
+	h = engine(1);
+	assert_int_equal(mfa_auth_bearer(a, h, 0, &b, &err), MFA_HTTP_AUTH_READY);
 	assert_non_null(b);
 	assert_true(!strncmp(b, "Bearer tok-", 11));
 	assert_true(mfa_auth_token_remaining(a) > 3500);
-	/* a forced refresh gets a new token */
+	assert_int_equal(mfa_auth_token_requests(a), 1);
+	/* a refused token is refreshed as a transfer of the engine: the
+	 * source says "pending", never blocks, and the token is there once
+	 * the loop has run */
 	{
 		char first[64];
 		snprintf(first, sizeof(first), "%s", b);
-		b = mfa_auth_bearer(a, 1, &err);
-		assert_non_null(b);
+		assert_int_equal(mfa_auth_bearer(a, h, 1, &b, &err), MFA_HTTP_AUTH_PENDING);
+		assert_null(b);
+		assert_int_equal(mfa_auth_token_requests(a), 1);
+		assert_int_equal(mfa_http_run(h, &err), 0);
+		assert_int_equal(mfa_auth_token_requests(a), 2);
+		assert_int_equal(mfa_auth_bearer(a, h, 0, &b, &err), MFA_HTTP_AUTH_READY);
+		assert_string_not_equal(b, first);
+		/* sign-in again: another new token */
+		snprintf(first, sizeof(first), "%s", b);
+		assert_int_equal(mfa_auth_sign_in(a, &err), 0);
+		assert_int_equal(mfa_auth_bearer(a, h, 0, &b, &err), MFA_HTTP_AUTH_READY);
 		assert_string_not_equal(b, first);
 	}
+	mfa_http_free(h);
 	mfa_auth_free(a);
 }
 
@@ -739,8 +787,21 @@ static void test_sign_in_errors_leak_nothing(void **state)
 		assert_int_equal(mfa_auth_sign_in(a, &err), -1);
 		assert_string_equal(err.msg, cases[i].want);
 		assert_clean(err.msg);
-		assert_null(mfa_auth_bearer(a, 1, &err));
-		assert_clean(err.msg);
+		/* the same failure inside a run stops the engine with it */
+		{
+			struct result res = { 0 };
+			struct mfa_http *h = engine(1);
+			mfa_http_set_auth(h, mfa_auth_bearer, a);
+			submit(h, "/ok", MFA_SCOPE_UNTHROTTLED, &res);
+			err.msg[0] = '\0';
+			assert_int_equal(mfa_http_run(h, &err), -1);
+			assert_string_equal(err.msg, cases[i].want);
+			assert_int_equal(res.calls, 1);
+			assert_int_equal(res.cancelled, 1);
+			assert_int_equal(res.attempts, 0);
+			assert_clean(res.error);
+			mfa_http_free(h);
+		}
 		mfa_auth_free(a);
 	}
 	/* unreachable endpoint (a closed port) */
@@ -831,7 +892,6 @@ static void test_sign_in_certificate(void **state)
 	close(fd);
 	write_cert(path, CERT_PASSWORD);
 	snprintf(login, sizeof(login), "http://127.0.0.1:%d/", S.port);
-	o.use_env = 0;
 	o.tenant = "cert";
 	o.client_id = "00000000-0000-0000-0000-0000000000bb";
 	o.cert_path = path;
@@ -840,7 +900,25 @@ static void test_sign_in_certificate(void **state)
 	assert_int_equal(mfa_auth_new(&a, &o, &err), 0);
 	assert_int_equal(mfa_auth_kind(a), MFA_AUTH_CERTIFICATE);
 	assert_int_equal(mfa_auth_sign_in(a, &err), 0);
-	assert_non_null(mfa_auth_bearer(a, 0, &err));
+	assert_true(mfa_auth_token_remaining(a) > 3500);
+	/* a refresh inside a run: a new assertion, as a transfer of the loop */
+	{
+		struct result res = { 0 };
+		struct mfa_http *h = engine(1);
+		int next;
+		reset_counts();
+		pthread_mutex_lock(&S.mu);
+		next = S.tokens_issued + 1;
+		snprintf(S.valid_token, sizeof(S.valid_token), "tok-%d", next);
+		pthread_mutex_unlock(&S.mu);
+		mfa_http_set_auth(h, mfa_auth_bearer, a);
+		submit(h, "/auth", MFA_SCOPE_IDENTITY_READ, &res);
+		assert_int_equal(mfa_http_run(h, &err), 0);
+		assert_int_equal(res.status, 200);
+		assert_int_equal(res.attempts, 2);
+		assert_non_null(strstr(S.last_form, "client_assertion=ey"));
+		mfa_http_free(h);
+	}
 	mfa_auth_free(a);
 	/* rs256 as well */
 	o.assertion_alg = "rs256";
@@ -881,7 +959,6 @@ static void test_ready_token(void **state)
 	assert_int_equal(write(fd, tok, strlen(tok)), (ssize_t)strlen(tok));
 	assert_int_equal(write(fd, "\n", 1), 1);
 	close(fd);
-	o.use_env = 0;
 	o.access_token_file = path;
 	o.client_secret = SECRET; /* the file wins */
 	assert_int_equal(mfa_auth_new(&a, &o, &err), 0);
@@ -931,22 +1008,35 @@ static void test_managed_identity(void **state)
 	struct mfa_auth_options o = MFA_AUTH_OPTIONS_INIT;
 	struct mfa_err err = MFA_ERR_INIT;
 	struct mfa_auth *a = NULL;
-	const char *b;
+	struct result res = { 0 };
+	struct mfa_http *h;
 
 	(void)state;
-	setenv("MFA_MIGRATE_IMDS_URL", url_of("/imds?api-version=2018-02-01"), 1);
+	o.env.imds_url = url_of("/imds?api-version=2018-02-01");
 	o.managed_identity = 1;
 	assert_int_equal(mfa_auth_new(&a, &o, &err), 0);
 	assert_int_equal(mfa_auth_kind(a), MFA_AUTH_MANAGED_IDENTITY);
-	b = mfa_auth_bearer(a, 0, &err);
-	assert_non_null(b);
-	assert_string_equal(b, "Bearer mi-token");
+	/* no sign-in first: the engine's first request fetches the token in
+	 * its own loop, then goes out with it */
+	reset_counts();
+	snprintf(S.valid_token, sizeof(S.valid_token), "mi-token");
+	h = engine(1);
+	mfa_http_set_auth(h, mfa_auth_bearer, a);
+	submit(h, "/auth", MFA_SCOPE_IDENTITY_READ, &res);
+	assert_int_equal(mfa_http_run(h, &err), 0);
+	assert_int_equal(res.status, 200);
+	assert_int_equal(res.attempts, 1);
+	assert_string_equal(S.last_auth, "Bearer mi-token");
+	assert_int_equal(mfa_auth_token_requests(a), 1);
 	assert_true(mfa_auth_token_remaining(a) > 3500); /* expires_in as a string */
+	mfa_http_free(h);
+	assert_int_equal(mfa_auth_sign_in(a, &err), 0); /* and sign-in, the same path */
+	assert_int_equal(mfa_auth_token_requests(a), 2);
 	mfa_auth_free(a);
 	/* the override must be loopback */
-	setenv("MFA_MIGRATE_IMDS_URL", "http://10.1.2.3/token", 1);
+	o.env.imds_url = "http://10.1.2.3/token";
 	assert_int_equal(mfa_auth_new(&a, &o, &err), -1);
-	unsetenv("MFA_MIGRATE_IMDS_URL");
+	o.env.imds_url = NULL;
 	/* default: the fixed address */
 	assert_int_equal(mfa_auth_new(&a, &o, &err), 0);
 	assert_string_equal(mfa_auth_token_url(a), "http://169.254.169.254/metadata/identity/oauth2/token?api-version=2018-02-01&resource=https://graph.microsoft.com/");
@@ -983,6 +1073,176 @@ static void test_engine_with_auth(void **state)
 	mfa_auth_free(a);
 }
 
+/* A token refresh that takes 2 s does not stop other transfers: with a
+ * token near its end, the refresh goes out in the background as a
+ * transfer of the loop, and reads keep completing, with the old token,
+ * all the while the token request is open at the server (its own
+ * timestamps), four chains of /slow reads at a time. */
+#define MAX_DONE 4096
+
+static struct chains {
+	struct mfa_http *h;
+	double done_at[MAX_DONE];
+	int n, failed;
+	double give_up;
+	int no_auth;          /* the chains' reads carry no token */
+} C;
+
+static void on_chain(void *ctx, const struct mfa_http_response *r)
+{
+	double now = mono(), end;
+
+	(void)ctx;
+	if (r->status != 200 || r->error)
+		C.failed++;
+	if (C.n < MAX_DONE)
+		C.done_at[C.n++] = now;
+	pthread_mutex_lock(&S.mu);
+	end = S.slow_token_end;
+	pthread_mutex_unlock(&S.mu);
+	/* the next read of this chain, until a little after the token came */
+	if ((end > 0 && now > end + 0.2) || now > C.give_up)
+		return;
+	{
+		struct mfa_http_request q = MFA_HTTP_REQUEST_INIT;
+		struct mfa_err err = MFA_ERR_INIT;
+
+		q.url = url_of("/slow");
+		q.scope = MFA_SCOPE_IDENTITY_READ;
+		q.no_auth = C.no_auth;
+		q.done = on_chain;
+		if (mfa_http_submit(C.h, &q, &err) < 0)
+			C.failed++;
+	}
+}
+
+static void test_slow_refresh_does_not_stall(void **state)
+{
+	struct mfa_err err = MFA_ERR_INIT;
+	struct mfa_http_stats st;
+	struct mfa_auth *a = NULL;
+	char login[128];
+	struct mfa_auth_options o = secret_opts("good", login);
+	double t0, start, end;
+	int i, during = 0, before = 0;
+
+	(void)state;
+	/* every token is "near its end" 0.3 s after it was issued */
+	o.refresh_ahead_s = 3599 - 0.3;
+	assert_int_equal(mfa_auth_new(&a, &o, &err), 0);
+	assert_int_equal(mfa_auth_sign_in(a, &err), 0);
+	reset_counts();
+	pthread_mutex_lock(&S.mu);
+	S.slow_tokens = 1;
+	S.slow_token_start = S.slow_token_end = 0;
+	pthread_mutex_unlock(&S.mu);
+	memset(&C, 0, sizeof(C));
+	C.h = engine(4);
+	t0 = mono();
+	C.give_up = t0 + 10;
+	mfa_http_set_auth(C.h, mfa_auth_bearer, a);
+	for (i = 0; i < 4; i++) {
+		struct mfa_http_request q = MFA_HTTP_REQUEST_INIT;
+		q.url = url_of("/slow");
+		q.scope = MFA_SCOPE_IDENTITY_READ;
+		q.done = on_chain;
+		assert_int_equal(mfa_http_submit(C.h, &q, &err), 0);
+	}
+	assert_int_equal(mfa_http_run(C.h, &err), 0);
+	pthread_mutex_lock(&S.mu);
+	start = S.slow_token_start;
+	end = S.slow_token_end;
+	pthread_mutex_unlock(&S.mu);
+	/* the refresh happened, and was open at the server for 2 s */
+	assert_true(start > t0);
+	assert_true(end - start >= 1.9);
+	assert_true(end < C.give_up);
+	for (i = 0; i < C.n; i++) {
+		if (C.done_at[i] > start && C.done_at[i] < end)
+			during++;
+		else if (C.done_at[i] <= start)
+			before++;
+	}
+	/* 2 s of 50 ms reads, four at a time, is 80 to 160 here: a loop
+	 * stalled by the refresh completes none until the token is in */
+	if (during < 20)
+		fail_msg("%d reads completed while the token request was open (%d before)", during,
+			 before);
+	assert_int_equal(C.failed, 0);
+	assert_int_equal(mfa_auth_token_requests(a), 2);
+	mfa_http_stats(C.h, &st);
+	assert_int_equal(st.auth_refreshes, 0); /* ahead of expiry, no 401 */
+	assert_int_equal(st.failed, 0);
+	assert_true(st.succeeded == (unsigned long)C.n);
+	mfa_http_free(C.h);
+	mfa_auth_free(a);
+}
+
+/* The token in use is refused and its replacement takes 2 s: the
+ * requests that need it wait for it (held, then sent with it: not failed),
+ * while reads that need no token keep completing meanwhile. */
+static void test_held_for_slow_token(void **state)
+{
+	struct mfa_err err = MFA_ERR_INIT;
+	struct mfa_http_stats st;
+	struct mfa_auth *a = NULL;
+	struct result res[3];
+	char login[128];
+	struct mfa_auth_options o = secret_opts("good", login);
+	double start, end;
+	int i, during = 0;
+
+	(void)state;
+	assert_int_equal(mfa_auth_new(&a, &o, &err), 0);
+	assert_int_equal(mfa_auth_sign_in(a, &err), 0);
+	reset_counts();
+	memset(res, 0, sizeof(res));
+	pthread_mutex_lock(&S.mu);
+	snprintf(S.valid_token, sizeof(S.valid_token), "tok-%d", S.tokens_issued + 1);
+	S.slow_tokens = 1;
+	S.slow_token_start = S.slow_token_end = 0;
+	pthread_mutex_unlock(&S.mu);
+	memset(&C, 0, sizeof(C));
+	C.h = engine(4);
+	C.no_auth = 1;
+	C.give_up = mono() + 10;
+	mfa_http_set_auth(C.h, mfa_auth_bearer, a);
+	for (i = 0; i < 3; i++)
+		submit(C.h, "/auth", MFA_SCOPE_IDENTITY_READ, &res[i]);
+	{
+		struct mfa_http_request q = MFA_HTTP_REQUEST_INIT;
+		q.url = url_of("/slow");
+		q.no_auth = 1;
+		q.done = on_chain;
+		assert_int_equal(mfa_http_submit(C.h, &q, &err), 0);
+	}
+	assert_int_equal(mfa_http_run(C.h, &err), 0);
+	pthread_mutex_lock(&S.mu);
+	start = S.slow_token_start;
+	end = S.slow_token_end;
+	pthread_mutex_unlock(&S.mu);
+	assert_true(end - start >= 1.9);
+	for (i = 0; i < 3; i++) {
+		assert_int_equal(res[i].calls, 1);
+		assert_int_equal(res[i].status, 200);
+		assert_int_equal(res[i].attempts, 2); /* the 401, then with the new token */
+		assert_int_equal(res[i].cancelled, 0);
+	}
+	for (i = 0; i < C.n; i++)
+		if (C.done_at[i] > start && C.done_at[i] < end)
+			during++;
+	if (during < 10)
+		fail_msg("%d reads completed while the token request was open", during);
+	assert_int_equal(C.failed, 0);
+	assert_int_equal(mfa_auth_token_requests(a), 2);
+	mfa_http_stats(C.h, &st);
+	assert_int_equal(st.auth_refreshes, 1); /* one refresh for the wave of 401s */
+	assert_int_equal(st.retries, 3);
+	assert_int_equal(st.failed, 0);
+	mfa_http_free(C.h);
+	mfa_auth_free(a);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -998,6 +1258,8 @@ int main(void)
 		cmocka_unit_test(test_ready_token),
 		cmocka_unit_test(test_managed_identity),
 		cmocka_unit_test(test_engine_with_auth),
+		cmocka_unit_test(test_slow_refresh_does_not_stall),
+		cmocka_unit_test(test_held_for_slow_token),
 	};
 	return cmocka_run_group_tests(tests, server_start, server_stop);
 }

@@ -1,4 +1,4 @@
-/* test_ratelimit.c - the limiter, driven by an injected clock. */
+/* test_throttle.c - the limiter, driven by an injected clock. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -33,22 +33,22 @@ static double max_in_window(const struct logent *log, size_t n, double w)
 
 static void test_full_budget_then_wait(void **state)
 {
-	struct mfa_ratelimit lim;
+	struct mfa_throttle lim;
 	double t;
 	int i;
 
 	(void)state;
-	mfa_ratelimit_init(&lim, 10, 1.0);
+	mfa_throttle_init(&lim, 10, 1.0);
 	for (i = 0; i < 10; i++) {
-		assert_true(mfa_ratelimit_ready_at(&lim, 1, 0.0) <= 0.0);
-		mfa_ratelimit_take(&lim, 1, 0.0);
+		assert_true(mfa_throttle_ready_at(&lim, 1, 0.0) <= 0.0);
+		mfa_throttle_take(&lim, 1, 0.0);
 	}
-	t = mfa_ratelimit_ready_at(&lim, 1, 0.0);
+	t = mfa_throttle_ready_at(&lim, 1, 0.0);
 	assert_true(t > 1.0);          /* never before the window has passed */
 	assert_true(t <= 1.0 + 0.011); /* and at most one slot later */
 	/* time passing does not change the answer before then */
-	assert_true(mfa_ratelimit_ready_at(&lim, 1, 0.5) == t);
-	assert_true(mfa_ratelimit_ready_at(&lim, 1, t) <= t);
+	assert_true(mfa_throttle_ready_at(&lim, 1, 0.5) == t);
+	assert_true(mfa_throttle_ready_at(&lim, 1, t) <= t);
 }
 
 /* A greedy client on a random mix of costs and an irregular clock: the
@@ -57,15 +57,15 @@ static void test_full_budget_then_wait(void **state)
 static void greedy_run(double units, double window, double extra_units, double extra_window,
 		       unsigned seed)
 {
-	struct mfa_ratelimit lim;
+	struct mfa_throttle lim;
 	struct logent *log;
 	size_t n = 0, cap = 200000;
 	double now = 0, total = 0, end = window * 6;
 	uint32_t r = seed;
 
-	mfa_ratelimit_init(&lim, units, window);
+	mfa_throttle_init(&lim, units, window);
 	if (extra_units > 0)
-		assert_int_equal(mfa_ratelimit_add_window(&lim, extra_units, extra_window), 0);
+		assert_int_equal(mfa_throttle_add_window(&lim, extra_units, extra_window), 0);
 	log = malloc(cap * sizeof(*log));
 	assert_non_null(log);
 	while (now < end && n < cap) {
@@ -74,14 +74,14 @@ static void greedy_run(double units, double window, double extra_units, double e
 		cost = 1 + (r >> 16) % 2; /* 1 or 2 units, never above the budget */
 		if (cost > units)
 			cost = units;
-		t = mfa_ratelimit_ready_at(&lim, cost, now);
+		t = mfa_throttle_ready_at(&lim, cost, now);
 		assert_true(t >= now);
 		if (t > now) {
 			/* arrive late sometimes, as a real loop does */
 			now = t + (double)((r >> 8) % 3) * 0.0007;
 			continue;
 		}
-		mfa_ratelimit_take(&lim, cost, now);
+		mfa_throttle_take(&lim, cost, now);
 		log[n].t = now;
 		log[n].cost = cost;
 		n++;
@@ -117,42 +117,42 @@ static void test_two_windows(void **state)
 
 static void test_two_windows_both_must_allow(void **state)
 {
-	struct mfa_ratelimit lim;
+	struct mfa_throttle lim;
 	int i;
 
 	(void)state;
-	mfa_ratelimit_init(&lim, 3, 1.0);
-	assert_int_equal(mfa_ratelimit_add_window(&lim, 4, 100.0), 0);
-	assert_int_equal(mfa_ratelimit_add_window(&lim, 4, 100.0), -1); /* only two */
+	mfa_throttle_init(&lim, 3, 1.0);
+	assert_int_equal(mfa_throttle_add_window(&lim, 4, 100.0), 0);
+	assert_int_equal(mfa_throttle_add_window(&lim, 4, 100.0), -1); /* only two */
 	for (i = 0; i < 3; i++)
-		mfa_ratelimit_take(&lim, 1, 0.0);
+		mfa_throttle_take(&lim, 1, 0.0);
 	/* short window full: wait ~1 s */
-	assert_true(mfa_ratelimit_ready_at(&lim, 1, 0.0) > 1.0);
-	mfa_ratelimit_take(&lim, 1, 1.1);
+	assert_true(mfa_throttle_ready_at(&lim, 1, 0.0) > 1.0);
+	mfa_throttle_take(&lim, 1, 1.1);
 	/* long window (4 / 100 s) now full, though the short one is empty */
-	assert_true(mfa_ratelimit_ready_at(&lim, 1, 2.5) > 100.0);
+	assert_true(mfa_throttle_ready_at(&lim, 1, 2.5) > 100.0);
 }
 
 static void test_pause(void **state)
 {
-	struct mfa_ratelimit lim;
+	struct mfa_throttle lim;
 
 	(void)state;
-	mfa_ratelimit_init(&lim, 100, 10);
-	mfa_ratelimit_pause(&lim, 5.0, 1.0);
-	assert_true(mfa_ratelimit_ready_at(&lim, 1, 1.0) == 5.0);
-	assert_true(mfa_ratelimit_ready_at(&lim, 1, 6.0) == 6.0);
+	mfa_throttle_init(&lim, 100, 10);
+	mfa_throttle_pause(&lim, 5.0, 1.0);
+	assert_true(mfa_throttle_ready_at(&lim, 1, 1.0) == 5.0);
+	assert_true(mfa_throttle_ready_at(&lim, 1, 6.0) == 6.0);
 	assert_true(lim.paused_seconds == 4.0);
-	mfa_ratelimit_pause(&lim, 3.0, 2.0); /* shorter: ignored */
-	assert_true(mfa_ratelimit_ready_at(&lim, 1, 2.0) == 5.0);
-	mfa_ratelimit_pause(&lim, 7.0, 4.0); /* extends by 2, overlap counted once */
+	mfa_throttle_pause(&lim, 3.0, 2.0); /* shorter: ignored */
+	assert_true(mfa_throttle_ready_at(&lim, 1, 2.0) == 5.0);
+	mfa_throttle_pause(&lim, 7.0, 4.0); /* extends by 2, overlap counted once */
 	assert_true(lim.paused_seconds == 6.0);
 	assert_int_equal(lim.pauses, 2);
 	/* an unlimited scope still honours pauses */
-	mfa_ratelimit_init(&lim, 0, 0);
-	assert_true(mfa_ratelimit_ready_at(&lim, 1000, 1.0) == 1.0);
-	mfa_ratelimit_pause(&lim, 2.5, 1.0);
-	assert_true(mfa_ratelimit_ready_at(&lim, 1, 1.0) == 2.5);
+	mfa_throttle_init(&lim, 0, 0);
+	assert_true(mfa_throttle_ready_at(&lim, 1000, 1.0) == 1.0);
+	mfa_throttle_pause(&lim, 2.5, 1.0);
+	assert_true(mfa_throttle_ready_at(&lim, 1, 1.0) == 2.5);
 }
 
 static void test_slowdown(void **state)
@@ -172,33 +172,33 @@ static void test_slowdown(void **state)
 
 	(void)state;
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		struct mfa_ratelimit lim;
+		struct mfa_throttle lim;
 		double t;
-		mfa_ratelimit_init(&lim, 100, 10);
-		mfa_ratelimit_observe_percentage(&lim, cases[i].pct, 0.0);
-		mfa_ratelimit_take(&lim, 1, 0.0);
-		t = mfa_ratelimit_ready_at(&lim, 1, 0.0);
+		mfa_throttle_init(&lim, 100, 10);
+		mfa_throttle_observe_percentage(&lim, cases[i].pct, 0.0);
+		mfa_throttle_take(&lim, 1, 0.0);
+		t = mfa_throttle_ready_at(&lim, 1, 0.0);
 		if (cases[i].gap == 0) {
 			assert_true(t == 0.0);
 		} else {
 			assert_true(t > cases[i].gap - 1e-9 && t < cases[i].gap + 1e-9);
 			/* the slowdown lasts one window, then lifts */
-			assert_true(mfa_ratelimit_ready_at(&lim, 1, 10.5) == 10.5);
+			assert_true(mfa_throttle_ready_at(&lim, 1, 10.5) == 10.5);
 		}
 	}
 }
 
 static void test_slowdown_lifted(void **state)
 {
-	struct mfa_ratelimit lim;
+	struct mfa_throttle lim;
 
 	(void)state;
-	mfa_ratelimit_init(&lim, 100, 10);
-	mfa_ratelimit_observe_percentage(&lim, 0.99, 0.0);
-	mfa_ratelimit_take(&lim, 1, 0.0);
-	assert_true(mfa_ratelimit_ready_at(&lim, 1, 0.0) > 0.0);
-	mfa_ratelimit_observe_percentage(&lim, 0.7, 0.1);
-	assert_true(mfa_ratelimit_ready_at(&lim, 1, 0.1) == 0.1);
+	mfa_throttle_init(&lim, 100, 10);
+	mfa_throttle_observe_percentage(&lim, 0.99, 0.0);
+	mfa_throttle_take(&lim, 1, 0.0);
+	assert_true(mfa_throttle_ready_at(&lim, 1, 0.0) > 0.0);
+	mfa_throttle_observe_percentage(&lim, 0.7, 0.1);
+	assert_true(mfa_throttle_ready_at(&lim, 1, 0.1) == 0.1);
 }
 
 /* The server's percentage is news only when it is above our own count: a
@@ -206,37 +206,72 @@ static void test_slowdown_lifted(void **state)
  * must not idle through the next one (it would run at 5% of the budget). */
 static void test_slowdown_only_for_others_use(void **state)
 {
-	struct mfa_ratelimit lim;
+	struct mfa_throttle lim;
 	double t;
 
 	(void)state;
-	mfa_ratelimit_init(&lim, 100, 10);
-	mfa_ratelimit_take(&lim, 90, 0.0);
-	mfa_ratelimit_observe_percentage(&lim, 0.92, 0.1); /* what we spent: no news */
+	mfa_throttle_init(&lim, 100, 10);
+	mfa_throttle_take(&lim, 90, 0.0);
+	mfa_throttle_observe_percentage(&lim, 0.92, 0.1); /* what we spent: no news */
 	assert_int_equal(lim.slowdowns, 0);
-	t = mfa_ratelimit_ready_at(&lim, 5, 0.1);
+	t = mfa_throttle_ready_at(&lim, 5, 0.1);
 	assert_true(t == 0.1); /* 10 units still fit in the window */
-	t = mfa_ratelimit_ready_at(&lim, 50, 0.2);
+	t = mfa_throttle_ready_at(&lim, 50, 0.2);
 	assert_true(t > 10.0 && t < 10.2); /* then the window itself waits */
 
-	mfa_ratelimit_init(&lim, 100, 10);
-	mfa_ratelimit_take(&lim, 10, 0.0);
-	mfa_ratelimit_observe_percentage(&lim, 0.92, 0.1); /* others spend the rest */
+	mfa_throttle_init(&lim, 100, 10);
+	mfa_throttle_take(&lim, 10, 0.0);
+	mfa_throttle_observe_percentage(&lim, 0.92, 0.1); /* others spend the rest */
 	assert_int_equal(lim.slowdowns, 1);
-	mfa_ratelimit_take(&lim, 1, 0.1);
-	assert_true(mfa_ratelimit_ready_at(&lim, 1, 0.1) > 1.0); /* 8 units over 10 s */
+	mfa_throttle_take(&lim, 1, 0.1);
+	assert_true(mfa_throttle_ready_at(&lim, 1, 0.1) > 1.0); /* 8 units over 10 s */
+}
+
+/* What a reply's headers say, read in one place: the percentage slows the
+ * scope (or not), a resource-unit figure above what admission charged
+ * charges the difference, and garbage is ignored. */
+static void test_observe_reply(void **state)
+{
+	static const struct {
+		const char *pct, *ru;
+		double charged;
+		double want_units;       /* taken in total, after the admission charge */
+		unsigned long slowdowns;
+	} cases[] = {
+		{ NULL, NULL, 1, 1, 0 },
+		{ NULL, "3", 1, 3, 0 },        /* the server counted 3: 2 more */
+		{ NULL, "1", 2, 2, 0 },        /* never below what was charged */
+		{ NULL, "x", 1, 1, 0 },
+		{ NULL, "5000", 1, 1, 0 },     /* garbage */
+		{ "0.95", NULL, 1, 1, 1 },
+		{ "95", "2", 1, 2, 1 },        /* a percentage, and one more unit */
+		{ "0.5", NULL, 1, 1, 0 },
+		{ "junk", NULL, 1, 1, 0 },
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct mfa_throttle lim;
+
+		mfa_throttle_init(&lim, 100, 10);
+		mfa_throttle_take(&lim, cases[i].charged, 0.0);
+		mfa_throttle_observe_reply(&lim, cases[i].pct, cases[i].ru, cases[i].charged, 0.1);
+		if (lim.units_taken != cases[i].want_units || lim.slowdowns != cases[i].slowdowns)
+			fail_msg("case %zu: units %g slowdowns %lu", i, lim.units_taken, lim.slowdowns);
+	}
 }
 
 static void test_cost_over_budget(void **state)
 {
-	struct mfa_ratelimit lim;
+	struct mfa_throttle lim;
 	double t;
 
 	(void)state;
-	mfa_ratelimit_init(&lim, 5, 10);
-	assert_true(mfa_ratelimit_ready_at(&lim, 50, 0.0) == 0.0);
-	mfa_ratelimit_take(&lim, 1, 0.0);
-	t = mfa_ratelimit_ready_at(&lim, 50, 0.0);
+	mfa_throttle_init(&lim, 5, 10);
+	assert_true(mfa_throttle_ready_at(&lim, 50, 0.0) == 0.0);
+	mfa_throttle_take(&lim, 1, 0.0);
+	t = mfa_throttle_ready_at(&lim, 50, 0.0);
 	assert_true(t > 10.0 && t < 10.2); /* waits for an empty window, not forever */
 }
 
@@ -265,7 +300,7 @@ static void test_graph_cost(void **state)
 
 	(void)state;
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		double c = mfa_graph_cost(cases[i].method, cases[i].url);
+		double c = mfa_throttle_cost(cases[i].method, cases[i].url);
 		if (c != cases[i].cost)
 			fail_msg("%s %s: cost %g, want %g", cases[i].method, cases[i].url, c,
 				 cases[i].cost);
@@ -274,11 +309,11 @@ static void test_graph_cost(void **state)
 
 static void test_defaults(void **state)
 {
-	struct mfa_ratelimit lims[MFA_SCOPE__COUNT];
+	struct mfa_throttle lims[MFA_SCOPE__COUNT];
 	struct mfa_graph_limits l = MFA_GRAPH_LIMITS_INIT;
 
 	(void)state;
-	mfa_graph_limits_apply(NULL, lims);
+	mfa_throttle_apply_limits(NULL, lims);
 	assert_int_equal(lims[MFA_SCOPE_IDENTITY_READ].nwin, 1);
 	assert_true(lims[MFA_SCOPE_IDENTITY_READ].win[0].units == 8000);
 	assert_int_equal(lims[MFA_SCOPE_IDENTITY_WRITE].nwin, 2);
@@ -289,10 +324,10 @@ static void test_defaults(void **state)
 	assert_int_equal(lims[MFA_SCOPE_UNTHROTTLED].nwin, 0);
 	l.read_units = 3500;
 	l.write_tenant_units = 0; /* disabled */
-	mfa_graph_limits_apply(&l, lims);
+	mfa_throttle_apply_limits(&l, lims);
 	assert_true(lims[MFA_SCOPE_IDENTITY_READ].win[0].units == 3500);
 	assert_int_equal(lims[MFA_SCOPE_IDENTITY_WRITE].nwin, 1);
-	assert_string_equal(mfa_graph_scope_name(MFA_SCOPE_REPORTS), "reports");
+	assert_string_equal(mfa_throttle_scope_name(MFA_SCOPE_REPORTS), "reports");
 }
 
 int main(void)
@@ -306,6 +341,7 @@ int main(void)
 		cmocka_unit_test(test_slowdown),
 		cmocka_unit_test(test_slowdown_lifted),
 		cmocka_unit_test(test_slowdown_only_for_others_use),
+		cmocka_unit_test(test_observe_reply),
 		cmocka_unit_test(test_cost_over_budget),
 		cmocka_unit_test(test_graph_cost),
 		cmocka_unit_test(test_defaults),
