@@ -15,6 +15,7 @@
 #include <strings.h>
 #include <sys/stat.h>
 
+#include "mfa/util/index.h"
 #include "mfa/util/strarena.h"
 #include "mfa/util/csvw.h"
 #include "mfa/util/textin.h"
@@ -67,22 +68,13 @@ struct bentry {
 
 #define COVERAGE_UNCHECKED 0xFFu
 
-/* A table slot: entry number + 1 (0: empty) and the key's hash, so that a
- * probe touches the entries and the strings only on a likely match. */
-struct slot {
-	uint32_t idx1;
-	uint32_t hash;
-};
-
 struct mfa_baseline {
 	struct bentry *e;
 	size_t n, cap;
 	struct mfa_strarena strings;
-	/* Open addressing, linear probing, at most half full: by object id
-	 * (entries that have one) and by UPN (every entry; a UPN shared by
-	 * several entries finds the last). */
-	struct slot *by_id, *by_upn;
-	size_t tcap;
+	/* by object id (entries that have one) and by UPN (every entry; a UPN
+	 * shared by several entries finds the last) */
+	struct mfa_index by_id, by_upn;
 	char *path;
 	unsigned long skipped;
 };
@@ -97,67 +89,44 @@ static int arena_add(struct mfa_baseline *b, const char *s, uint32_t *off)
 	return mfa_strarena_add(&b->strings, s, off);
 }
 
-/* The slot holding key in tab (by_id: keyed by the entries' ids, else by
- * their UPNs), or the empty slot where it would go. */
-static size_t slot_of(const struct mfa_baseline *b, const struct slot *tab, bool by_id,
-		      const char *key, uint32_t h)
+static const char *id_of(const void *ctx, size_t i)
 {
-	size_t mask = b->tcap - 1;
-	size_t i;
+	const struct mfa_baseline *b = ctx;
 
-	for (i = h & mask; tab[i].idx1; i = (i + 1) & mask) {
-		const struct bentry *e;
-		const char *s;
-
-		if (tab[i].hash != h)
-			continue;
-		e = &b->e[tab[i].idx1 - 1];
-		s = str_at(b, by_id ? e->id : e->upn);
-		if (s && strcasecmp(s, key) == 0)
-			break;
-	}
-	return i;
+	return str_at(b, b->e[i].id);
 }
 
-static size_t find_in(const struct mfa_baseline *b, const struct slot *tab, bool by_id, const char *key)
+static const char *upn_of(const void *ctx, size_t i)
 {
-	size_t i;
+	const struct mfa_baseline *b = ctx;
 
-	if (!key || !*key || !b->tcap)
-		return MFA_BASELINE_NONE;
-	i = slot_of(b, tab, by_id, key, mfa_hash_ci(key));
-	return tab[i].idx1 ? tab[i].idx1 - 1 : MFA_BASELINE_NONE;
+	return str_at(b, b->e[i].upn);
 }
 
-/* Puts entry i into both tables. Returns the earlier entry it replaces
- * (same id; without id, same UPN and no id either), whose slots it does
- * not touch, or MFA_BASELINE_NONE. */
+/* Puts entry i into both tables (which have room). Returns the earlier
+ * entry it replaces (same id; without id, same UPN and no id either),
+ * whose slots it does not touch, or MFA_BASELINE_NONE. */
 static size_t tables_insert(struct mfa_baseline *b, size_t i)
 {
 	const struct bentry *e = &b->e[i];
 	const char *key;
-	uint32_t h;
-	size_t s;
+	size_t j;
 
 	if (e->id) {
 		key = str_at(b, e->id);
-		h = mfa_hash_ci(key);
-		s = slot_of(b, b->by_id, true, key, h);
-		if (b->by_id[s].idx1)
-			return b->by_id[s].idx1 - 1;
-		b->by_id[s].idx1 = (uint32_t)(i + 1);
-		b->by_id[s].hash = h;
+		j = mfa_index_find(&b->by_id, key);
+		if (j != MFA_INDEX_NONE)
+			return j;
+		mfa_index_set(&b->by_id, key, i);
 	}
 	key = str_at(b, e->upn);
 	if (!key)
 		return MFA_BASELINE_NONE;
-	h = mfa_hash_ci(key);
-	s = slot_of(b, b->by_upn, false, key, h);
-	if (b->by_upn[s].idx1 && !e->id && !b->e[b->by_upn[s].idx1 - 1].id)
-		return b->by_upn[s].idx1 - 1;
+	j = mfa_index_find(&b->by_upn, key);
+	if (j != MFA_INDEX_NONE && !e->id && !b->e[j].id)
+		return j;
 	/* a UPN shared by several entries finds the last */
-	b->by_upn[s].idx1 = (uint32_t)(i + 1);
-	b->by_upn[s].hash = h;
+	mfa_index_set(&b->by_upn, key, i);
 	return MFA_BASELINE_NONE;
 }
 
@@ -165,15 +134,9 @@ static size_t tables_insert(struct mfa_baseline *b, size_t i)
 static void upn_point(struct mfa_baseline *b, size_t i)
 {
 	const char *key = str_at(b, b->e[i].upn);
-	uint32_t h;
-	size_t s;
 
-	if (!key)
-		return;
-	h = mfa_hash_ci(key);
-	s = slot_of(b, b->by_upn, false, key, h);
-	b->by_upn[s].idx1 = (uint32_t)(i + 1);
-	b->by_upn[s].hash = h;
+	if (key)
+		mfa_index_set(&b->by_upn, key, i);
 }
 
 /* (Re)builds both tables for the entries there are, sized once so that
@@ -183,22 +146,15 @@ static void upn_point(struct mfa_baseline *b, size_t i)
  * the tables built again. */
 static int tables_build(struct mfa_baseline *b, size_t extra)
 {
-	size_t cap = 1024, i, j, kept;
+	size_t i, j, kept;
 	bool dropped = false;
 
 	if (b->n > SIZE_MAX / 2 - extra)
 		return -1;
-	while (cap / 2 < b->n + extra) {
-		if (cap > SIZE_MAX / 2 / sizeof(struct slot))
-			return -1;
-		cap *= 2;
-	}
-	free(b->by_id);
-	free(b->by_upn);
-	b->by_id = calloc(cap, sizeof(struct slot));
-	b->by_upn = calloc(cap, sizeof(struct slot));
-	b->tcap = b->by_id && b->by_upn ? cap : 0;
-	if (!b->tcap)
+	mfa_index_clear(&b->by_id);
+	mfa_index_clear(&b->by_upn);
+	if (mfa_index_reserve(&b->by_id, b->n + extra) < 0 ||
+	    mfa_index_reserve(&b->by_upn, b->n + extra) < 0)
 		return -1;
 	for (i = 0; i < b->n; i++) {
 		j = tables_insert(b, i);
@@ -264,7 +220,13 @@ static int entry_append(struct mfa_baseline *b, const struct mfa_baseline_entry 
 
 struct mfa_baseline *mfa_baseline_new(void)
 {
-	return calloc(1, sizeof(struct mfa_baseline));
+	struct mfa_baseline *b = calloc(1, sizeof(struct mfa_baseline));
+
+	if (b) {
+		mfa_index_init(&b->by_id, id_of, b);
+		mfa_index_init(&b->by_upn, upn_of, b);
+	}
+	return b;
 }
 
 void mfa_baseline_free(struct mfa_baseline *b)
@@ -273,8 +235,8 @@ void mfa_baseline_free(struct mfa_baseline *b)
 		return;
 	free(b->e);
 	mfa_strarena_release(&b->strings);
-	free(b->by_id);
-	free(b->by_upn);
+	mfa_index_release(&b->by_id);
+	mfa_index_release(&b->by_upn);
 	free(b->path);
 	free(b);
 }
@@ -285,7 +247,8 @@ int mfa_baseline_add(struct mfa_baseline *b, const struct mfa_baseline_entry *e,
 
 	if (!b || !e)
 		return -1;
-	if (b->tcap / 2 < b->n + 1 && tables_build(b, b->n + 1) < 0)
+	if ((b->by_id.cap / 2 < b->by_id.used + 1 || b->by_upn.cap / 2 < b->by_upn.used + 1) &&
+	    tables_build(b, b->n + 1) < 0)
 		return -1;
 	if (entry_append(b, e) < 0)
 		return -1;
@@ -350,11 +313,11 @@ size_t mfa_baseline_find(const struct mfa_baseline *b, const struct mfa_user *u)
 	if (!b)
 		return MFA_BASELINE_NONE;
 	if (has_id) {
-		i = find_in(b, b->by_id, true, u->id);
+		i = mfa_index_find(&b->by_id, u->id);
 		if (i != MFA_BASELINE_NONE)
 			return i;
 	}
-	i = find_in(b, b->by_upn, false, u->upn);
+	i = mfa_index_find(&b->by_upn, u->upn);
 	/* Both sides have an object id and they differ: the UPN was reused by
 	 * another account (deleted and recreated), so not the same user. */
 	if (i != MFA_BASELINE_NONE && has_id && b->e[i].id)
@@ -384,7 +347,7 @@ size_t mfa_baseline_memory(const struct mfa_baseline *b)
 	if (!b)
 		return 0;
 	return sizeof(*b) + b->cap * sizeof(struct bentry) + b->strings.cap +
-	       2 * b->tcap * sizeof(struct slot);
+	       mfa_index_memory(&b->by_id) + mfa_index_memory(&b->by_upn);
 }
 
 /* ---- loading users.csv ---- */

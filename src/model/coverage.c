@@ -2,7 +2,7 @@
  * (mfa/coverage.h). */
 #include "mfa/model/coverage.h"
 
-#include "mfa/util/strarena.h"
+#include "mfa/util/index.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,145 +16,35 @@
 #define ROLE_BIT 0x80000000u
 #define MAX_INDEX (ROLE_BIT - 1u)
 
-/* ---- interned, case-insensitive strings ---- */
+/* ---- interned, case-insensitive strings (mfa_strtab) ---- */
 
-struct slot {
-	uint32_t idx1; /* entry + 1; 0: empty */
-	uint32_t hash;
-};
-
-/* Strings live once in one arena; an entry is its offset. Open addressing,
- * linear probing, at most half full. */
-struct strtab {
-	char *arena;
-	size_t alen, acap;
-	uint32_t *off;
-	uint32_t count, cap;
-	struct slot *slots;
-	size_t scap;
-};
-
-static const char *strtab_str(const struct strtab *t, uint32_t i)
+static const char *strtab_str(const struct mfa_strtab *t, uint32_t i)
 {
-	return t->arena + t->off[i];
+	return mfa_strtab_get(t, i);
 }
 
-static size_t strtab_slot(const struct strtab *t, const char *s, uint32_t h)
+static uint32_t strtab_find(const struct mfa_strtab *t, const char *s)
 {
-	size_t mask = t->scap - 1;
-	size_t i;
+	size_t i = mfa_strtab_find(t, s);
 
-	for (i = h & mask; t->slots[i].idx1; i = (i + 1) & mask) {
-		if (t->slots[i].hash == h && strcasecmp(strtab_str(t, t->slots[i].idx1 - 1), s) == 0)
-			break;
-	}
-	return i;
-}
-
-static uint32_t strtab_find(const struct strtab *t, const char *s)
-{
-	size_t i;
-
-	if (!s || !*s || t->scap == 0)
-		return NONE32;
-	i = strtab_slot(t, s, mfa_hash_ci(s));
-	return t->slots[i].idx1 ? t->slots[i].idx1 - 1 : NONE32;
-}
-
-static int strtab_rehash(struct strtab *t, size_t need)
-{
-	size_t cap = t->scap ? t->scap : 64;
-	struct slot *s;
-	uint32_t i;
-
-	while (cap / 2 < need) {
-		if (cap > SIZE_MAX / 2 / sizeof(*s))
-			return -1;
-		cap *= 2;
-	}
-	if (cap == t->scap)
-		return 0;
-	s = calloc(cap, sizeof(*s));
-	if (!s)
-		return -1;
-	free(t->slots);
-	t->slots = s;
-	t->scap = cap;
-	for (i = 0; i < t->count; i++) {
-		const char *str = strtab_str(t, i);
-		uint32_t h = mfa_hash_ci(str);
-		size_t j = strtab_slot(t, str, h);
-
-		t->slots[j].idx1 = i + 1;
-		t->slots[j].hash = h;
-	}
-	return 0;
+	return i == MFA_INDEX_NONE ? NONE32 : (uint32_t)i;
 }
 
 /* The entry of s, added when new (*added says which). */
-static int strtab_intern(struct strtab *t, const char *s, uint32_t *idx, bool *added)
+static int strtab_intern(struct mfa_strtab *t, const char *s, uint32_t *idx, bool *added)
 {
-	size_t len, j;
-	uint32_t h;
+	size_t i;
 
 	*added = false;
 	if (!s || !*s)
 		return -1;
-	*idx = strtab_find(t, s);
-	if (*idx != NONE32)
-		return 0;
-	/* indexes share 31 bits with ROLE_BIT; offsets are 32-bit */
-	len = strlen(s) + 1;
-	if (t->count >= MAX_INDEX || len > UINT32_MAX || t->alen > (size_t)UINT32_MAX - len)
+	/* indexes share 31 bits with ROLE_BIT */
+	if (mfa_strtab_find(t, s) == MFA_INDEX_NONE && mfa_strtab_count(t) >= MAX_INDEX)
 		return -1;
-	if (t->count == t->cap) {
-		uint32_t cap = t->cap ? t->cap * 2 : 64;
-		uint32_t *p;
-
-		if (cap > MAX_INDEX + 1u)
-			cap = MAX_INDEX + 1u;
-		p = realloc(t->off, (size_t)cap * sizeof(*p));
-		if (!p)
-			return -1;
-		t->off = p;
-		t->cap = cap;
-	}
-	if (t->alen + len > t->acap) {
-		size_t cap = t->acap ? t->acap : 4096;
-		char *p;
-
-		while (cap < t->alen + len)
-			cap *= 2;
-		p = realloc(t->arena, cap);
-		if (!p)
-			return -1;
-		t->arena = p;
-		t->acap = cap;
-	}
-	if (strtab_rehash(t, (size_t)t->count + 1) < 0)
+	if (mfa_strtab_intern(t, s, &i, added) < 0)
 		return -1;
-	memcpy(t->arena + t->alen, s, len);
-	t->off[t->count] = (uint32_t)t->alen;
-	t->alen += len;
-	h = mfa_hash_ci(s);
-	j = strtab_slot(t, s, h);
-	t->slots[j].idx1 = t->count + 1;
-	t->slots[j].hash = h;
-	*idx = t->count++;
-	*added = true;
+	*idx = (uint32_t)i;
 	return 0;
-}
-
-static void strtab_release(struct strtab *t)
-{
-	free(t->arena);
-	free(t->off);
-	free(t->slots);
-}
-
-static size_t strtab_memory(const struct strtab *t)
-{
-	return t->acap + (size_t)t->cap * sizeof(uint32_t) + t->scap * sizeof(struct slot);
 }
 
 /* Grows a parallel array of `size`-byte items to hold at least `need`. */
@@ -237,7 +127,7 @@ struct mfa_ca_model {
 	struct policy *pol;
 	size_t npol, cappol;
 	bool policies_read, security_defaults;
-	struct strtab users, groups, roles, upns;
+	struct mfa_strtab users, groups, roles, upns;
 	uint32_t *user_head; /* per user: first link + 1; 0: none */
 	size_t user_head_cap;
 	uint8_t *user_flags; /* per user: U_* */
@@ -254,7 +144,15 @@ struct mfa_ca_model {
 
 struct mfa_ca_model *mfa_ca_model_new(void)
 {
-	return calloc(1, sizeof(struct mfa_ca_model));
+	struct mfa_ca_model *m = calloc(1, sizeof(struct mfa_ca_model));
+
+	if (m) {
+		mfa_strtab_init(&m->users);
+		mfa_strtab_init(&m->groups);
+		mfa_strtab_init(&m->roles);
+		mfa_strtab_init(&m->upns);
+	}
+	return m;
 }
 
 static void policy_release(struct policy *p)
@@ -277,10 +175,10 @@ void mfa_ca_model_free(struct mfa_ca_model *m)
 	for (i = 0; i < m->npol; i++)
 		policy_release(&m->pol[i]);
 	free(m->pol);
-	strtab_release(&m->users);
-	strtab_release(&m->groups);
-	strtab_release(&m->roles);
-	strtab_release(&m->upns);
+	mfa_strtab_release(&m->users);
+	mfa_strtab_release(&m->groups);
+	mfa_strtab_release(&m->roles);
+	mfa_strtab_release(&m->upns);
 	free(m->user_head);
 	free(m->user_flags);
 	free(m->upn_user);
@@ -298,21 +196,21 @@ static int user_intern(struct mfa_ca_model *m, const char *id, uint32_t *idx)
 
 	if (strtab_intern(&m->users, id, idx, &added) < 0)
 		return -1;
-	if (grow((void **)&m->user_head, &m->user_head_cap, m->users.count, sizeof(uint32_t)) < 0)
+	if (grow((void **)&m->user_head, &m->user_head_cap, mfa_strtab_count(&m->users), sizeof(uint32_t)) < 0)
 		return -1;
-	return grow((void **)&m->user_flags, &m->user_flags_cap, m->users.count, 1);
+	return grow((void **)&m->user_flags, &m->user_flags_cap, mfa_strtab_count(&m->users), 1);
 }
 
 static int set_intern(struct mfa_ca_model *m, bool role, const char *id, uint32_t *idx)
 {
-	struct strtab *t = role ? &m->roles : &m->groups;
+	struct mfa_strtab *t = role ? &m->roles : &m->groups;
 	bool added;
 
 	if (strtab_intern(t, id, idx, &added) < 0)
 		return -1;
 	if (role)
-		return grow((void **)&m->role_info, &m->role_info_cap, t->count, sizeof(struct setinfo));
-	return grow((void **)&m->group_info, &m->group_info_cap, t->count, sizeof(struct setinfo));
+		return grow((void **)&m->role_info, &m->role_info_cap, mfa_strtab_count(t), sizeof(struct setinfo));
+	return grow((void **)&m->group_info, &m->group_info_cap, mfa_strtab_count(t), sizeof(struct setinfo));
 }
 
 static struct setinfo *set_info(struct mfa_ca_model *m, bool role, uint32_t idx)
@@ -387,7 +285,7 @@ int mfa_ca_model_add_user_upn(struct mfa_ca_model *m, const char *user_id, const
 	bool added;
 
 	if (!m || user_intern(m, user_id, &u) < 0 || strtab_intern(&m->upns, upn, &a, &added) < 0 ||
-	    grow((void **)&m->upn_user, &m->upn_user_cap, m->upns.count, sizeof(uint32_t)) < 0)
+	    grow((void **)&m->upn_user, &m->upn_user_cap, mfa_strtab_count(&m->upns), sizeof(uint32_t)) < 0)
 		return -1;
 	m->upn_user[a] = u;
 	if (!(m->user_flags[u] & U_ALIASED)) {
@@ -456,8 +354,8 @@ size_t mfa_ca_model_memory(const struct mfa_ca_model *m)
 
 	if (!m)
 		return 0;
-	n = sizeof(*m) + m->cappol * sizeof(struct policy) + strtab_memory(&m->users) +
-	    strtab_memory(&m->groups) + strtab_memory(&m->roles) + strtab_memory(&m->upns) +
+	n = sizeof(*m) + m->cappol * sizeof(struct policy) + mfa_strtab_memory(&m->users) +
+	    mfa_strtab_memory(&m->groups) + mfa_strtab_memory(&m->roles) + mfa_strtab_memory(&m->upns) +
 	    m->user_head_cap * sizeof(uint32_t) + m->user_flags_cap + m->upn_user_cap * sizeof(uint32_t) +
 	    (m->group_info_cap + m->role_info_cap) * sizeof(struct setinfo) + m->caplinks * sizeof(struct link) +
 	    (m->cap_named_groups + m->cap_named_roles) * sizeof(uint32_t);
