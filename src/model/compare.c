@@ -7,7 +7,6 @@
  */
 #include "mfa/model/compare.h"
 
-#include <csv.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,16 +17,11 @@
 #include "mfa/util/index.h"
 #include "mfa/util/strarena.h"
 #include "mfa/util/csvw.h"
-#include "mfa/util/textin.h"
+#include "mfa/util/csvr.h"
 
-#define CHUNK (64u * 1024u)
 /* A field longer than this is not part of a users.csv: almost surely a
  * quote that never closes, swallowing the rest of the file. */
 #define MAX_FIELD (4u * 1024u * 1024u)
-
-/* libcsv's parser states (struct csv_parser.pstate; csv.h does not name
- * them). */
-#define LIBCSV_FIELD_BEGUN 2
 
 /* Bounded appends into a fixed buffer; what does not fit is cut off. */
 struct text {
@@ -384,16 +378,9 @@ struct loader {
 	const char *path;
 	struct mfa_baseline *b;
 	struct mfa_err *err;
-	int failed;
 	bool header_done;
 	unsigned long row_no;       /* data records read, header excluded */
-	/* the record being parsed: wanted fields, each NUL-terminated */
-	char *row;
-	size_t row_len, row_cap;
-	size_t field_no;
-	size_t *hdr_offs;           /* header: every field */
-	size_t hdr_n, hdr_cap;
-	size_t off[BCOL__COUNT];    /* data rows: offset + 1 of each wanted field, 0 if absent */
+	char *cell[BCOL__COUNT];    /* data row: each wanted field, NULL if absent */
 	int *colmap;                /* field number -> enum bcol, -1 for not wanted */
 	size_t ncols;               /* fields in the header */
 	char *other;                /* unknown method names of the row, ';'-joined */
@@ -402,87 +389,21 @@ struct loader {
 
 static int loader_nomem(struct loader *ld)
 {
-	ld->failed = 1;
 	return mfa_err_set(ld->err, "cannot read '%s': out of memory", ld->path);
-}
-
-/* Appends a field to the record buffer; returns its offset + 1. */
-static size_t row_append(struct loader *ld, const char *data, size_t len)
-{
-	size_t off;
-
-	if (len > SIZE_MAX - 1 - ld->row_len) {
-		loader_nomem(ld);
-		return 0;
-	}
-	if (ld->row_len + len + 1 > ld->row_cap) {
-		size_t cap = ld->row_cap ? ld->row_cap : 1024;
-		char *p;
-
-		while (cap < ld->row_len + len + 1) {
-			if (cap > SIZE_MAX / 2) {
-				loader_nomem(ld);
-				return 0;
-			}
-			cap *= 2;
-		}
-		p = realloc(ld->row, cap);
-		if (!p) {
-			loader_nomem(ld);
-			return 0;
-		}
-		ld->row = p;
-		ld->row_cap = cap;
-	}
-	off = ld->row_len;
-	if (len)
-		memcpy(ld->row + off, data, len);
-	ld->row[off + len] = '\0';
-	ld->row_len += len + 1;
-	return off + 1;
-}
-
-static void on_field(void *data, size_t len, void *ctx)
-{
-	struct loader *ld = ctx;
-	size_t f = ld->field_no++;
-
-	if (ld->failed)
-		return;
-	if (!ld->header_done) {
-		size_t off;
-
-		if (ld->hdr_n == ld->hdr_cap) {
-			size_t cap = ld->hdr_cap ? ld->hdr_cap * 2 : 32;
-			size_t *p = cap <= SIZE_MAX / sizeof(*p) ? realloc(ld->hdr_offs, cap * sizeof(*p)) : NULL;
-
-			if (!p) {
-				loader_nomem(ld);
-				return;
-			}
-			ld->hdr_offs = p;
-			ld->hdr_cap = cap;
-		}
-		off = row_append(ld, data, len);
-		if (off)
-			ld->hdr_offs[ld->hdr_n++] = off - 1;
-		return;
-	}
-	/* Data rows: only the wanted columns are copied. */
-	if (f < ld->ncols && ld->colmap[f] >= 0)
-		ld->off[ld->colmap[f]] = row_append(ld, data, len);
 }
 
 /* Field text of column c in the current data row ("" when absent),
  * formula neutralisation undone. */
 static const char *field(const struct loader *ld, enum bcol c)
 {
-	if (!ld->off[c])
+	if (!ld->cell[c])
 		return "";
-	return mfa_csv_unneutralise(ld->row + ld->off[c] - 1);
+	return mfa_csv_unneutralise(ld->cell[c]);
 }
 
-static int header_done(struct loader *ld)
+/* Takes the header row, or returns 0 with header_done still false for a
+ * blank line before it. */
+static int header_done(struct loader *ld, const struct mfa_csvr_record *rec)
 {
 	bool blank = true;
 	bool found[BCOL__COUNT] = { false };
@@ -492,17 +413,19 @@ static int header_done(struct loader *ld)
 	size_t i;
 	int c;
 
-	for (i = 0; i < ld->hdr_n && blank; i++)
-		blank = ld->row[ld->hdr_offs[i]] == '\0';
+	for (i = 0; i < rec->n && blank; i++)
+		blank = rec->cells[i][0] == '\0';
 	if (blank)
 		return 0; /* a blank line before the header: keep looking */
 	missing_buf[0] = '\0';
-	ld->colmap = malloc((ld->hdr_n ? ld->hdr_n : 1) * sizeof(*ld->colmap));
+	if (rec->n > SIZE_MAX / sizeof(*ld->colmap))
+		return loader_nomem(ld);
+	ld->colmap = malloc((rec->n ? rec->n : 1) * sizeof(*ld->colmap));
 	if (!ld->colmap)
 		return loader_nomem(ld);
-	ld->ncols = ld->hdr_n;
-	for (i = 0; i < ld->hdr_n; i++) {
-		const char *name = ld->row + ld->hdr_offs[i];
+	ld->ncols = rec->n;
+	for (i = 0; i < rec->n; i++) {
+		const char *name = rec->cells[i];
 
 		ld->colmap[i] = -1;
 		for (c = 0; c < BCOL__COUNT; c++) {
@@ -520,12 +443,10 @@ static int header_done(struct loader *ld)
 		text_str(&missing, nmissing++ ? ", " : "");
 		text_str(&missing, bcol_names[c]);
 	}
-	if (nmissing) {
-		ld->failed = 1;
+	if (nmissing)
 		return mfa_err_set(ld->err,
 				   "'%s' is not a users.csv written by mfa-migrate (missing column%s: %s); --compare takes a previous run's output folder or its users.csv",
 				   ld->path, nmissing > 1 ? "s" : "", missing_buf);
-	}
 	ld->header_done = true;
 	return 0;
 }
@@ -584,12 +505,17 @@ static int other_append(struct loader *ld, size_t *used, const char *name)
 	return 0;
 }
 
-static int data_row(struct loader *ld)
+static int data_row(struct loader *ld, const struct mfa_csvr_record *rec)
 {
 	struct mfa_baseline_entry e;
 	char *p, *tok;
-	size_t other_used = 0;
+	size_t other_used = 0, i;
 
+	memset(ld->cell, 0, sizeof(ld->cell));
+	for (i = 0; i < rec->n && i < ld->ncols; i++) {
+		if (ld->colmap[i] >= 0)
+			ld->cell[ld->colmap[i]] = rec->cells[i];
+	}
 	memset(&e, 0, sizeof(e));
 	e.id = field(ld, BCOL_ID);
 	e.upn = field(ld, BCOL_UPN);
@@ -603,8 +529,8 @@ static int data_row(struct loader *ld)
 	e.is_admin = tri_parse(field(ld, BCOL_ADMIN));
 	/* The split below writes into the record buffer: these fields are not
 	 * read again for this row. */
-	if (ld->off[BCOL_METHODS]) {
-		p = ld->row + ld->off[BCOL_METHODS] - 1;
+	if (ld->cell[BCOL_METHODS]) {
+		p = ld->cell[BCOL_METHODS];
 		while ((tok = next_token(&p)) != NULL) {
 			int m = mfa_method_parse(tok);
 
@@ -615,8 +541,8 @@ static int data_row(struct loader *ld)
 		}
 	}
 	e.other_methods = other_used ? ld->other : NULL;
-	if (ld->off[BCOL_FINDINGS]) {
-		p = ld->row + ld->off[BCOL_FINDINGS] - 1;
+	if (ld->cell[BCOL_FINDINGS]) {
+		p = ld->cell[BCOL_FINDINGS];
 		while ((tok = next_token(&p)) != NULL) {
 			int f = mfa_finding_parse(tok);
 
@@ -625,8 +551,8 @@ static int data_row(struct loader *ld)
 				e.findings |= 1u << f;
 		}
 	}
-	if (ld->off[BCOL_COVERAGE]) {
-		p = ld->row + ld->off[BCOL_COVERAGE] - 1;
+	if (ld->cell[BCOL_COVERAGE]) {
+		p = ld->cell[BCOL_COVERAGE];
 		p[strcspn(p, ":")] = '\0';
 		while (*p == ' ')
 			p++;
@@ -640,25 +566,6 @@ static int data_row(struct loader *ld)
 	if (entry_append(ld->b, &e) < 0)
 		return loader_nomem(ld);
 	return 0;
-}
-
-static void on_record(int c, void *ctx)
-{
-	struct loader *ld = ctx;
-
-	(void)c;
-	if (!ld->failed) {
-		if (!ld->header_done) {
-			header_done(ld);
-		} else {
-			ld->row_no++;
-			data_row(ld);
-		}
-	}
-	ld->row_len = 0;
-	ld->field_no = 0;
-	ld->hdr_n = 0;
-	memset(ld->off, 0, sizeof(ld->off));
 }
 
 /* The file to read for path: path itself, or inside a folder users.csv
@@ -704,12 +611,10 @@ static char *resolve_path(const char *path, struct mfa_err *err)
 int mfa_baseline_load(struct mfa_baseline **out, const char *path, struct mfa_err *err)
 {
 	struct mfa_baseline *b = NULL;
-	struct mfa_csv_input *in = NULL;
-	struct csv_parser parser;
-	bool parser_ready = false;
+	struct mfa_csvr *r = NULL;
+	struct mfa_csvr_record rec;
 	struct loader ld;
-	char *buf = NULL;
-	int rc = -1;
+	int rc = -1, got;
 
 	*out = NULL;
 	memset(&ld, 0, sizeof(ld));
@@ -724,47 +629,29 @@ int mfa_baseline_load(struct mfa_baseline **out, const char *path, struct mfa_er
 	ld.path = b->path;
 	ld.b = b;
 	ld.err = err;
-	if (mfa_csv_input_open(&in, b->path, CHUNK, err) < 0)
+	if (mfa_csvr_open(&r, b->path, MAX_FIELD, err) < 0)
 		goto cleanup;
-	if (csv_init(&parser, 0) != 0) {
-		mfa_err_set(err, "cannot read '%s': out of memory", b->path);
-		goto cleanup;
-	}
-	parser_ready = true;
-	csv_set_delim(&parser, (unsigned char)mfa_csv_input_delimiter(in));
-	buf = malloc(CHUNK);
-	if (!buf) {
-		mfa_err_set(err, "cannot read '%s': out of memory", b->path);
-		goto cleanup;
-	}
-	for (;;) {
-		ssize_t n = mfa_csv_input_read(in, buf, CHUNK, err);
-
-		if (n < 0)
-			goto cleanup;
-		if (n == 0)
-			break;
-		if (csv_parse(&parser, buf, (size_t)n, on_field, on_record, &ld) != (size_t)n) {
-			if (!ld.failed)
-				mfa_err_set(err, "cannot read '%s': %s", b->path,
-					    csv_strerror(csv_error(&parser)));
+	while ((got = mfa_csvr_next(r, &rec, err)) > 0) {
+		if (rec.unterminated) {
+			mfa_err_set(err, "'%s': row %lu: the file ends inside a quoted field (cut short?)",
+				    b->path, ld.row_no + 1);
 			goto cleanup;
 		}
-		if (ld.failed)
-			goto cleanup;
-		if (parser.entry_pos > MAX_FIELD) {
-			mfa_err_set(err, "'%s': row %lu: field longer than %u MiB (a quoted field that never ends?)",
-				    b->path, ld.row_no + 1, MAX_FIELD / (1024u * 1024u));
-			goto cleanup;
+		if (!ld.header_done) {
+			if (header_done(&ld, &rec) < 0)
+				goto cleanup;
+			continue;
 		}
+		ld.row_no++;
+		if (data_row(&ld, &rec) < 0)
+			goto cleanup;
 	}
-	if (parser.pstate == LIBCSV_FIELD_BEGUN && parser.quoted) {
-		mfa_err_set(err, "'%s': row %lu: the file ends inside a quoted field (cut short?)",
-			    b->path, ld.row_no + 1);
+	if (got == MFA_CSVR_TOO_LONG) {
+		mfa_err_set(err, "'%s': row %lu: field longer than %u MiB (a quoted field that never ends?)",
+			    b->path, ld.row_no + 1, MAX_FIELD / (1024u * 1024u));
 		goto cleanup;
 	}
-	csv_fini(&parser, on_field, on_record, &ld);
-	if (ld.failed)
+	if (got < 0)
 		goto cleanup;
 	if (!ld.header_done) {
 		mfa_err_set(err, "'%s': no header row (the file is empty)", b->path);
@@ -778,12 +665,7 @@ int mfa_baseline_load(struct mfa_baseline **out, const char *path, struct mfa_er
 	b = NULL;
 	rc = 0;
 cleanup:
-	if (parser_ready)
-		csv_free(&parser);
-	mfa_csv_input_free(in);
-	free(buf);
-	free(ld.row);
-	free(ld.hdr_offs);
+	mfa_csvr_free(r);
 	free(ld.colmap);
 	free(ld.other);
 	mfa_baseline_free(b);
