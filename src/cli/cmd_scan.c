@@ -12,6 +12,7 @@
 #include "jobs/tenants.h"
 #include "sources/ca_fetch.h"
 #include "sources/graph_source.h"
+#include "sources/baseline_load.h"
 #include "sources/idlist.h"
 
 #include "mfa/model/compare.h"

@@ -17,6 +17,7 @@
 
 #include "mfa/model/classify.h"
 #include "mfa/model/compare.h"
+#include "sources/baseline_load.h"
 #include "mfa/model/sink.h"
 #include "mfa/model/summary.h"
 
