@@ -9,6 +9,7 @@
 #include <strings.h>
 #include <sys/stat.h>
 
+#include "mfa/model/columns.h"
 #include "mfa/util/csvr.h"
 #include "mfa/util/csvw.h"
 
@@ -33,15 +34,15 @@ enum bcol {
 #define BCOL_REQUIRED 4
 
 static const char *const bcol_names[BCOL__COUNT] = {
-	[BCOL_ID] = "id",
-	[BCOL_UPN] = "userPrincipalName",
-	[BCOL_STATE] = "perUserMfaState",
-	[BCOL_FINDINGS] = "findings",
-	[BCOL_DISPLAY_NAME] = "displayName",
-	[BCOL_REGISTERED] = "isMfaRegistered",
-	[BCOL_METHODS] = "methodsRegistered",
-	[BCOL_ADMIN] = "isAdmin",
-	[BCOL_COVERAGE] = "caCoverage",
+	[BCOL_ID] = MFA_COL_NAME_ID,
+	[BCOL_UPN] = MFA_COL_NAME_UPN,
+	[BCOL_STATE] = MFA_COL_NAME_STATE,
+	[BCOL_FINDINGS] = MFA_COL_NAME_FINDINGS,
+	[BCOL_DISPLAY_NAME] = MFA_COL_NAME_DISPLAY_NAME,
+	[BCOL_REGISTERED] = MFA_COL_NAME_REGISTERED,
+	[BCOL_METHODS] = MFA_COL_NAME_METHODS,
+	[BCOL_ADMIN] = MFA_COL_NAME_ADMIN,
+	[BCOL_COVERAGE] = MFA_COL_NAME_CA_COVERAGE,
 };
 
 struct loader {

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "mfa/model/columns.h"
 #include "mfa/util/csvw.h"
 
 #define REQ MFA_CSV_COL_REQUIRED
@@ -20,23 +21,23 @@
  * comes first. */
 static const struct mfa_csv_format formats[] = {
 	{
-		/* what mfa-migrate itself writes (users.csv) */
+		/* what mfa-migrate itself writes (users.csv, mfa/model/columns.h) */
 		.name = "mfa-migrate-users",
 		.hint = NULL, /* covered by graph-properties */
 		.flags = MFA_CSV_FMT_UNNEUTRALISE,
 		.columns = {
-			{ MFA_CSV_F_ID, "id", REQ, 0 },
-			{ MFA_CSV_F_UPN, "userprincipalname", REQ, 0 },
-			{ MFA_CSV_F_DISPLAY_NAME, "displayname", 0, 0 },
-			{ MFA_CSV_F_USER_TYPE, "usertype", 0, 0 },
-			{ MFA_CSV_F_ACCOUNT_ENABLED, "accountenabled", 0, 0 },
-			{ MFA_CSV_F_STATE, "perusermfastate", REQ, 0 },
-			{ MFA_CSV_F_REGISTERED, "ismfaregistered", REQ, 0 },
-			{ MFA_CSV_F_CAPABLE, "ismfacapable", 0, 0 },
-			{ MFA_CSV_F_METHODS, "methodsregistered", REQ, 0 },
-			{ MFA_CSV_F_DEFAULT_METHOD, "defaultmfamethod", 0, 0 },
-			{ MFA_CSV_F_IS_ADMIN, "isadmin", 0, 0 },
-			{ MFA_CSV_F_STATE_ERROR, "stateerror", 0, 0 },
+			{ MFA_CSV_F_ID, MFA_COL_NAME_ID, REQ, 0 },
+			{ MFA_CSV_F_UPN, MFA_COL_NAME_UPN, REQ, 0 },
+			{ MFA_CSV_F_DISPLAY_NAME, MFA_COL_NAME_DISPLAY_NAME, 0, 0 },
+			{ MFA_CSV_F_USER_TYPE, MFA_COL_NAME_USER_TYPE, 0, 0 },
+			{ MFA_CSV_F_ACCOUNT_ENABLED, MFA_COL_NAME_ACCOUNT_ENABLED, 0, 0 },
+			{ MFA_CSV_F_STATE, MFA_COL_NAME_STATE, REQ, 0 },
+			{ MFA_CSV_F_REGISTERED, MFA_COL_NAME_REGISTERED, REQ, 0 },
+			{ MFA_CSV_F_CAPABLE, MFA_COL_NAME_CAPABLE, 0, 0 },
+			{ MFA_CSV_F_METHODS, MFA_COL_NAME_METHODS, REQ, 0 },
+			{ MFA_CSV_F_DEFAULT_METHOD, MFA_COL_NAME_DEFAULT_METHOD, 0, 0 },
+			{ MFA_CSV_F_IS_ADMIN, MFA_COL_NAME_ADMIN, 0, 0 },
+			{ MFA_CSV_F_STATE_ERROR, MFA_COL_NAME_STATE_ERROR, 0, 0 },
 		},
 	},
 	{
@@ -251,7 +252,8 @@ static bool name_matches(const char *names, const char *norm)
 		const char *bar = strchr(names, '|');
 		size_t n = bar ? (size_t)(bar - names) : strlen(names);
 
-		if (n == len && memcmp(names, norm, n) == 0)
+		/* case-insensitive: the users.csv names are camelCase */
+		if (n == len && strncasecmp(names, norm, n) == 0)
 			return true;
 		if (!bar)
 			break;

@@ -45,7 +45,7 @@ enum mfa_csv_field {
 
 struct mfa_csv_column {
 	enum mfa_csv_field field;
-	const char *names; /* normalised header names, '|'-separated */
+	const char *names; /* normalised header names, '|'-separated, any case */
 	unsigned flags;    /* MFA_CSV_COL_* */
 	int arg;           /* MFA_CSV_F_METHOD_FLAG: the enum mfa_method */
 };

@@ -9,6 +9,7 @@
 
 #include <cmocka.h>
 
+#include "mfa/model/columns.h"
 #include "mfa/util/err.h"
 #include "sources/csv_formats.h"
 
@@ -118,6 +119,23 @@ static void test_detect_table(void **state)
 			fail_msg("header \"%s\": %s, want %s", detect_cases[i].header, l.format->name,
 				 detect_cases[i].format);
 	}
+}
+
+/* The header the CSV sink writes (mfa/model/columns.h, the one schema) is
+ * read back as mfa-migrate's own format, every column of it found. */
+static void test_own_schema(void **state)
+{
+	struct mfa_csv_layout l;
+	size_t i;
+
+	(void)state;
+	assert_int_equal(mfa_csv_format_detect(mfa_user_column_names, MFA_COL__COUNT, &l), 0);
+	assert_string_equal(l.format->name, "mfa-migrate-users");
+	for (i = 0; i < MFA_CSV_MAX_COLUMNS && l.format->columns[i].names; i++)
+		if (l.col[i] < 0)
+			fail_msg("column '%s' not found", l.format->columns[i].names);
+	assert_int_equal(l.field_col[MFA_CSV_F_STATE], MFA_COL_STATE);
+	assert_int_equal(l.field_col[MFA_CSV_F_STATE_ERROR], MFA_COL_STATE_ERROR);
 }
 
 /* Every format in the table has a detection case of its own. */
@@ -476,6 +494,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_detect_table),
+		cmocka_unit_test(test_own_schema),
 		cmocka_unit_test(test_every_format_is_tested),
 		cmocka_unit_test(test_layout_columns),
 		cmocka_unit_test(test_expected_message),
