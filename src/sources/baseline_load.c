@@ -126,15 +126,6 @@ static int header_done(struct loader *ld, const struct mfa_csvr_record *rec)
 	return 0;
 }
 
-static enum mfa_tri tri_parse(const char *s)
-{
-	if (strcasecmp(s, "true") == 0)
-		return MFA_TRI_YES;
-	if (strcasecmp(s, "false") == 0)
-		return MFA_TRI_NO;
-	return MFA_TRI_UNKNOWN;
-}
-
 /* Next ';'-separated token of *p, spaces trimmed, NUL-terminated in place;
  * NULL when none is left. */
 static char *next_token(char **p)
@@ -200,8 +191,8 @@ static int data_row(struct loader *ld, const struct mfa_csvr_record *rec)
 	}
 	e.display_name = field(ld, BCOL_DISPLAY_NAME);
 	e.state = mfa_state_parse(field(ld, BCOL_STATE));
-	e.registered = tri_parse(field(ld, BCOL_REGISTERED));
-	e.is_admin = tri_parse(field(ld, BCOL_ADMIN));
+	e.registered = mfa_tri_parse(field(ld, BCOL_REGISTERED));
+	e.is_admin = mfa_tri_parse(field(ld, BCOL_ADMIN));
 	/* The split below writes into the record buffer: these fields are not
 	 * read again for this row. */
 	if (ld->cell[BCOL_METHODS]) {

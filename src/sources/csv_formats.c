@@ -372,17 +372,6 @@ static bool eq(const char *a, const char *b)
 	return strcasecmp(a, b) == 0;
 }
 
-enum mfa_tri mfa_csv_read_bool(const char *v)
-{
-	if (!v)
-		return MFA_TRI_UNKNOWN;
-	if (eq(v, "true") || eq(v, "yes") || eq(v, "1") || eq(v, "y") || eq(v, "$true"))
-		return MFA_TRI_YES;
-	if (eq(v, "false") || eq(v, "no") || eq(v, "0") || eq(v, "n") || eq(v, "$false"))
-		return MFA_TRI_NO;
-	return MFA_TRI_UNKNOWN;
-}
-
 enum mfa_tri mfa_csv_read_signin(const char *v)
 {
 	if (!v)
@@ -391,7 +380,7 @@ enum mfa_tri mfa_csv_read_signin(const char *v)
 		return MFA_TRI_YES;
 	if (eq(v, "denied") || eq(v, "blocked") || eq(v, "disabled"))
 		return MFA_TRI_NO;
-	return mfa_csv_read_bool(v);
+	return mfa_tri_parse(v);
 }
 
 static enum mfa_tri read_registered(const char *v)
@@ -400,7 +389,7 @@ static enum mfa_tri read_registered(const char *v)
 		return MFA_TRI_YES;
 	if (v && (eq(v, "not registered") || eq(v, "notregistered") || eq(v, "unregistered")))
 		return MFA_TRI_NO;
-	return mfa_csv_read_bool(v);
+	return mfa_tri_parse(v);
 }
 
 /* "Password" is how some exports list the password: not an MFA method at
@@ -506,7 +495,7 @@ static bool read_state(const char *v, bool msol_flag, struct mfa_user *u, struct
 		/* MSOnline StrongAuthenticationRequirements: empty means
 		 * per-user disabled; present means enabled or enforced, and
 		 * this export does not say which. */
-		enum mfa_tri t = mfa_csv_read_bool(v);
+		enum mfa_tri t = mfa_tri_parse(v);
 
 		if (!v || t == MFA_TRI_NO) {
 			u->state = MFA_STATE_DISABLED;
@@ -586,7 +575,7 @@ enum mfa_csv_row_result mfa_csv_row_map(const struct mfa_csv_layout *l, char **c
 				u->user_type = MFA_USER_TYPE_GUEST;
 			break;
 		case MFA_CSV_F_ACCOUNT_ENABLED:
-			u->account_enabled = mfa_csv_read_bool(v);
+			u->account_enabled = mfa_tri_parse(v);
 			break;
 		case MFA_CSV_F_SIGNIN_STATUS:
 			u->account_enabled = mfa_csv_read_signin(v);
@@ -599,17 +588,17 @@ enum mfa_csv_row_result mfa_csv_row_map(const struct mfa_csv_layout *l, char **c
 			u->reg.registered = read_registered(v);
 			break;
 		case MFA_CSV_F_CAPABLE:
-			u->reg.capable = mfa_csv_read_bool(v);
+			u->reg.capable = mfa_tri_parse(v);
 			break;
 		case MFA_CSV_F_IS_ADMIN:
-			u->is_admin = mfa_csv_read_bool(v);
+			u->is_admin = mfa_tri_parse(v);
 			break;
 		case MFA_CSV_F_METHODS:
 			if (v && read_methods(v, (col->flags & MFA_CSV_COL_SPLIT_SPACES) != 0, u, s) < 0)
 				return MFA_CSV_ROW_NOMEM;
 			break;
 		case MFA_CSV_F_METHOD_FLAG:
-			if (mfa_csv_read_bool(v) == MFA_TRI_YES && col->arg >= 0 && col->arg < MFA_METHOD__COUNT)
+			if (mfa_tri_parse(v) == MFA_TRI_YES && col->arg >= 0 && col->arg < MFA_METHOD__COUNT)
 				u->reg.methods |= 1u << col->arg;
 			break;
 		case MFA_CSV_F_DEFAULT_METHOD:

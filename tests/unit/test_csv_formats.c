@@ -229,12 +229,12 @@ static void test_bool_readers(void **state)
 
 	(void)state;
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		if (mfa_csv_read_bool(cases[i].v) != cases[i].b)
+		if (mfa_tri_parse(cases[i].v) != cases[i].b)
 			fail_msg("bool '%s'", cases[i].v);
 		if (mfa_csv_read_signin(cases[i].v) != cases[i].signin)
 			fail_msg("signin '%s'", cases[i].v);
 	}
-	assert_int_equal(mfa_csv_read_bool(NULL), MFA_TRI_UNKNOWN);
+	assert_int_equal(mfa_tri_parse(NULL), MFA_TRI_UNKNOWN);
 }
 
 #define BIT(m) (1u << MFA_METHOD_##m)
