@@ -13,6 +13,7 @@
 #include "sources/ca_fetch.h"
 #include "sources/graph_source.h"
 #include "sources/baseline_load.h"
+#include "sources/ca_files.h"
 #include "sources/idlist.h"
 
 #include "mfa/model/compare.h"

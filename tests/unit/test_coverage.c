@@ -19,6 +19,8 @@
 #include <cjson/cJSON.h>
 
 #include "mfa/model/coverage.h"
+#include "sources/ca_files.h"
+#include "sources/ca_policy_json.h"
 
 #define GA "62e90394-69f5-4237-9190-012177145e10"
 #define ALICE "a11ce000-0000-4000-8000-000000000001"
