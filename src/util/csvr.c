@@ -95,19 +95,20 @@ static void on_record(int c, void *ctx)
 int mfa_csvr_open(struct mfa_csvr **out, const char *path, size_t max_record, struct mfa_err *err)
 {
 	struct mfa_csvr *r;
+	int rc = -1;
 
 	*out = NULL;
 	r = calloc(1, sizeof(*r));
 	if (!r || !(r->path = strdup(path))) {
-		free(r);
-		return mfa_err_set(err, "cannot read '%s': out of memory", path);
+		mfa_err_set(err, "cannot read '%s': out of memory", path);
+		goto cleanup;
 	}
 	r->max_record = max_record ? max_record : MFA_CSVR_MAX_RECORD;
 	if (mfa_csv_input_open(&r->in, path, 0, err) < 0)
-		goto fail;
+		goto cleanup;
 	if (csv_init(&r->parser, 0) != 0) {
 		mfa_err_set(err, "cannot read '%s': out of memory", path);
-		goto fail;
+		goto cleanup;
 	}
 	r->parser_ready = true;
 	csv_set_delim(&r->parser, (unsigned char)mfa_csv_input_delimiter(r->in));
@@ -115,15 +116,16 @@ int mfa_csvr_open(struct mfa_csvr **out, const char *path, size_t max_record, st
 	r->buf = malloc(CHUNK);
 	if (!r->buf) {
 		mfa_err_set(err, "cannot read '%s': out of memory", path);
-		goto fail;
+		goto cleanup;
 	}
 	r->line = 1 + mfa_csv_input_skipped_lines(r->in);
 	r->rec_line = r->line;
 	*out = r;
-	return 0;
-fail:
+	r = NULL;
+	rc = 0;
+cleanup:
 	mfa_csvr_free(r);
-	return -1;
+	return rc;
 }
 
 const char *mfa_csvr_path(const struct mfa_csvr *r)
