@@ -62,9 +62,11 @@ static const char *upn_of(const void *ctx, size_t i)
 	return str_at(b, b->e[i].upn);
 }
 
-/* Puts entry i into both tables (which have room). Returns the earlier
- * entry it replaces (same id; without id, same UPN and no id either),
- * whose slots it does not touch, or MFA_BASELINE_NONE. */
+/* Puts entry i into both tables, which the caller made room in (so the
+ * sets below cannot fail: keys are non-empty, i is in range, nothing
+ * grows). Returns the earlier entry it replaces (same id; without id, same
+ * UPN and no id either), whose slots it does not touch, or
+ * MFA_BASELINE_NONE. */
 static size_t tables_insert(struct mfa_baseline *b, size_t i)
 {
 	const struct bentry *e = &b->e[i];
