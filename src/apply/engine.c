@@ -274,9 +274,9 @@ static int dispatch(struct mfa_apply *a, const struct mfa_change *c, struct mfa_
 		a->counts.skipped++;
 		return 0;
 	}
-	if (c->kind == MFA_CHANGE_HOLD || c->kind == MFA_CHANGE_KEEP) {
-		record(a, c->seq, c->id, c->upn, c->expect, c->kind == MFA_CHANGE_HOLD ? c->expect : c->to,
-		       c->kind == MFA_CHANGE_HOLD ? MFA_OUTCOME_HELD : MFA_OUTCOME_ALREADY,
+	if (c->kind == MFA_WRITE_HOLD || c->kind == MFA_WRITE_KEEP) {
+		record(a, c->seq, c->id, c->upn, c->expect, c->kind == MFA_WRITE_HOLD ? c->expect : c->to,
+		       c->kind == MFA_WRITE_HOLD ? MFA_OUTCOME_HELD : MFA_OUTCOME_ALREADY,
 		       MFA_STATE_UNKNOWN, 0, 0, NULL);
 		return a->fatal ? -1 : 0;
 	}
@@ -358,7 +358,7 @@ int mfa_apply_run(struct mfa_apply *a, unsigned long max_writes, struct mfa_err 
 				return -1;
 			if (rc == 0)
 				break;
-			if (c.kind == MFA_CHANGE_SET && a->set_dispatched >= limit) {
+			if (c.kind == MFA_WRITE_SET && a->set_dispatched >= limit) {
 				if (!from_held && hold_back(a, &c, err) < 0)
 					return -1;
 				limited = 1;
@@ -367,7 +367,7 @@ int mfa_apply_run(struct mfa_apply *a, unsigned long max_writes, struct mfa_err 
 			if (dispatch(a, &c, err) < 0)
 				return -1;
 			a->have_held = 0;
-			if (c.kind == MFA_CHANGE_SET)
+			if (c.kind == MFA_WRITE_SET)
 				a->set_dispatched++;
 		}
 		if (!a->fatal && mfa_reqs_flush(a->reqs, err) < 0)

@@ -33,10 +33,10 @@
 #include "graph/http.h"
 #include "mfa/apply/journal.h"
 
-enum mfa_change_kind {
-	MFA_CHANGE_SET = 0,  /* compare-and-set: expect -> to */
-	MFA_CHANGE_HOLD,     /* journal `held` */
-	MFA_CHANGE_KEEP      /* journal `already` (the plan saw it at `to`) */
+enum mfa_write_kind {
+	MFA_WRITE_SET = 0,   /* compare-and-set: expect -> to */
+	MFA_WRITE_HOLD,      /* journal `held` */
+	MFA_WRITE_KEEP       /* journal `already` (the plan saw it at `to`) */
 };
 
 /* One change as the iterator yields it; strings are copied by the engine. */
@@ -44,7 +44,7 @@ struct mfa_change {
 	unsigned long seq;      /* 1-based, unique; indexes the resume map */
 	const char *id;         /* object id (preferred) or NULL */
 	const char *upn;
-	enum mfa_change_kind kind;
+	enum mfa_write_kind kind;
 	enum mfa_state expect;  /* the state the change may start from */
 	enum mfa_state to;
 };

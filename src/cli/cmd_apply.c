@@ -86,11 +86,11 @@ static int next_change(void *ctx, struct mfa_change *out, struct mfa_err *err)
 	out->expect = e.from;
 	out->to = e.to;
 	if (e.action == MFA_ACTION_DISABLE)
-		out->kind = MFA_CHANGE_SET;
+		out->kind = MFA_WRITE_SET;
 	else if (e.action == MFA_ACTION_HOLD)
-		out->kind = MFA_CHANGE_HOLD;
+		out->kind = MFA_WRITE_HOLD;
 	else
-		out->kind = MFA_CHANGE_KEEP;
+		out->kind = MFA_WRITE_KEEP;
 	return 1;
 }
 

@@ -65,7 +65,7 @@ static int next_change(void *ctx, struct mfa_change *out, struct mfa_err *err)
 		out->seq = e.seq;
 		out->id = e.id;
 		out->upn = e.upn;
-		out->kind = MFA_CHANGE_SET;
+		out->kind = MFA_WRITE_SET;
 		out->expect = e.to;
 		out->to = e.from;
 		return 1;

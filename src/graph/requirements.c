@@ -178,13 +178,7 @@ static enum mfa_state read_state(const char *body, char *why, size_t n)
 	if (!cJSON_IsString(v)) {
 		snprintf(why, n, "Graph's answer has no perUserMfaState");
 	} else {
-		s = mfa_state_parse(v->valuestring);
-		/* Only Graph's three values count; never our own spellings. */
-		if (s == MFA_STATE_AMBIGUOUS)
-			s = MFA_STATE_UNKNOWN;
-		if (s == MFA_STATE_UNKNOWN)
-			snprintf(why, n, "Graph answered an unreadable per-user MFA state '%.40s'",
-				 v->valuestring);
+		s = mfa_state_from_graph(v->valuestring, why, n);
 	}
 	cJSON_Delete(root);
 	return s;

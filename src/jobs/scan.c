@@ -10,7 +10,10 @@
 #include "mfa/model/idset.h"
 #include "mfa/model/sink.h"
 #include "mfa/model/source.h"
+#include "sources/baseline_load.h"
+#include "sources/ca_files.h"
 #include "sources/graph_source.h"
+#include "sources/idlist.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -5,10 +5,25 @@
 #include <string.h>
 
 const char *const mfa_user_column_names[MFA_COL__COUNT] = {
-	"id", "userPrincipalName", "displayName", "userType", "accountEnabled",
-	"perUserMfaState", "isMfaRegistered", "isMfaCapable", "methodsRegistered",
-	"defaultMfaMethod", "isAdmin", "class", "action", "holdReason", "risk",
-	"findings", "stateError", "caCoverage", "caPolicies",
+	[MFA_COL_ID] = MFA_COL_NAME_ID,
+	[MFA_COL_UPN] = MFA_COL_NAME_UPN,
+	[MFA_COL_DISPLAY_NAME] = MFA_COL_NAME_DISPLAY_NAME,
+	[MFA_COL_USER_TYPE] = MFA_COL_NAME_USER_TYPE,
+	[MFA_COL_ACCOUNT_ENABLED] = MFA_COL_NAME_ACCOUNT_ENABLED,
+	[MFA_COL_STATE] = MFA_COL_NAME_STATE,
+	[MFA_COL_REGISTERED] = MFA_COL_NAME_REGISTERED,
+	[MFA_COL_CAPABLE] = MFA_COL_NAME_CAPABLE,
+	[MFA_COL_METHODS] = MFA_COL_NAME_METHODS,
+	[MFA_COL_DEFAULT_METHOD] = MFA_COL_NAME_DEFAULT_METHOD,
+	[MFA_COL_ADMIN] = MFA_COL_NAME_ADMIN,
+	[MFA_COL_CLASS] = MFA_COL_NAME_CLASS,
+	[MFA_COL_ACTION] = MFA_COL_NAME_ACTION,
+	[MFA_COL_HOLD_REASON] = MFA_COL_NAME_HOLD_REASON,
+	[MFA_COL_RISK] = MFA_COL_NAME_RISK,
+	[MFA_COL_FINDINGS] = MFA_COL_NAME_FINDINGS,
+	[MFA_COL_STATE_ERROR] = MFA_COL_NAME_STATE_ERROR,
+	[MFA_COL_CA_COVERAGE] = MFA_COL_NAME_CA_COVERAGE,
+	[MFA_COL_CA_POLICIES] = MFA_COL_NAME_CA_POLICIES,
 };
 
 void mfa_findings_format(uint32_t findings, char *buf, size_t size)

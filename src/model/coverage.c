@@ -2,159 +2,48 @@
  * (mfa/coverage.h). */
 #include "mfa/model/coverage.h"
 
-#include "mfa/util/strarena.h"
+#include "mfa/util/index.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
-#include <cjson/cJSON.h>
 
 #define NONE32 UINT32_MAX
 /* A membership link names a group, or a role with this bit set. */
 #define ROLE_BIT 0x80000000u
 #define MAX_INDEX (ROLE_BIT - 1u)
 
-/* ---- interned, case-insensitive strings ---- */
+/* ---- interned, case-insensitive strings (mfa_strtab) ---- */
 
-struct slot {
-	uint32_t idx1; /* entry + 1; 0: empty */
-	uint32_t hash;
-};
-
-/* Strings live once in one arena; an entry is its offset. Open addressing,
- * linear probing, at most half full. */
-struct strtab {
-	char *arena;
-	size_t alen, acap;
-	uint32_t *off;
-	uint32_t count, cap;
-	struct slot *slots;
-	size_t scap;
-};
-
-static const char *strtab_str(const struct strtab *t, uint32_t i)
+static const char *strtab_str(const struct mfa_strtab *t, uint32_t i)
 {
-	return t->arena + t->off[i];
+	return mfa_strtab_get(t, i);
 }
 
-static size_t strtab_slot(const struct strtab *t, const char *s, uint32_t h)
+static uint32_t strtab_find(const struct mfa_strtab *t, const char *s)
 {
-	size_t mask = t->scap - 1;
-	size_t i;
+	size_t i = mfa_strtab_find(t, s);
 
-	for (i = h & mask; t->slots[i].idx1; i = (i + 1) & mask) {
-		if (t->slots[i].hash == h && strcasecmp(strtab_str(t, t->slots[i].idx1 - 1), s) == 0)
-			break;
-	}
-	return i;
-}
-
-static uint32_t strtab_find(const struct strtab *t, const char *s)
-{
-	size_t i;
-
-	if (!s || !*s || t->scap == 0)
-		return NONE32;
-	i = strtab_slot(t, s, mfa_hash_ci(s));
-	return t->slots[i].idx1 ? t->slots[i].idx1 - 1 : NONE32;
-}
-
-static int strtab_rehash(struct strtab *t, size_t need)
-{
-	size_t cap = t->scap ? t->scap : 64;
-	struct slot *s;
-	uint32_t i;
-
-	while (cap / 2 < need) {
-		if (cap > SIZE_MAX / 2 / sizeof(*s))
-			return -1;
-		cap *= 2;
-	}
-	if (cap == t->scap)
-		return 0;
-	s = calloc(cap, sizeof(*s));
-	if (!s)
-		return -1;
-	free(t->slots);
-	t->slots = s;
-	t->scap = cap;
-	for (i = 0; i < t->count; i++) {
-		const char *str = strtab_str(t, i);
-		uint32_t h = mfa_hash_ci(str);
-		size_t j = strtab_slot(t, str, h);
-
-		t->slots[j].idx1 = i + 1;
-		t->slots[j].hash = h;
-	}
-	return 0;
+	return i == MFA_INDEX_NONE ? NONE32 : (uint32_t)i;
 }
 
 /* The entry of s, added when new (*added says which). */
-static int strtab_intern(struct strtab *t, const char *s, uint32_t *idx, bool *added)
+static int strtab_intern(struct mfa_strtab *t, const char *s, uint32_t *idx, bool *added)
 {
-	size_t len, j;
-	uint32_t h;
+	size_t i;
 
 	*added = false;
 	if (!s || !*s)
 		return -1;
-	*idx = strtab_find(t, s);
-	if (*idx != NONE32)
-		return 0;
-	/* indexes share 31 bits with ROLE_BIT; offsets are 32-bit */
-	len = strlen(s) + 1;
-	if (t->count >= MAX_INDEX || len > UINT32_MAX || t->alen > (size_t)UINT32_MAX - len)
+	/* indexes share 31 bits with ROLE_BIT */
+	if (mfa_strtab_find(t, s) == MFA_INDEX_NONE && mfa_strtab_count(t) >= MAX_INDEX)
 		return -1;
-	if (t->count == t->cap) {
-		uint32_t cap = t->cap ? t->cap * 2 : 64;
-		uint32_t *p;
-
-		if (cap > MAX_INDEX + 1u)
-			cap = MAX_INDEX + 1u;
-		p = realloc(t->off, (size_t)cap * sizeof(*p));
-		if (!p)
-			return -1;
-		t->off = p;
-		t->cap = cap;
-	}
-	if (t->alen + len > t->acap) {
-		size_t cap = t->acap ? t->acap : 4096;
-		char *p;
-
-		while (cap < t->alen + len)
-			cap *= 2;
-		p = realloc(t->arena, cap);
-		if (!p)
-			return -1;
-		t->arena = p;
-		t->acap = cap;
-	}
-	if (strtab_rehash(t, (size_t)t->count + 1) < 0)
+	if (mfa_strtab_intern(t, s, &i, added) < 0)
 		return -1;
-	memcpy(t->arena + t->alen, s, len);
-	t->off[t->count] = (uint32_t)t->alen;
-	t->alen += len;
-	h = mfa_hash_ci(s);
-	j = strtab_slot(t, s, h);
-	t->slots[j].idx1 = t->count + 1;
-	t->slots[j].hash = h;
-	*idx = t->count++;
-	*added = true;
+	*idx = (uint32_t)i;
 	return 0;
-}
-
-static void strtab_release(struct strtab *t)
-{
-	free(t->arena);
-	free(t->off);
-	free(t->slots);
-}
-
-static size_t strtab_memory(const struct strtab *t)
-{
-	return t->acap + (size_t)t->cap * sizeof(uint32_t) + t->scap * sizeof(struct slot);
 }
 
 /* Grows a parallel array of `size`-byte items to hold at least `need`. */
@@ -183,15 +72,10 @@ static int grow(void **arr, size_t *cap, size_t need, size_t size)
 
 enum pstate { PS_DISABLED = 0, PS_ENABLED, PS_REPORT_ONLY };
 
-/* Guest types (conditionalAccessGuestOrExternalUserTypes) */
-enum {
-	GT_INTERNAL_GUEST = 1u << 0,
-	GT_B2B_GUEST = 1u << 1,
-	GT_B2B_MEMBER = 1u << 2,
-	GT_DIRECT_CONNECT = 1u << 3,
-	GT_OTHER_EXTERNAL = 1u << 4,
-	GT_SERVICE_PROVIDER = 1u << 5
-};
+/* Guest types: enum mfa_ca_guest_type (mfa/model/coverage.h) */
+#define GT_INTERNAL_GUEST MFA_CA_GUEST_INTERNAL
+#define GT_B2B_GUEST MFA_CA_GUEST_B2B_COLLABORATION_GUEST
+#define GT_B2B_MEMBER MFA_CA_GUEST_B2B_COLLABORATION_MEMBER
 
 enum { TEN_ALL = 0, TEN_ENUMERATED };
 
@@ -237,7 +121,7 @@ struct mfa_ca_model {
 	struct policy *pol;
 	size_t npol, cappol;
 	bool policies_read, security_defaults;
-	struct strtab users, groups, roles, upns;
+	struct mfa_strtab users, groups, roles, upns;
 	uint32_t *user_head; /* per user: first link + 1; 0: none */
 	size_t user_head_cap;
 	uint8_t *user_flags; /* per user: U_* */
@@ -254,7 +138,15 @@ struct mfa_ca_model {
 
 struct mfa_ca_model *mfa_ca_model_new(void)
 {
-	return calloc(1, sizeof(struct mfa_ca_model));
+	struct mfa_ca_model *m = calloc(1, sizeof(struct mfa_ca_model));
+
+	if (m) {
+		mfa_strtab_init(&m->users);
+		mfa_strtab_init(&m->groups);
+		mfa_strtab_init(&m->roles);
+		mfa_strtab_init(&m->upns);
+	}
+	return m;
 }
 
 static void policy_release(struct policy *p)
@@ -277,10 +169,10 @@ void mfa_ca_model_free(struct mfa_ca_model *m)
 	for (i = 0; i < m->npol; i++)
 		policy_release(&m->pol[i]);
 	free(m->pol);
-	strtab_release(&m->users);
-	strtab_release(&m->groups);
-	strtab_release(&m->roles);
-	strtab_release(&m->upns);
+	mfa_strtab_release(&m->users);
+	mfa_strtab_release(&m->groups);
+	mfa_strtab_release(&m->roles);
+	mfa_strtab_release(&m->upns);
 	free(m->user_head);
 	free(m->user_flags);
 	free(m->upn_user);
@@ -298,21 +190,21 @@ static int user_intern(struct mfa_ca_model *m, const char *id, uint32_t *idx)
 
 	if (strtab_intern(&m->users, id, idx, &added) < 0)
 		return -1;
-	if (grow((void **)&m->user_head, &m->user_head_cap, m->users.count, sizeof(uint32_t)) < 0)
+	if (grow((void **)&m->user_head, &m->user_head_cap, mfa_strtab_count(&m->users), sizeof(uint32_t)) < 0)
 		return -1;
-	return grow((void **)&m->user_flags, &m->user_flags_cap, m->users.count, 1);
+	return grow((void **)&m->user_flags, &m->user_flags_cap, mfa_strtab_count(&m->users), 1);
 }
 
 static int set_intern(struct mfa_ca_model *m, bool role, const char *id, uint32_t *idx)
 {
-	struct strtab *t = role ? &m->roles : &m->groups;
+	struct mfa_strtab *t = role ? &m->roles : &m->groups;
 	bool added;
 
 	if (strtab_intern(t, id, idx, &added) < 0)
 		return -1;
 	if (role)
-		return grow((void **)&m->role_info, &m->role_info_cap, t->count, sizeof(struct setinfo));
-	return grow((void **)&m->group_info, &m->group_info_cap, t->count, sizeof(struct setinfo));
+		return grow((void **)&m->role_info, &m->role_info_cap, mfa_strtab_count(t), sizeof(struct setinfo));
+	return grow((void **)&m->group_info, &m->group_info_cap, mfa_strtab_count(t), sizeof(struct setinfo));
 }
 
 static struct setinfo *set_info(struct mfa_ca_model *m, bool role, uint32_t idx)
@@ -387,7 +279,7 @@ int mfa_ca_model_add_user_upn(struct mfa_ca_model *m, const char *user_id, const
 	bool added;
 
 	if (!m || user_intern(m, user_id, &u) < 0 || strtab_intern(&m->upns, upn, &a, &added) < 0 ||
-	    grow((void **)&m->upn_user, &m->upn_user_cap, m->upns.count, sizeof(uint32_t)) < 0)
+	    grow((void **)&m->upn_user, &m->upn_user_cap, mfa_strtab_count(&m->upns), sizeof(uint32_t)) < 0)
 		return -1;
 	m->upn_user[a] = u;
 	if (!(m->user_flags[u] & U_ALIASED)) {
@@ -456,8 +348,8 @@ size_t mfa_ca_model_memory(const struct mfa_ca_model *m)
 
 	if (!m)
 		return 0;
-	n = sizeof(*m) + m->cappol * sizeof(struct policy) + strtab_memory(&m->users) +
-	    strtab_memory(&m->groups) + strtab_memory(&m->roles) + strtab_memory(&m->upns) +
+	n = sizeof(*m) + m->cappol * sizeof(struct policy) + mfa_strtab_memory(&m->users) +
+	    mfa_strtab_memory(&m->groups) + mfa_strtab_memory(&m->roles) + mfa_strtab_memory(&m->upns) +
 	    m->user_head_cap * sizeof(uint32_t) + m->user_flags_cap + m->upn_user_cap * sizeof(uint32_t) +
 	    (m->group_info_cap + m->role_info_cap) * sizeof(struct setinfo) + m->caplinks * sizeof(struct link) +
 	    (m->cap_named_groups + m->cap_named_roles) * sizeof(uint32_t);
@@ -471,99 +363,7 @@ size_t mfa_ca_model_memory(const struct mfa_ca_model *m)
 	return n;
 }
 
-/* ---- reading one policy ---- */
-
-/* JSON helpers: a missing key and JSON null are "absent" (NULL); a value of
- * another type than expected is an error naming its path. */
-
-static int json_obj(const cJSON *parent, const char *key, const char *path, const cJSON **out,
-		    struct mfa_err *err)
-{
-	const cJSON *x = parent ? cJSON_GetObjectItemCaseSensitive(parent, key) : NULL;
-
-	*out = NULL;
-	if (!x || cJSON_IsNull(x))
-		return 0;
-	if (!cJSON_IsObject(x))
-		return mfa_err_set(err, "%s%s%s: expected an object", path, *path ? "." : "", key);
-	*out = x;
-	return 0;
-}
-
-static int json_str(const cJSON *parent, const char *key, const char *path, const char **out,
-		    struct mfa_err *err)
-{
-	const cJSON *x = parent ? cJSON_GetObjectItemCaseSensitive(parent, key) : NULL;
-
-	*out = NULL;
-	if (!x || cJSON_IsNull(x))
-		return 0;
-	if (!cJSON_IsString(x))
-		return mfa_err_set(err, "%s%s%s: expected a string", path, *path ? "." : "", key);
-	*out = x->valuestring;
-	return 0;
-}
-
-/* An array of strings (absent: NULL). */
-static int json_strs(const cJSON *parent, const char *key, const char *path, const cJSON **out,
-		     struct mfa_err *err)
-{
-	const cJSON *x = parent ? cJSON_GetObjectItemCaseSensitive(parent, key) : NULL;
-	const cJSON *it;
-	int i = 0;
-
-	*out = NULL;
-	if (!x || cJSON_IsNull(x))
-		return 0;
-	if (!cJSON_IsArray(x))
-		return mfa_err_set(err, "%s.%s: expected an array of strings", path, key);
-	cJSON_ArrayForEach(it, x) {
-		if (!cJSON_IsString(it))
-			return mfa_err_set(err, "%s.%s[%d]: expected a string", path, key, i);
-		i++;
-	}
-	*out = x;
-	return 0;
-}
-
-static bool strs_has(const cJSON *arr, const char *value)
-{
-	const cJSON *it;
-
-	cJSON_ArrayForEach(it, arr) {
-		if (strcasecmp(it->valuestring, value) == 0)
-			return true;
-	}
-	return false;
-}
-
-static int strs_count(const cJSON *arr)
-{
-	return arr ? cJSON_GetArraySize(arr) : 0;
-}
-
-/* True when the comma-separated flags value (Graph's multi-valued enums)
- * holds token. */
-static bool flags_has(const char *flags, const char *token)
-{
-	size_t n = strlen(token);
-	const char *p = flags;
-
-	while (p && *p) {
-		const char *end = strchr(p, ',');
-		size_t len;
-
-		while (*p == ' ')
-			p++;
-		len = end ? (size_t)(end - p) : strlen(p);
-		while (len > 0 && p[len - 1] == ' ')
-			len--;
-		if (len == n && strncasecmp(p, token, n) == 0)
-			return true;
-		p = end ? end + 1 : NULL;
-	}
-	return false;
-}
+/* ---- adding one policy ---- */
 
 static int cmp_u32(const void *a, const void *b)
 {
@@ -591,43 +391,34 @@ static bool idlist_has(const struct idlist *l, uint32_t x)
 	return l->n && bsearch(&x, l->v, l->n, sizeof(*l->v), cmp_u32) != NULL;
 }
 
-static int idlist_alloc(struct idlist *l, const cJSON *arr)
+static int idlist_alloc(struct idlist *l, size_t n)
 {
-	int n = strs_count(arr);
-
 	l->n = 0;
 	l->v = NULL;
-	if (n <= 0)
+	if (n == 0)
 		return 0;
-	l->v = malloc((size_t)n * sizeof(*l->v));
+	if (n > UINT32_MAX || n > SIZE_MAX / sizeof(*l->v))
+		return -1;
+	l->v = malloc(n * sizeof(*l->v));
 	return l->v ? 0 : -1;
 }
 
-/* includeUsers / excludeUsers: the special values set flags, the rest are
- * user ids. */
-static int users_list(struct mfa_ca_model *m, const cJSON *arr, struct idlist *l, bool *all,
-		      bool *guests)
+/* includeUsers / excludeUsers ids (the special values are the parser's
+ * flags). */
+static int users_list(struct mfa_ca_model *m, const struct mfa_ca_ids *ids, struct idlist *l)
 {
-	const cJSON *it;
+	size_t i;
 
-	if (idlist_alloc(l, arr) < 0)
+	if (idlist_alloc(l, ids->n) < 0)
 		return -1;
-	cJSON_ArrayForEach(it, arr) {
-		const char *s = it->valuestring;
+	for (i = 0; i < ids->n; i++) {
 		uint32_t u;
 
-		if (strcasecmp(s, "All") == 0) {
-			if (all)
-				*all = true;
-		} else if (strcasecmp(s, "GuestsOrExternalUsers") == 0) {
-			*guests = true;
-		} else if (*s && strcasecmp(s, "None") != 0) {
-			/* "All" in excludeUsers is not something Entra accepts;
-			 * it is dropped rather than taken as an id */
-			if (user_intern(m, s, &u) < 0)
-				return -1;
-			l->v[l->n++] = u;
-		}
+		if (!ids->v[i] || !*ids->v[i])
+			continue;
+		if (user_intern(m, ids->v[i], &u) < 0)
+			return -1;
+		l->v[l->n++] = u;
 	}
 	idlist_sort(l);
 	return 0;
@@ -649,18 +440,18 @@ static int name_set(struct mfa_ca_model *m, bool role, uint32_t idx)
 	return 0;
 }
 
-static int sets_list(struct mfa_ca_model *m, bool role, const cJSON *arr, struct idlist *l)
+static int sets_list(struct mfa_ca_model *m, bool role, const struct mfa_ca_ids *ids, struct idlist *l)
 {
-	const cJSON *it;
+	size_t i;
 
-	if (idlist_alloc(l, arr) < 0)
+	if (idlist_alloc(l, ids->n) < 0)
 		return -1;
-	cJSON_ArrayForEach(it, arr) {
+	for (i = 0; i < ids->n; i++) {
 		uint32_t s;
 
-		if (!*it->valuestring)
+		if (!ids->v[i] || !*ids->v[i])
 			continue;
-		if (set_intern(m, role, it->valuestring, &s) < 0 || name_set(m, role, s) < 0)
+		if (set_intern(m, role, ids->v[i], &s) < 0 || name_set(m, role, s) < 0)
 			return -1;
 		l->v[l->n++] = s;
 	}
@@ -668,289 +459,45 @@ static int sets_list(struct mfa_ca_model *m, bool role, const cJSON *arr, struct
 	return 0;
 }
 
-static int typed_read(const cJSON *users, const char *key, struct typed *t, struct mfa_err *err)
+static void typed_set(struct typed *t, const struct mfa_ca_guests *g)
 {
-	static const struct {
-		const char *name;
-		uint8_t bit;
-	} types[] = {
-		{ "internalGuest", GT_INTERNAL_GUEST },
-		{ "b2bCollaborationGuest", GT_B2B_GUEST },
-		{ "b2bCollaborationMember", GT_B2B_MEMBER },
-		{ "b2bDirectConnectUser", GT_DIRECT_CONNECT },
-		{ "otherExternalUser", GT_OTHER_EXTERNAL },
-		{ "serviceProvider", GT_SERVICE_PROVIDER },
-	};
-	const cJSON *o, *ten;
-	const char *flags, *kind, *otype;
-	char path[96];
-	size_t i;
-
-	t->types = 0;
-	t->tenants = TEN_ALL;
-	snprintf(path, sizeof(path), "conditions.users.%s", key);
-	if (json_obj(users, key, "conditions.users", &o, err) < 0)
-		return -1;
-	if (!o)
-		return 0;
-	if (json_str(o, "guestOrExternalUserTypes", path, &flags, err) < 0 ||
-	    json_obj(o, "externalTenants", path, &ten, err) < 0)
-		return -1;
-	for (i = 0; flags && i < sizeof(types) / sizeof(types[0]); i++) {
-		if (flags_has(flags, types[i].name))
-			t->types |= types[i].bit;
-	}
-	if (ten) {
-		snprintf(path, sizeof(path), "conditions.users.%s.externalTenants", key);
-		if (json_str(ten, "membershipKind", path, &kind, err) < 0 ||
-		    json_str(ten, "@odata.type", path, &otype, err) < 0)
-			return -1;
-		/* anything but "all" names tenants we cannot check */
-		if (kind ? strcasecmp(kind, "all") != 0
-			 : (otype && strstr(otype, "AllExternalTenants") == NULL))
-			t->tenants = TEN_ENUMERATED;
-	}
-	return 0;
+	t->types = g->types;
+	t->tenants = g->tenants_enumerated ? TEN_ENUMERATED : TEN_ALL;
 }
 
-/* Built-in authentication strengths; each satisfies mfa. */
-static bool builtin_strength(const char *id)
-{
-	return id && (strcasecmp(id, "00000000-0000-0000-0000-000000000002") == 0 || /* Multifactor authentication */
-		      strcasecmp(id, "00000000-0000-0000-0000-000000000003") == 0 || /* Passwordless MFA */
-		      strcasecmp(id, "00000000-0000-0000-0000-000000000004") == 0);  /* Phishing-resistant MFA */
-}
-
-/* Grant controls: whether mfa is required (*mfa) and whether an OR lets a
- * sign-in through with something else (gap). */
-static int grant_read(const cJSON *pol, bool *mfa, uint32_t *gaps, struct mfa_err *err)
-{
-	const cJSON *g, *builtin, *custom, *terms, *strength, *it;
-	const char *op, *sid, *req;
-	int mfa_controls = 0, other = 0;
-
-	*mfa = false;
-	if (json_obj(pol, "grantControls", "", &g, err) < 0)
-		return -1;
-	if (!g)
-		return 0;
-	if (json_str(g, "operator", "grantControls", &op, err) < 0 ||
-	    json_strs(g, "builtInControls", "grantControls", &builtin, err) < 0 ||
-	    json_strs(g, "customAuthenticationFactors", "grantControls", &custom, err) < 0 ||
-	    json_strs(g, "termsOfUse", "grantControls", &terms, err) < 0 ||
-	    json_obj(g, "authenticationStrength", "grantControls", &strength, err) < 0)
-		return -1;
-	if (op && strcasecmp(op, "AND") != 0 && strcasecmp(op, "OR") != 0)
-		return mfa_err_set(err, "grantControls.operator: unknown operator '%.40s'", op);
-	/* block stops the sign-in; that is not MFA coverage */
-	if (builtin && strs_has(builtin, "block"))
-		return 0;
-	cJSON_ArrayForEach(it, builtin) {
-		if (strcasecmp(it->valuestring, "mfa") == 0)
-			mfa_controls++;
-		else
-			other++;
-	}
-	other += strs_count(custom) + strs_count(terms);
-	if (strength) {
-		if (json_str(strength, "id", "grantControls.authenticationStrength", &sid, err) < 0 ||
-		    json_str(strength, "requirementsSatisfied", "grantControls.authenticationStrength", &req,
-			     err) < 0)
-			return -1;
-		if ((req && flags_has(req, "mfa")) || builtin_strength(sid))
-			mfa_controls++;
-		else
-			other++;
-	}
-	if (mfa_controls == 0)
-		return 0;
-	*mfa = true;
-	/* Graph's default operator is OR; with one control it makes no odds */
-	if (other > 0 && (!op || strcasecmp(op, "OR") == 0))
-		*gaps |= MFA_GAP_OR;
-	return 0;
-}
-
-/* Applications: whether the policy targets anything at all (*any) and
- * whether it targets less than every cloud app. */
-static int apps_read(const cJSON *cond, bool *any, uint32_t *gaps, struct mfa_err *err)
-{
-	const cJSON *apps, *inc, *exc, *actions, *ctx, *filter;
-
-	*any = false;
-	if (json_obj(cond, "applications", "conditions", &apps, err) < 0)
-		return -1;
-	if (!apps)
-		return mfa_err_set(err, "conditions.applications: missing");
-	if (json_strs(apps, "includeApplications", "conditions.applications", &inc, err) < 0 ||
-	    json_strs(apps, "excludeApplications", "conditions.applications", &exc, err) < 0 ||
-	    json_strs(apps, "includeUserActions", "conditions.applications", &actions, err) < 0 ||
-	    json_strs(apps, "includeAuthenticationContextClassReferences", "conditions.applications", &ctx,
-		      err) < 0 ||
-	    json_obj(apps, "applicationFilter", "conditions.applications", &filter, err) < 0)
-		return -1;
-	if (inc && strs_has(inc, "All")) {
-		*any = true;
-		if (strs_count(exc) > 0 || filter)
-			*gaps |= MFA_GAP_APPS;
-		return 0;
-	}
-	{
-		int n = strs_count(inc) - (inc && strs_has(inc, "None") ? 1 : 0);
-
-		*any = n > 0 || strs_count(actions) > 0 || strs_count(ctx) > 0;
-	}
-	if (*any)
-		*gaps |= MFA_GAP_APPS;
-	return 0;
-}
-
-static int conditions_read(const cJSON *cond, uint32_t *gaps, struct mfa_err *err)
-{
-	static const char *const legacy_and_modern[] = { "browser", "mobileAppsAndDesktopClients",
-							 "exchangeActiveSync", "other" };
-	const cJSON *types, *loc, *plat, *dev, *flows, *a, *b;
-	const char *s;
-	size_t i;
-	bool all;
-
-	/* client app types: absent, "all", or the four types together */
-	if (json_strs(cond, "clientAppTypes", "conditions", &types, err) < 0)
-		return -1;
-	if (strs_count(types) > 0 && !strs_has(types, "all")) {
-		all = true;
-		for (i = 0; i < sizeof(legacy_and_modern) / sizeof(legacy_and_modern[0]); i++)
-			all = all && strs_has(types, legacy_and_modern[i]);
-		if (!all)
-			*gaps |= MFA_GAP_CLIENT_APPS;
-	}
-
-	if (json_obj(cond, "locations", "conditions", &loc, err) < 0)
-		return -1;
-	if (loc) {
-		if (json_strs(loc, "includeLocations", "conditions.locations", &a, err) < 0 ||
-		    json_strs(loc, "excludeLocations", "conditions.locations", &b, err) < 0)
-			return -1;
-		if (strs_count(b) > 0 || (strs_count(a) > 0 && !strs_has(a, "All")))
-			*gaps |= MFA_GAP_LOCATIONS;
-	}
-
-	if (json_obj(cond, "platforms", "conditions", &plat, err) < 0)
-		return -1;
-	if (plat) {
-		if (json_strs(plat, "includePlatforms", "conditions.platforms", &a, err) < 0 ||
-		    json_strs(plat, "excludePlatforms", "conditions.platforms", &b, err) < 0)
-			return -1;
-		if (strs_count(b) > 0 || (strs_count(a) > 0 && !strs_has(a, "all")))
-			*gaps |= MFA_GAP_PLATFORMS;
-	}
-
-	if (json_obj(cond, "devices", "conditions", &dev, err) < 0)
-		return -1;
-	if (dev) {
-		const cJSON *filter;
-
-		if (json_obj(dev, "deviceFilter", "conditions.devices", &filter, err) < 0 ||
-		    json_strs(dev, "includeDevices", "conditions.devices", &a, err) < 0 ||
-		    json_strs(dev, "excludeDevices", "conditions.devices", &b, err) < 0)
-			return -1;
-		if (filter || strs_count(b) > 0 || (strs_count(a) > 0 && !strs_has(a, "All")))
-			*gaps |= MFA_GAP_DEVICES;
-	}
-
-	/* risk: an empty list (or "none") does not narrow anything */
-	{
-		static const char *const risks[] = { "userRiskLevels", "signInRiskLevels" };
-
-		for (i = 0; i < sizeof(risks) / sizeof(risks[0]); i++) {
-			if (json_strs(cond, risks[i], "conditions", &a, err) < 0)
-				return -1;
-			if (strs_count(a) > 0 && !(strs_count(a) == 1 && strs_has(a, "none")))
-				*gaps |= MFA_GAP_RISK;
-		}
-		if (json_str(cond, "insiderRiskLevels", "conditions", &s, err) < 0)
-			return -1;
-		if (s && *s && strcasecmp(s, "none") != 0)
-			*gaps |= MFA_GAP_RISK;
-	}
-
-	if (json_obj(cond, "authenticationFlows", "conditions", &flows, err) < 0)
-		return -1;
-	if (flows) {
-		if (json_str(flows, "transferMethods", "conditions.authenticationFlows", &s, err) < 0)
-			return -1;
-		if (s && *s && strcasecmp(s, "none") != 0)
-			*gaps |= MFA_GAP_AUTH_FLOWS;
-	}
-	return 0;
-}
-
-int mfa_ca_model_add_policy_json(struct mfa_ca_model *m, const struct cJSON *policy, struct mfa_err *err)
+int mfa_ca_model_add_policy(struct mfa_ca_model *m, const struct mfa_ca_policy *in, struct mfa_err *err)
 {
 	struct policy p;
-	const cJSON *cond, *users, *iu, *eu, *ig, *eg, *ir, *er;
-	const char *id, *name, *state;
-	bool mfa, any_app;
 	int ret = -1;
 
 	memset(&p, 0, sizeof(p));
 	if (!m)
 		return mfa_err_set(err, "no model");
-	if (!cJSON_IsObject(policy))
-		return mfa_err_set(err, "expected a policy object");
-	if (json_str(policy, "id", "", &id, err) < 0 || json_str(policy, "displayName", "", &name, err) < 0 ||
-	    json_str(policy, "state", "", &state, err) < 0)
-		goto cleanup;
-	if (!state) {
-		mfa_err_set(err, "state: missing");
-		goto cleanup;
-	}
-	if (strcasecmp(state, "enabled") == 0) {
-		p.state = PS_ENABLED;
-	} else if (strcasecmp(state, "enabledForReportingButNotEnforced") == 0) {
-		p.state = PS_REPORT_ONLY;
-	} else if (strcasecmp(state, "disabled") == 0) {
-		p.state = PS_DISABLED;
-	} else {
-		mfa_err_set(err, "state: unknown state '%.60s'", state);
-		goto cleanup;
-	}
-	if (json_obj(policy, "conditions", "", &cond, err) < 0)
-		goto cleanup;
-	if (!cond) {
-		mfa_err_set(err, "conditions: missing");
-		goto cleanup;
-	}
-	if (json_obj(cond, "users", "conditions", &users, err) < 0)
-		goto cleanup;
-	if (!users) {
-		mfa_err_set(err, "conditions.users: missing");
-		goto cleanup;
-	}
-	if (json_strs(users, "includeUsers", "conditions.users", &iu, err) < 0 ||
-	    json_strs(users, "excludeUsers", "conditions.users", &eu, err) < 0 ||
-	    json_strs(users, "includeGroups", "conditions.users", &ig, err) < 0 ||
-	    json_strs(users, "excludeGroups", "conditions.users", &eg, err) < 0 ||
-	    json_strs(users, "includeRoles", "conditions.users", &ir, err) < 0 ||
-	    json_strs(users, "excludeRoles", "conditions.users", &er, err) < 0 ||
-	    typed_read(users, "includeGuestsOrExternalUsers", &p.inc_typed, err) < 0 ||
-	    typed_read(users, "excludeGuestsOrExternalUsers", &p.exc_typed, err) < 0 ||
-	    apps_read(cond, &any_app, &p.gaps, err) < 0 || conditions_read(cond, &p.gaps, err) < 0 ||
-	    grant_read(policy, &mfa, &p.gaps, err) < 0)
-		goto cleanup;
-
-	p.name = strdup(name && *name ? name : id && *id ? id : "(unnamed policy)");
+	if (!in || (unsigned)in->state > MFA_CA_POLICY_REPORT_ONLY)
+		return mfa_err_set(err, "not a policy");
+	p.state = in->state == MFA_CA_POLICY_ENABLED ? PS_ENABLED
+		  : in->state == MFA_CA_POLICY_REPORT_ONLY ? PS_REPORT_ONLY : PS_DISABLED;
+	p.gaps = in->gaps;
+	typed_set(&p.inc_typed, &in->include_typed);
+	typed_set(&p.exc_typed, &in->exclude_typed);
+	p.name = strdup(in->name && *in->name ? in->name : "(unnamed policy)");
 	if (!p.name)
 		goto oom;
-	p.evaluated = p.state != PS_DISABLED && mfa && any_app;
+	p.evaluated = p.state != PS_DISABLED && in->requires_mfa && in->targets_apps;
 	/* Only what is evaluated names users, groups and roles: nothing
 	 * else needs fetching or matching. */
-	if (p.evaluated &&
-	    (users_list(m, iu, &p.inc_users, &p.inc_all, &p.inc_guests) < 0 ||
-	     users_list(m, eu, &p.exc_users, NULL, &p.exc_guests) < 0 ||
-	     sets_list(m, false, ig, &p.inc_groups) < 0 || sets_list(m, false, eg, &p.exc_groups) < 0 ||
-	     sets_list(m, true, ir, &p.inc_roles) < 0 || sets_list(m, true, er, &p.exc_roles) < 0))
-		goto oom;
+	if (p.evaluated) {
+		p.inc_all = in->include_all;
+		p.inc_guests = in->include_guests;
+		p.exc_guests = in->exclude_guests;
+		if (users_list(m, &in->include_users, &p.inc_users) < 0 ||
+		    users_list(m, &in->exclude_users, &p.exc_users) < 0 ||
+		    sets_list(m, false, &in->include_groups, &p.inc_groups) < 0 ||
+		    sets_list(m, false, &in->exclude_groups, &p.exc_groups) < 0 ||
+		    sets_list(m, true, &in->include_roles, &p.inc_roles) < 0 ||
+		    sets_list(m, true, &in->exclude_roles, &p.exc_roles) < 0)
+			goto oom;
+	}
 	if (grow((void **)&m->pol, &m->cappol, m->npol + 1, sizeof(struct policy)) < 0)
 		goto oom;
 	m->pol[m->npol++] = p;

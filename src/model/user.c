@@ -2,6 +2,7 @@
 #include "mfa/model/user.h"
 
 #include <ctype.h>
+#include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
@@ -49,6 +50,36 @@ enum mfa_state mfa_state_parse(const char *text)
 			return (enum mfa_state)s;
 	}
 	return MFA_STATE_UNKNOWN;
+}
+
+enum mfa_state mfa_state_from_graph(const char *value, char *why, size_t size)
+{
+	enum mfa_state s = mfa_state_parse(value);
+
+	/* Only Graph's three values count; never our own spellings. */
+	if (s == MFA_STATE_AMBIGUOUS)
+		s = MFA_STATE_UNKNOWN;
+	if (s == MFA_STATE_UNKNOWN && why && size)
+		snprintf(why, size, "Graph answered an unreadable per-user MFA state '%.40s'",
+			 value ? value : "");
+	return s;
+}
+
+enum mfa_tri mfa_tri_parse(const char *v)
+{
+	static const char *const yes[] = { "true", "yes", "1", "y", "$true" };
+	static const char *const no[] = { "false", "no", "0", "n", "$false" };
+	size_t i;
+
+	if (!v)
+		return MFA_TRI_UNKNOWN;
+	for (i = 0; i < sizeof(yes) / sizeof(yes[0]); i++) {
+		if (strcasecmp(v, yes[i]) == 0)
+			return MFA_TRI_YES;
+		if (strcasecmp(v, no[i]) == 0)
+			return MFA_TRI_NO;
+	}
+	return MFA_TRI_UNKNOWN;
 }
 
 const char *mfa_tri_name(enum mfa_tri t)

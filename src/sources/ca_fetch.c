@@ -1,6 +1,7 @@
 /* ca_fetch.c - Conditional Access policies and memberships from Graph
  * (ca_fetch.h). */
 #include "sources/ca_fetch.h"
+#include "sources/ca_policy_json.h"
 
 #include <cjson/cJSON.h>
 #include <stdio.h>

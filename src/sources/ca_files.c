@@ -1,6 +1,8 @@
-/* coverage_load.c - the Conditional Access model from --ca-policies and
- * --ca-members files (formats: mfa/coverage.h). */
-#include "mfa/model/coverage.h"
+/* ca_files.c - the Conditional Access model from --ca-policies and
+ * --ca-members files (formats: sources/ca_files.h). */
+#include "sources/ca_files.h"
+
+#include "sources/ca_policy_json.h"
 
 #include <errno.h>
 #include <stdio.h>

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "mfa/model/columns.h"
 #include "mfa/util/csvw.h"
 
 #define REQ MFA_CSV_COL_REQUIRED
@@ -20,23 +21,23 @@
  * comes first. */
 static const struct mfa_csv_format formats[] = {
 	{
-		/* what mfa-migrate itself writes (users.csv) */
+		/* what mfa-migrate itself writes (users.csv, mfa/model/columns.h) */
 		.name = "mfa-migrate-users",
 		.hint = NULL, /* covered by graph-properties */
 		.flags = MFA_CSV_FMT_UNNEUTRALISE,
 		.columns = {
-			{ MFA_CSV_F_ID, "id", REQ, 0 },
-			{ MFA_CSV_F_UPN, "userprincipalname", REQ, 0 },
-			{ MFA_CSV_F_DISPLAY_NAME, "displayname", 0, 0 },
-			{ MFA_CSV_F_USER_TYPE, "usertype", 0, 0 },
-			{ MFA_CSV_F_ACCOUNT_ENABLED, "accountenabled", 0, 0 },
-			{ MFA_CSV_F_STATE, "perusermfastate", REQ, 0 },
-			{ MFA_CSV_F_REGISTERED, "ismfaregistered", REQ, 0 },
-			{ MFA_CSV_F_CAPABLE, "ismfacapable", 0, 0 },
-			{ MFA_CSV_F_METHODS, "methodsregistered", REQ, 0 },
-			{ MFA_CSV_F_DEFAULT_METHOD, "defaultmfamethod", 0, 0 },
-			{ MFA_CSV_F_IS_ADMIN, "isadmin", 0, 0 },
-			{ MFA_CSV_F_STATE_ERROR, "stateerror", 0, 0 },
+			{ MFA_CSV_F_ID, MFA_COL_NAME_ID, REQ, 0 },
+			{ MFA_CSV_F_UPN, MFA_COL_NAME_UPN, REQ, 0 },
+			{ MFA_CSV_F_DISPLAY_NAME, MFA_COL_NAME_DISPLAY_NAME, 0, 0 },
+			{ MFA_CSV_F_USER_TYPE, MFA_COL_NAME_USER_TYPE, 0, 0 },
+			{ MFA_CSV_F_ACCOUNT_ENABLED, MFA_COL_NAME_ACCOUNT_ENABLED, 0, 0 },
+			{ MFA_CSV_F_STATE, MFA_COL_NAME_STATE, REQ, 0 },
+			{ MFA_CSV_F_REGISTERED, MFA_COL_NAME_REGISTERED, REQ, 0 },
+			{ MFA_CSV_F_CAPABLE, MFA_COL_NAME_CAPABLE, 0, 0 },
+			{ MFA_CSV_F_METHODS, MFA_COL_NAME_METHODS, REQ, 0 },
+			{ MFA_CSV_F_DEFAULT_METHOD, MFA_COL_NAME_DEFAULT_METHOD, 0, 0 },
+			{ MFA_CSV_F_IS_ADMIN, MFA_COL_NAME_ADMIN, 0, 0 },
+			{ MFA_CSV_F_STATE_ERROR, MFA_COL_NAME_STATE_ERROR, 0, 0 },
 		},
 	},
 	{
@@ -251,7 +252,8 @@ static bool name_matches(const char *names, const char *norm)
 		const char *bar = strchr(names, '|');
 		size_t n = bar ? (size_t)(bar - names) : strlen(names);
 
-		if (n == len && memcmp(names, norm, n) == 0)
+		/* case-insensitive: the users.csv names are camelCase */
+		if (n == len && strncasecmp(names, norm, n) == 0)
 			return true;
 		if (!bar)
 			break;
@@ -370,17 +372,6 @@ static bool eq(const char *a, const char *b)
 	return strcasecmp(a, b) == 0;
 }
 
-enum mfa_tri mfa_csv_read_bool(const char *v)
-{
-	if (!v)
-		return MFA_TRI_UNKNOWN;
-	if (eq(v, "true") || eq(v, "yes") || eq(v, "1") || eq(v, "y") || eq(v, "$true"))
-		return MFA_TRI_YES;
-	if (eq(v, "false") || eq(v, "no") || eq(v, "0") || eq(v, "n") || eq(v, "$false"))
-		return MFA_TRI_NO;
-	return MFA_TRI_UNKNOWN;
-}
-
 enum mfa_tri mfa_csv_read_signin(const char *v)
 {
 	if (!v)
@@ -389,7 +380,7 @@ enum mfa_tri mfa_csv_read_signin(const char *v)
 		return MFA_TRI_YES;
 	if (eq(v, "denied") || eq(v, "blocked") || eq(v, "disabled"))
 		return MFA_TRI_NO;
-	return mfa_csv_read_bool(v);
+	return mfa_tri_parse(v);
 }
 
 static enum mfa_tri read_registered(const char *v)
@@ -398,7 +389,7 @@ static enum mfa_tri read_registered(const char *v)
 		return MFA_TRI_YES;
 	if (v && (eq(v, "not registered") || eq(v, "notregistered") || eq(v, "unregistered")))
 		return MFA_TRI_NO;
-	return mfa_csv_read_bool(v);
+	return mfa_tri_parse(v);
 }
 
 /* "Password" is how some exports list the password: not an MFA method at
@@ -504,7 +495,7 @@ static bool read_state(const char *v, bool msol_flag, struct mfa_user *u, struct
 		/* MSOnline StrongAuthenticationRequirements: empty means
 		 * per-user disabled; present means enabled or enforced, and
 		 * this export does not say which. */
-		enum mfa_tri t = mfa_csv_read_bool(v);
+		enum mfa_tri t = mfa_tri_parse(v);
 
 		if (!v || t == MFA_TRI_NO) {
 			u->state = MFA_STATE_DISABLED;
@@ -584,7 +575,7 @@ enum mfa_csv_row_result mfa_csv_row_map(const struct mfa_csv_layout *l, char **c
 				u->user_type = MFA_USER_TYPE_GUEST;
 			break;
 		case MFA_CSV_F_ACCOUNT_ENABLED:
-			u->account_enabled = mfa_csv_read_bool(v);
+			u->account_enabled = mfa_tri_parse(v);
 			break;
 		case MFA_CSV_F_SIGNIN_STATUS:
 			u->account_enabled = mfa_csv_read_signin(v);
@@ -597,17 +588,17 @@ enum mfa_csv_row_result mfa_csv_row_map(const struct mfa_csv_layout *l, char **c
 			u->reg.registered = read_registered(v);
 			break;
 		case MFA_CSV_F_CAPABLE:
-			u->reg.capable = mfa_csv_read_bool(v);
+			u->reg.capable = mfa_tri_parse(v);
 			break;
 		case MFA_CSV_F_IS_ADMIN:
-			u->is_admin = mfa_csv_read_bool(v);
+			u->is_admin = mfa_tri_parse(v);
 			break;
 		case MFA_CSV_F_METHODS:
 			if (v && read_methods(v, (col->flags & MFA_CSV_COL_SPLIT_SPACES) != 0, u, s) < 0)
 				return MFA_CSV_ROW_NOMEM;
 			break;
 		case MFA_CSV_F_METHOD_FLAG:
-			if (mfa_csv_read_bool(v) == MFA_TRI_YES && col->arg >= 0 && col->arg < MFA_METHOD__COUNT)
+			if (mfa_tri_parse(v) == MFA_TRI_YES && col->arg >= 0 && col->arg < MFA_METHOD__COUNT)
 				u->reg.methods |= 1u << col->arg;
 			break;
 		case MFA_CSV_F_DEFAULT_METHOD:

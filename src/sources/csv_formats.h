@@ -45,7 +45,7 @@ enum mfa_csv_field {
 
 struct mfa_csv_column {
 	enum mfa_csv_field field;
-	const char *names; /* normalised header names, '|'-separated */
+	const char *names; /* normalised header names, '|'-separated, any case */
 	unsigned flags;    /* MFA_CSV_COL_* */
 	int arg;           /* MFA_CSV_F_METHOD_FLAG: the enum mfa_method */
 };
@@ -118,8 +118,8 @@ enum mfa_csv_row_result {
 enum mfa_csv_row_result mfa_csv_row_map(const struct mfa_csv_layout *l, char **cells, size_t ncells,
 					struct mfa_user *u, struct mfa_csv_scratch *s);
 
-/* Value readers, shared with the tests. */
-enum mfa_tri mfa_csv_read_bool(const char *v);
+/* Value readers, shared with the tests (booleans: mfa_tri_parse,
+ * mfa/model/user.h). */
 enum mfa_tri mfa_csv_read_signin(const char *v);
 
 #endif

@@ -250,13 +250,9 @@ static void take_user(struct graph_source *g, const cJSON *u)
 		return;
 	}
 	if (g->prog.fast_path == 1 && cJSON_IsString(st)) {
-		enum mfa_state s = mfa_state_parse(st->valuestring);
 		char why[128];
+		enum mfa_state s = mfa_state_from_graph(st->valuestring, why, sizeof(why));
 
-		if (s == MFA_STATE_AMBIGUOUS)
-			s = MFA_STATE_UNKNOWN;
-		snprintf(why, sizeof(why), "Graph answered an unreadable per-user MFA state '%.40s'",
-			 st->valuestring);
 		spool_user(g, id, upn, name, type, enabled, s, s == MFA_STATE_UNKNOWN ? why : NULL);
 		return;
 	}

@@ -2,6 +2,7 @@
  * and the evaluator over what they load: refused cleanly or evaluated,
  * never crash. The input is split at its first NUL into the two files. */
 #include "mfa/model/coverage.h"
+#include "sources/ca_files.h"
 
 #include <stdint.h>
 #include <stdio.h>

@@ -17,6 +17,7 @@
 
 #include "mfa/model/classify.h"
 #include "mfa/model/compare.h"
+#include "sources/baseline_load.h"
 #include "mfa/model/sink.h"
 #include "mfa/model/summary.h"
 
@@ -990,6 +991,58 @@ static void test_duplicates(void **state)
 	mfa_baseline_free(b);
 }
 
+/* What a loader does, without a file: append every row, index once. The
+ * same duplicates rule as a loaded file (later row wins, earlier place). */
+static void test_append_index(void **state)
+{
+	struct mfa_baseline *b = mfa_baseline_new();
+	struct mfa_baseline_entry e;
+	struct mfa_user u;
+	struct side s = S(DIS, Y, PUSH, NULL, N, 0, COV);
+
+	(void)state;
+	assert_non_null(b);
+	assert_string_equal(mfa_baseline_path(b), "");
+	s.upn = "old@x";
+	e = entry_of(&s);
+	assert_int_equal(mfa_baseline_append(b, &e), 0);
+	s.id = NULL;
+	s.upn = "n@x";
+	e = entry_of(&s);
+	assert_int_equal(mfa_baseline_append(b, &e), 0);
+	s.id = "ID-1";
+	s.upn = "new@x";
+	s.state = ENF;
+	e = entry_of(&s);
+	assert_int_equal(mfa_baseline_append(b, &e), 0);
+	s.id = NULL;
+	s.upn = "";
+	e = entry_of(&s);
+	assert_int_equal(mfa_baseline_append(b, &e), -1); /* no key */
+	assert_int_equal(mfa_baseline_append(NULL, &e), -1);
+	mfa_baseline_count_skipped(b);
+	mfa_baseline_count_skipped(NULL);
+	/* not indexed yet: three entries, nothing found */
+	assert_int_equal(mfa_baseline_count(b), 3);
+	mfa_user_init(&u);
+	u.id = "id-1";
+	assert_int_equal(mfa_baseline_find(b, &u), MFA_BASELINE_NONE);
+	assert_int_equal(mfa_baseline_index(b), 0);
+	assert_int_equal(mfa_baseline_count(b), 2);
+	assert_int_equal(mfa_baseline_find(b, &u), 0);
+	mfa_baseline_get(b, 0, &e);
+	assert_string_equal(e.upn, "new@x");
+	assert_int_equal(e.state, MFA_STATE_ENFORCED);
+	u.id = NULL;
+	u.upn = "N@X";
+	assert_int_equal(mfa_baseline_find(b, &u), 1);
+	assert_int_equal(mfa_baseline_skipped(b), 1);
+	assert_int_equal(mfa_baseline_set_path(b, "/runs/a/users.csv"), 0);
+	assert_string_equal(mfa_baseline_path(b), "/runs/a/users.csv");
+	assert_int_equal(mfa_baseline_index(NULL), -1);
+	mfa_baseline_free(b);
+}
+
 /* Many users through mfa_baseline_add (the tables grow) all found again. */
 static void test_many(void **state)
 {
@@ -1144,6 +1197,7 @@ int main(void)
 		cmocka_unit_test(test_load_file_gz_folder),
 		cmocka_unit_test(test_load_refused),
 		cmocka_unit_test(test_duplicates),
+		cmocka_unit_test(test_append_index),
 		cmocka_unit_test(test_many),
 		cmocka_unit_test(test_load_sample),
 		cmocka_unit_test(test_round_trip),

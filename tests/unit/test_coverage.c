@@ -19,6 +19,8 @@
 #include <cjson/cJSON.h>
 
 #include "mfa/model/coverage.h"
+#include "sources/ca_files.h"
+#include "sources/ca_policy_json.h"
 
 #define GA "62e90394-69f5-4237-9190-012177145e10"
 #define ALICE "a11ce000-0000-4000-8000-000000000001"
@@ -583,6 +585,60 @@ static void test_named_sets(void **state)
 	mfa_ca_model_free(m);
 }
 
+/* The pure builder (no JSON): what the parser hands the model. */
+static void test_add_policy_struct(void **state)
+{
+	static const char *const groups[] = { "G1", "", "g1" };
+	static const char *const excluded[] = { "u-2" };
+	struct mfa_ca_model *m = mfa_ca_model_new();
+	struct mfa_err err = MFA_ERR_INIT;
+	struct mfa_ca_policy p;
+	struct mfa_user u;
+	struct mfa_coverage c;
+
+	(void)state;
+	memset(&p, 0, sizeof(p));
+	p.name = "All users";
+	p.state = MFA_CA_POLICY_ENABLED;
+	p.requires_mfa = true;
+	p.targets_apps = true;
+	p.include_all = true;
+	p.exclude_users.v = excluded;
+	p.exclude_users.n = 1;
+	assert_int_equal(mfa_ca_model_add_policy(m, &p, &err), 0);
+	/* disabled: counted, names nothing */
+	memset(&p, 0, sizeof(p));
+	p.state = MFA_CA_POLICY_DISABLED;
+	p.requires_mfa = p.targets_apps = true;
+	p.include_groups.v = groups;
+	p.include_groups.n = 3;
+	assert_int_equal(mfa_ca_model_add_policy(m, &p, &err), 0);
+	assert_int_equal(mfa_ca_model_group_count(m), 0);
+	/* report-only over a group: named once, first spelling, "" skipped */
+	p.state = MFA_CA_POLICY_REPORT_ONLY;
+	p.name = NULL;
+	assert_int_equal(mfa_ca_model_add_policy(m, &p, &err), 0);
+	assert_int_equal(mfa_ca_model_group_count(m), 1);
+	assert_string_equal(mfa_ca_model_group_id(m, 0), "G1");
+	assert_int_equal(mfa_ca_model_policy_count(m), 3);
+	p.state = (enum mfa_ca_policy_state)7;
+	assert_int_equal(mfa_ca_model_add_policy(m, &p, &err), -1);
+	assert_int_equal(mfa_ca_model_add_policy(NULL, &p, &err), -1);
+	mfa_ca_model_mark_policies_read(m);
+
+	mfa_user_init(&u);
+	u.id = "u-1";
+	u.user_type = MFA_USER_TYPE_MEMBER;
+	mfa_coverage_evaluate(m, &u, &c);
+	assert_int_equal(c.verdict, MFA_COVERAGE_COVERED);
+	assert_string_equal(c.policies, "All users");
+	u.id = "U-2";
+	mfa_coverage_evaluate(m, &u, &c);
+	/* excluded from the enabled one; the report-only one's group was not read */
+	assert_int_equal(c.verdict, MFA_COVERAGE_UNKNOWN);
+	mfa_ca_model_free(m);
+}
+
 /* The policy names that do not fit are counted, not cut mid-name. */
 static void test_policies_truncated(void **state)
 {
@@ -710,6 +766,7 @@ int main(void)
 		cmocka_unit_test(test_null_model),
 		cmocka_unit_test(test_gaps_format),
 		cmocka_unit_test(test_named_sets),
+		cmocka_unit_test(test_add_policy_struct),
 		cmocka_unit_test(test_policies_truncated),
 		cmocka_unit_test(test_bad_policies),
 		cmocka_unit_test(test_memory),

@@ -14,6 +14,8 @@
 
 #include "mfa/model/coverage.h"
 #include "mfa/model/source.h"
+#include "sources/ca_files.h"
+#include "sources/ca_policy_json.h"
 
 #define GA "62e90394-69f5-4237-9190-012177145e10"
 #define BREAK_GLASS "b7e1c2d0-5a3f-4c9e-8d21-6f0a9b3e4c01"

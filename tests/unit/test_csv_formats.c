@@ -9,6 +9,7 @@
 
 #include <cmocka.h>
 
+#include "mfa/model/columns.h"
 #include "mfa/util/err.h"
 #include "sources/csv_formats.h"
 
@@ -120,6 +121,23 @@ static void test_detect_table(void **state)
 	}
 }
 
+/* The header the CSV sink writes (mfa/model/columns.h, the one schema) is
+ * read back as mfa-migrate's own format, every column of it found. */
+static void test_own_schema(void **state)
+{
+	struct mfa_csv_layout l;
+	size_t i;
+
+	(void)state;
+	assert_int_equal(mfa_csv_format_detect(mfa_user_column_names, MFA_COL__COUNT, &l), 0);
+	assert_string_equal(l.format->name, "mfa-migrate-users");
+	for (i = 0; i < MFA_CSV_MAX_COLUMNS && l.format->columns[i].names; i++)
+		if (l.col[i] < 0)
+			fail_msg("column '%s' not found", l.format->columns[i].names);
+	assert_int_equal(l.field_col[MFA_CSV_F_STATE], MFA_COL_STATE);
+	assert_int_equal(l.field_col[MFA_CSV_F_STATE_ERROR], MFA_COL_STATE_ERROR);
+}
+
 /* Every format in the table has a detection case of its own. */
 static void test_every_format_is_tested(void **state)
 {
@@ -211,12 +229,12 @@ static void test_bool_readers(void **state)
 
 	(void)state;
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		if (mfa_csv_read_bool(cases[i].v) != cases[i].b)
+		if (mfa_tri_parse(cases[i].v) != cases[i].b)
 			fail_msg("bool '%s'", cases[i].v);
 		if (mfa_csv_read_signin(cases[i].v) != cases[i].signin)
 			fail_msg("signin '%s'", cases[i].v);
 	}
-	assert_int_equal(mfa_csv_read_bool(NULL), MFA_TRI_UNKNOWN);
+	assert_int_equal(mfa_tri_parse(NULL), MFA_TRI_UNKNOWN);
 }
 
 #define BIT(m) (1u << MFA_METHOD_##m)
@@ -476,6 +494,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_detect_table),
+		cmocka_unit_test(test_own_schema),
 		cmocka_unit_test(test_every_format_is_tested),
 		cmocka_unit_test(test_layout_columns),
 		cmocka_unit_test(test_expected_message),

@@ -3,6 +3,10 @@
  * mfa_user_columns fills `out` with one string per column for a row. The
  * strings point into the row or into `scratch`, which the caller owns and
  * keeps alive while it uses them.
+ *
+ * The one definition of the users.csv schema: its writers (the CSV and
+ * JSONL sinks, the Users sheet) and its readers (the baseline loader, the
+ * "mfa-migrate-users" CSV input format) take the names from here.
  */
 #ifndef MFA_REPORTS_COLUMNS_H
 #define MFA_REPORTS_COLUMNS_H
@@ -32,13 +36,35 @@ enum mfa_user_column {
 	MFA_COL__COUNT
 };
 
+/* Header names (Graph's property names where Graph has one), as literals
+ * for tables that readers of users.csv build at compile time. */
+#define MFA_COL_NAME_ID "id"
+#define MFA_COL_NAME_UPN "userPrincipalName"
+#define MFA_COL_NAME_DISPLAY_NAME "displayName"
+#define MFA_COL_NAME_USER_TYPE "userType"
+#define MFA_COL_NAME_ACCOUNT_ENABLED "accountEnabled"
+#define MFA_COL_NAME_STATE "perUserMfaState"
+#define MFA_COL_NAME_REGISTERED "isMfaRegistered"
+#define MFA_COL_NAME_CAPABLE "isMfaCapable"
+#define MFA_COL_NAME_METHODS "methodsRegistered"
+#define MFA_COL_NAME_DEFAULT_METHOD "defaultMfaMethod"
+#define MFA_COL_NAME_ADMIN "isAdmin"
+#define MFA_COL_NAME_CLASS "class"
+#define MFA_COL_NAME_ACTION "action"
+#define MFA_COL_NAME_HOLD_REASON "holdReason"
+#define MFA_COL_NAME_RISK "risk"
+#define MFA_COL_NAME_FINDINGS "findings"
+#define MFA_COL_NAME_STATE_ERROR "stateError"
+#define MFA_COL_NAME_CA_COVERAGE "caCoverage"
+#define MFA_COL_NAME_CA_POLICIES "caPolicies"
+
 struct mfa_column_scratch {
 	char methods[1024];
 	char findings[512];
 	char coverage[200];
 };
 
-/* Header names (Graph's property names where Graph has one). */
+/* The header names above, by column. */
 extern const char *const mfa_user_column_names[MFA_COL__COUNT];
 
 void mfa_user_columns(const struct mfa_row *row, struct mfa_column_scratch *scratch,

@@ -7,8 +7,9 @@
  * cleared, and Conditional Access coverage changes. --fail-on takes the
  * change kinds too, so a scheduled run can fail only on what is new.
  *
- *     struct mfa_baseline *b = NULL;
+ *     struct mfa_baseline *b = NULL;   // mfa/model/baseline.h
  *     if (mfa_baseline_load(&b, "reports/2024-05-01T0300Z-audit", &err) < 0) goto cleanup;
+ *                                       // sources/baseline_load.h
  *     for each user u with its verdict v:
  *             struct mfa_change_set cs;
  *             mfa_compare_user(b, u, v, &cs);                  // pure
@@ -23,10 +24,7 @@
  *   cleanup:
  *     mfa_baseline_free(b);
  *
- * Matching a user to the baseline: by object id (any case) when the user
- * has one and the baseline knows it; otherwise by UPN (any case), but only
- * when one side has no object id. So a user deleted and recreated with the
- * same UPN (new object id) is one user removed and one added.
+ * Matching a user to the baseline: see mfa/model/baseline.h.
  *
  * What is compared, and when "unknown" is not a change:
  *   state         perUserMfaState (the verdict's state), every difference,
@@ -78,10 +76,6 @@
  *                            partial > report-only > not-covered) or
  *                            unknown, info when it became stronger
  *
- * Ownership: the baseline copies every string it is given. Strings it hands
- * out (mfa_baseline_get, mfa_change_set.prev_other_methods) stay valid until
- * the next mfa_baseline_add or mfa_baseline_free; marking does not move
- * them.
  */
 #ifndef MFA_COMPARE_H
 #define MFA_COMPARE_H
@@ -90,104 +84,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "mfa/model/baseline.h"
 #include "mfa/model/classify.h"
 #include "mfa/model/coverage.h"
 #include "mfa/util/err.h"
 #include "mfa/model/user.h"
 
 struct mfa_sink;
-
-/* ---- the baseline: the previous run's users ---- */
-
-struct mfa_baseline;
-
-/* "No such entry" from the find and iterate functions. */
-#define MFA_BASELINE_NONE ((size_t)-1)
-
-/* One previous user. Strings are borrowed from the baseline (see above);
- * NULL where the row had none. */
-struct mfa_baseline_entry {
-	const char *id;
-	const char *upn;
-	const char *display_name;
-	enum mfa_state state;
-	enum mfa_tri registered;    /* isMfaRegistered */
-	uint32_t methods;           /* bit (1u << enum mfa_method) */
-	const char *other_methods;  /* ';'-joined names outside enum mfa_method; NULL if none */
-	enum mfa_tri is_admin;
-	uint32_t findings;          /* bit (1u << enum mfa_finding) */
-	bool coverage_checked;      /* caCoverage was not empty */
-	enum mfa_coverage_verdict coverage; /* UNKNOWN when not checked */
-	bool seen;                  /* marked: a user of this run matched it */
-};
-
-/* An empty baseline. NULL when out of memory. */
-struct mfa_baseline *mfa_baseline_new(void);
-
-/* Adds a previous user (what mfa_baseline_load does for each row; tests
- * build baselines this way). At least one of e->id and e->upn must be set.
- * A user already in the baseline (same id; without id, same UPN) is
- * replaced: the later row wins. e->seen is ignored (a new entry is unseen).
- * Writes the entry number to *index when index is non-NULL. Returns 0 for a
- * new entry, 1 for a replaced one, -1 on out of memory, a missing key, or a
- * baseline past 4 GiB of strings / 2^32 users. */
-int mfa_baseline_add(struct mfa_baseline *b, const struct mfa_baseline_entry *e, size_t *index);
-
-/* Loads a previous run. path is its output folder (then <path>/users.csv,
- * or <path>/users.csv.gz when there is no users.csv) or the users.csv file
- * itself, which may be gzip-compressed whatever its name (detected by
- * content), UTF-8 with or without BOM, ',' or ';' delimited. Columns are
- * found by their header names, in any order; id, userPrincipalName,
- * perUserMfaState and findings are required (anything else is "not a
- * users.csv written by mfa-migrate"), displayName, isMfaRegistered,
- * methodsRegistered, isAdmin and caCoverage are read when present (older
- * runs have no caCoverage). Formula-neutralised fields ("'=x") are read
- * back as written ("=x"). Rows with neither id nor UPN are skipped and
- * counted (mfa_baseline_skipped).
- *
- * Memory: 32 bytes a user, 16 to 32 bytes of lookup tables, and its id,
- * UPN, display name and unknown method names once each; a million users
- * take some 150-200 MiB and load in about two seconds (the parse is most
- * of it). A user listed twice (same id; without id, same UPN) is kept once,
- * with the later row's values, at the earlier row's position.
- *
- * On success *out owns the baseline (free with mfa_baseline_free); on
- * failure *out is NULL and err names the file. */
-int mfa_baseline_load(struct mfa_baseline **out, const char *path, struct mfa_err *err);
-
-/* The file mfa_baseline_load read (the users.csv inside a folder), for
- * messages and summary.json; "" for a baseline built with mfa_baseline_add.
- * Owned by the baseline. */
-const char *mfa_baseline_path(const struct mfa_baseline *b);
-
-/* Users in the baseline (replaced rows count once). NULL: 0. */
-size_t mfa_baseline_count(const struct mfa_baseline *b);
-
-/* Data rows mfa_baseline_load skipped (no id and no UPN). */
-unsigned long mfa_baseline_skipped(const struct mfa_baseline *b);
-
-/* The entry number that user u matches (see "Matching" above), or
- * MFA_BASELINE_NONE. Pure. */
-size_t mfa_baseline_find(const struct mfa_baseline *b, const struct mfa_user *u);
-
-/* Fills *out with entry i (i < mfa_baseline_count). */
-void mfa_baseline_get(const struct mfa_baseline *b, size_t i, struct mfa_baseline_entry *out);
-
-/* Records that a user of this run matched entry i. Idempotent, so every
- * consumer of the stream (the changes.csv sink, the caller's counts) may
- * mark the entries it matched; once every row has been marked by someone,
- * the unseen entries are the removed users. Out-of-range i is ignored. */
-void mfa_baseline_mark(struct mfa_baseline *b, size_t i);
-
-/* The first entry number >= from never marked, in file order, or
- * MFA_BASELINE_NONE. */
-size_t mfa_baseline_next_unseen(const struct mfa_baseline *b, size_t from);
-
-/* Bytes the baseline holds, for tests and progress. */
-size_t mfa_baseline_memory(const struct mfa_baseline *b);
-
-/* NULL is fine. */
-void mfa_baseline_free(struct mfa_baseline *b);
 
 /* ---- change kinds ---- */
 

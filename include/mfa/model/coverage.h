@@ -2,11 +2,13 @@
  * MFA of a user? A pure evaluator over a model of the tenant's policies and
  * of the group and role memberships their scopes name.
  *
- * The model is filled either live (the lead's Graph path: the builders
- * below) or from files (mfa_ca_model_load_files, `--ca-policies FILE` and
- * `--ca-members FILE`). mfa_coverage_evaluate then runs once a user, with
- * no I/O and no globals; the model is only read, so several threads may
- * evaluate against one model at once.
+ * The model is filled by the builders below: live (src/sources/ca_fetch.c)
+ * or from files (src/sources/ca_files.h, `--ca-policies FILE` and
+ * `--ca-members FILE`), a policy's Graph JSON read by
+ * src/sources/ca_policy_json.h into a struct mfa_ca_policy.
+ * mfa_coverage_evaluate then runs once a user, with no I/O and no globals;
+ * the model is only read, so several threads may evaluate against one
+ * model at once.
  *
  *     struct mfa_ca_model *m = NULL;
  *     if (mfa_ca_model_load_files(&m, "ca-policies.json", "ca-members.json", &err) < 0) ...
@@ -15,64 +17,6 @@
  *     printf("%s %s %s\n", mfa_coverage_name(c.verdict), c.reason, c.policies);
  *     mfa_ca_model_free(m);
  *
- * ---------------------------------------------------------------------------
- * The policies file (--ca-policies)
- *
- *   What Graph returns for GET /v1.0/identity/conditionalAccess/policies:
- *   {"value":[ <conditionalAccessPolicy>, ... ]}, every page's policies in
- *   the one `value` list; a bare array [ <policy>, ... ] is accepted too.
- *
- * The members file (--ca-members)
- *
- *   {
- *     "groups": {
- *       "<group object id>": { "value": [
- *           {"@odata.type": "#microsoft.graph.user",  "id": "<user id>",
- *            "userPrincipalName": "a@contoso.com"},
- *           {"@odata.type": "#microsoft.graph.group", "id": "<group id>"} ] },
- *       ...
- *     },
- *     "roles": {
- *       "<role template id>": { "value": [ ...same member objects... ] },
- *       ...
- *     },
- *     "users": { "value": [ {"id": "<user id>", "userPrincipalName": "..."} ] },
- *     "securityDefaults": { "isEnabled": false }
- *   }
- *
- *   - Each inner object is exactly what Graph returns for
- *     GET /v1.0/groups/{id}/transitiveMembers (or /members) and
- *     GET /v1.0/directoryRoles(roleTemplateId='{id}')/members, pasted as is
- *     (extra properties such as "@odata.context" are ignored). A list that
- *     Graph paged must be given whole: an "@odata.nextLink" is refused.
- *     Instead of {"value":[...]}, a bare array is accepted, and a member may
- *     be a plain string (the user's object id).
- *   - Groups and roles are keyed by the ids the policies name: group object
- *     ids (includeGroups / excludeGroups) and role *template* ids
- *     (includeRoles / excludeRoles, e.g. Global Administrator
- *     62e90394-69f5-4237-9190-012177145e10).
- *   - A member whose "@odata.type" is "#microsoft.graph.group" is expanded
- *     with that group's own entry in "groups" when there is one (nested
- *     groups, at any depth, cycles ignored); without an entry it is taken as
- *     already expanded, as a transitiveMembers list is. So both Graph's
- *     /members (with every nested group listed too) and /transitiveMembers
- *     work. Role members that are (role-assignable) groups are expanded the
- *     same way. Members of any other type (devices, service principals,
- *     contacts) are ignored; a member without "@odata.type" is a user.
- *   - "userPrincipalName", when present, lets users be matched that the
- *     user input knows by UPN only (exports without object ids). "users"
- *     (optional) is GET /v1.0/users?$select=id,userPrincipalName, for the
- *     same purpose: the UPNs of users that policies name by id but that are
- *     in no group or role. A user known by UPN alone is matched against a
- *     list of ids, a group or a role only when every user in it has a known
- *     UPN; otherwise its verdict is unknown where it matters.
- *   - "securityDefaults" is what GET /v1.0/policies/
- *     identitySecurityDefaultsEnforcementPolicy returns (only "isEnabled" is
- *     read). Absent: security defaults are off.
- *   - A group or role that a policy names but the file does not list is
- *     "not read": users whose verdict depends on it are `unknown` (an empty
- *     group is listed as {"value": []}).
- * ---------------------------------------------------------------------------
  *
  * Verdicts, and which wins when several policies apply to a user:
  *
@@ -139,7 +83,6 @@
 #include "mfa/util/err.h"
 #include "mfa/model/user.h"
 
-struct cJSON;
 struct mfa_ca_model;
 
 enum mfa_coverage_verdict {
@@ -190,14 +133,56 @@ struct mfa_coverage {
  * out of memory. */
 struct mfa_ca_model *mfa_ca_model_new(void);
 
-/* Adds one policy: one element of the `value` of Graph's policies list.
- * Reads what decides coverage (see the top of this file) and copies what it
- * keeps; `policy` stays the caller's. Fails on a value of the wrong type or
- * an unknown state / operator, with err naming the field
- * ("conditions.users.includeGroups: expected an array of strings").
- * Disabled policies are kept (counted) but never evaluated. */
-int mfa_ca_model_add_policy_json(struct mfa_ca_model *m, const struct cJSON *policy,
-				 struct mfa_err *err);
+/* Guest and external user types (conditionalAccessGuestOrExternalUserTypes). */
+enum mfa_ca_guest_type {
+	MFA_CA_GUEST_INTERNAL = 1u << 0,                 /* internalGuest */
+	MFA_CA_GUEST_B2B_COLLABORATION_GUEST = 1u << 1,  /* b2bCollaborationGuest */
+	MFA_CA_GUEST_B2B_COLLABORATION_MEMBER = 1u << 2, /* b2bCollaborationMember */
+	MFA_CA_GUEST_B2B_DIRECT_CONNECT = 1u << 3,       /* b2bDirectConnectUser */
+	MFA_CA_GUEST_OTHER_EXTERNAL = 1u << 4,           /* otherExternalUser */
+	MFA_CA_GUEST_SERVICE_PROVIDER = 1u << 5          /* serviceProvider */
+};
+
+enum mfa_ca_policy_state {
+	MFA_CA_POLICY_DISABLED = 0,
+	MFA_CA_POLICY_ENABLED,
+	MFA_CA_POLICY_REPORT_ONLY /* enabledForReportingButNotEnforced */
+};
+
+/* Ids a policy names; borrowed. NULL or "" entries are skipped. */
+struct mfa_ca_ids {
+	const char *const *v;
+	size_t n;
+};
+
+/* includeGuestsOrExternalUsers / excludeGuestsOrExternalUsers. */
+struct mfa_ca_guests {
+	uint8_t types;           /* enum mfa_ca_guest_type bits; 0: none */
+	bool tenants_enumerated; /* externalTenants lists tenants (cannot be checked), not "all" */
+};
+
+/* One policy as far as coverage goes (what src/sources/ca_policy_json.c
+ * reads out of Graph's conditionalAccessPolicy). Every pointer is
+ * borrowed for the call. */
+struct mfa_ca_policy {
+	const char *name;                  /* displayName, else id; shown in verdicts */
+	enum mfa_ca_policy_state state;
+	bool requires_mfa;                 /* grant controls require mfa, or a strength that satisfies it */
+	bool targets_apps;                 /* some app, user action or authentication context */
+	uint32_t gaps;                     /* enum mfa_coverage_gap bits */
+	bool include_all;                  /* includeUsers "All" */
+	bool include_guests, exclude_guests; /* includeUsers / excludeUsers "GuestsOrExternalUsers" */
+	struct mfa_ca_guests include_typed, exclude_typed;
+	struct mfa_ca_ids include_users, exclude_users; /* user ids (no special values) */
+	struct mfa_ca_ids include_groups, exclude_groups; /* group object ids */
+	struct mfa_ca_ids include_roles, exclude_roles;   /* role template ids */
+};
+
+/* Adds one policy, copying what it keeps. A policy is evaluated when it is
+ * not disabled, requires mfa and targets some app; disabled and other
+ * policies are kept (counted) but never evaluated, and name no users,
+ * groups or roles. Returns 0, or -1 with err ("out of memory"). */
+int mfa_ca_model_add_policy(struct mfa_ca_model *m, const struct mfa_ca_policy *p, struct mfa_err *err);
 
 /* Says the policies list was read in full (possibly empty): from now on
  * verdicts are computed. */
@@ -250,16 +235,6 @@ size_t mfa_ca_model_memory(const struct mfa_ca_model *m);
 
 /* NULL is fine. */
 void mfa_ca_model_free(struct mfa_ca_model *m);
-
-/* ---- files (src/core/coverage_load.c) ---- */
-
-/* Builds a model from a policies file and a members file (formats above)
- * into *out, and marks the policies read. members_path may be NULL: no
- * memberships, security defaults off. On failure *out is NULL and err names
- * the file and the JSON path ("'ca-members.json': groups.<id>.value[3].id:
- * expected a string"). Files above 1 GiB are refused. */
-int mfa_ca_model_load_files(struct mfa_ca_model **out, const char *policies_path,
-			    const char *members_path, struct mfa_err *err);
 
 /* ---- evaluation ---- */
 

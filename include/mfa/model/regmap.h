@@ -9,7 +9,7 @@
  *
  * Layout: entries are a fixed few dozen bytes each (string offsets, the
  * method bitmask, packed flags); every string lives once in one arena; two
- * open-addressing tables (id, UPN) hold entry numbers.
+ * indexes (id, UPN; mfa/util/index.h) hold entry numbers.
  *
  * Ownership: mfa_regmap_put copies every string it is given (including
  * reg->other_methods and reg->default_method); the caller keeps its own.

@@ -104,6 +104,17 @@ const char *mfa_state_name(enum mfa_state s);
  * "unknownFutureValue" and the empty string, is MFA_STATE_UNKNOWN. */
 enum mfa_state mfa_state_parse(const char *text);
 
+/* The one rule for a perUserMfaState value Graph sent: only Graph's three
+ * values count (never our own spellings such as "enabled-or-enforced");
+ * anything else, NULL included, is MFA_STATE_UNKNOWN, and then why (when
+ * not NULL) gets "Graph answered an unreadable per-user MFA state '...'". */
+enum mfa_state mfa_state_from_graph(const char *value, char *why, size_t size);
+
+/* The one boolean reader for text: true/yes/1/y/$true and
+ * false/no/0/n/$false (any case; PowerShell writes $True), anything else,
+ * NULL included, MFA_TRI_UNKNOWN. */
+enum mfa_tri mfa_tri_parse(const char *v);
+
 /* "true", "false" or "" for UNKNOWN. */
 const char *mfa_tri_name(enum mfa_tri t);
 
