@@ -3,6 +3,7 @@
 
 #include "cli/msg.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -84,6 +85,12 @@ int cli_live_option(struct mfa_session_options *l, int id, const char *value)
 	}
 }
 
+static void trace_line(void *ctx, const char *line)
+{
+	(void)ctx;
+	fprintf(stderr, "mfa-migrate: trace: %s\n", line);
+}
+
 /* MFA_MIGRATE_TRACE set, and not "0" */
 static int trace_wanted(void)
 {
@@ -112,7 +119,7 @@ void cli_live_environment(struct mfa_session_options *o)
 	o->auth.env.access_token = getenv("MFA_MIGRATE_ACCESS_TOKEN");
 	o->auth.env.authority_host = getenv("AZURE_AUTHORITY_HOST");
 	o->auth.env.imds_url = getenv("MFA_MIGRATE_IMDS_URL");
-	o->auth.trace = trace_wanted();
+	o->auth.trace = trace_wanted() ? trace_line : NULL;
 	if (!v || !*v)
 		return;
 	k = strtod(v, &end);

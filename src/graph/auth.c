@@ -34,7 +34,8 @@ struct mfa_auth {
 	char *token_url;       /* or the IMDS URL */
 	char *ca_file;
 	long timeout_s;
-	int trace;
+	mfa_http_trace_fn trace;
+	void *trace_ctx;
 	struct mfa_credential cred;
 
 	char *bearer;          /* "Bearer <token>", wiped on free */
@@ -262,7 +263,8 @@ int mfa_auth_new(struct mfa_auth **out, const struct mfa_auth_options *opts,
 	if (!a)
 		return mfa_err_set(err, "out of memory");
 	a->timeout_s = o->timeout_s > 0 ? o->timeout_s : 30;
-	a->trace = o->trace > 0;
+	a->trace = o->trace;
+	a->trace_ctx = o->trace_ctx;
 	a->ahead_opt = o->refresh_ahead_s;
 	a->cloud = MFA_CLOUD_GLOBAL;
 	if (o->cloud && mfa_cloud_parse(o->cloud, &a->cloud, err) < 0)
@@ -615,6 +617,7 @@ int mfa_auth_sign_in(struct mfa_auth *a, struct mfa_err *err)
 	 * token request in it, is the same path as a refresh in a run. */
 	o.workers = 1;
 	o.trace = a->trace;
+	o.trace_ctx = a->trace_ctx;
 	o.ca_file = a->ca_file;
 	if (mfa_http_new(&h, &o, err) < 0)
 		goto cleanup;

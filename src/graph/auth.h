@@ -65,6 +65,7 @@
 #define MFA_GRAPH_AUTH_H
 
 #include "mfa/util/err.h"
+#include "graph/http.h"
 
 struct mfa_http;
 
@@ -106,7 +107,8 @@ struct mfa_auth_options {
 	struct mfa_auth_env env;       /* the environment's values, read by the caller */
 	long timeout_s;                /* token request timeout; 0 = 30 */
 	const char *ca_file;           /* extra CA bundle (tests); NULL = system */
-	int trace;                     /* 1: trace token requests on stderr (MFA_MIGRATE_TRACE) */
+	mfa_http_trace_fn trace;       /* traces token requests too; NULL: off */
+	void *trace_ctx;
 	double refresh_ahead_s;        /* > 0: refresh when less than this is left
 					* (tests); 0: 5 minutes, or a quarter of a
 					* short-lived token's life */

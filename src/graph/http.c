@@ -319,7 +319,6 @@ int mfa_http_new(struct mfa_http **out, const struct mfa_http_options *opts,
 		h->o.max_body = defaults.max_body;
 	if (h->o.retry.max_attempts == 0)
 		h->o.retry = defaults.retry;
-	h->o.trace = h->o.trace > 0;
 	h->user_agent = dup_str(h->o.user_agent ? h->o.user_agent : "mfa-migrate");
 	h->ca_file = h->o.ca_file ? dup_str(h->o.ca_file) : NULL;
 	h->o.user_agent = h->user_agent;
@@ -658,15 +657,17 @@ static void trace_line(const struct xfer *x, double now, const struct mfa_retry_
 {
 	const char *q = x->sensitive ? strchr(x->url, '?') : NULL;
 	int ulen = q ? (int)(q - x->url) : (int)strlen(x->url);
-	char what[160];
+	char what[160], line[1024];
+	int n;
 
 	if (!x->h->o.trace)
 		return;
 	if (x->token) {
-		fprintf(stderr, "mfa-migrate: trace: %s %s -> %ld %.0f ms attempt %u (token request)\n",
-			x->method, x->trace_name ? x->trace_name : x->url,
-			x->curl_code && !x->too_big ? 0L : x->status, (now - x->started) * 1000.0,
-			x->attempts);
+		snprintf(line, sizeof(line), "%s %s -> %ld %.0f ms attempt %u (token request)",
+			 x->method, x->trace_name ? x->trace_name : x->url,
+			 x->curl_code && !x->too_big ? 0L : x->status, (now - x->started) * 1000.0,
+			 x->attempts);
+		x->h->o.trace(x->h->o.trace_ctx, line);
 		return;
 	}
 	if (x->too_big)
@@ -675,12 +676,12 @@ static void trace_line(const struct xfer *x, double now, const struct mfa_retry_
 		snprintf(what, sizeof(what), "error (%s)", curl_easy_strerror((CURLcode)x->curl_code));
 	else
 		snprintf(what, sizeof(what), "%ld", x->status);
-	fprintf(stderr, "mfa-migrate: trace: %s %.*s -> %s %.0f ms attempt %u", x->method, ulen,
-		x->url, what, (now - x->started) * 1000.0, x->attempts);
-	if (d && d->retry)
-		fprintf(stderr, " (retry in %.3f s%s: %s)", d->delay_s,
-			d->pause_scope ? ", scope paused" : "", d->why);
-	fputc('\n', stderr);
+	n = snprintf(line, sizeof(line), "%s %.*s -> %s %.0f ms attempt %u", x->method, ulen,
+		     x->url, what, (now - x->started) * 1000.0, x->attempts);
+	if (d && d->retry && n > 0 && (size_t)n < sizeof(line))
+		snprintf(line + n, sizeof(line) - (size_t)n, " (retry in %.3f s%s: %s)", d->delay_s,
+			 d->pause_scope ? ", scope paused" : "", d->why);
+	x->h->o.trace(x->h->o.trace_ctx, line);
 }
 
 static int set_method(CURL *e, const struct xfer *x)

@@ -36,7 +36,7 @@
  * plain http only to loopback hosts (graph/cloud.h; every URL is checked
  * at submit). Bodies are capped at max_body bytes while they arrive.
  *
- * Tracing: with options.trace = 1 (the CLI sets it from MFA_MIGRATE_TRACE)
+ * Tracing: with options.trace set (the CLI prints to stderr under MFA_MIGRATE_TRACE)
  * each finished attempt is one line on stderr:
  *   mfa-migrate: trace: GET https://... -> 429 35 ms attempt 1 (retry in 2.128 s: throttled (429))
  * Headers and bodies are never traced, so neither Authorization nor any
@@ -54,6 +54,10 @@
 
 struct mfa_http;
 
+/* Receives one trace line (no newline, no prefix); line is valid only
+ * during the call. */
+typedef void (*mfa_http_trace_fn)(void *ctx, const char *line);
+
 struct mfa_http_options {
 	unsigned workers;          /* max requests in flight; default 16 */
 	long connect_timeout_s;    /* default 10 */
@@ -63,14 +67,15 @@ struct mfa_http_options {
 	const struct mfa_graph_limits *limits; /* NULL: Graph's defaults; copied */
 	struct mfa_retry_policy retry;
 	const char *user_agent;    /* NULL: "mfa-migrate"; copied */
-	int trace;                 /* 1: one line per attempt on stderr; 0: off (default) */
+	mfa_http_trace_fn trace;   /* one line per attempt; NULL: off (default) */
+	void *trace_ctx;
 	const char *ca_file;       /* extra CA bundle (tests), NULL: system store; copied */
 	mfa_retry_rand_fn rand;    /* jitter source, NULL: internal PRNG */
 	void *rand_ctx;
 };
 
 #define MFA_HTTP_OPTIONS_INIT \
-	{ 16, 10, 60, (size_t)64 << 20, 1, NULL, MFA_RETRY_POLICY_INIT, NULL, 0, NULL, NULL, NULL }
+	{ 16, 10, 60, (size_t)64 << 20, 1, NULL, MFA_RETRY_POLICY_INIT, NULL, NULL, NULL, NULL, NULL, NULL }
 
 /* What a finished request looks like to its callback. Everything here is
  * owned by the engine and valid only during the callback: copy what you

@@ -33,6 +33,7 @@ int mfa_session_open(struct mfa_session *s, const struct mfa_session_options *o,
 	ho.limits = &s->limits;
 	ho.ca_file = o->auth.ca_file;
 	ho.trace = o->auth.trace;
+	ho.trace_ctx = o->auth.trace_ctx;
 	if (mfa_http_new(&s->http, &ho, err) < 0)
 		return -1;
 	mfa_http_set_auth(s->http, mfa_auth_bearer, s->auth);

@@ -443,7 +443,7 @@ static struct mfa_http *engine(unsigned workers)
 
 	o.workers = workers;
 	o.rand = zero_rand; /* backoff 0: no waiting in tests, except Retry-After */
-	o.trace = 0;
+	o.trace = NULL;
 	if (mfa_http_new(&h, &o, &err) < 0)
 		fail_msg("%s", err.msg);
 	return h;
@@ -633,7 +633,7 @@ static void test_refused_urls_and_size_cap(void **state)
 
 	(void)state;
 	o.max_body = 1000;
-	o.trace = 0;
+	o.trace = NULL;
 	assert_int_equal(mfa_http_new(&h, &o, &err), 0);
 	r.done = on_done;
 	r.ctx = &res;
