@@ -10,6 +10,7 @@
 #include "mfa/model/idset.h"
 #include "mfa/model/sink.h"
 #include "mfa/model/source.h"
+#include "sources/csv_source.h"
 #include "sources/baseline_load.h"
 #include "sources/ca_files.h"
 #include "sources/graph_source.h"

@@ -6,6 +6,7 @@
  * a compact mfa_regmap.
  */
 #include "mfa/model/source.h"
+#include "sources/csv_source.h"
 
 #include <stdint.h>
 #include <stdio.h>

@@ -583,23 +583,3 @@ int mfa_graph_source_open(struct mfa_source **out, const struct mfa_graph_source
 	*out = &g->base;
 	return 0;
 }
-
-unsigned long mfa_graph_source_unknown(const struct mfa_source *src)
-{
-	return ((const struct graph_source *)src)->unknown;
-}
-
-int mfa_graph_source_interrupted(const struct mfa_source *src)
-{
-	return ((const struct graph_source *)src)->interrupted;
-}
-
-void mfa_graph_source_ca_result(const struct mfa_source *src, struct mfa_ca_fetch_result *out)
-{
-	*out = ((const struct graph_source *)src)->ca_result;
-}
-
-int mfa_graph_source_registration_unavailable(const struct mfa_source *src)
-{
-	return ((const struct graph_source *)src)->reg_unavailable;
-}

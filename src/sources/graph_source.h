@@ -58,18 +58,4 @@ struct mfa_graph_source_options {
 int mfa_graph_source_open(struct mfa_source **out, const struct mfa_graph_source_options *o,
 			  struct mfa_err *err);
 
-/* Users whose state came out unknown (after the scan). */
-unsigned long mfa_graph_source_unknown(const struct mfa_source *src);
-
-/* 1 when the scan was stopped (mfa_http_stop) before it listed every user. */
-int mfa_graph_source_interrupted(const struct mfa_source *src);
-
-/* What the Conditional Access reads found (after the scan; zeroed with
- * policies -1 when they were not asked for). */
-void mfa_graph_source_ca_result(const struct mfa_source *src, struct mfa_ca_fetch_result *out);
-
-/* 1 when registration details could not be read (warned), so every
- * user's registration is unknown. */
-int mfa_graph_source_registration_unavailable(const struct mfa_source *src);
-
 #endif

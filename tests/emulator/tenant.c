@@ -9,6 +9,7 @@
 
 #include "mfa/util/csvw.h"
 #include "mfa/model/source.h"
+#include "sources/csv_source.h"
 #include "mfa/model/user.h"
 #include "rng.h"
 

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "mfa/model/source.h"
+#include "sources/csv_source.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

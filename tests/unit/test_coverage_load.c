@@ -14,6 +14,7 @@
 
 #include "mfa/model/coverage.h"
 #include "mfa/model/source.h"
+#include "sources/csv_source.h"
 #include "sources/ca_files.h"
 #include "sources/ca_policy_json.h"
 

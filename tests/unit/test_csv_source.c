@@ -13,6 +13,7 @@
 #include <cmocka.h>
 
 #include "mfa/model/source.h"
+#include "sources/csv_source.h"
 #include "mfa/util/textin.h"
 
 /* ---- helpers ---- */

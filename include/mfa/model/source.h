@@ -7,7 +7,7 @@
  *     struct mfa_err err = MFA_ERR_INIT;
  *     struct mfa_user u;
  *     int rc;
- *     if (mfa_csv_source_open(&src, path, &opts, &err) < 0) goto cleanup;
+ *     if (mfa_csv_source_open(&src, path, &opts, &err) < 0) goto cleanup;  // sources/csv_source.h
  *     while ((rc = mfa_source_next(src, &u, &err)) > 0)
  *             use(&u);            // u's strings valid until the next call
  *     if (rc < 0) goto cleanup;   // err says why
@@ -64,29 +64,5 @@ void mfa_source_stats(const struct mfa_source *src, struct mfa_source_stats *out
 
 /* Frees the source and everything it owns. NULL is fine. */
 void mfa_source_free(struct mfa_source *src);
-
-struct mfa_csv_options {
-	const char *registration_path; /* --registration FILE, joined by id, else UPN; NULL for none */
-	bool strict;                   /* a bad row is fatal instead of warned and counted */
-	mfa_warn_fn warn;              /* where bad rows are reported; NULL: silently counted */
-	void *warn_ctx;
-};
-
-#define MFA_CSV_OPTIONS_INIT { NULL, false, NULL, NULL }
-
-/* Opens a CSV export (any supported format, detected from the header row;
- * UTF-8 with or without BOM, UTF-16LE/BE with BOM, ',' or ';' delimited,
- * optionally gzip-compressed) and, when opts->registration_path is set,
- * loads that registration export to join to each user.
- *
- * Users of the registration file that the state file never names are
- * yielded after the last row of the state file, with state UNKNOWN, so no
- * user is lost.
- *
- * On success *out owns the open file(s); free with mfa_source_free. On
- * failure *out is NULL and err names the file and problem (a header it
- * cannot place lists the columns each format needs). */
-int mfa_csv_source_open(struct mfa_source **out, const char *path,
-			const struct mfa_csv_options *opts, struct mfa_err *err);
 
 #endif
