@@ -4,6 +4,7 @@
 #include "jobs/tenants.h"
 
 #include "jobs/outdir.h"
+#include "mfa/util/csvr.h"
 #include "reports/rollup.h"
 #include "util/runpath.h"
 
@@ -27,77 +28,56 @@ struct tenant {
 	char folder[4096];    /* its report folder, from its stdout */
 };
 
-/* Splits a line at commas into up to n trimmed fields. */
-static int split(char *line, char **fields, int n)
+/* Copies field k of rec into dst (empty when the record is shorter). */
+static void field(char *dst, size_t size, const struct mfa_csvr_record *rec, size_t k)
 {
-	int k = 0;
-	char *p = line;
-
-	while (k < n) {
-		char *comma = strchr(p, ',');
-		char *end;
-
-		if (comma)
-			*comma = '\0';
-		while (*p == ' ' || *p == '\t')
-			p++;
-		end = p + strlen(p);
-		while (end > p && (end[-1] == ' ' || end[-1] == '\t' || end[-1] == '\r' || end[-1] == '\n'))
-			*--end = '\0';
-		fields[k++] = p;
-		if (!comma)
-			break;
-		p = comma + 1;
-	}
-	return k;
+	snprintf(dst, size, "%s", k < rec->n ? rec->cells[k] : "");
 }
 
+/* The --tenants file, read by the one CSV reader: quoted fields work, a
+ * line whose first field starts with '#' is a comment. */
 static int load(const char *file, struct tenant **out, size_t *n, struct mfa_err *err)
 {
-	FILE *f = fopen(file, "re");
-	char *line = NULL;
-	size_t cap = 0, count = 0;
-	unsigned long lineno = 0;
+	struct mfa_csvr *r = NULL;
+	struct mfa_csvr_record rec;
+	size_t count = 0;
 	struct tenant *t = NULL;
-	int rc = -1;
+	int rc = -1, got;
 
-	if (!f)
-		return mfa_err_set(err, "cannot open '%s': %s", file, strerror(errno));
 	t = calloc(MAX_TENANTS, sizeof(*t));
 	if (!t) {
 		mfa_err_set(err, "out of memory");
 		goto cleanup;
 	}
-	while (getline(&line, &cap, f) >= 0) {
-		char *fields[5] = { NULL };
-		int k, i;
+	if (mfa_csvr_open(&r, file, 64 * 1024, err) < 0)
+		goto cleanup;
+	while ((got = mfa_csvr_next(r, &rec, err)) > 0) {
+		size_t i;
 
-		lineno++;
-		k = split(line, fields, 5);
-		if (k == 0 || !fields[0][0] || fields[0][0] == '#')
+		if (rec.n == 0 || !rec.cells[0][0] || rec.cells[0][0] == '#')
 			continue;
-		if (count == MAX_TENANTS) {
-			mfa_err_set(err, "%s:%lu: more than %d tenants", file, lineno, MAX_TENANTS);
+		if (rec.unterminated) {
+			mfa_err_set(err, "%s:%lu: a quoted field that never ends", file, rec.line);
 			goto cleanup;
 		}
-		snprintf(t[count].id, sizeof(t[count].id), "%s", fields[0]);
-		if (k > 1)
-			snprintf(t[count].name, sizeof(t[count].name), "%s", fields[1]);
-		if (k > 2)
-			snprintf(t[count].client, sizeof(t[count].client), "%s", fields[2]);
-		if (k > 3)
-			snprintf(t[count].cert, sizeof(t[count].cert), "%s", fields[3]);
-		if (k > 4)
-			snprintf(t[count].graph, sizeof(t[count].graph), "%s", fields[4]);
+		if (count == MAX_TENANTS) {
+			mfa_err_set(err, "%s:%lu: more than %d tenants", file, rec.line, MAX_TENANTS);
+			goto cleanup;
+		}
+		field(t[count].id, sizeof(t[count].id), &rec, 0);
+		field(t[count].name, sizeof(t[count].name), &rec, 1);
+		field(t[count].client, sizeof(t[count].client), &rec, 2);
+		field(t[count].cert, sizeof(t[count].cert), &rec, 3);
+		field(t[count].graph, sizeof(t[count].graph), &rec, 4);
 		/* Its folder is made from the line: a name like ".." would put
 		 * that audit's reports outside the roll-up. */
 		if (mfa_runpath_safe_name(t[count].dir_name, sizeof(t[count].dir_name) - 8,
 					  t[count].id, err) < 0) {
-			mfa_err_prefix(err, "%s:%lu", file, lineno);
+			mfa_err_prefix(err, "%s:%lu", file, rec.line);
 			goto cleanup;
 		}
 		/* The same tenant twice (two apps, two clouds) gets two folders. */
-		for (i = 0; i < (int)count; i++) {
+		for (i = 0; i < count; i++) {
 			if (strcmp(t[i].dir_name, t[count].dir_name) == 0) {
 				size_t len = strlen(t[count].dir_name);
 
@@ -109,6 +89,8 @@ static int load(const char *file, struct tenant **out, size_t *n, struct mfa_err
 		t[count].code = -1;
 		count++;
 	}
+	if (got < 0)
+		goto cleanup;
 	if (count == 0) {
 		mfa_err_set(err, "'%s' names no tenant (one per line: tenant[,name[,client id[,certificate[,graph url]]]])",
 			    file);
@@ -119,9 +101,8 @@ static int load(const char *file, struct tenant **out, size_t *n, struct mfa_err
 	*n = count;
 	rc = 0;
 cleanup:
-	free(line);
+	mfa_csvr_free(r);
 	free(t);
-	fclose(f);
 	return rc;
 }
 
