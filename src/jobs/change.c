@@ -232,6 +232,30 @@ cleanup:
 	return rc;
 }
 
+/* mfa_outcome_next_fn over a journal reader: its outcome lines, in order. */
+static int next_outcome(void *ctx, struct mfa_outcome_record *out, struct mfa_err *err)
+{
+	struct mfa_journal_entry e;
+	int got;
+
+	while ((got = mfa_journal_next(ctx, &e, err)) > 0) {
+		if (e.event != MFA_JOURNAL_OUTCOME)
+			continue;
+		out->seq = e.seq;
+		out->id = e.id;
+		out->upn = e.upn;
+		out->from = e.from;
+		out->to = e.to;
+		out->outcome = e.outcome;
+		out->observed = e.observed;
+		out->status = e.status;
+		out->attempts = e.attempts;
+		out->error = e.error;
+		return 1;
+	}
+	return got;
+}
+
 /* The folder a file is in ("." for a bare name), into buf. */
 static void dir_of(const char *path, char *buf, size_t size)
 {
@@ -250,6 +274,7 @@ int change_run_execute(struct change_run *r)
 	struct mfa_err err = MFA_ERR_INIT;
 	struct cli_outdir out = CLI_OUTDIR_INIT;
 	struct mfa_journal_writer *jw = NULL;
+	struct mfa_journal_reader *jr = NULL;
 	struct mfa_apply *engine = NULL;
 	struct mfa_apply_options ao = MFA_APPLY_OPTIONS_INIT;
 	struct mfa_results_options ro;
@@ -407,7 +432,14 @@ int change_run_execute(struct change_run *r)
 		ro.write_quota_per_s = r->live.limits.write_units / r->live.limits.write_window_s;
 	ro.traffic = r->live.http;
 	ro.token_requests = mfa_auth_token_requests(r->live.auth);
-	if (mfa_results_write(&ro, &res, &err) < 0)
+	if (mfa_journal_open(&jr, journal_path, &err) < 0)
+		goto fail;
+	ro.next = next_outcome;
+	ro.next_ctx = jr;
+	rc = mfa_results_write(&ro, &res, &err);
+	mfa_journal_close_reader(jr);
+	jr = NULL;
+	if (rc < 0)
 		goto fail;
 
 	notef("%s: %lu changed, %lu already at target, %lu drifted (left alone), %lu held, %lu failed%s",
@@ -439,6 +471,7 @@ fail:
 cleanup:
 	running_http = NULL;
 	mfa_journal_close(jw, NULL);
+	mfa_journal_close_reader(jr);
 	/* The engine's free cancels what is still queued through `engine`:
 	 * free the http engine first. */
 	cli_live_release(&r->live);

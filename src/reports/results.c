@@ -1,5 +1,5 @@
-/* results.c - results.csv, results.xlsx and summary.json from a journal
- * (apply/results.h). */
+/* results.c - results.csv, results.xlsx and summary.json from a journal's
+ * outcomes (reports/results.h). */
 #include "reports/results.h"
 
 #include "graph/requirements.h"
@@ -158,7 +158,7 @@ static void on_verify(void *ctx, const struct mfa_reqs_result *res)
 	row_free(r);
 }
 
-static int take(struct writer *w, const struct mfa_journal_entry *e, struct mfa_err *err)
+static int take(struct writer *w, const struct mfa_outcome_record *e, struct mfa_err *err)
 {
 	struct row *r = calloc(1, sizeof(*r));
 
@@ -355,8 +355,7 @@ int mfa_results_write(const struct mfa_results_options *o, struct mfa_results *r
 		      struct mfa_err *err)
 {
 	struct writer w;
-	struct mfa_journal_reader *jr = NULL;
-	struct mfa_journal_entry e;
+	struct mfa_outcome_record e;
 	lxw_workbook_options wopts;
 	lxw_worksheet *summary;
 	lxw_error xe;
@@ -366,9 +365,7 @@ int mfa_results_write(const struct mfa_results_options *o, struct mfa_results *r
 	memset(res, 0, sizeof(*res));
 	w.res = res;
 	w.http = o->http;
-	w.rows_per_sheet = mfa_xlsx_rows_per_sheet();
-	if (mfa_journal_open(&jr, o->journal_path, err) < 0)
-		goto cleanup;
+	w.rows_per_sheet = o->rows_per_sheet ? o->rows_per_sheet : mfa_xlsx_rows_per_sheet();
 	if (mfa_outfile_open(&w.csv, o->dir, "results.csv", err) < 0)
 		goto cleanup;
 	mfa_csvw_init(&w.w, w.csv.f);
@@ -405,9 +402,7 @@ int mfa_results_write(const struct mfa_results_options *o, struct mfa_results *r
 		if (mfa_reqs_new(&w.reqs, &ro, err) < 0)
 			goto cleanup;
 	}
-	while ((got = mfa_journal_next(jr, &e, err)) > 0) {
-		if (e.event != MFA_JOURNAL_OUTCOME)
-			continue;
+	while ((got = o->next(o->next_ctx, &e, err)) > 0) {
 		if (take(&w, &e, err) < 0)
 			goto cleanup;
 		if (w.pending > VERIFY_BACKLOG && pump(&w, VERIFY_BACKLOG / 2, err) < 0)
@@ -445,6 +440,5 @@ cleanup:
 	free(w.xlsx_tmp);
 	free(w.xlsx_final);
 	mfa_outfile_release(&w.csv);
-	mfa_journal_close_reader(jr);
 	return rc;
 }
