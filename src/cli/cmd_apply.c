@@ -3,10 +3,12 @@
 #include "cli/commands.h"
 #include "cli/exitcodes.h"
 #include "cli/msg.h"
+#include "reports/xlsx_book.h"
 
 #include "mfa/apply/planfile.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -103,6 +105,8 @@ int cmd_apply(int argc, char **argv)
 
 	memset(&a, 0, sizeof(a));
 	change_run_init(&a.run, "apply");
+	/* A test hook: fewer rows a results.xlsx sheet. */
+	a.run.xlsx_rows_per_sheet = mfa_xlsx_rows_parse(getenv("MFA_XLSX_MAX_ROWS"));
 	a.max_age_days = 7;
 	rc = cli_parse(argc, argv, &apply_usage, on_option, &a);
 	if (rc != 0)

@@ -5,10 +5,12 @@
 #include "cli/commands.h"
 #include "cli/exitcodes.h"
 #include "cli/msg.h"
+#include "reports/xlsx_book.h"
 
 #include "mfa/apply/journal.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static const struct cli_group *const rollback_groups[] = {
@@ -115,6 +117,8 @@ int cmd_rollback(int argc, char **argv)
 
 	memset(&a, 0, sizeof(a));
 	change_run_init(&a.run, "rollback");
+	/* A test hook: fewer rows a results.xlsx sheet. */
+	a.run.xlsx_rows_per_sheet = mfa_xlsx_rows_parse(getenv("MFA_XLSX_MAX_ROWS"));
 	rc = cli_parse(argc, argv, &rollback_usage, on_option, &a);
 	if (rc != 0)
 		return rc > 0 ? EXIT_DONE : EXIT_USAGE;

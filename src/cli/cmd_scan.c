@@ -12,6 +12,7 @@
 #include "jobs/tenants.h"
 #include "sources/ca_fetch.h"
 #include "sources/graph_source.h"
+#include "reports/xlsx_book.h"
 
 #include "mfa/model/compare.h"
 #include "mfa/model/idset.h"
@@ -467,7 +468,12 @@ static int run(struct scan_args *a)
 	    mfa_plan_csv_sink_open(&sinks[nsinks++], out.path, &err) < 0)
 		goto fail;
 	if (a->formats & FORMAT_XLSX) {
-		if (mfa_xlsx_sink_open(&sinks[nsinks++], out.path, a->plan, &err) < 0)
+		struct mfa_xlsx_sink_options xo = MFA_XLSX_SINK_OPTIONS_INIT;
+
+		xo.has_plan = a->plan;
+		/* A test hook: fewer rows a sheet, to see continuation sheets. */
+		xo.rows_per_sheet = mfa_xlsx_rows_parse(getenv("MFA_XLSX_MAX_ROWS"));
+		if (mfa_xlsx_sink_open_opt(&sinks[nsinks++], out.path, &xo, &err) < 0)
 			goto fail;
 		if (baseline)
 			mfa_xlsx_sink_set_baseline(sinks[nsinks - 1], baseline);

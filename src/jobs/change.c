@@ -432,6 +432,7 @@ int change_run_execute(struct change_run *r)
 		ro.write_quota_per_s = r->live.limits.write_units / r->live.limits.write_window_s;
 	ro.traffic = r->live.http;
 	ro.token_requests = mfa_auth_token_requests(r->live.auth);
+	ro.rows_per_sheet = r->xlsx_rows_per_sheet;
 	if (mfa_journal_open(&jr, journal_path, &err) < 0)
 		goto fail;
 	ro.next = next_outcome;

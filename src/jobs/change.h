@@ -34,6 +34,7 @@ struct change_run {
 	void *next_ctx;
 	unsigned long canary;       /* 0: none */
 	unsigned long max_changes;  /* 0: no limit */
+	unsigned long xlsx_rows_per_sheet; /* results.xlsx data rows a sheet; 0: Excel's limit */
 
 	/* options of the shared group */
 	const char *out;

@@ -22,6 +22,7 @@
 #include "mfa/model/sink.h"
 #include "mfa/model/columns.h"
 #include "mfa/model/summary.h"
+#include "reports/xlsx_book.h"
 
 /* ---- helpers --------------------------------------------------------- */
 
@@ -378,6 +379,7 @@ static void test_plan_report(void **state)
 
 static void test_continuation_sheets(void **state)
 {
+	struct mfa_xlsx_sink_options opts = MFA_XLSX_SINK_OPTIONS_INIT;
 	struct fixture_user users[7];
 	char ids[7][40], upns[7][40];
 	struct mfa_summary sum;
@@ -398,14 +400,14 @@ static void test_continuation_sheets(void **state)
 			  MFA_REG_NOT_REGISTERED, BIT(MFA_FINDING_ENFORCED_NOT_REGISTERED),
 			  MFA_SEV_MEDIUM, MFA_ACTION_DISABLE, MFA_HOLD_NONE);
 	}
-	assert_int_equal(setenv("MFA_XLSX_MAX_ROWS", "3", 1), 0);
 	summary_for(&sum, 1);
-	assert_int_equal(mfa_xlsx_sink_open(&s, dir, 1, &err), 0);
+	opts.has_plan = 1;
+	opts.rows_per_sheet = 3;
+	assert_int_equal(mfa_xlsx_sink_open_opt(&s, dir, &opts, &err), 0);
 	feed(s, &sum, users, 7, 1);
 	mfa_summary_finish(&sum);
 	assert_int_equal(mfa_sink_finish(s, &sum, &err), 0);
 	mfa_sink_free(s);
-	assert_int_equal(unsetenv("MFA_XLSX_MAX_ROWS"), 0);
 
 	n = read_sheets(xlsx, sheets, 16);
 	assert_int_equal(n, 10);
@@ -725,6 +727,7 @@ static void test_open_fails_on_missing_folder(void **state)
 	remove_dir(dir);
 }
 
+/* What the CLI makes of MFA_XLSX_MAX_ROWS (a test hook). */
 static void test_rows_per_sheet(void **state)
 {
 	static const struct {
@@ -745,14 +748,9 @@ static void test_rows_per_sheet(void **state)
 	size_t i;
 
 	(void)state;
-	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		if (cases[i].env)
-			assert_int_equal(setenv("MFA_XLSX_MAX_ROWS", cases[i].env, 1), 0);
-		else
-			assert_int_equal(unsetenv("MFA_XLSX_MAX_ROWS"), 0);
-		assert_int_equal(mfa_xlsx_rows_per_sheet(), cases[i].want);
-	}
-	assert_int_equal(unsetenv("MFA_XLSX_MAX_ROWS"), 0);
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		assert_int_equal(mfa_xlsx_rows_parse(cases[i].env), cases[i].want);
+	assert_int_equal(MFA_XLSX_ROWS_MAX, 1048575UL);
 }
 
 int main(void)
@@ -769,6 +767,5 @@ int main(void)
 		cmocka_unit_test(test_open_fails_on_missing_folder),
 	};
 
-	unsetenv("MFA_XLSX_MAX_ROWS");
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
