@@ -2,8 +2,11 @@
  * (util/spool.h).
  *
  * File format, native byte order (the file never outlives the process):
- *   record = u32 field count, then per field u32 length (SPOOL_ABSENT for
- *            an absent field) and that many bytes.
+ *   record = u32 body length, then the body: u32 field count, then per
+ *            field u32 length (SPOOL_ABSENT for an absent field) and that
+ *            many bytes.
+ * A record goes out in one fwrite and comes back in one fread: a million
+ * records of ten fields cost two stdio calls each, not forty.
  */
 #include "util/spool.h"
 
@@ -20,6 +23,7 @@
 
 #define SPOOL_ABSENT UINT32_MAX
 #define SPOOL_MAX_FIELDS 65535u
+#define SPOOL_MAX_RECORD 0x7fffffffu /* bytes of a record's body: 2 GiB, so sizes never wrap */
 #define SPOOL_BUFFER (64u * 1024u)
 
 #ifdef P_tmpdir
@@ -32,12 +36,28 @@ struct mfa_spool {
 	FILE *f;
 	int reading;
 	unsigned long count;
-	char *rec;                      /* the record read last: its bytes */
+	char *rec;                      /* a record's bytes: the one being written or read */
 	size_t rec_cap;
-	struct mfa_spool_field *fields; /* and its fields, pointing into rec */
-	size_t *offs;                   /* the fields' offsets in rec, while reading */
+	struct mfa_spool_field *fields; /* the record read last, pointing into rec */
 	size_t fields_cap;
 };
+
+/* Makes rec hold at least need bytes. */
+static int rec_reserve(struct mfa_spool *sp, size_t need)
+{
+	char *grown;
+	size_t cap;
+
+	if (need <= sp->rec_cap)
+		return 0;
+	cap = need < SIZE_MAX / 2 ? need * 2 : need;
+	grown = realloc(sp->rec, cap);
+	if (!grown)
+		return -1;
+	sp->rec = grown;
+	sp->rec_cap = cap;
+	return 0;
+}
 
 /* An unlinked file in dir: O_TMPFILE where the system has it (never
  * visible), else mkstemp and an immediate unlink. */
@@ -114,27 +134,40 @@ static int spool_write_error(struct mfa_err *err)
 int mfa_spool_append(struct mfa_spool *sp, const struct mfa_spool_field *fields, size_t n,
 		     struct mfa_err *err)
 {
+	size_t body = sizeof(uint32_t), at, i;
 	uint32_t u;
-	size_t i;
 
 	if (sp->reading)
 		return mfa_err_set(err, "cannot append to a spool already read back");
 	if (n > SPOOL_MAX_FIELDS)
 		return mfa_err_set(err, "cannot spool a record of %zu fields", n);
-	for (i = 0; i < n; i++)
-		if (fields[i].data && fields[i].len >= SPOOL_ABSENT)
-			return mfa_err_set(err, "cannot spool a field of %zu bytes", fields[i].len);
-	errno = 0;
+	for (i = 0; i < n; i++) {
+		size_t len = fields[i].data ? fields[i].len : 0;
+
+		if (len >= SPOOL_ABSENT || len > SPOOL_MAX_RECORD - body - sizeof(uint32_t))
+			return mfa_err_set(err, "cannot spool a record of more than %lu bytes",
+					   (unsigned long)SPOOL_MAX_RECORD);
+		body += sizeof(uint32_t) + len;
+	}
+	if (rec_reserve(sp, sizeof(uint32_t) + body) < 0)
+		return mfa_err_set(err, "cannot spool a record: out of memory");
+	u = (uint32_t)body;
+	memcpy(sp->rec, &u, sizeof(u));
 	u = (uint32_t)n;
-	if (fwrite(&u, sizeof(u), 1, sp->f) != 1)
-		return spool_write_error(err);
+	memcpy(sp->rec + sizeof(u), &u, sizeof(u));
+	at = 2 * sizeof(u);
 	for (i = 0; i < n; i++) {
 		u = fields[i].data ? (uint32_t)fields[i].len : SPOOL_ABSENT;
-		if (fwrite(&u, sizeof(u), 1, sp->f) != 1 ||
-		    (fields[i].data && fields[i].len &&
-		     fwrite(fields[i].data, 1, fields[i].len, sp->f) != fields[i].len))
-			return spool_write_error(err);
+		memcpy(sp->rec + at, &u, sizeof(u));
+		at += sizeof(u);
+		if (fields[i].data && fields[i].len) {
+			memcpy(sp->rec + at, fields[i].data, fields[i].len);
+			at += fields[i].len;
+		}
 	}
+	errno = 0;
+	if (fwrite(sp->rec, 1, at, sp->f) != at)
+		return spool_write_error(err);
 	sp->count++;
 	return 0;
 }
@@ -185,66 +218,59 @@ static int spool_damaged(struct mfa_spool *sp, struct mfa_err *err)
 int mfa_spool_next(struct mfa_spool *sp, const struct mfa_spool_field **fields, size_t *n,
 		   struct mfa_err *err)
 {
-	size_t used = 0, i;
-	uint32_t nf, len;
+	uint32_t body, nf, len;
+	size_t at, i;
 
 	*fields = NULL;
 	*n = 0;
 	if (!sp->reading)
 		return mfa_err_set(err, "a spool is read only after its rewind");
-	if (fread(&nf, sizeof(nf), 1, sp->f) != 1) {
+	if (fread(&body, sizeof(body), 1, sp->f) != 1) {
 		if (ferror(sp->f))
 			return spool_damaged(sp, err);
 		return 0;
 	}
+	if (body < sizeof(nf) || body > SPOOL_MAX_RECORD)
+		return mfa_err_set(err, "cannot read back a spool file: it is damaged");
+	/* One byte more: the last field's terminator. */
+	if (rec_reserve(sp, (size_t)body + 1) < 0)
+		return mfa_err_set(err, "cannot read back a spool file: out of memory");
+	if (fread(sp->rec, 1, body, sp->f) != body)
+		return spool_damaged(sp, err);
+	memcpy(&nf, sp->rec, sizeof(nf));
 	if (nf > SPOOL_MAX_FIELDS)
 		return mfa_err_set(err, "cannot read back a spool file: it is damaged");
 	if (nf > sp->fields_cap) {
 		struct mfa_spool_field *grown = realloc(sp->fields, (size_t)nf * sizeof(*grown));
-		size_t *offs;
 
-		if (grown)
-			sp->fields = grown;
-		offs = grown ? realloc(sp->offs, (size_t)nf * sizeof(*offs)) : NULL;
-		if (!offs)
+		if (!grown)
 			return mfa_err_set(err, "cannot read back a spool file: out of memory");
-		sp->offs = offs;
+		sp->fields = grown;
 		sp->fields_cap = nf;
 	}
-	/* Offsets first, pointers at the end, since rec may move as it grows. */
+	/* In place: each field's terminator goes over the first byte of the
+	 * next field's length, once that length has been read. */
+	at = sizeof(nf);
 	for (i = 0; i < nf; i++) {
-		if (fread(&len, sizeof(len), 1, sp->f) != 1)
-			return spool_damaged(sp, err);
+		if (body - at < sizeof(len))
+			return mfa_err_set(err, "cannot read back a spool file: it is damaged");
+		memcpy(&len, sp->rec + at, sizeof(len));
+		sp->rec[at] = '\0';
+		at += sizeof(len);
 		if (len == SPOOL_ABSENT) {
-			sp->offs[i] = SIZE_MAX;
-			continue;
-		}
-		if ((size_t)len > SIZE_MAX / 2 - used - 1)
-			return mfa_err_set(err, "cannot read back a spool file: record too large");
-		if (used + len + 1 > sp->rec_cap) {
-			size_t cap = (used + len + 1) * 2;
-			char *grown = realloc(sp->rec, cap);
-
-			if (!grown)
-				return mfa_err_set(err, "cannot read back a spool file: out of memory");
-			sp->rec = grown;
-			sp->rec_cap = cap;
-		}
-		if (len && fread(sp->rec + used, 1, len, sp->f) != len)
-			return spool_damaged(sp, err);
-		sp->rec[used + len] = '\0';
-		sp->offs[i] = used;
-		sp->fields[i].len = len;
-		used += (size_t)len + 1;
-	}
-	for (i = 0; i < nf; i++) {
-		if (sp->offs[i] == SIZE_MAX) {
 			sp->fields[i].data = NULL;
 			sp->fields[i].len = 0;
-		} else {
-			sp->fields[i].data = sp->rec + sp->offs[i];
+			continue;
 		}
+		if (len > body - at)
+			return mfa_err_set(err, "cannot read back a spool file: it is damaged");
+		sp->fields[i].data = sp->rec + at;
+		sp->fields[i].len = len;
+		at += len;
 	}
+	if (at != body)
+		return mfa_err_set(err, "cannot read back a spool file: it is damaged");
+	sp->rec[at] = '\0';
 	*fields = sp->fields;
 	*n = nf;
 	return 1;
@@ -263,6 +289,5 @@ void mfa_spool_free(struct mfa_spool *sp)
 		fclose(sp->f);
 	free(sp->rec);
 	free(sp->fields);
-	free(sp->offs);
 	free(sp);
 }

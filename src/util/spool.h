@@ -39,7 +39,7 @@ struct mfa_spool;
 int mfa_spool_new(struct mfa_spool **out, const char *dir, struct mfa_err *err);
 
 /* Appends one record of n fields (n may be 0). Only before the rewind.
- * Refuses a field of 4 GiB or more, and more than 65,535 fields. Fields are copied. */
+ * Refuses a record of 2 GiB or more, and more than 65,535 fields. Fields are copied. */
 int mfa_spool_append(struct mfa_spool *sp, const struct mfa_spool_field *fields, size_t n,
 		     struct mfa_err *err);
 
