@@ -13,9 +13,10 @@
  *  - tables: a header row in bold, column widths, the header frozen, an
  *    autofilter over header and data, and continuation sheets "Name (2)",
  *    "Name (3)", ... past Excel's row limit (or rows_per_sheet);
- *  - cell text that Excel accepts: every cell a string cell, never a
- *    formula; invalid UTF-8 replaced by U+FFFD and text cut at Excel's
- *    32,767 characters; an empty or NULL text writes no cell.
+ *  - cells Excel accepts: text always goes in as a string cell, never a
+ *    formula ("=HYPERLINK(...)" in a display name stays text); invalid
+ *    UTF-8 is replaced by U+FFFD and text cut at Excel's 32,767
+ *    characters; an empty or NULL text writes no cell.
  *
  * Sheets appear in the order they are added, and libxlsxwriter cannot move
  * one, so a caller adds them in their final order. Rows of a sheet go out

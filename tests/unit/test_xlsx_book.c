@@ -263,12 +263,42 @@ static void test_abandon(void **state)
 	remove_dir(dir);
 }
 
+/* The temporary name was replaced while the book was open (libxlsxwriter
+ * writes by name): the commit refuses, and after the free neither name is
+ * left. */
+static void test_commit_refuses_replaced_file(void **state)
+{
+	struct mfa_xlsx_book *b = NULL;
+	struct mfa_xlsx_table *t = NULL;
+	struct mfa_err err = MFA_ERR_INIT;
+	char *dir = make_dir();
+	char tmp[600], path[600];
+	FILE *f;
+
+	(void)state;
+	snprintf(tmp, sizeof(tmp), "%s/report.xlsx.tmp", dir);
+	snprintf(path, sizeof(path), "%s/report.xlsx", dir);
+	assert_int_equal(mfa_xlsx_book_open(&b, dir, "report.xlsx", NULL, &err), 0);
+	assert_int_equal(mfa_xlsx_table_add(&t, b, &tenants_spec, &err), 0);
+	assert_int_equal(unlink(tmp), 0);
+	f = fopen(tmp, "w");
+	assert_non_null(f);
+	fclose(f);
+	assert_true(mfa_xlsx_book_commit(b, &err) < 0);
+	assert_non_null(strstr(err.msg, "replaced"));
+	assert_int_not_equal(access(path, F_OK), 0);
+	mfa_xlsx_book_free(b);
+	assert_int_equal(dir_entries(dir), 0);
+	remove_dir(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_table_footer_and_order),
 		cmocka_unit_test(test_continuation_order),
 		cmocka_unit_test(test_abandon),
+		cmocka_unit_test(test_commit_refuses_replaced_file),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
