@@ -5,8 +5,10 @@
 #include "cli/live_opts.h"
 #include "cli/msg.h"
 #include "cli/signals.h"
+#include "reports/xlsx_book.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -29,6 +31,8 @@ void cli_change_init(struct cli_change *c, const char *operation)
 	memset(c, 0, sizeof(*c));
 	c->o = o;
 	c->o.operation = operation;
+	/* a test hook: fewer data rows a results.xlsx sheet */
+	c->o.xlsx_rows_per_sheet = mfa_xlsx_rows_parse(getenv("MFA_XLSX_MAX_ROWS"));
 }
 
 int cli_change_option(struct cli_change *c, int id, const char *value)

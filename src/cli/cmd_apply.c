@@ -8,6 +8,7 @@
 #include "mfa/apply/planfile.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 

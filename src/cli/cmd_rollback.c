@@ -10,6 +10,7 @@
 #include "mfa/apply/journal.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static const struct cli_group *const rollback_groups[] = {

@@ -11,8 +11,10 @@
 #include "cli/signals.h"
 #include "jobs/scan.h"
 #include "jobs/tenants.h"
+#include "reports/xlsx_book.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* The job's result as an exit code, said. */
@@ -92,6 +94,8 @@ static int scan_main(int argc, char **argv, bool plan)
 		a.o.keep = (unsigned)a.keep;
 	a.o.verbose = cli_verbosity() >= CLI_VERBOSE;
 	cli_live_environment(&a.o.session);
+	/* a test hook: fewer data rows a report.xlsx sheet */
+	a.o.xlsx_rows_per_sheet = mfa_xlsx_rows_parse(getenv("MFA_XLSX_MAX_ROWS"));
 	a.o.notify.fn = cli_notify;
 	cli_progress_init(&progress);
 	a.o.progress_users = cli_progress_users;

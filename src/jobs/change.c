@@ -100,6 +100,30 @@ cleanup:
 	return rc;
 }
 
+/* mfa_outcome_next_fn over a journal reader: its outcome lines, in order. */
+static int next_outcome(void *ctx, struct mfa_outcome_record *out, struct mfa_err *err)
+{
+	struct mfa_journal_entry e;
+	int got;
+
+	while ((got = mfa_journal_next(ctx, &e, err)) > 0) {
+		if (e.event != MFA_JOURNAL_OUTCOME)
+			continue;
+		out->seq = e.seq;
+		out->id = e.id;
+		out->upn = e.upn;
+		out->from = e.from;
+		out->to = e.to;
+		out->outcome = e.outcome;
+		out->observed = e.observed;
+		out->status = e.status;
+		out->attempts = e.attempts;
+		out->error = e.error;
+		return 1;
+	}
+	return got;
+}
+
 /* The folder a file is in ("." for a bare name), into buf. */
 static void dir_of(const char *path, char *buf, size_t size)
 {
@@ -185,6 +209,7 @@ int mfa_change_run(struct mfa_change_result *res, const struct mfa_change_option
 	struct mfa_session session = MFA_SESSION_INIT;
 	struct mfa_outdir out = MFA_OUTDIR_INIT;
 	struct mfa_journal_writer *jw = NULL;
+	struct mfa_journal_reader *jr = NULL;
 	struct mfa_apply *engine = NULL;
 	struct mfa_apply_options ao = MFA_APPLY_OPTIONS_INIT;
 	struct mfa_results_options ro;
@@ -291,7 +316,15 @@ int mfa_change_run(struct mfa_change_result *res, const struct mfa_change_option
 		ro.write_quota_per_s = session.limits.write_units / session.limits.write_window_s;
 	ro.traffic = session.http;
 	ro.token_requests = mfa_auth_token_requests(session.auth);
-	if (mfa_results_write(&ro, &res->results, err) < 0)
+	ro.rows_per_sheet = r->xlsx_rows_per_sheet;
+	if (mfa_journal_open(&jr, res->journal_path, err) < 0)
+		goto cleanup;
+	ro.next = next_outcome;
+	ro.next_ctx = jr;
+	rc = mfa_results_write(&ro, &res->results, err);
+	mfa_journal_close_reader(jr);
+	jr = NULL;
+	if (rc < 0)
 		goto cleanup;
 
 	mfa_notify(&r->notify, MFA_LEVEL_NOTE,
@@ -323,6 +356,7 @@ cleanup:
 	if (r->running_http)
 		*r->running_http = NULL;
 	mfa_journal_close(jw, NULL);
+	mfa_journal_close_reader(jr);
 	/* The engine's free cancels what is still queued through `engine`:
 	 * free the http engine first. */
 	mfa_session_close(&session);

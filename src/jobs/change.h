@@ -40,6 +40,7 @@ struct mfa_change_options {
 	void *next_ctx;
 	unsigned long canary;        /* 0: none */
 	unsigned long max_changes;   /* 0: no limit */
+	unsigned long xlsx_rows_per_sheet; /* results.xlsx data rows a sheet; 0: Excel's limit */
 
 	const char *out;             /* the folder; NULL: new, or with resume the journal's */
 	const char *resume;          /* a journal to continue, or NULL */

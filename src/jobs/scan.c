@@ -138,7 +138,11 @@ static int open_sinks(const struct mfa_scan_options *o, const char *dir,
 	if (csv && o->plan && mfa_plan_csv_sink_open(&sinks[(*n)++], dir, err) < 0)
 		return -1;
 	if (o->formats & MFA_SCAN_XLSX) {
-		if (mfa_xlsx_sink_open(&sinks[(*n)++], dir, o->plan, err) < 0)
+		struct mfa_xlsx_sink_options xo = MFA_XLSX_SINK_OPTIONS_INIT;
+
+		xo.has_plan = o->plan;
+		xo.rows_per_sheet = o->xlsx_rows_per_sheet;
+		if (mfa_xlsx_sink_open_opt(&sinks[(*n)++], dir, &xo, err) < 0)
 			return -1;
 		if (baseline)
 			mfa_xlsx_sink_set_baseline(sinks[*n - 1], baseline);

@@ -69,6 +69,7 @@ struct mfa_scan_options {
 	/* output */
 	const char *out;              /* the folder; NULL: reports/<UTC time>-<command> */
 	unsigned formats;             /* MFA_SCAN_* */
+	unsigned long xlsx_rows_per_sheet; /* report.xlsx data rows a sheet; 0: Excel's limit */
 	FILE *jsonl_stream;           /* users.jsonl lines here instead of the folder, or NULL */
 	bool verbose;                 /* say every bad row (else the first 20, then a count) */
 

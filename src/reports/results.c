@@ -1,20 +1,17 @@
-/* results.c - results.csv, results.xlsx and summary.json from a journal
- * (apply/results.h). */
+/* results.c - results.csv, results.xlsx and summary.json from a journal's
+ * outcomes (reports/results.h). */
 #include "reports/results.h"
 
 #include "graph/requirements.h"
 #include "mfa/util/csvw.h"
 #include "mfa/util/outfile.h"
-#include "mfa/model/sink.h"
+#include "reports/xlsx_book.h"
 
 #include <cjson/cJSON.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
-#include <unistd.h>
-#include <xlsxwriter.h>
 
 #define VERIFY_BACKLOG 2000
 
@@ -31,18 +28,14 @@ static const double col_widths[NCOLS] = { 8, 38, 36, 20, 12, 10, 20, 7, 8, 50, 9
 struct writer {
 	struct mfa_outfile csv;
 	struct mfa_csvw w;
-	lxw_workbook *wb;
-	char *xlsx_tmp, *xlsx_final;
-	lxw_worksheet *sheet;
-	lxw_format *bold;
-	unsigned long sheet_rows, rows_per_sheet;
-	int nsheets;
+	struct mfa_xlsx_book *book;
+	struct mfa_xlsx_table *table;
 	struct mfa_results *res;
 	struct mfa_reqs *reqs;
 	struct mfa_http *http;
 	size_t pending;
-	int failed;
-	char errmsg[MFA_ERR_MAX];
+	int failed;               /* a row could not go into results.xlsx: xerr says why */
+	struct mfa_err xerr;
 };
 
 /* One results row; strings owned. */
@@ -55,34 +48,6 @@ struct row {
 	long status;
 	unsigned attempts;
 };
-
-static int new_sheet(struct writer *w)
-{
-	char name[32];
-	int c;
-
-	w->nsheets++;
-	if (w->nsheets == 1)
-		snprintf(name, sizeof(name), "Results");
-	else
-		snprintf(name, sizeof(name), "Results (%d)", w->nsheets);
-	w->sheet = workbook_add_worksheet(w->wb, name);
-	if (!w->sheet)
-		return -1;
-	for (c = 0; c < NCOLS; c++) {
-		worksheet_set_column(w->sheet, (lxw_col_t)c, (lxw_col_t)c, col_widths[c], NULL);
-		worksheet_write_string(w->sheet, 0, (lxw_col_t)c, col_names[c], w->bold);
-	}
-	worksheet_freeze_panes(w->sheet, 1, 0);
-	w->sheet_rows = 0;
-	return 0;
-}
-
-static void close_sheet(struct writer *w)
-{
-	if (w->sheet)
-		worksheet_autofilter(w->sheet, 0, 0, (lxw_row_t)w->sheet_rows, NCOLS - 1);
-}
 
 static void emit(struct writer *w, const struct row *r, const char *verified)
 {
@@ -107,20 +72,13 @@ static void emit(struct writer *w, const struct row *r, const char *verified)
 	for (c = 0; c < NCOLS; c++)
 		mfa_csvw_field(&w->w, cells[c]);
 	mfa_csvw_end(&w->w);
-	if (w->sheet_rows >= w->rows_per_sheet) {
-		close_sheet(w);
-		if (new_sheet(w) < 0) {
+	/* Strings, always: an error text or a name is never a formula. */
+	if (!w->failed && mfa_xlsx_table_row(w->table, &w->xerr) < 0)
+		w->failed = 1;
+	for (c = 0; c < NCOLS && !w->failed; c++)
+		if (mfa_xlsx_table_string(w->table, (unsigned)c, cells[c], MFA_XLSX_PLAIN,
+					  &w->xerr) < 0)
 			w->failed = 1;
-			return;
-		}
-	}
-	w->sheet_rows++;
-	for (c = 0; c < NCOLS; c++) {
-		/* Strings, always: an error text or a name is never a formula. */
-		if (cells[c][0])
-			worksheet_write_string(w->sheet, (lxw_row_t)w->sheet_rows, (lxw_col_t)c,
-					       cells[c], NULL);
-	}
 	w->res->outcomes[r->outcome]++;
 }
 
@@ -158,7 +116,7 @@ static void on_verify(void *ctx, const struct mfa_reqs_result *res)
 	row_free(r);
 }
 
-static int take(struct writer *w, const struct mfa_journal_entry *e, struct mfa_err *err)
+static int take(struct writer *w, const struct mfa_outcome_record *e, struct mfa_err *err)
 {
 	struct row *r = calloc(1, sizeof(*r));
 
@@ -212,6 +170,37 @@ static int pump(struct writer *w, size_t below, struct mfa_err *err)
 	return 0;
 }
 
+/* Summary cells; the first failure sticks in w->xerr. */
+static void put_text(struct writer *w, lxw_worksheet *ws, int row, int col, const char *text,
+		     enum mfa_xlsx_style style)
+{
+	if (!w->failed &&
+	    mfa_xlsx_book_string(w->book, ws, (lxw_row_t)row, (lxw_col_t)col, text, style,
+				 &w->xerr) < 0)
+		w->failed = 1;
+}
+
+static void put_number(struct writer *w, lxw_worksheet *ws, int row, int col, double v)
+{
+	if (!w->failed &&
+	    mfa_xlsx_book_number(w->book, ws, (lxw_row_t)row, (lxw_col_t)col, v, MFA_XLSX_PLAIN,
+				 &w->xerr) < 0)
+		w->failed = 1;
+}
+
+static void put_fact(struct writer *w, lxw_worksheet *ws, int *row, const char *label,
+		     const char *text)
+{
+	put_text(w, ws, *row, 0, label, MFA_XLSX_PLAIN);
+	put_text(w, ws, (*row)++, 1, text, MFA_XLSX_PLAIN);
+}
+
+static void put_count(struct writer *w, lxw_worksheet *ws, int *row, const char *label, double v)
+{
+	put_text(w, ws, *row, 0, label, MFA_XLSX_PLAIN);
+	put_number(w, ws, (*row)++, 1, v);
+}
+
 static void summary_sheet(struct writer *w, lxw_worksheet *ws, const struct mfa_results_options *o)
 {
 	lxw_chart *chart;
@@ -225,41 +214,29 @@ static void summary_sheet(struct writer *w, lxw_worksheet *ws, const struct mfa_
 	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
 	worksheet_set_column(ws, 0, 0, 28, NULL);
 	worksheet_set_column(ws, 1, 1, 60, NULL);
-	worksheet_write_string(ws, row, 0, "mfa-migrate", w->bold);
-	worksheet_write_string(ws, row++, 1, o->operation, w->bold);
-	worksheet_write_string(ws, row, 0, "source", NULL);
-	worksheet_write_string(ws, row++, 1, o->source ? o->source : "", NULL);
-	worksheet_write_string(ws, row, 0, "tenant", NULL);
-	worksheet_write_string(ws, row++, 1, o->tenant_id ? o->tenant_id : "", NULL);
-	worksheet_write_string(ws, row, 0, "written", NULL);
-	worksheet_write_string(ws, row++, 1, when, NULL);
-	worksheet_write_string(ws, row, 0, "complete", NULL);
-	worksheet_write_string(ws, row++, 1, o->incomplete ? "no" : "yes", NULL);
-	if (o->stopped_because) {
-		worksheet_write_string(ws, row, 0, "stopped", NULL);
-		worksheet_write_string(ws, row++, 1, o->stopped_because, NULL);
-	}
-	worksheet_write_string(ws, row, 0, "seconds (this run)", NULL);
-	worksheet_write_number(ws, row++, 1, o->seconds, NULL);
-	worksheet_write_string(ws, row, 0, "writes sent (this run)", NULL);
-	worksheet_write_number(ws, row++, 1, (double)o->writes, NULL);
-	worksheet_write_string(ws, row, 0, "verified at target", NULL);
-	worksheet_write_number(ws, row++, 1, (double)w->res->verified, NULL);
-	worksheet_write_string(ws, row, 0, "verified at another state", NULL);
-	worksheet_write_number(ws, row++, 1, (double)w->res->mismatched, NULL);
-	worksheet_write_string(ws, row, 0, "enabled, but enforced by Graph", NULL);
-	worksheet_write_number(ws, row++, 1, (double)w->res->graph_enforced, NULL);
+	put_text(w, ws, row, 0, "mfa-migrate", MFA_XLSX_BOLD);
+	put_text(w, ws, row++, 1, o->operation, MFA_XLSX_BOLD);
+	put_fact(w, ws, &row, "source", o->source ? o->source : "");
+	put_fact(w, ws, &row, "tenant", o->tenant_id ? o->tenant_id : "");
+	put_fact(w, ws, &row, "written", when);
+	put_fact(w, ws, &row, "complete", o->incomplete ? "no" : "yes");
+	if (o->stopped_because)
+		put_fact(w, ws, &row, "stopped", o->stopped_because);
+	put_count(w, ws, &row, "seconds (this run)", o->seconds);
+	put_count(w, ws, &row, "writes sent (this run)", (double)o->writes);
+	put_count(w, ws, &row, "verified at target", (double)w->res->verified);
+	put_count(w, ws, &row, "verified at another state", (double)w->res->mismatched);
+	put_count(w, ws, &row, "enabled, but enforced by Graph", (double)w->res->graph_enforced);
 	row++;
-	worksheet_write_string(ws, row, 0, "outcome", w->bold);
-	worksheet_write_string(ws, row++, 1, "users", w->bold);
+	put_text(w, ws, row, 0, "outcome", MFA_XLSX_BOLD);
+	put_text(w, ws, row++, 1, "users", MFA_XLSX_BOLD);
 	{
 		int first = row;
 
-		for (i = 1; i < MFA_OUTCOME__COUNT; i++) {
-			worksheet_write_string(ws, (lxw_row_t)row, 0, mfa_outcome_name((enum mfa_outcome)i), NULL);
-			worksheet_write_number(ws, (lxw_row_t)row++, 1, (double)w->res->outcomes[i], NULL);
-		}
-		chart = workbook_add_chart(w->wb, LXW_CHART_COLUMN);
+		for (i = 1; i < MFA_OUTCOME__COUNT; i++)
+			put_count(w, ws, &row, mfa_outcome_name((enum mfa_outcome)i),
+				  (double)w->res->outcomes[i]);
+		chart = workbook_add_chart(mfa_xlsx_book_workbook(w->book), LXW_CHART_COLUMN);
 		if (chart) {
 			series = chart_add_series(chart, NULL, NULL);
 			chart_series_set_categories(series, "Summary", (lxw_row_t)first, 0,
@@ -354,21 +331,20 @@ cleanup:
 int mfa_results_write(const struct mfa_results_options *o, struct mfa_results *res,
 		      struct mfa_err *err)
 {
+	static const struct mfa_xlsx_table_spec results_table = {
+		"Results", col_names, col_widths, NCOLS,
+	};
+	struct mfa_xlsx_book_options bo = MFA_XLSX_BOOK_OPTIONS_INIT;
 	struct writer w;
-	struct mfa_journal_reader *jr = NULL;
-	struct mfa_journal_entry e;
-	lxw_workbook_options wopts;
+	struct mfa_outcome_record e;
 	lxw_worksheet *summary;
-	lxw_error xe;
 	int c, rc = -1, got;
 
 	memset(&w, 0, sizeof(w));
 	memset(res, 0, sizeof(*res));
+	w.csv = (struct mfa_outfile)MFA_OUTFILE_INIT;
 	w.res = res;
 	w.http = o->http;
-	w.rows_per_sheet = mfa_xlsx_rows_per_sheet();
-	if (mfa_journal_open(&jr, o->journal_path, err) < 0)
-		goto cleanup;
 	if (mfa_outfile_open(&w.csv, o->dir, "results.csv", err) < 0)
 		goto cleanup;
 	mfa_csvw_init(&w.w, w.csv.f);
@@ -376,27 +352,11 @@ int mfa_results_write(const struct mfa_results_options *o, struct mfa_results *r
 		mfa_csvw_field(&w.w, col_names[c]);
 	mfa_csvw_end(&w.w);
 
-	w.xlsx_final = mfa_path_join(o->dir, "results.xlsx");
-	w.xlsx_tmp = mfa_path_join(o->dir, "results.xlsx.tmp");
-	if (!w.xlsx_final || !w.xlsx_tmp) {
-		mfa_err_set(err, "out of memory");
+	bo.rows_per_sheet = o->rows_per_sheet;
+	if (mfa_xlsx_book_open(&w.book, o->dir, "results.xlsx", &bo, err) < 0 ||
+	    mfa_xlsx_book_sheet(w.book, "Summary", &summary, err) < 0 ||
+	    mfa_xlsx_table_add(&w.table, w.book, &results_table, err) < 0)
 		goto cleanup;
-	}
-	memset(&wopts, 0, sizeof(wopts));
-	wopts.constant_memory = LXW_TRUE;
-	wopts.tmpdir = (char *)o->dir;
-	w.wb = workbook_new_opt(w.xlsx_tmp, &wopts);
-	if (!w.wb) {
-		mfa_err_set(err, "cannot create '%s'", w.xlsx_tmp);
-		goto cleanup;
-	}
-	w.bold = workbook_add_format(w.wb);
-	format_set_bold(w.bold);
-	summary = workbook_add_worksheet(w.wb, "Summary");
-	if (!summary || new_sheet(&w) < 0) {
-		mfa_err_set(err, "cannot add sheets to '%s'", w.xlsx_tmp);
-		goto cleanup;
-	}
 	if (o->http) {
 		struct mfa_reqs_options ro = MFA_REQS_OPTIONS_INIT;
 
@@ -405,9 +365,7 @@ int mfa_results_write(const struct mfa_results_options *o, struct mfa_results *r
 		if (mfa_reqs_new(&w.reqs, &ro, err) < 0)
 			goto cleanup;
 	}
-	while ((got = mfa_journal_next(jr, &e, err)) > 0) {
-		if (e.event != MFA_JOURNAL_OUTCOME)
-			continue;
+	while ((got = o->next(o->next_ctx, &e, err)) > 0) {
 		if (take(&w, &e, err) < 0)
 			goto cleanup;
 		if (w.pending > VERIFY_BACKLOG && pump(&w, VERIFY_BACKLOG / 2, err) < 0)
@@ -415,36 +373,21 @@ int mfa_results_write(const struct mfa_results_options *o, struct mfa_results *r
 	}
 	if (got < 0 || pump(&w, 0, err) < 0)
 		goto cleanup;
-	if (w.failed) {
-		mfa_err_set(err, "cannot add a sheet to '%s'", w.xlsx_tmp);
-		goto cleanup;
-	}
-	close_sheet(&w);
+	if (!w.failed && mfa_xlsx_table_end(w.table, &w.xerr) < 0)
+		w.failed = 1;
 	summary_sheet(&w, summary, o);
-	xe = workbook_close(w.wb);
-	w.wb = NULL;
-	if (xe != LXW_NO_ERROR) {
-		mfa_err_set(err, "cannot write '%s': %s", w.xlsx_tmp, lxw_strerror(xe));
+	if (w.failed) {
+		mfa_err_set(err, "%s", w.xerr.msg);
 		goto cleanup;
 	}
-	if (chmod(w.xlsx_tmp, 0600) < 0 || rename(w.xlsx_tmp, w.xlsx_final) < 0) {
-		mfa_err_set(err, "cannot move '%s' into place", w.xlsx_tmp);
+	if (mfa_xlsx_book_commit(w.book, err) < 0)
 		goto cleanup;
-	}
 	if (mfa_outfile_commit(&w.csv, err) < 0)
 		goto cleanup;
 	rc = write_json(o, res, err);
 cleanup:
 	mfa_reqs_free(w.reqs);
-	if (w.wb) {
-		/* An unfinished workbook still has to close its temporary files. */
-		workbook_close(w.wb);
-	}
-	if (rc < 0 && w.xlsx_tmp)
-		unlink(w.xlsx_tmp);
-	free(w.xlsx_tmp);
-	free(w.xlsx_final);
+	mfa_xlsx_book_free(w.book); /* not committed: nothing left behind */
 	mfa_outfile_release(&w.csv);
-	mfa_journal_close_reader(jr);
 	return rc;
 }

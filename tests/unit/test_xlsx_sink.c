@@ -22,6 +22,7 @@
 #include "mfa/model/sink.h"
 #include "mfa/model/columns.h"
 #include "mfa/model/summary.h"
+#include "reports/xlsx_book.h"
 
 /* ---- helpers --------------------------------------------------------- */
 
@@ -178,6 +179,38 @@ static int read_sheets(const char *xlsx, struct sheet *out, int max)
 	return n;
 }
 
+/* Every sheet-local name in xl/workbook.xml (the autofilters'
+ * _xlnm._FilterDatabase) points at the sheet of its localSheetId: the tab
+ * order and the indexes stored in the workbook agree. Returns the count. */
+static int check_local_names(const char *xlsx, const struct sheet *sheets, int n)
+{
+	char *wb = zip_part(xlsx, "xl/workbook.xml");
+	const char *p = wb;
+	int count = 0;
+
+	while ((p = strstr(p, "<definedName ")) != NULL) {
+		const char *id = strstr(p, "localSheetId=\"");
+		const char *body = strchr(p, '>');
+		char want[80];
+		int k;
+
+		assert_non_null(id);
+		assert_non_null(body);
+		k = atoi(id + 14);
+		assert_true(k >= 0 && k < n);
+		/* 'Users (2)'!$A$1:... or Users!$A$1:... */
+		if (strchr(sheets[k].name, ' '))
+			snprintf(want, sizeof(want), ">'%s'!", sheets[k].name);
+		else
+			snprintf(want, sizeof(want), ">%s!", sheets[k].name);
+		assert_memory_equal(body, want, strlen(want));
+		count++;
+		p = body;
+	}
+	free(wb);
+	return count;
+}
+
 static int sheet_rows(const char *xlsx, const struct sheet *sh)
 {
 	char *xml = zip_part(xlsx, sh->part);
@@ -236,6 +269,7 @@ static void make_user(struct fixture_user *f, const char *id, const char *upn,
 }
 
 #define BIT(f) (1u << (f))
+#define COUNT_OF_TEST(a) (sizeof(a) / sizeof((a)[0]))
 
 static void feed(struct mfa_sink *s, struct mfa_summary *sum, struct fixture_user *users,
 		 size_t n, int has_plan)
@@ -378,6 +412,7 @@ static void test_plan_report(void **state)
 
 static void test_continuation_sheets(void **state)
 {
+	struct mfa_xlsx_sink_options opts = MFA_XLSX_SINK_OPTIONS_INIT;
 	struct fixture_user users[7];
 	char ids[7][40], upns[7][40];
 	struct mfa_summary sum;
@@ -398,14 +433,14 @@ static void test_continuation_sheets(void **state)
 			  MFA_REG_NOT_REGISTERED, BIT(MFA_FINDING_ENFORCED_NOT_REGISTERED),
 			  MFA_SEV_MEDIUM, MFA_ACTION_DISABLE, MFA_HOLD_NONE);
 	}
-	assert_int_equal(setenv("MFA_XLSX_MAX_ROWS", "3", 1), 0);
 	summary_for(&sum, 1);
-	assert_int_equal(mfa_xlsx_sink_open(&s, dir, 1, &err), 0);
+	opts.has_plan = 1;
+	opts.rows_per_sheet = 3;
+	assert_int_equal(mfa_xlsx_sink_open_opt(&s, dir, &opts, &err), 0);
 	feed(s, &sum, users, 7, 1);
 	mfa_summary_finish(&sum);
 	assert_int_equal(mfa_sink_finish(s, &sum, &err), 0);
 	mfa_sink_free(s);
-	assert_int_equal(unsetenv("MFA_XLSX_MAX_ROWS"), 0);
 
 	n = read_sheets(xlsx, sheets, 16);
 	assert_int_equal(n, 10);
@@ -422,6 +457,8 @@ static void test_continuation_sheets(void **state)
 				assert_int_equal(sheet_rows(xlsx, &sheets[i]), 1 + rows[i]);
 		}
 	}
+	/* An autofilter on every sheet but the Summary, each named for its own sheet. */
+	assert_int_equal(check_local_names(xlsx, sheets, n), n - 1);
 	/* Each continuation repeats the header, carries its own filter, and
 	 * holds the users that follow on from the sheet before it. */
 	xml = zip_part(xlsx, sheets[2].part);
@@ -709,6 +746,155 @@ static void test_free_unfinished(void **state)
 	remove_dir(dir);
 }
 
+/* audit --compare past the row limit: the continued Users sheets, then
+ * Findings, then Changes with its own continuation, the removed users on
+ * the last one; the file is 0600 whatever the umask; nothing else is left
+ * in the folder (the spools and libxlsxwriter's files went with it). */
+static void test_changes_continuation(void **state)
+{
+	struct mfa_xlsx_sink_options opts = MFA_XLSX_SINK_OPTIONS_INIT;
+	struct fixture_user users[5];
+	char ids[5][40], upns[5][40], prev_ids[3][40], prev_upns[3][40];
+	struct mfa_baseline *b = mfa_baseline_new();
+	struct mfa_change_counts counts;
+	struct mfa_change_filter filter = MFA_CHANGE_FILTER_INIT;
+	bool matched = false;
+	struct mfa_summary sum;
+	struct mfa_sink *sinks[2] = { NULL, NULL };
+	struct mfa_err err = MFA_ERR_INIT;
+	struct sheet sheets[32];
+	char *dir = make_dir();
+	char *xlsx = path_in(dir, "report.xlsx");
+	struct stat st;
+	mode_t old_umask;
+	char *xml;
+	size_t k;
+	int i, n;
+
+	(void)state;
+	assert_non_null(b);
+	/* Previous run: prev0..prev2, all disabled; now: user0..user4, enforced
+	 * and not registered: 5 added, 3 removed, 5 findings. */
+	for (i = 0; i < 3; i++) {
+		snprintf(prev_ids[i], sizeof(prev_ids[i]), "prev-%d", i);
+		snprintf(prev_upns[i], sizeof(prev_upns[i]), "prev%d@contoso.example", i);
+		add_prev(b, prev_ids[i], prev_upns[i], "Prev", MFA_STATE_DISABLED);
+	}
+	for (i = 0; i < 5; i++) {
+		snprintf(ids[i], sizeof(ids[i]), "now-%d", i);
+		snprintf(upns[i], sizeof(upns[i]), "user%d@contoso.example", i);
+		make_user(&users[i], ids[i], upns[i], "User", MFA_STATE_ENFORCED,
+			  MFA_REG_NOT_REGISTERED, BIT(MFA_FINDING_ENFORCED_NOT_REGISTERED),
+			  MFA_SEV_MEDIUM, MFA_ACTION_DISABLE, MFA_HOLD_NONE);
+	}
+	summary_for(&sum, 0);
+	sum.compare_path = "reports/previous-audit";
+	sum.changes = &counts;
+	old_umask = umask(0);
+	opts.rows_per_sheet = 2;
+	assert_int_equal(mfa_changes_count_sink_open(&sinks[0], b, &counts, &filter, &matched,
+						     &err), 0);
+	assert_int_equal(mfa_xlsx_sink_open_opt(&sinks[1], dir, &opts, &err), 0);
+	mfa_xlsx_sink_set_baseline(sinks[1], b);
+	for (i = 0; i < 5; i++) {
+		struct mfa_row row = { &users[i].u, &users[i].v, NULL };
+
+		for (k = 0; k < 2; k++)
+			assert_int_equal(mfa_sink_row(sinks[k], &row, &err), 0);
+		mfa_summary_add(&sum, row.user, row.verdict, row.decision);
+	}
+	mfa_summary_finish(&sum);
+	for (k = 0; k < 2; k++)
+		assert_int_equal(mfa_sink_finish(sinks[k], &sum, &err), 0);
+	for (k = 0; k < 2; k++)
+		mfa_sink_free(sinks[k]);
+	umask(old_umask);
+	assert_int_equal(counts.by_kind[MFA_CHANGE_ADDED], 5);
+	assert_int_equal(counts.by_kind[MFA_CHANGE_REMOVED], 3);
+
+	assert_int_equal(stat(xlsx, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0600);
+	assert_int_equal(dir_entries(dir), 1);
+
+	n = read_sheets(xlsx, sheets, 32);
+	{
+		static const char *const want[] = {
+			"Summary", "Users", "Users (2)", "Users (3)", "Findings", "Findings (2)",
+			"Findings (3)", "Changes", "Changes (2)", "Changes (3)", "Changes (4)",
+			"Changes (5)", "Changes (6)", "Changes (7)",
+		};
+		/* Changes: each new user is added and has a new finding. */
+		static const int rows[] = { -1, 2, 2, 1, 2, 2, 1, 2, 2, 2, 2, 2, 2, 1 };
+
+		assert_int_equal(n, (int)COUNT_OF_TEST(want));
+		for (i = 0; i < n; i++) {
+			assert_string_equal(sheets[i].name, want[i]);
+			if (rows[i] >= 0)
+				assert_int_equal(sheet_rows(xlsx, &sheets[i]), 1 + rows[i]);
+		}
+	}
+	assert_int_equal(check_local_names(xlsx, sheets, n), n - 1);
+	/* Changes: the added users first, in row order, then the removed ones. */
+	xml = zip_part(xlsx, sheets[7].part);
+	assert_non_null(strstr(xml, ">change<"));
+	assert_int_equal(count_of(xml, ">user0@contoso.example<"), 2);
+	assert_int_equal(count_of(xml, ">added<"), 1);
+	assert_non_null(strstr(xml, "<autoFilter ref=\"A1:H3\"/>"));
+	free(xml);
+	xml = zip_part(xlsx, sheets[11].part);
+	assert_int_equal(count_of(xml, ">user4@contoso.example<"), 2);
+	free(xml);
+	xml = zip_part(xlsx, sheets[12].part);
+	assert_non_null(strstr(xml, ">prev0@contoso.example<"));
+	assert_non_null(strstr(xml, ">prev1@contoso.example<"));
+	assert_int_equal(count_of(xml, ">removed<"), 2);
+	free(xml);
+	xml = zip_part(xlsx, sheets[13].part);
+	assert_non_null(strstr(xml, ">prev2@contoso.example<"));
+	assert_int_equal(count_of(xml, ">removed<"), 1);
+	assert_non_null(strstr(xml, "<autoFilter ref=\"A1:H2\"/>"));
+	free(xml);
+	/* Findings follow on across their sheets. */
+	xml = zip_part(xlsx, sheets[6].part);
+	assert_non_null(strstr(xml, ">user4@contoso.example<"));
+	assert_non_null(strstr(xml, ">enforced-not-registered<"));
+	free(xml);
+
+	mfa_baseline_free(b);
+	free(xlsx);
+	remove_dir(dir);
+}
+
+/* Abandoned after its sheets continued and rows were spooled: no report,
+ * no temporary file, no spool or libxlsxwriter file left. */
+static void test_free_unfinished_continued(void **state)
+{
+	struct mfa_xlsx_sink_options opts = MFA_XLSX_SINK_OPTIONS_INIT;
+	struct fixture_user users[9];
+	struct mfa_baseline *b = mfa_baseline_new();
+	struct mfa_sink *s = NULL;
+	struct mfa_err err = MFA_ERR_INIT;
+	char *dir = make_dir();
+	int i;
+
+	(void)state;
+	assert_non_null(b);
+	add_prev(b, "gone", "gone@contoso.example", "Gone", MFA_STATE_DISABLED);
+	for (i = 0; i < 9; i++)
+		make_user(&users[i], "1", "a@contoso.example", "A", MFA_STATE_ENABLED,
+			  MFA_REG_REGISTERED, BIT(MFA_FINDING_ENABLED_REGISTERED), MFA_SEV_LOW,
+			  MFA_ACTION_DISABLE, MFA_HOLD_NONE);
+	opts.has_plan = 1;
+	opts.rows_per_sheet = 2;
+	assert_int_equal(mfa_xlsx_sink_open_opt(&s, dir, &opts, &err), 0);
+	mfa_xlsx_sink_set_baseline(s, b);
+	feed(s, NULL, users, 9, 1);
+	mfa_sink_free(s);
+	assert_int_equal(dir_entries(dir), 0);
+	mfa_baseline_free(b);
+	remove_dir(dir);
+}
+
 static void test_open_fails_on_missing_folder(void **state)
 {
 	struct mfa_sink *s = (struct mfa_sink *)&s; /* must be reset to NULL */
@@ -725,6 +911,7 @@ static void test_open_fails_on_missing_folder(void **state)
 	remove_dir(dir);
 }
 
+/* What the CLI makes of MFA_XLSX_MAX_ROWS (a test hook). */
 static void test_rows_per_sheet(void **state)
 {
 	static const struct {
@@ -745,14 +932,9 @@ static void test_rows_per_sheet(void **state)
 	size_t i;
 
 	(void)state;
-	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		if (cases[i].env)
-			assert_int_equal(setenv("MFA_XLSX_MAX_ROWS", cases[i].env, 1), 0);
-		else
-			assert_int_equal(unsetenv("MFA_XLSX_MAX_ROWS"), 0);
-		assert_int_equal(mfa_xlsx_rows_per_sheet(), cases[i].want);
-	}
-	assert_int_equal(unsetenv("MFA_XLSX_MAX_ROWS"), 0);
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		assert_int_equal(mfa_xlsx_rows_parse(cases[i].env), cases[i].want);
+	assert_int_equal(MFA_XLSX_ROWS_MAX, 1048575UL);
 }
 
 int main(void)
@@ -766,9 +948,10 @@ int main(void)
 		cmocka_unit_test(test_changes_sheet_incomplete),
 		cmocka_unit_test(test_cell_repair),
 		cmocka_unit_test(test_free_unfinished),
+		cmocka_unit_test(test_changes_continuation),
+		cmocka_unit_test(test_free_unfinished_continued),
 		cmocka_unit_test(test_open_fails_on_missing_folder),
 	};
 
-	unsetenv("MFA_XLSX_MAX_ROWS");
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -29,20 +29,11 @@
 #include <stdio.h>
 
 #include "mfa/util/err.h"
+#include "mfa/model/outcome.h"
 #include "mfa/model/user.h"
 
 #define MFA_JOURNAL_KIND "mfa-migrate-journal"
 #define MFA_JOURNAL_VERSION 1
-
-enum mfa_outcome {
-	MFA_OUTCOME_NONE = 0, /* no outcome yet (intent only) */
-	MFA_OUTCOME_CHANGED,  /* changed: the state was set */
-	MFA_OUTCOME_ALREADY,  /* already: the state was already the target */
-	MFA_OUTCOME_DRIFTED,  /* drifted: the state was neither from nor to: left alone */
-	MFA_OUTCOME_HELD,     /* held: the plan held the user */
-	MFA_OUTCOME_FAILED,   /* failed: the change could not be made (error says why) */
-	MFA_OUTCOME__COUNT
-};
 
 enum mfa_journal_event {
 	MFA_JOURNAL_INTENT = 0,
@@ -72,9 +63,6 @@ struct mfa_journal_entry {
 	unsigned attempts;
 	const char *error;          /* failed: why; NULL otherwise */
 };
-
-const char *mfa_outcome_name(enum mfa_outcome o); /* "changed", ...; "" for NONE */
-int mfa_outcome_parse(const char *name);          /* -1 if none */
 
 struct mfa_journal_writer;
 

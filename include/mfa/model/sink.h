@@ -72,8 +72,20 @@ int mfa_summary_json_sink_open(struct mfa_sink **out, const char *dir, struct mf
 
 /* report.xlsx: sheets Summary (tables and a chart), Users, Plan (plan runs
  * only), Findings; constant-memory mode; a sheet that would pass Excel's
- * row limit continues on "Users (2)" etc. has_plan: write the Plan sheet
- * and action columns. */
+ * row limit (or rows_per_sheet) continues on "Users (2)" etc. */
+struct mfa_xlsx_sink_options {
+	int has_plan;                 /* write the Plan sheet and action columns */
+	unsigned long rows_per_sheet; /* data rows a sheet before it continues on the
+				       * next; 0: Excel's limit (1,048,575) */
+};
+
+#define MFA_XLSX_SINK_OPTIONS_INIT { 0, 0 }
+
+/* dir is copied; o is read during the call. */
+int mfa_xlsx_sink_open_opt(struct mfa_sink **out, const char *dir,
+			   const struct mfa_xlsx_sink_options *o, struct mfa_err *err);
+
+/* The same with the default rows per sheet. */
 int mfa_xlsx_sink_open(struct mfa_sink **out, const char *dir, int has_plan, struct mfa_err *err);
 
 struct mfa_baseline; /* mfa/compare.h */
@@ -86,10 +98,5 @@ struct mfa_baseline; /* mfa/compare.h */
  * mfa_changes_count_sink_open) must be in the same pipeline, and before
  * this one, whose Summary shows the counts that sink completes. */
 void mfa_xlsx_sink_set_baseline(struct mfa_sink *s, struct mfa_baseline *baseline);
-
-/* Rows per sheet before a sheet continues on the next one. Excel's limit
- * is 1,048,576 rows including the header. Tests may lower it with
- * MFA_XLSX_MAX_ROWS in the environment; 0 means the default. */
-unsigned long mfa_xlsx_rows_per_sheet(void);
 
 #endif
