@@ -9,6 +9,7 @@
 #include "mfa/model/coverage.h"
 #include "mfa/model/idset.h"
 #include "mfa/model/sink.h"
+#include "mfa/reports/sinks.h"
 #include "mfa/model/source.h"
 #include "sources/csv_source.h"
 #include "sources/baseline_load.h"

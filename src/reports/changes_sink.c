@@ -10,6 +10,7 @@
 #include "mfa/util/csvw.h"
 #include "mfa/util/outfile.h"
 #include "mfa/model/sink.h"
+#include "mfa/reports/sinks.h"
 
 #include <stdlib.h>
 

@@ -2,6 +2,7 @@
 #include "mfa/util/csvw.h"
 #include "mfa/util/outfile.h"
 #include "mfa/model/sink.h"
+#include "mfa/reports/sinks.h"
 #include "mfa/model/columns.h"
 
 #include <stdlib.h>

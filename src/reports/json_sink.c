@@ -2,6 +2,7 @@
 #include "mfa/model/compare.h"
 #include "mfa/util/outfile.h"
 #include "mfa/model/sink.h"
+#include "mfa/reports/sinks.h"
 
 #include <cjson/cJSON.h>
 #include <stdlib.h>

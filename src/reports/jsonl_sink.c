@@ -6,6 +6,7 @@
  * the names exactly as the tenant holds them. */
 #include "mfa/util/outfile.h"
 #include "mfa/model/sink.h"
+#include "mfa/reports/sinks.h"
 #include "mfa/model/columns.h"
 #include "mfa/util/jsonw.h"
 

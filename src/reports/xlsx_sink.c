@@ -33,6 +33,7 @@
 
 #include "mfa/model/compare.h"
 #include "mfa/model/sink.h"
+#include "mfa/reports/sinks.h"
 #include "mfa/model/columns.h"
 #include "reports/xlsx_book.h"
 #include "util/spool.h"

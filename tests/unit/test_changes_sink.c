@@ -18,6 +18,7 @@
 #include "mfa/model/compare.h"
 #include "mfa/util/csvw.h"
 #include "mfa/model/sink.h"
+#include "mfa/reports/sinks.h"
 #include "mfa/model/summary.h"
 
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))

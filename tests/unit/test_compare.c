@@ -19,6 +19,7 @@
 #include "mfa/model/compare.h"
 #include "sources/baseline_load.h"
 #include "mfa/model/sink.h"
+#include "mfa/reports/sinks.h"
 #include "mfa/model/summary.h"
 
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))

@@ -8,6 +8,7 @@
 #include <cmocka.h>
 
 #include "mfa/model/sink.h"
+#include "mfa/reports/sinks.h"
 #include "mfa/model/columns.h"
 
 #include <cjson/cJSON.h>

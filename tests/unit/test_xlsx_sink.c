@@ -20,6 +20,7 @@
 
 #include "mfa/model/compare.h"
 #include "mfa/model/sink.h"
+#include "mfa/reports/sinks.h"
 #include "mfa/model/columns.h"
 #include "mfa/model/summary.h"
 #include "reports/xlsx_book.h"

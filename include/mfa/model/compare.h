@@ -229,31 +229,4 @@ bool mfa_change_filter_empty(const struct mfa_change_filter *f);
 /* True when cs has a change that f names. Pure. */
 bool mfa_change_matches(const struct mfa_change_filter *f, const struct mfa_change_set *cs);
 
-/* ---- counting, as a sink (src/reports/changes_sink.c) ---- */
-
-/* A sink that compares every user it is given with the baseline, marks its
- * entry, adds the change set to *counts, and sets *matched when a change
- * set matches *filter (may be NULL). Its finish counts the removed users
- * (mfa_change_counts_finish) unless the run is incomplete. Put it before
- * the sinks that read the counts (summary.json). All pointers borrowed. */
-int mfa_changes_count_sink_open(struct mfa_sink **out, struct mfa_baseline *baseline,
-				struct mfa_change_counts *counts,
-				const struct mfa_change_filter *filter, bool *matched,
-				struct mfa_err *err);
-
-/* ---- changes.csv (src/reports/changes_sink.c) ---- */
-
-/* changes.csv: one row per change (mfa_change_rows), columns change,
- * severity, id, userPrincipalName, displayName, previous, current, detail;
- * the removed users last, in baseline order. dir is copied; baseline is
- * borrowed and must outlive the sink.
- *
- * Side effect: the sink marks (mfa_baseline_mark) the entry of every user
- * it is given, and its finish lists the entries still unseen as removed.
- * So it must see every row before it finishes, as every sink does. When
- * the summary says the run is incomplete (interrupted), no user is listed
- * as removed: the unseen ones were maybe just not reached. */
-int mfa_changes_csv_sink_open(struct mfa_sink **out, const char *dir,
-			      struct mfa_baseline *baseline, struct mfa_err *err);
-
 #endif
