@@ -3,6 +3,7 @@
 
 #include "graph/requirements.h"
 #include "mfa/model/regmap.h"
+#include "util/spool.h"
 
 #include <cjson/cJSON.h>
 #include <stdint.h>
@@ -26,7 +27,7 @@ struct graph_source {
 	void (*progress)(void *ctx, const struct mfa_graph_progress *p);
 	void *progress_ctx;
 
-	FILE *spool;
+	struct mfa_spool *spool;
 	struct mfa_regmap *reg;
 	struct mfa_ca_model *ca;         /* borrowed */
 	struct mfa_ca_fetch *ca_fetch;
@@ -46,9 +47,6 @@ struct graph_source {
 	unsigned long spooled;
 	unsigned long yielded;
 
-	/* the record being yielded */
-	char *rec;
-	size_t rec_cap;
 	char methods_other[1024];
 };
 
@@ -82,76 +80,51 @@ static void fail(struct graph_source *g, const char *what, const char *detail)
 
 /* ---- spool ----------------------------------------------------------- */
 
-static void put_str(FILE *f, const char *s)
-{
-	uint32_t n = s ? (uint32_t)strlen(s) : UINT32_MAX;
-
-	fwrite(&n, sizeof(n), 1, f);
-	if (s)
-		fwrite(s, 1, n, f);
-}
-
+/* One scanned user on the spool (util/spool.h): type, enabled and state
+ * in one 3-byte field, then id, UPN, display name and the state's error,
+ * each absent when NULL. */
 static void spool_user(struct graph_source *g, const char *id, const char *upn, const char *name,
 		       enum mfa_user_type type, enum mfa_tri enabled, enum mfa_state state,
 		       const char *error)
 {
 	unsigned char fixed[3] = { (unsigned char)type, (unsigned char)enabled, (unsigned char)state };
+	struct mfa_spool_field f[5] = {
+		{ (const char *)fixed, sizeof(fixed) },
+		{ id, id ? strlen(id) : 0 },
+		{ upn, upn ? strlen(upn) : 0 },
+		{ name, name ? strlen(name) : 0 },
+		{ error, error ? strlen(error) : 0 },
+	};
+	struct mfa_err e = MFA_ERR_INIT;
 
-	fwrite(fixed, 1, sizeof(fixed), g->spool);
-	put_str(g->spool, id);
-	put_str(g->spool, upn);
-	put_str(g->spool, name);
-	put_str(g->spool, error);
-	if (ferror(g->spool))
-		fail(g, "cannot write the scan's spool file (is the disk full?)", NULL);
+	if (mfa_spool_append(g->spool, f, 5, &e) < 0)
+		fail(g, "cannot write the scan's spool file (is the disk full?)", e.msg);
 	g->spooled++;
 	g->prog.done++;
 	if (state == MFA_STATE_UNKNOWN)
 		g->unknown++;
 }
 
-/* Reads the next spooled record into g->rec; 1, 0 at the end, -1 error. */
-static int spool_next(struct graph_source *g, struct mfa_user *u)
+/* Reads the next spooled user into *u (strings owned by the spool until
+ * the next call); 1, 0 at the end, -1 error. */
+static int spool_next(struct graph_source *g, struct mfa_user *u, struct mfa_err *err)
 {
-	unsigned char fixed[3];
-	const char **dst[4] = { &u->id, &u->upn, &u->display_name, &u->state_error };
-	size_t offs[4];
-	size_t off = 0, i;
+	const struct mfa_spool_field *f;
+	size_t n;
+	int rc = mfa_spool_next(g->spool, &f, &n, err);
 
-	/* One sequential pass: seeking would drop stdio's buffer on every
-	 * record of a million-user spool. Offsets first, pointers at the
-	 * end, since g->rec may move while it grows. */
-	if (fread(fixed, 1, sizeof(fixed), g->spool) != sizeof(fixed))
-		return 0;
-	for (i = 0; i < 4; i++) {
-		uint32_t n;
-
-		if (fread(&n, sizeof(n), 1, g->spool) != 1)
-			return -1;
-		offs[i] = SIZE_MAX;
-		if (n == UINT32_MAX)
-			continue;
-		if (off + n + 1 > g->rec_cap) {
-			size_t cap = (off + n + 1) * 2;
-			char *p = realloc(g->rec, cap);
-
-			if (!p)
-				return -1;
-			g->rec = p;
-			g->rec_cap = cap;
-		}
-		if (fread(g->rec + off, 1, n, g->spool) != n)
-			return -1;
-		g->rec[off + n] = '\0';
-		offs[i] = off;
-		off += n + 1;
-	}
+	if (rc <= 0)
+		return rc;
+	if (n != 5 || f[0].len != 3)
+		return mfa_err_set(err, "the scan's spool file is damaged");
 	mfa_user_init(u);
-	for (i = 0; i < 4; i++)
-		*dst[i] = offs[i] == SIZE_MAX ? NULL : g->rec + offs[i];
-	u->user_type = (enum mfa_user_type)fixed[0];
-	u->account_enabled = (enum mfa_tri)fixed[1];
-	u->state = (enum mfa_state)fixed[2];
+	u->id = f[1].data;
+	u->upn = f[2].data;
+	u->display_name = f[3].data;
+	u->state_error = f[4].data;
+	u->user_type = (enum mfa_user_type)(unsigned char)f[0].data[0];
+	u->account_enabled = (enum mfa_tri)(unsigned char)f[0].data[1];
+	u->state = (enum mfa_state)(unsigned char)f[0].data[2];
 	return 1;
 }
 
@@ -434,9 +407,8 @@ static int scan(struct graph_source *g, struct mfa_err *err)
 	char url[1024];
 	int rc;
 
-	g->spool = tmpfile();
-	if (!g->spool)
-		return mfa_err_set(err, "cannot create a temporary spool file for the scan");
+	if (mfa_spool_new(&g->spool, NULL, err) < 0)
+		return mfa_err_prefix(err, "cannot create a temporary spool file for the scan");
 	snprintf(url, sizeof(url), "%s/v1.0/users?$select=%s&$top=%u&$count=true", g->graph_url,
 		 USER_FIELDS, g->page_size);
 	submit_users_page(g, url);
@@ -471,8 +443,8 @@ static int scan(struct graph_source *g, struct mfa_err *err)
 		registration_unavailable(g, "the report was not read to its end");
 	if (g->reg_warning[0] && g->warn)
 		g->warn(g->warn_ctx, g->reg_warning);
-	if (fflush(g->spool) != 0 || fseek(g->spool, 0, SEEK_SET) < 0)
-		return mfa_err_set(err, "cannot read back the scan's spool file");
+	if (mfa_spool_rewind(g->spool, err) < 0)
+		return mfa_err_prefix(err, "cannot read back the scan's spool file");
 	g->scanned = 1;
 	return 0;
 }
@@ -486,9 +458,9 @@ static int gs_next(struct mfa_source *src, struct mfa_user *u, struct mfa_err *e
 
 	if (!g->scanned && scan(g, err) < 0)
 		return -1;
-	rc = spool_next(g, u);
+	rc = spool_next(g, u, err);
 	if (rc < 0)
-		return mfa_err_set(err, "cannot read back the scan's spool file");
+		return mfa_err_prefix(err, "cannot read back the scan's spool file");
 	if (rc == 0)
 		return 0;
 	g->yielded++;
@@ -536,11 +508,9 @@ static void gs_free(struct mfa_source *src)
 		mfa_ca_fetch_finish(g->ca_fetch, &g->ca_result, NULL, NULL, &ignored);
 	}
 	mfa_regmap_free(g->reg);
-	if (g->spool)
-		fclose(g->spool);
+	mfa_spool_free(g->spool);
 	free(g->deferred_page);
 	free(g->graph_url);
-	free(g->rec);
 	free(g);
 }
 
