@@ -52,44 +52,6 @@ int cli_change_option(struct cli_change *c, int id, const char *value)
 	}
 }
 
-static void on_progress(void *ctx, enum mfa_change_phase phase, const struct mfa_apply_counts *c,
-			  unsigned long total)
-{
-	struct cli_progress *p = ctx;
-	struct timespec now;
-	unsigned long n = c->outcomes[MFA_OUTCOME_CHANGED] + c->outcomes[MFA_OUTCOME_ALREADY] +
-			  c->outcomes[MFA_OUTCOME_DRIFTED] + c->outcomes[MFA_OUTCOME_FAILED] +
-			  c->outcomes[MFA_OUTCOME_HELD];
-	double elapsed, rate;
-	char eta[32] = "";
-	char line[256];
-
-	if (phase == MFA_CHANGE_STARTING) {
-		/* the clock starts with the engine, not with the confirmation */
-		cli_progress_init(p);
-		p->total = total;
-		return;
-	}
-	if (phase == MFA_CHANGE_FINISHED) {
-		cli_progress_clear(p);
-		return;
-	}
-	if (!cli_progress_due(p))
-		return;
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	elapsed = (double)(now.tv_sec - p->start.tv_sec) + (double)(now.tv_nsec - p->start.tv_nsec) / 1e9;
-	rate = elapsed > 0 ? (double)c->writes / elapsed : 0;
-	if (p->total > n && elapsed > 0 && n > 0) {
-		double left = (double)(p->total - n) * elapsed / (double)n;
-		snprintf(eta, sizeof(eta), ", ETA %dm%02ds", (int)(left / 60), (int)left % 60);
-	}
-	snprintf(line, sizeof(line),
-		 "%lu / %lu users done, %lu changed, %lu failed, %.1f writes/s (quota %.0f/s)%s", n,
-		 p->total, c->outcomes[MFA_OUTCOME_CHANGED], c->outcomes[MFA_OUTCOME_FAILED], rate,
-		 (double)MFA_WRITE_QUOTA_WRITES / MFA_WRITE_QUOTA_SECONDS, eta);
-	cli_progress_draw(p, line);
-}
-
 /* Asks on the terminal; then (confirmed) Ctrl-C stops the run gracefully
  * instead of ending the process. */
 static int confirm(void *ctx, const char *operation, unsigned long changes, const char *tenant)
@@ -124,7 +86,7 @@ int cli_change_execute(struct cli_change *c)
 	c->o.confirm = confirm;
 	c->o.confirm_ctx = c;
 	cli_progress_init(&c->progress);
-	c->o.progress = on_progress;
+	c->o.progress = cli_progress_change;
 	c->o.progress_ctx = &c->progress;
 	c->o.stop = &cli_interrupted;
 	c->o.running_http = &cli_running_http;

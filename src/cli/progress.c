@@ -104,12 +104,40 @@ void cli_progress_scan(void *ctx, const struct mfa_scan_progress *g)
 	draw(p, line);
 }
 
-bool cli_progress_due(struct cli_progress *p)
+void cli_progress_change(void *ctx, enum mfa_change_phase phase, const struct mfa_apply_counts *c,
+			 unsigned long total)
 {
-	return due(p, false);
-}
+	struct cli_progress *p = ctx;
+	struct timespec now;
+	unsigned long n = c->outcomes[MFA_OUTCOME_CHANGED] + c->outcomes[MFA_OUTCOME_ALREADY] +
+			  c->outcomes[MFA_OUTCOME_DRIFTED] + c->outcomes[MFA_OUTCOME_FAILED] +
+			  c->outcomes[MFA_OUTCOME_HELD];
+	double elapsed, rate;
+	char eta[32] = "";
+	char line[256];
 
-void cli_progress_draw(struct cli_progress *p, const char *line)
-{
+	if (phase == MFA_CHANGE_STARTING) {
+		/* the clock starts with the engine, not with the confirmation */
+		cli_progress_init(p);
+		p->total = total;
+		return;
+	}
+	if (phase == MFA_CHANGE_FINISHED) {
+		cli_progress_clear(p);
+		return;
+	}
+	if (!due(p, false))
+		return;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	elapsed = since(&p->start, &now);
+	rate = elapsed > 0 ? (double)c->writes / elapsed : 0;
+	if (p->total > n && elapsed > 0 && n > 0) {
+		double left = (double)(p->total - n) * elapsed / (double)n;
+		snprintf(eta, sizeof(eta), ", ETA %dm%02ds", (int)(left / 60), (int)left % 60);
+	}
+	snprintf(line, sizeof(line),
+		 "%lu / %lu users done, %lu changed, %lu failed, %.1f writes/s (quota %.0f/s)%s", n,
+		 p->total, c->outcomes[MFA_OUTCOME_CHANGED], c->outcomes[MFA_OUTCOME_FAILED], rate,
+		 (double)MFA_WRITE_QUOTA_WRITES / MFA_WRITE_QUOTA_SECONDS, eta);
 	draw(p, line);
 }

@@ -7,11 +7,9 @@
 #include <stdbool.h>
 #include <time.h>
 
+#include "jobs/change.h"
+#include "jobs/scan.h"
 #include "mfa/model/summary.h"
-
-/* (jobs/scan.h and jobs/change.h are not included here: apply's and
- * compare's enum mfa_change_kind cannot yet meet in one file.) */
-struct mfa_scan_progress;
 
 struct cli_progress {
 	bool enabled;    /* not quiet */
@@ -31,10 +29,10 @@ void cli_progress_users(void *ctx, const struct mfa_summary *s, int done);
  * read, rate, ETA, throttled count. */
 void cli_progress_scan(void *ctx, const struct mfa_scan_progress *g);
 
-/* For other progress lines (the change job's, in change_opts.c): true
- * when it is time to draw (stamps the time); then draw the line. */
-bool cli_progress_due(struct cli_progress *p);
-void cli_progress_draw(struct cli_progress *p, const char *line);
+/* The change job's progress callback (jobs/change.h): users done of the
+ * total, changed, failed, writes/s against the quota, ETA. */
+void cli_progress_change(void *ctx, enum mfa_change_phase phase, const struct mfa_apply_counts *c,
+			 unsigned long total);
 
 /* Ends a redrawn line, if one is on screen, before other output. */
 void cli_progress_clear(struct cli_progress *p);
