@@ -206,7 +206,7 @@ static int ip_in_range(const char *a, const char *r)
 	char net[64];
 	const char *slash = strchr(r, '/');
 	size_t nlen = slash ? (size_t)(slash - r) : strlen(r);
-	int fam, len, bits, i;
+	int len, bits, i;
 	char *end = NULL;
 
 	if (nlen == 0 || nlen >= sizeof(net))
@@ -214,12 +214,11 @@ static int ip_in_range(const char *a, const char *r)
 	memcpy(net, r, nlen);
 	net[nlen] = '\0';
 	if (inet_pton(AF_INET, a, ha) == 1 && inet_pton(AF_INET, net, ra) == 1)
-		fam = AF_INET, len = 4;
+		len = 4;
 	else if (inet_pton(AF_INET6, a, ha) == 1 && inet_pton(AF_INET6, net, ra) == 1)
-		fam = AF_INET6, len = 16;
+		len = 16;
 	else
 		return 0;
-	(void)fam;
 	bits = len * 8;
 	if (slash) {
 		long b = strtol(slash + 1, &end, 10);
