@@ -24,7 +24,7 @@ ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:ha
   ctest --test-dir build-asan --output-on-failure -j"$jobs" | tee build-asan/ctest.log
 
 # Every tests/fuzz/fuzz_*.c target, FUZZ_SECONDS (default 60) each, $jobs at a
-# time (9 targets on 2 cores: about 5 minutes), seeded from tests/fuzz/seeds and
+# time (8 targets on 2 cores: about 4 minutes), seeded from tests/fuzz/seeds and
 # samples/ (read-only corpora: new inputs go to build-fuzz/corpus/<target>).
 # A crash, a leak, a sanitizer report (UBSan halts too), an input that takes
 # over 30 s or an out-of-memory makes libFuzzer exit non-zero: the run fails.
