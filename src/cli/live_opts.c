@@ -99,8 +99,40 @@ static int trace_wanted(void)
 	return tr && *tr && strcmp(tr, "0") != 0;
 }
 
+/* The first of names that is set (even to ""), as libcurl looks them up;
+ * *which gets its name. NULL when none is. */
+static const char *first_env(const char *const *names, const char **which)
+{
+	const char *v;
+
+	for (; *names; names++) {
+		if ((v = getenv(*names)) != NULL) {
+			*which = *names;
+			return v;
+		}
+	}
+	return NULL;
+}
+
+/* The proxy for https, read as curl reads it (https_proxy, HTTPS_PROXY,
+ * then all_proxy, ALL_PROXY; no_proxy, NO_PROXY) and passed to the library
+ * explicitly, which keeps libcurl from reading any of them itself. No
+ * http_proxy: plain http only ever goes to loopback hosts and the managed
+ * identity address, and those never go through a proxy (graph/http.h). */
+static void proxy_environment(struct mfa_http_proxy *p)
+{
+	static const char *const proxy_names[] = { "https_proxy", "HTTPS_PROXY", "all_proxy",
+						   "ALL_PROXY", NULL };
+	static const char *const no_names[] = { "no_proxy", "NO_PROXY", NULL };
+	const char *which = NULL, *unused = NULL;
+
+	p->url = first_env(proxy_names, &which);
+	p->source = which;
+	p->no_proxy = first_env(no_names, &unused);
+}
+
 /* The environment's settings: sign-in (the AZURE_* names Azure tooling
- * uses), tracing, and MFA_MIGRATE_TIME_SCALE=K, which divides every
+ * uses), the https proxy (proxy_environment), tracing, and MFA_MIGRATE_TIME_SCALE=K, which divides every
  * throttle window by K to match a graph-emulator run with --time-scale K
  * (benchmarks and tests only: Graph itself is never time-scaled). */
 void cli_live_environment(struct mfa_session_options *o)
@@ -119,6 +151,7 @@ void cli_live_environment(struct mfa_session_options *o)
 	o->auth.env.access_token = getenv("MFA_MIGRATE_ACCESS_TOKEN");
 	o->auth.env.authority_host = getenv("AZURE_AUTHORITY_HOST");
 	o->auth.env.imds_url = getenv("MFA_MIGRATE_IMDS_URL");
+	proxy_environment(&o->auth.proxy);
 	o->auth.trace = trace_wanted() ? trace_line : NULL;
 	if (!v || !*v)
 		return;

@@ -21,9 +21,11 @@ extern const struct cli_group cli_live_group;
  * -1 bad value (printed). */
 int cli_live_option(struct mfa_session_options *o, int id, const char *value);
 
-/* Reads the environment the session takes (MFA_MIGRATE_TIME_SCALE; the
- * AZURE_* sign-in defaults are read by graph/auth.c), warning about a bad
- * value, and sets the CLI's message printer. */
+/* Reads the environment the session takes (MFA_MIGRATE_TIME_SCALE, the
+ * AZURE_* sign-in defaults, tracing, and the https proxy: https_proxy /
+ * HTTPS_PROXY / all_proxy / ALL_PROXY and no_proxy / NO_PROXY; http_proxy
+ * is never used), warning about a bad value, and sets the CLI's message
+ * printer. The library reads none of these itself. */
 void cli_live_environment(struct mfa_session_options *o);
 
 #endif

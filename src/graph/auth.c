@@ -33,6 +33,9 @@ struct mfa_auth {
 	char *graph_url;
 	char *token_url;       /* or the IMDS URL */
 	char *ca_file;
+	char *proxy_url;       /* options.proxy, copied (may hold a password: wiped) */
+	char *no_proxy;
+	char *proxy_source;
 	long timeout_s;
 	mfa_http_trace_fn trace;
 	void *trace_ctx;
@@ -274,6 +277,10 @@ int mfa_auth_new(struct mfa_auth **out, const struct mfa_auth_options *opts,
 		goto cleanup;
 	if (o->ca_file && !(a->ca_file = dup_str(o->ca_file)))
 		goto oom;
+	if ((o->proxy.url && !(a->proxy_url = dup_str(o->proxy.url))) ||
+	    (o->proxy.no_proxy && !(a->no_proxy = dup_str(o->proxy.no_proxy))) ||
+	    (o->proxy.source && !(a->proxy_source = dup_str(o->proxy.source))))
+		goto oom;
 
 	tenant = pick(o->tenant, o->env.tenant);
 	client_id = pick(o->client_id, o->env.client_id);
@@ -380,6 +387,9 @@ void mfa_auth_free(struct mfa_auth *a)
 	free(a->graph_url);
 	free(a->token_url);
 	free(a->ca_file);
+	free_secret(a->proxy_url);
+	free(a->no_proxy);
+	free(a->proxy_source);
 	free_secret(a->bearer);
 	free_secret(a->assertion);
 	mfa_credential_release(&a->cred);
@@ -619,6 +629,9 @@ int mfa_auth_sign_in(struct mfa_auth *a, struct mfa_err *err)
 	o.trace = a->trace;
 	o.trace_ctx = a->trace_ctx;
 	o.ca_file = a->ca_file;
+	o.proxy.url = a->proxy_url;
+	o.proxy.no_proxy = a->no_proxy;
+	o.proxy.source = a->proxy_source;
 	if (mfa_http_new(&h, &o, err) < 0)
 		goto cleanup;
 	a->last_rc = -1;

@@ -107,6 +107,8 @@ struct mfa_auth_options {
 	struct mfa_auth_env env;       /* the environment's values, read by the caller */
 	long timeout_s;                /* token request timeout; 0 = 30 */
 	const char *ca_file;           /* extra CA bundle (tests); NULL = system */
+	struct mfa_http_proxy proxy;   /* for the sign-in's own loop (graph/http.h
+					* "Proxies"); give the run's engine the same */
 	mfa_http_trace_fn trace;       /* traces token requests too; NULL: off */
 	void *trace_ctx;
 	double refresh_ahead_s;        /* > 0: refresh when less than this is left

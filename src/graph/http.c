@@ -19,6 +19,7 @@
  */
 #include "graph/http.h"
 
+#include <arpa/inet.h>
 #include <curl/curl.h>
 #include <math.h>
 #include <signal.h>
@@ -55,6 +56,8 @@ struct xfer {
 	size_t max_body;
 	long timeout_s;
 	char *trace_name;
+	int proxied;         /* goes through the proxy (see proxy_wanted) */
+	char target[272];    /* host:port of the tunnel, for messages (proxied only) */
 	mfa_http_done_fn done;
 	void *ctx;
 
@@ -83,6 +86,7 @@ struct xfer {
 	char *location;
 	long status;
 	int curl_code;
+	long proxy_status;   /* the proxy's answer to CONNECT when not 2xx; else 0 */
 };
 
 struct queue {
@@ -93,6 +97,9 @@ struct mfa_http {
 	struct mfa_http_options o;
 	char *user_agent;
 	char *ca_file;
+	char *proxy_url;           /* NULL: all direct; may hold credentials (wiped) */
+	char *no_proxy;
+	char proxy_shown[320];     /* "'http://host:port' (https_proxy)": no credentials */
 	CURLM *multi;
 	struct mfa_throttle lim[MFA_SCOPE__COUNT];
 	struct queue q[MFA_SCOPE__COUNT];
@@ -137,6 +144,179 @@ static double prng(void *ctx)
 static char *dup_str(const char *s)
 {
 	return s ? strdup(s) : NULL;
+}
+
+/* ---- proxies -------------------------------------------------------- */
+
+/* Checks a proxy URL (no scheme: http, as libcurl reads one) and stores
+ * in h->proxy_url the form libcurl gets and in h->proxy_shown the form
+ * messages show: scheme, host and port only, never user or password. */
+static int proxy_setup(struct mfa_http *h, const struct mfa_http_proxy *p, struct mfa_err *err)
+{
+	static const char *const schemes[] = { "http", "https", "socks4", "socks4a", "socks5",
+					       "socks5h" };
+	const char *src = p->source && *p->source ? p->source : "proxy setting";
+	char *scheme = NULL, *host = NULL, *port = NULL;
+	CURLU *u = NULL;
+	size_t i, need;
+	int rc = -1, known = 0;
+
+	if (p->no_proxy && *p->no_proxy && !(h->no_proxy = dup_str(p->no_proxy)))
+		return mfa_err_set(err, "out of memory");
+	if (!p->url || !*p->url)
+		return 0;
+	need = strlen(p->url) + sizeof("http://");
+	if (!(h->proxy_url = malloc(need)) || !(u = curl_url())) {
+		mfa_err_set(err, "out of memory");
+		goto cleanup;
+	}
+	snprintf(h->proxy_url, need, "%s%s", strstr(p->url, "://") ? "" : "http://", p->url);
+	if (curl_url_set(u, CURLUPART_URL, h->proxy_url, CURLU_NON_SUPPORT_SCHEME) != CURLUE_OK ||
+	    curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
+	    curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK) {
+		mfa_err_set(err, "the proxy in %s is not a URL like 'http://proxy.example:3128': fix or unset it",
+			    src);
+		goto cleanup;
+	}
+	for (i = 0; i < sizeof(schemes) / sizeof(schemes[0]); i++)
+		known |= !strcasecmp(scheme, schemes[i]);
+	if (!known) {
+		mfa_err_set(err, "the proxy in %s has scheme '%s': use http, https, socks4 or socks5",
+			    src, scheme);
+		goto cleanup;
+	}
+	if (curl_url_get(u, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT) != CURLUE_OK)
+		port = NULL;
+	snprintf(h->proxy_shown, sizeof(h->proxy_shown), "'%s://%s%s%s' (%s)", scheme, host,
+		 port ? ":" : "", port ? port : "", src);
+	rc = 0;
+cleanup:
+	curl_free(scheme);
+	curl_free(host);
+	curl_free(port);
+	curl_url_cleanup(u);
+	return rc;
+}
+
+/* Nonzero when the address text a (no brackets) lies in the range r
+ * ("10.0.0.0/8", "fd00::/8" or a plain address). */
+static int ip_in_range(const char *a, const char *r)
+{
+	unsigned char ha[16], ra[16];
+	char net[64];
+	const char *slash = strchr(r, '/');
+	size_t nlen = slash ? (size_t)(slash - r) : strlen(r);
+	int len, bits, i;
+	char *end = NULL;
+
+	if (nlen == 0 || nlen >= sizeof(net))
+		return 0;
+	memcpy(net, r, nlen);
+	net[nlen] = '\0';
+	if (inet_pton(AF_INET, a, ha) == 1 && inet_pton(AF_INET, net, ra) == 1)
+		len = 4;
+	else if (inet_pton(AF_INET6, a, ha) == 1 && inet_pton(AF_INET6, net, ra) == 1)
+		len = 16;
+	else
+		return 0;
+	bits = len * 8;
+	if (slash) {
+		long b = strtol(slash + 1, &end, 10);
+		if (!slash[1] || *end || b < 0 || b > len * 8)
+			return 0;
+		bits = (int)b;
+	}
+	for (i = 0; i < bits / 8; i++)
+		if (ha[i] != ra[i])
+			return 0;
+	if (bits % 8) {
+		unsigned char m = (unsigned char)(0xffu << (8 - bits % 8));
+		if ((ha[i] & m) != (ra[i] & m))
+			return 0;
+	}
+	return 1;
+}
+
+/* Nonzero when host (as in a URL: an IPv6 address in brackets) is named
+ * by the no-proxy list (syntax in graph/http.h). */
+static int no_proxy_names(const char *list, const char *host)
+{
+	char hb[256], tok[256];
+	const char *p = list;
+	size_t hl = strlen(host), tl;
+
+	if (!list)
+		return 0;
+	if (host[0] == '[' && hl >= 2 && host[hl - 1] == ']') {
+		host++;
+		hl -= 2;
+	}
+	while (hl > 0 && host[hl - 1] == '.')
+		hl--;
+	if (hl == 0 || hl >= sizeof(hb))
+		return 0;
+	memcpy(hb, host, hl);
+	hb[hl] = '\0';
+	while (*p) {
+		const char *t;
+		p += strspn(p, ", \t");
+		t = p;
+		p += strcspn(p, ", \t");
+		tl = (size_t)(p - t);
+		if (tl == 0 || tl >= sizeof(tok))
+			continue;
+		memcpy(tok, t, tl);
+		tok[tl] = '\0';
+		if (!strcmp(tok, "*"))
+			return 1;
+		if (tok[0] == '[' && tok[tl - 1] == ']' && tl > 2) {
+			memmove(tok, tok + 1, tl - 2);
+			tok[tl -= 2] = '\0';
+		}
+		if (ip_in_range(hb, tok))
+			return 1;
+		t = tok;
+		while (*t == '.')
+			t++;
+		tl = strlen(t);
+		while (tl > 0 && t[tl - 1] == '.')
+			tl--;
+		if (tl == 0)
+			continue;
+		if (hl == tl && !strncasecmp(hb, t, tl))
+			return 1;
+		if (hl > tl && hb[hl - tl - 1] == '.' && !strncasecmp(hb + hl - tl, t, tl))
+			return 1;
+	}
+	return 0;
+}
+
+/* Whether a request to url goes through the proxy: only https, only to a
+ * host that is neither loopback nor named in no_proxy. Sets x->target
+ * (host:port) when it does. Anything unreadable goes direct: the URL was
+ * already checked (https, or http to loopback) at submit. */
+static int proxy_wanted(const struct mfa_http *h, const char *url, struct xfer *x)
+{
+	char *scheme = NULL, *host = NULL, *port = NULL;
+	CURLU *u;
+	int via = 0;
+
+	if (!h->proxy_url || !(u = curl_url()))
+		return 0;
+	if (curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
+	    curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) == CURLUE_OK &&
+	    curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK &&
+	    curl_url_get(u, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT) == CURLUE_OK &&
+	    !strcasecmp(scheme, "https") && !mfa_cloud_is_loopback_host(host) &&
+	    !no_proxy_names(h->no_proxy, host)) {
+		via = 1;
+		snprintf(x->target, sizeof(x->target), "%s:%s", host, port);
+	}
+	curl_free(scheme);
+	curl_free(host);
+	curl_free(port);
+	curl_url_cleanup(u);
+	return via;
 }
 
 static void q_push(struct queue *q, struct xfer *x)
@@ -184,6 +364,7 @@ static void xfer_reset_response(struct xfer *x)
 	x->location = NULL;
 	x->status = 0;
 	x->curl_code = 0;
+	x->proxy_status = 0;
 	x->errbuf[0] = '\0';
 }
 
@@ -323,6 +504,11 @@ int mfa_http_new(struct mfa_http **out, const struct mfa_http_options *opts,
 	h->ca_file = h->o.ca_file ? dup_str(h->o.ca_file) : NULL;
 	h->o.user_agent = h->user_agent;
 	h->o.ca_file = h->ca_file;
+	memset(&h->o.proxy, 0, sizeof(h->o.proxy)); /* not kept: copied into h */
+	if (proxy_setup(h, opts ? &opts->proxy : &defaults.proxy, err) < 0) {
+		mfa_http_free(h);
+		return -1;
+	}
 	mfa_throttle_apply_limits(h->o.limits, h->lim);
 	h->o.limits = NULL; /* not kept: copied into the limiters */
 	clock_gettime(CLOCK_REALTIME, &ts);
@@ -369,6 +555,10 @@ void mfa_http_free(struct mfa_http *h)
 		curl_multi_cleanup(h->multi);
 	free(h->user_agent);
 	free(h->ca_file);
+	if (h->proxy_url)
+		OPENSSL_cleanse(h->proxy_url, strlen(h->proxy_url)); /* may hold a password */
+	free(h->proxy_url);
+	free(h->no_proxy);
 	free(h);
 	curl_global_cleanup();
 }
@@ -492,6 +682,7 @@ int mfa_http_submit(struct mfa_http *h, const struct mfa_http_request *req,
 	x->max_body = req->max_body && req->max_body < h->o.max_body ? req->max_body
 								   : h->o.max_body;
 	x->timeout_s = req->timeout_s > 0 ? req->timeout_s : h->o.timeout_s;
+	x->proxied = proxy_wanted(h, x->url, x);
 	x->done = req->done;
 	x->ctx = req->ctx;
 	x->submitted = mono_now();
@@ -559,11 +750,16 @@ static void error_text(char *dst, size_t n, const struct xfer *x, int cancelled)
 		 x->attempts == 1 ? "" : "s");
 	if (x->too_big) {
 		snprintf(dst, n, "response larger than %zu bytes", x->max_body);
+	} else if (x->proxy_status) {
+		snprintf(dst, n, "proxy %s %s the tunnel to '%s': http %ld; check the proxy's rules, or name the host in no_proxy%s",
+			 x->h->proxy_shown, x->proxy_status < 500 ? "refused" : "could not open",
+			 x->target, x->proxy_status, tries);
 	} else if (x->curl_code) {
 		snprintf(detail, sizeof(detail), "%s",
 			 x->errbuf[0] ? x->errbuf : curl_easy_strerror((CURLcode)x->curl_code));
 		lower_first(detail);
-		snprintf(dst, n, "%s%s", detail, tries);
+		snprintf(dst, n, "%s%s%s%s%s", detail, x->proxied ? " (through proxy " : "",
+			 x->proxied ? x->h->proxy_shown : "", x->proxied ? ")" : "", tries);
 	} else if (x->status >= 400 || (x->attempts > 0 && x->status < 200)) {
 		body_error(detail, sizeof(detail), x);
 		snprintf(dst, n, "http %ld%s%s%s", x->status, detail[0] ? ": " : "", detail, tries);
@@ -672,6 +868,8 @@ static void trace_line(const struct xfer *x, double now, const struct mfa_retry_
 	}
 	if (x->too_big)
 		snprintf(what, sizeof(what), "body over %zu bytes", x->max_body);
+	else if (x->proxy_status)
+		snprintf(what, sizeof(what), "proxy answered %ld", x->proxy_status);
 	else if (x->curl_code)
 		snprintf(what, sizeof(what), "error (%s)", curl_easy_strerror((CURLcode)x->curl_code));
 	else
@@ -766,6 +964,11 @@ static void start(struct mfa_http *h, struct xfer *x, const char *bearer, double
 		bad |= curl_easy_setopt(c, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_1_1);
 	if (h->ca_file)
 		bad |= curl_easy_setopt(c, CURLOPT_CAINFO, h->ca_file);
+	/* Both set on every transfer, so libcurl never falls back to the
+	 * environment's http_proxy/ALL_PROXY/no_proxy: "" is direct, and the
+	 * no-proxy list was applied already (proxy_wanted). */
+	bad |= curl_easy_setopt(c, CURLOPT_PROXY, x->proxied ? h->proxy_url : "");
+	bad |= curl_easy_setopt(c, CURLOPT_NOPROXY, "");
 	/* TLS verification stays at libcurl's default: on. */
 	bad |= set_method(c, x);
 	if (bad) {
@@ -918,6 +1121,10 @@ static void token_attempt_done(struct mfa_http *h, struct xfer *x, double now)
 	if (x->too_big) {
 		memset(&d, 0, sizeof(d));
 		d.why = "response too large";
+	} else if (x->proxy_status >= 400 && x->proxy_status < 500) {
+		/* the proxy's rule will not change by asking again */
+		memset(&d, 0, sizeof(d));
+		d.why = "refused by the proxy";
 	} else {
 		mfa_retry_decide(NULL, &in, NULL, NULL, &d);
 	}
@@ -963,6 +1170,14 @@ static void attempt_done(struct mfa_http *h, CURL *easy, CURLcode result)
 	x->sent = NULL;
 	if (result == CURLE_FILESIZE_EXCEEDED)
 		x->too_big = 1;
+	if (x->proxied && result != CURLE_OK) {
+		long pc = 0;
+		curl_easy_getinfo(easy, CURLINFO_HTTP_CONNECTCODE, &pc);
+		if (pc && (pc < 200 || pc > 299)) {
+			x->proxy_status = pc;
+			x->status = 0; /* no answer from the server itself */
+		}
+	}
 	if (x->token) {
 		token_attempt_done(h, x, now);
 		return;
@@ -993,6 +1208,10 @@ static void attempt_done(struct mfa_http *h, CURL *easy, CURLcode result)
 	if (x->too_big) {
 		memset(&d, 0, sizeof(d));
 		d.why = "response too large";
+	} else if (x->proxy_status >= 400 && x->proxy_status < 500) {
+		/* the proxy's rule will not change by asking again */
+		memset(&d, 0, sizeof(d));
+		d.why = "refused by the proxy";
 	} else {
 		mfa_retry_decide(&h->o.retry, &in, h->o.rand ? h->o.rand : prng,
 				 h->o.rand ? h->o.rand_ctx : (void *)&h->rng, &d);

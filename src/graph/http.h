@@ -36,6 +36,22 @@
  * plain http only to loopback hosts (graph/cloud.h; every URL is checked
  * at submit). Bodies are capped at max_body bytes while they arrive.
  *
+ * Proxies (options.proxy): only https to a host that is not loopback and
+ * not named by proxy.no_proxy goes through proxy.url (a CONNECT tunnel:
+ * the request, its token and any secret stay inside TLS). Plain http (the
+ * emulator, a local token endpoint, the managed identity address) and
+ * anything to a loopback host always go direct, whatever the settings: a
+ * secret sent in clear must never reach a proxy, and a loopback address
+ * means this machine, not the proxy's. The engine reads no environment and
+ * keeps libcurl from reading it (every transfer sets its proxy and an
+ * empty no-proxy list explicitly), so http_proxy, https_proxy, ALL_PROXY
+ * and no_proxy count only as the caller passes them in. A proxy that
+ * refuses the tunnel (a 4xx answer to CONNECT) fails the request at once,
+ * not retried, with a message naming the proxy (never its credentials):
+ *   proxy 'http://10.0.0.5:3128' (https_proxy) refused the tunnel to
+ *   'graph.microsoft.com:443': http 403; check the proxy's rules, or name
+ *   the host in no_proxy (after 1 attempt)
+ *
  * Tracing: with options.trace set (the CLI prints to stderr under MFA_MIGRATE_TRACE)
  * each finished attempt is one line on stderr:
  *   mfa-migrate: trace: GET https://... -> 429 35 ms attempt 1 (retry in 2.128 s: throttled (429))
@@ -58,6 +74,21 @@ struct mfa_http;
  * during the call. */
 typedef void (*mfa_http_trace_fn)(void *ctx, const char *line);
 
+/* Where https requests go (see "Proxies" above). All strings are copied. */
+struct mfa_http_proxy {
+	const char *url;      /* "http://host:3128" (http, https, socks4/5 schemes;
+			       * no scheme: http; user:password@ allowed, never
+			       * shown); NULL or "": every request direct */
+	const char *no_proxy; /* hosts that go direct: comma- or space-separated
+			       * names (each also matches its subdomains; a
+			       * leading dot is ignored), IP addresses or CIDR
+			       * ranges ("10.0.0.0/8"), or "*" for all; NULL: none */
+	const char *source;   /* where url came from, for messages ("https_proxy");
+			       * NULL: "proxy setting" */
+};
+
+#define MFA_HTTP_PROXY_INIT { NULL, NULL, NULL }
+
 struct mfa_http_options {
 	unsigned workers;          /* max requests in flight; default 16 */
 	long connect_timeout_s;    /* default 10 */
@@ -72,10 +103,12 @@ struct mfa_http_options {
 	const char *ca_file;       /* extra CA bundle (tests), NULL: system store; copied */
 	mfa_retry_rand_fn rand;    /* jitter source, NULL: internal PRNG */
 	void *rand_ctx;
+	struct mfa_http_proxy proxy; /* default: none, every request direct */
 };
 
 #define MFA_HTTP_OPTIONS_INIT \
-	{ 16, 10, 60, (size_t)64 << 20, 1, NULL, MFA_RETRY_POLICY_INIT, NULL, NULL, NULL, NULL, NULL, NULL }
+	{ 16, 10, 60, (size_t)64 << 20, 1, NULL, MFA_RETRY_POLICY_INIT, NULL, NULL, NULL, NULL, NULL, NULL, \
+	  MFA_HTTP_PROXY_INIT }
 
 /* What a finished request looks like to its callback. Everything here is
  * owned by the engine and valid only during the callback: copy what you
@@ -170,7 +203,8 @@ typedef int (*mfa_http_auth_fn)(void *ctx, struct mfa_http *h, int refresh,
  * queues and ask the source again. Safe to call from a done callback. */
 void mfa_http_auth_settle(struct mfa_http *h, int renewed, const struct mfa_err *failure);
 
-/* Creates an engine. opts may be NULL for the defaults. Calls
+/* Creates an engine. opts may be NULL for the defaults. A proxy URL that
+ * cannot be parsed fails here (naming proxy.source, not the value). Calls
  * curl_global_init (reference counted by libcurl; call it from main before
  * any thread starts if the program has threads). */
 int mfa_http_new(struct mfa_http **out, const struct mfa_http_options *opts,

@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <limits.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -201,7 +202,13 @@ static unsigned long count_of(const cJSON *o, const char *key)
 {
 	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
 
-	return cJSON_IsNumber(v) && v->valuedouble > 0 ? (unsigned long)v->valuedouble : 0;
+	if (!cJSON_IsNumber(v) || !(v->valuedouble > 0))
+		return 0;
+	/* a summary.json anyone may have edited: a count past the type's
+	 * range must not overflow the conversion (undefined behaviour) */
+	if (v->valuedouble >= (double)ULONG_MAX)
+		return ULONG_MAX;
+	return (unsigned long)v->valuedouble;
 }
 
 int mfa_history_trend(const struct mfa_history *h, struct mfa_run_counts **out, size_t *nout,

@@ -32,6 +32,7 @@ int mfa_session_open(struct mfa_session *s, const struct mfa_session_options *o,
 		ho.retry.max_attempts = o->attempts;
 	ho.limits = &s->limits;
 	ho.ca_file = o->auth.ca_file;
+	ho.proxy = o->auth.proxy;
 	ho.trace = o->auth.trace;
 	ho.trace_ctx = o->auth.trace_ctx;
 	if (mfa_http_new(&s->http, &ho, err) < 0)

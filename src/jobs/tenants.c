@@ -4,9 +4,8 @@
 #include "jobs/tenants.h"
 
 #include "jobs/outdir.h"
-#include "mfa/util/csvr.h"
+#include "jobs/tenants_file.h"
 #include "reports/rollup.h"
-#include "util/runpath.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -17,7 +16,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#define MAX_TENANTS 1000
 #define WORKERS_PER_TENANT 4
 
 struct tenant {
@@ -28,82 +26,35 @@ struct tenant {
 	char folder[4096];    /* its report folder, from its stdout */
 };
 
-/* Copies field k of rec into dst (empty when the record is shorter). */
-static void field(char *dst, size_t size, const struct mfa_csvr_record *rec, size_t k)
-{
-	snprintf(dst, size, "%s", k < rec->n ? rec->cells[k] : "");
-}
-
-/* The --tenants file, read by the one CSV reader: quoted fields work, a
- * line whose first field starts with '#' is a comment. */
+/* The --tenants file (jobs/tenants_file.h), as this module's tenants. */
 static int load(const char *file, struct tenant **out, size_t *n, struct mfa_err *err)
 {
-	struct mfa_csvr *r = NULL;
-	struct mfa_csvr_record rec;
-	size_t count = 0;
+	struct mfa_tenant_entry *e = NULL;
 	struct tenant *t = NULL;
-	int rc = -1, got;
+	size_t count = 0, i;
 
-	t = calloc(MAX_TENANTS, sizeof(*t));
+	*out = NULL;
+	*n = 0;
+	if (mfa_tenants_file_load(&e, &count, file, err) < 0)
+		return -1;
+	t = calloc(count, sizeof(*t));
 	if (!t) {
-		mfa_err_set(err, "out of memory");
-		goto cleanup;
+		free(e);
+		return mfa_err_set(err, "out of memory");
 	}
-	if (mfa_csvr_open(&r, file, 64 * 1024, err) < 0)
-		goto cleanup;
-	while ((got = mfa_csvr_next(r, &rec, err)) > 0) {
-		size_t i;
-
-		if (rec.n == 0 || !rec.cells[0][0] || rec.cells[0][0] == '#')
-			continue;
-		if (rec.unterminated) {
-			mfa_err_set(err, "%s:%lu: a quoted field that never ends", file, rec.line);
-			goto cleanup;
-		}
-		if (count == MAX_TENANTS) {
-			mfa_err_set(err, "%s:%lu: more than %d tenants", file, rec.line, MAX_TENANTS);
-			goto cleanup;
-		}
-		field(t[count].id, sizeof(t[count].id), &rec, 0);
-		field(t[count].name, sizeof(t[count].name), &rec, 1);
-		field(t[count].client, sizeof(t[count].client), &rec, 2);
-		field(t[count].cert, sizeof(t[count].cert), &rec, 3);
-		field(t[count].graph, sizeof(t[count].graph), &rec, 4);
-		/* Its folder is made from the line: a name like ".." would put
-		 * that audit's reports outside the roll-up. */
-		if (mfa_runpath_safe_name(t[count].dir_name, sizeof(t[count].dir_name) - 8,
-					  t[count].id, err) < 0) {
-			mfa_err_prefix(err, "%s:%lu", file, rec.line);
-			goto cleanup;
-		}
-		/* The same tenant twice (two apps, two clouds) gets two folders. */
-		for (i = 0; i < count; i++) {
-			if (strcmp(t[i].dir_name, t[count].dir_name) == 0) {
-				size_t len = strlen(t[count].dir_name);
-
-				snprintf(t[count].dir_name + len, sizeof(t[count].dir_name) - len, "-%zu",
-					 count + 1);
-				break;
-			}
-		}
-		t[count].code = -1;
-		count++;
+	for (i = 0; i < count; i++) {
+		memcpy(t[i].id, e[i].id, sizeof(t[i].id));
+		memcpy(t[i].name, e[i].name, sizeof(t[i].name));
+		memcpy(t[i].client, e[i].client, sizeof(t[i].client));
+		memcpy(t[i].cert, e[i].cert, sizeof(t[i].cert));
+		memcpy(t[i].graph, e[i].graph, sizeof(t[i].graph));
+		memcpy(t[i].dir_name, e[i].dir_name, sizeof(t[i].dir_name));
+		t[i].code = -1;
 	}
-	if (got < 0)
-		goto cleanup;
-	if (count == 0) {
-		mfa_err_set(err, "'%s' names no tenant (one per line: tenant[,name[,client id[,certificate[,graph url]]]])",
-			    file);
-		goto cleanup;
-	}
+	free(e);
 	*out = t;
-	t = NULL;
 	*n = count;
-	rc = 0;
-cleanup:
-	mfa_csvr_free(r);
-	free(t);
-	return rc;
+	return 0;
 }
 
 /* The options this module sets per tenant; the child gets every other

@@ -4,7 +4,8 @@
  *
  * The file: one tenant per line, comma-separated fields
  *     tenant[,display name[,client id[,certificate[,graph url]]]]
- * blank lines and lines starting with '#' ignored. An empty field takes the
+ * blank lines and lines starting with '#' ignored (read by
+ * jobs/tenants_file.h). An empty field takes the
  * run's own setting (flags, then the AZURE_* environment). The graph url
  * field is for national clouds behind a proxy and for the emulator; it also
  * sets the sign-in URL.

@@ -15,6 +15,9 @@
  *                while slow_tokens > 0, a token answer comes after 2 s
  *                (the server records when that request was open)
  *   /imds        managed identity (needs "Metadata: true")
+ *   CONNECT      as a proxy: 403 (logged as "CONNECT host:port"); a
+ *                request sent to it as to a proxy is logged with its
+ *                absolute URL ("http://127.0.0.1:port/ok") and gets 404
  * The server records when each request arrived and how many connections
  * and requests were open at once.
  */
@@ -222,7 +225,8 @@ static int serve(int fd, const char *req)
 		return -1;
 	pthread_mutex_lock(&S.mu);
 	if (S.nlog < MAX_LOG) {
-		snprintf(S.log[S.nlog].path, sizeof(S.log[0].path), "%s", path);
+		snprintf(S.log[S.nlog].path, sizeof(S.log[0].path), "%s%s",
+			 strcmp(method, "CONNECT") ? "" : "CONNECT ", path);
 		S.log[S.nlog].t = mono();
 		S.nlog++;
 	}
@@ -230,6 +234,10 @@ static int serve(int fd, const char *req)
 		snprintf(S.last_auth, sizeof(S.last_auth), "%s", auth);
 	pthread_mutex_unlock(&S.mu);
 
+	if (!strcmp(method, "CONNECT")) {
+		respond(fd, 403, NULL, "");
+		return -1; /* and close, as a proxy does after refusing */
+	}
 	if (strstr(path, "/oauth2/v2.0/token"))
 		return serve_token(fd, path, req);
 	if (!strncmp(path, "/imds", 5)) {
@@ -1243,6 +1251,221 @@ static void test_held_for_slow_token(void **state)
 	mfa_auth_free(a);
 }
 
+/* ---- proxies ------------------------------------------------------- */
+
+/* This test's server posing as the proxy. */
+static const char *proxy_url(void)
+{
+	static char u[64];
+
+	snprintf(u, sizeof(u), "http://127.0.0.1:%d", S.port);
+	return u;
+}
+
+/* The paths the server saw, joined by " | ". */
+static const char *seen(void)
+{
+	static char buf[2048];
+	size_t n = 0;
+	int i;
+
+	buf[0] = '\0';
+	pthread_mutex_lock(&S.mu);
+	for (i = 0; i < S.nlog && n < sizeof(buf); i++)
+		n += (size_t)snprintf(buf + n, sizeof(buf) - n, "%s%s", i ? " | " : "", S.log[i].path);
+	pthread_mutex_unlock(&S.mu);
+	return buf;
+}
+
+static struct mfa_http *proxied_engine(const char *no_proxy)
+{
+	struct mfa_http_options o = MFA_HTTP_OPTIONS_INIT;
+	struct mfa_err err = MFA_ERR_INIT;
+	struct mfa_http *h = NULL;
+
+	o.workers = 1;
+	o.rand = zero_rand;
+	o.connect_timeout_s = 1;
+	o.retry.max_attempts = 1;
+	o.retry.max_connect_attempts = 1;
+	o.proxy.url = proxy_url();
+	o.proxy.no_proxy = no_proxy;
+	o.proxy.source = "https_proxy";
+	if (mfa_http_new(&h, &o, &err) < 0)
+		fail_msg("%s", err.msg);
+	return h;
+}
+
+static void run_one(struct mfa_http *h, const char *url, struct result *res)
+{
+	struct mfa_http_request r = MFA_HTTP_REQUEST_INIT;
+	struct mfa_err err = MFA_ERR_INIT;
+
+	memset(res, 0, sizeof(*res));
+	r.url = url;
+	r.scope = MFA_SCOPE_UNTHROTTLED;
+	r.no_auth = 1;
+	r.done = on_done;
+	r.ctx = res;
+	if (mfa_http_submit(h, &r, &err) < 0)
+		fail_msg("submit %s: %s", url, err.msg);
+	assert_int_equal(mfa_http_run(h, &err), 0);
+	assert_int_equal(res->calls, 1);
+}
+
+/* Plain http to loopback never goes to a proxy: not when the proxy is
+ * configured, and not because the environment names one (libcurl would
+ * read http_proxy / ALL_PROXY itself); a token request with the secret
+ * neither. */
+static void test_proxy_never_for_loopback_http(void **state)
+{
+	struct mfa_err err = MFA_ERR_INIT;
+	struct mfa_auth *a = NULL;
+	struct result res;
+	struct mfa_http *h;
+	char login[128];
+	struct mfa_auth_options o = secret_opts("good", login);
+
+	(void)state;
+	setenv("http_proxy", proxy_url(), 1);
+	setenv("ALL_PROXY", proxy_url(), 1);
+	setenv("https_proxy", proxy_url(), 1);
+	unsetenv("no_proxy");
+	unsetenv("NO_PROXY");
+
+	reset_counts();
+	h = engine(1); /* no proxy option: the environment must not count */
+	run_one(h, url_of("/ok"), &res);
+	assert_int_equal(res.status, 200);
+	assert_string_equal(seen(), "/ok");
+	mfa_http_free(h);
+
+	reset_counts();
+	h = proxied_engine(NULL);
+	run_one(h, url_of("/ok"), &res);
+	assert_int_equal(res.status, 200);
+	run_one(h, "http://localhost:1/nothing", &res); /* loopback by name: direct, refused */
+	assert_int_equal(res.status, 0);
+	assert_null(strstr(res.error, "through proxy"));
+	assert_string_equal(seen(), "/ok");
+	mfa_http_free(h);
+
+	/* https to a loopback host is direct too (a loopback address names
+	 * this machine, not the proxy's): the TLS handshake fails on this
+	 * plain server, and no CONNECT came */
+	reset_counts();
+	h = proxied_engine(NULL);
+	{
+		char u[64];
+		snprintf(u, sizeof(u), "https://127.0.0.1:%d/ok", S.port);
+		run_one(h, u, &res);
+	}
+	assert_int_equal(res.status, 0);
+	assert_null(strstr(seen(), "CONNECT"));
+	mfa_http_free(h);
+
+	/* the sign-in, secret and all, with the proxy configured */
+	reset_counts();
+	o.proxy.url = proxy_url();
+	o.proxy.source = "https_proxy";
+	assert_int_equal(mfa_auth_new(&a, &o, &err), 0);
+	assert_int_equal(mfa_auth_sign_in(a, &err), 0);
+	assert_string_equal(seen(), "/good/oauth2/v2.0/token");
+	mfa_auth_free(a);
+
+	/* the environment's https_proxy does not count either */
+	reset_counts();
+	h = engine(1);
+	run_one(h, "https://graph.mfa-proxy-test.invalid/v1.0/users", &res);
+	assert_int_equal(res.status, 0);
+	assert_string_equal(seen(), "");
+	mfa_http_free(h);
+	unsetenv("http_proxy");
+	unsetenv("ALL_PROXY");
+	unsetenv("https_proxy");
+}
+
+/* https to another host goes through the proxy as a tunnel; a refusal is
+ * final at the first attempt and names the proxy without its password;
+ * no_proxy entries send the host direct. */
+static void test_proxy_for_https(void **state)
+{
+	static const struct {
+		const char *no_proxy;
+		const char *url;
+		int via;
+	} cases[] = {
+		{ NULL, "https://graph.mfa-proxy-test.invalid/v1.0/users", 1 },
+		{ "mfa-proxy-test.invalid", "https://graph.mfa-proxy-test.invalid/v1.0/users", 0 },
+		{ ".mfa-proxy-test.invalid", "https://graph.mfa-proxy-test.invalid/", 0 },
+		{ "other.invalid, GRAPH.mfa-proxy-test.invalid.", "https://graph.mfa-proxy-test.invalid/", 0 },
+		{ "*", "https://graph.mfa-proxy-test.invalid/", 0 },
+		{ "test.invalid", "https://graph.mfa-proxy-test.invalid/", 1 }, /* not a label boundary */
+		{ "raph.mfa-proxy-test.invalid", "https://graph.mfa-proxy-test.invalid/", 1 },
+		{ "192.0.2.0/24", "https://192.0.2.7:1/", 0 },
+		{ "192.0.2.0/25", "https://192.0.2.200:1/", 1 },
+		{ "2001:db8::/32", "https://[2001:db8::1]:1/", 0 },
+		{ "[2001:db8::1]", "https://[2001:db8::1]:1/", 0 },
+	};
+	struct mfa_http_options o = MFA_HTTP_OPTIONS_INIT;
+	struct mfa_err err = MFA_ERR_INIT;
+	struct result res;
+	struct mfa_http *h;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		reset_counts();
+		h = proxied_engine(cases[i].no_proxy);
+		run_one(h, cases[i].url, &res);
+		assert_int_equal(res.status, 0);
+		assert_int_equal(res.attempts, 1);
+		if (cases[i].via) {
+			if (!strstr(seen(), "CONNECT ") || strchr(seen(), '|'))
+				fail_msg("case %zu: the proxy saw '%s'", i, seen());
+			if (!strstr(res.error, "refused the tunnel to '") ||
+			    !strstr(res.error, proxy_url()) || !strstr(res.error, "(https_proxy)") ||
+			    !strstr(res.error, "http 403"))
+				fail_msg("case %zu: %s", i, res.error);
+		} else if (seen()[0] || strstr(res.error, "through proxy")) {
+			fail_msg("case %zu went to the proxy: '%s' (%s)", i, seen(), res.error);
+		}
+		mfa_http_free(h);
+	}
+	reset_counts();
+	h = proxied_engine(NULL);
+	run_one(h, "https://graph.mfa-proxy-test.invalid:8443/x", &res);
+	assert_string_equal(seen(), "CONNECT graph.mfa-proxy-test.invalid:8443");
+	mfa_http_free(h);
+
+	/* credentials in the proxy URL are used, never shown */
+	reset_counts();
+	{
+		char u[96];
+		snprintf(u, sizeof(u), "http://user:Pr0xyPa55@127.0.0.1:%d", S.port);
+		o.proxy.url = u;
+		o.retry.max_attempts = 1;
+		assert_int_equal(mfa_http_new(&h, &o, &err), 0);
+	}
+	run_one(h, "https://graph.mfa-proxy-test.invalid/", &res);
+	assert_non_null(strstr(res.error, proxy_url()));
+	assert_non_null(strstr(res.error, "(proxy setting)"));
+	assert_null(strstr(res.error, "Pr0xyPa55"));
+	mfa_http_free(h);
+
+	/* a setting that is no proxy URL fails at once, naming where it came from */
+	o.proxy.url = "ftp://user:Pr0xyPa55@proxy.example";
+	o.proxy.source = "ALL_PROXY";
+	assert_int_equal(mfa_http_new(&h, &o, &err), -1);
+	assert_null(h);
+	assert_non_null(strstr(err.msg, "ALL_PROXY"));
+	assert_null(strstr(err.msg, "Pr0xyPa55"));
+	/* no scheme: http, as libcurl reads one */
+	o.proxy.url = "127.0.0.1:3128";
+	assert_int_equal(mfa_http_new(&h, &o, &err), 0);
+	mfa_http_free(h);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1260,6 +1483,8 @@ int main(void)
 		cmocka_unit_test(test_engine_with_auth),
 		cmocka_unit_test(test_slow_refresh_does_not_stall),
 		cmocka_unit_test(test_held_for_slow_token),
+		cmocka_unit_test(test_proxy_never_for_loopback_http),
+		cmocka_unit_test(test_proxy_for_https),
 	};
 	return cmocka_run_group_tests(tests, server_start, server_stop);
 }
