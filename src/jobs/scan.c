@@ -239,6 +239,19 @@ int mfa_scan_run(struct mfa_scan_result *res, const struct mfa_scan_options *o)
 	out.allow_shared = o->allow_shared_out;
 	if (mfa_outdir_make(&out, out_path, o->command, err) < 0)
 		goto cleanup;
+	/* A plan into a folder that holds an earlier plan replaces it: the
+	 * earlier plan.jsonl goes before any new report is written, so an
+	 * interrupted run (which writes none) never leaves it beside reports
+	 * that do not match it. */
+	if (o->plan && !out.created) {
+		int gone = mfa_outdir_remove(&out, "plan.jsonl", err);
+
+		if (gone < 0)
+			goto cleanup;
+		if (gone)
+			mfa_notify(&o->notify, MFA_LEVEL_NOTE,
+				   "removed the earlier plan '%s/plan.jsonl': this run writes its own", out.path);
+	}
 	memset(&meta, 0, sizeof(meta));
 	meta.tenant_id = tenant;
 	meta.source_kind = o->from_csv ? "csv" : "graph";
