@@ -106,9 +106,9 @@ int mfa_history_prepare(struct mfa_history *h, const char *root, const char *ten
 	if ((size_t)snprintf(h->tenant_dir, sizeof(h->tenant_dir), "%s/%s", root, name) >=
 	    sizeof(h->tenant_dir))
 		return mfa_err_set(err, "--history: path too long");
-	if (mfa_mkdirs(h->tenant_dir, err) < 0)
-		return -1;
-	if (check_folder(root, allow_shared, err) < 0 || check_folder(h->tenant_dir, allow_shared, err) < 0)
+	/* each checked before anything is made in it */
+	if (mfa_mkdirs(root, err) < 0 || check_folder(root, allow_shared, err) < 0 ||
+	    mfa_mkdirs(h->tenant_dir, err) < 0 || check_folder(h->tenant_dir, allow_shared, err) < 0)
 		return -1;
 	if (list_runs(h->tenant_dir, &runs, &n, err) < 0)
 		return -1;

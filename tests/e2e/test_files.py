@@ -177,6 +177,14 @@ class SharedFolders(Hostile):
             code, stdout, stderr = live(emu, "apply", plan, "--yes", "--out", self.shared)
             self.assert_refused(code, stdout, stderr, self.shared)
             self.assertFalse(os.path.exists(os.path.join(self.shared, "journal.jsonl")))
+            # a link where the journal goes: refused, never written through
+            self.plant(self.shared, ["journal.jsonl"])
+            code, stdout, stderr = live(emu, "apply", plan, "--yes", "--out", self.shared,
+                                        "--allow-shared-out")
+            self.assertEqual(code, 1, stderr)
+            self.assertIn("journal.jsonl", stderr)
+            self.assert_secret_untouched()
+            os.unlink(os.path.join(self.shared, "journal.jsonl"))
             code, stdout, stderr = live(emu, "apply", plan, "--yes", "--out", self.shared,
                                         "--allow-shared-out")
             self.assertEqual(code, 0, stderr)
