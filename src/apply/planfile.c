@@ -132,8 +132,9 @@ static int pf_finish(struct mfa_sink *s, const struct mfa_summary *sum, struct m
 		mfa_err_set(err, "out of memory writing plan.jsonl");
 		goto cleanup;
 	}
-	body = fopen(ps->body.tmp_path, "r");
-	if (!body) {
+	/* read back through the descriptor written, never by name again */
+	body = ps->body.f;
+	if (fseek(body, 0, SEEK_SET) != 0) {
 		mfa_err_set(err, "cannot read '%s': %s", ps->body.tmp_path, strerror(errno));
 		goto cleanup;
 	}
@@ -157,10 +158,8 @@ static int pf_finish(struct mfa_sink *s, const struct mfa_summary *sum, struct m
 		goto cleanup;
 	rc = 0;
 cleanup:
-	if (body)
-		fclose(body);
 	free(head);
-	mfa_outfile_release(&ps->body);
+	mfa_outfile_release(&ps->body); /* closes body */
 	return rc;
 }
 

@@ -14,6 +14,7 @@
 
 static const struct cli_option change_options[] = {
 	{ "out", 0, CLI_ARG, "DIR", "output folder (default reports/<UTC time>-<command>; with --resume, the journal's folder)", CHG_OPT_OUT },
+	{ "allow-shared-out", 0, CLI_NO_ARG, NULL, "write into an --out folder that other users own or can write in (refused by default: they could plant links there)", CHG_OPT_ALLOW_SHARED },
 	{ "yes", 'y', CLI_NO_ARG, NULL, "do not ask for confirmation (needed without a terminal)", CHG_OPT_YES },
 	{ "resume", 0, CLI_ARG, "JOURNAL", "continue an interrupted run from its journal.jsonl; finished users are never sent again", CHG_OPT_RESUME },
 	{ "no-verify", 0, CLI_NO_ARG, NULL, "skip reading back every changed user at the end", CHG_OPT_NO_VERIFY },
@@ -43,6 +44,7 @@ int cli_change_option(struct cli_change *c, int id, const char *value)
 		return taken;
 	switch (id) {
 	case CHG_OPT_OUT: c->o.out = value; return 1;
+	case CHG_OPT_ALLOW_SHARED: c->o.allow_shared_out = true; return 1;
 	case CHG_OPT_YES: c->yes = true; return 1;
 	case CHG_OPT_RESUME: c->o.resume = value; return 1;
 	case CHG_OPT_NO_VERIFY: c->o.no_verify = true; return 1;

@@ -50,7 +50,7 @@ static int run_tenants(const struct scan_args *a, int argc, char **argv)
 {
 	struct mfa_tenants_options to = {
 		.file = a->tenants, .out = a->o.out, .workers = a->o.session.workers,
-		.history = a->o.history, .argc = argc, .argv = argv, .program = "/proc/self/exe",
+		.history = a->o.history, .allow_shared_out = a->o.allow_shared_out, .argc = argc, .argv = argv, .program = "/proc/self/exe",
 		.codes = { EXIT_DONE, EXIT_FINDINGS, EXIT_PARTIAL, EXIT_INTERRUPTED, EXIT_ERROR },
 		.notify = { cli_notify, NULL },
 	};

@@ -12,7 +12,7 @@ enum {
 	OPT_STRICT, OPT_SKIP_GUESTS, OPT_SKIP_DISABLED, OPT_HOLD_UNREGISTERED,
 	OPT_HOLD_ADMINS, OPT_FAIL_ON, OPT_QUIET, OPT_VERBOSE, OPT_NO_REGISTRATION,
 	OPT_CA_POLICIES, OPT_CA_MEMBERS, OPT_NO_CA, OPT_REQUIRE_CA, OPT_COMPARE, OPT_HISTORY,
-	OPT_KEEP, OPT_JSONL, OPT_TENANTS,
+	OPT_KEEP, OPT_JSONL, OPT_TENANTS, OPT_ALLOW_SHARED,
 };
 
 static const struct cli_option input_options[] = {
@@ -50,6 +50,7 @@ static const struct cli_option audit_only_options[] = {
 static const struct cli_option output_options[] = {
 	{ "out", 0, CLI_ARG, "DIR", "output folder (default reports/<UTC time>-<command>)", OPT_OUT },
 	{ "format", 0, CLI_ARG, "LIST", "reports to write: any of csv,xlsx,json,jsonl (default csv,xlsx,json)", OPT_FORMAT },
+	{ "allow-shared-out", 0, CLI_NO_ARG, NULL, "write into an --out/--history folder that other users own or can write in (refused by default: they could plant links there)", OPT_ALLOW_SHARED },
 	{ "jsonl", 0, CLI_ARG, "-", "write the users.jsonl lines to stdout instead of the folder (the folder's path then goes to stderr)", OPT_JSONL },
 	{ "quiet", 'q', CLI_NO_ARG, NULL, "print only errors", OPT_QUIET },
 	{ "verbose", 'v', CLI_NO_ARG, NULL, "print every bad row, retry and throttle", OPT_VERBOSE },
@@ -135,6 +136,7 @@ int cli_scan_option(void *ctx, int id, const char *value)
 	case OPT_FROM_CSV: o->from_csv = value; break;
 	case OPT_REGISTRATION: o->registration = value; break;
 	case OPT_OUT: o->out = value; break;
+	case OPT_ALLOW_SHARED: o->allow_shared_out = true; break;
 	case OPT_EXCLUDE: o->exclude = value; break;
 	case OPT_ONLY: o->only = value; break;
 	case OPT_FORMAT: return parse_formats(o, value);

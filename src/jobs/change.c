@@ -157,11 +157,13 @@ static int open_journal(const struct mfa_change_options *r, const char *tenant,
 		char dir[4096];
 
 		dir_of(r->resume, dir, sizeof(dir));
+		out->allow_shared = r->allow_shared_out;
 		if (mfa_outdir_make(out, r->out ? r->out : dir, r->operation, err) < 0)
 			return -1;
 		snprintf(journal_path, size, "%s", r->resume);
 		return mfa_journal_reopen(jw, journal_path, err);
 	}
+	out->allow_shared = r->allow_shared_out;
 	if (mfa_outdir_make(out, r->out, r->operation, err) < 0)
 		return -1;
 	snprintf(journal_path, size, "%s/journal.jsonl", out->path);

@@ -45,6 +45,7 @@ struct mfa_change_options {
 	const char *out;             /* the folder; NULL: new, or with resume the journal's */
 	const char *resume;          /* a journal to continue, or NULL */
 	bool no_verify;              /* skip reading back every changed user */
+	bool allow_shared_out;       /* take an --out folder others can write in */
 
 	struct mfa_session_options session;
 

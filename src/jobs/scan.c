@@ -218,7 +218,7 @@ int mfa_scan_run(struct mfa_scan_result *res, const struct mfa_scan_options *o)
 	 * with. The previous run is read before any scan, so a bad one fails
 	 * first. */
 	if (o->history) {
-		if (mfa_history_prepare(&hist, o->history, tenant, err) < 0)
+		if (mfa_history_prepare(&hist, o->history, tenant, o->allow_shared_out, err) < 0)
 			goto cleanup;
 		out_path = hist.run_dir;
 		if (!compare && hist.has_previous)
@@ -237,8 +237,22 @@ int mfa_scan_run(struct mfa_scan_result *res, const struct mfa_scan_options *o)
 		mfa_notify(&o->notify, MFA_LEVEL_WARN,
 			   "--require-ca-coverage without Conditional Access data: every user not already disabled is held");
 
+	out.allow_shared = o->allow_shared_out;
 	if (mfa_outdir_make(&out, out_path, o->command, err) < 0)
 		goto cleanup;
+	/* A plan into a folder that holds an earlier plan replaces it: the
+	 * earlier plan.jsonl goes before any new report is written, so an
+	 * interrupted run (which writes none) never leaves it beside reports
+	 * that do not match it. */
+	if (o->plan && !out.created) {
+		int gone = mfa_outdir_remove(&out, "plan.jsonl", err);
+
+		if (gone < 0)
+			goto cleanup;
+		if (gone)
+			mfa_notify(&o->notify, MFA_LEVEL_NOTE,
+				   "removed the earlier plan '%s/plan.jsonl': this run writes its own", out.path);
+	}
 	memset(&meta, 0, sizeof(meta));
 	meta.tenant_id = tenant;
 	meta.source_kind = o->from_csv ? "csv" : "graph";
@@ -281,7 +295,12 @@ int mfa_scan_run(struct mfa_scan_result *res, const struct mfa_scan_options *o)
 		mfa_notify(&o->notify, MFA_LEVEL_WARN, "%lu more bad rows not shown (-v shows every one)",
 			   job.hidden);
 	tell_result(o, &summary);
-	if (o->history && !summary.incomplete &&
+	/* what retention may later compress: this run's files, by identity */
+	if (o->history && mfa_history_seal(&hist, err) < 0)
+		mfa_notify(&o->notify, MFA_LEVEL_WARN,
+			   "this run's files are not recorded for --keep (it will never compress them): %s",
+			   err->msg);
+	else if (o->history && !summary.incomplete &&
 	    mfa_history_retain(&hist, o->keep ? o->keep : 12, &compressed, err) < 0)
 		mfa_notify(&o->notify, MFA_LEVEL_WARN, "keeping the history tidy: %s", err->msg);
 	else if (compressed)

@@ -68,6 +68,7 @@ struct mfa_scan_options {
 
 	/* output */
 	const char *out;              /* the folder; NULL: reports/<UTC time>-<command> */
+	bool allow_shared_out;        /* take an --out/--history folder others can write in */
 	unsigned formats;             /* MFA_SCAN_* */
 	unsigned long xlsx_rows_per_sheet; /* report.xlsx data rows a sheet; 0: Excel's limit */
 	FILE *jsonl_stream;           /* users.jsonl lines here instead of the folder, or NULL */

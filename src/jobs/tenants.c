@@ -5,6 +5,7 @@
 
 #include "jobs/outdir.h"
 #include "jobs/tenants_file.h"
+#include "mfa/util/outfile.h"
 #include "reports/rollup.h"
 
 #include <errno.h>
@@ -24,6 +25,8 @@ struct tenant {
 	pid_t pid;
 	int code;             /* exit code; -1 while running */
 	char folder[4096];    /* its report folder, from its stdout */
+	int out_fd;           /* its stdout: a file with no name; -1 */
+	int log_fd;           /* its stderr: <dir_name>.log.tmp until it ends; -1 */
 };
 
 /* The --tenants file (jobs/tenants_file.h), as this module's tenants. */
@@ -50,6 +53,7 @@ static int load(const char *file, struct tenant **out, size_t *n, struct mfa_err
 		memcpy(t[i].graph, e[i].graph, sizeof(t[i].graph));
 		memcpy(t[i].dir_name, e[i].dir_name, sizeof(t[i].dir_name));
 		t[i].code = -1;
+		t[i].out_fd = t[i].log_fd = -1;
 	}
 	free(e);
 	*out = t;
@@ -86,18 +90,64 @@ static int per_tenant_override(const struct tenant *t, const char *a, int *takes
 				is_option(a, "--login-url", takes_value)));
 }
 
+/* The child's stdout and stderr: files created in the roll-up folder
+ * (held fd) with O_EXCL|O_NOFOLLOW, never opened by name again; the
+ * stdout file loses its name at once, the log keeps "<name>.log.tmp"
+ * until the audit ends (finish_log). Returns 0, or an errno value. */
+static int open_outputs(struct tenant *t, const struct mfa_outdir *dir)
+{
+	struct mfa_err err = MFA_ERR_INIT;
+	char name[320];
+
+	snprintf(name, sizeof(name), "%s.out", t->dir_name);
+	t->out_fd = mfa_create_at(dir->fd, dir->path, name, &err);
+	if (t->out_fd < 0)
+		return errno ? errno : EIO;
+	unlinkat(dir->fd, name, 0);
+	snprintf(name, sizeof(name), "%s.log.tmp", t->dir_name);
+	t->log_fd = mfa_create_at(dir->fd, dir->path, name, &err);
+	if (t->log_fd < 0) {
+		int e = errno ? errno : EIO;
+
+		close(t->out_fd);
+		t->out_fd = -1;
+		return e;
+	}
+	return 0;
+}
+
+/* The ended audit's log gets its name: fsynced, renamed within the
+ * folder (a link planted at <name>.log is replaced, never followed). */
+static void finish_log(struct tenant *t, const struct mfa_outdir *dir)
+{
+	char tmp[320], name[320];
+
+	if (t->log_fd < 0)
+		return;
+	snprintf(tmp, sizeof(tmp), "%s.log.tmp", t->dir_name);
+	snprintf(name, sizeof(name), "%s.log", t->dir_name);
+	if (fsync(t->log_fd) < 0 || renameat(dir->fd, tmp, dir->fd, name) < 0)
+		unlinkat(dir->fd, tmp, 0);
+	close(t->log_fd);
+	t->log_fd = -1;
+	if (t->out_fd >= 0)
+		close(t->out_fd);
+	t->out_fd = -1;
+}
+
 /* Starts the tenant's audit: its stdout (the folder it prints) and its
- * stderr go to files beside the roll-up, and it inherits no other file
- * descriptor. Returns 0, or an errno value. */
-static int start(struct tenant *t, const struct mfa_tenants_options *o, const char *rollup,
+ * stderr go to files beside the roll-up (open_outputs), and it inherits
+ * no other file descriptor. Returns 0, or an errno value. */
+static int start(struct tenant *t, const struct mfa_tenants_options *o, const struct mfa_outdir *dir,
 		 unsigned workers)
 {
+	const char *rollup = dir->path;
 	int argc = o->argc;
 	char **argv = o->argv;
 	const char *history = o->history;
 	posix_spawn_file_actions_t fa;
 	char **args = calloc((size_t)argc + 20, sizeof(*args));
-	char wbuf[16], outdir[4400], log[4400], outfile[4400];
+	char wbuf[16], outdir[4400];
 	int i, k = 0, rc;
 
 	if (!args)
@@ -138,15 +188,16 @@ static int start(struct tenant *t, const struct mfa_tenants_options *o, const ch
 		args[k++] = outdir;
 	}
 	args[k] = NULL;
-	snprintf(log, sizeof(log), "%s/%s.log", rollup, t->dir_name);
-	snprintf(outfile, sizeof(outfile), "%s/%s.out", rollup, t->dir_name);
+	rc = open_outputs(t, dir);
+	if (rc != 0) {
+		free(args);
+		return rc;
+	}
 	rc = posix_spawn_file_actions_init(&fa);
 	if (rc == 0) {
-		rc = posix_spawn_file_actions_addopen(&fa, STDOUT_FILENO, outfile,
-						      O_WRONLY | O_CREAT | O_TRUNC, 0600);
+		rc = posix_spawn_file_actions_adddup2(&fa, t->out_fd, STDOUT_FILENO);
 		if (rc == 0)
-			rc = posix_spawn_file_actions_addopen(&fa, STDERR_FILENO, log,
-							      O_WRONLY | O_CREAT | O_TRUNC, 0600);
+			rc = posix_spawn_file_actions_adddup2(&fa, t->log_fd, STDERR_FILENO);
 #if defined(__GLIBC__) && (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 34))
 		if (rc == 0)
 			rc = posix_spawn_file_actions_addclosefrom_np(&fa, STDERR_FILENO + 1);
@@ -156,6 +207,8 @@ static int start(struct tenant *t, const struct mfa_tenants_options *o, const ch
 		posix_spawn_file_actions_destroy(&fa);
 	}
 	free(args);
+	if (rc != 0)
+		finish_log(t, dir);
 	return rc;
 }
 
@@ -180,30 +233,39 @@ static const char *outcome(const struct mfa_tenants_codes *c, int code)
 	return names[rank(c, code)];
 }
 
-/* The report folder a child printed on its stdout. */
-static void read_folder(struct tenant *t, const char *rollup)
+/* The descriptor fd, read from its start (dup: fclose leaves fd open). */
+static FILE *read_back(int fd)
 {
-	char path[4400];
+	int d;
 	FILE *f;
 
-	snprintf(path, sizeof(path), "%s/%s.out", rollup, t->dir_name);
-	f = fopen(path, "re");
+	if (fd < 0 || lseek(fd, 0, SEEK_SET) < 0)
+		return NULL;
+	d = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+	f = d >= 0 ? fdopen(d, "r") : NULL;
+	if (!f && d >= 0)
+		close(d);
+	return f;
+}
+
+/* The report folder a child printed on its stdout. */
+static void read_folder(struct tenant *t)
+{
+	FILE *f = read_back(t->out_fd);
+
 	if (!f)
 		return;
 	if (fgets(t->folder, sizeof(t->folder), f))
 		t->folder[strcspn(t->folder, "\n")] = '\0';
 	fclose(f);
-	unlink(path);
 }
 
 /* Says the child's own lines again, prefixed with its tenant. */
-static void relay_log(const struct tenant *t, const char *rollup, const struct mfa_notify *notify)
+static void relay_log(const struct tenant *t, const struct mfa_notify *notify)
 {
-	char path[4400], line[2048];
-	FILE *f;
+	char line[2048];
+	FILE *f = read_back(t->log_fd);
 
-	snprintf(path, sizeof(path), "%s/%s.log", rollup, t->dir_name);
-	f = fopen(path, "re");
 	if (!f)
 		return;
 	while (fgets(line, sizeof(line), f)) {
@@ -230,6 +292,7 @@ int mfa_tenants_run(struct mfa_tenants_result *res, const struct mfa_tenants_opt
 	memset(res, 0, sizeof(*res));
 	if (load(o->file, &t, &n, err) < 0)
 		goto cleanup;
+	dir.allow_shared = o->allow_shared_out;
 	if (mfa_outdir_make(&dir, o->out, "audit-tenants", err) < 0)
 		goto cleanup;
 	dir.keep = true;
@@ -250,7 +313,7 @@ int mfa_tenants_run(struct mfa_tenants_result *res, const struct mfa_tenants_opt
 		pid_t pid;
 
 		while (next < n && running < at_once) {
-			e = start(&t[next], o, dir.path, each);
+			e = start(&t[next], o, &dir, each);
 			if (e != 0) {
 				t[next].pid = -1;
 				t[next].code = c->error;
@@ -271,8 +334,9 @@ int mfa_tenants_run(struct mfa_tenants_result *res, const struct mfa_tenants_opt
 				continue;
 			t[i].code = WIFEXITED(status) ? WEXITSTATUS(status) : c->error;
 			running--;
-			read_folder(&t[i], dir.path);
-			relay_log(&t[i], dir.path, &o->notify);
+			read_folder(&t[i]);
+			relay_log(&t[i], &o->notify);
+			finish_log(&t[i], &dir);
 		}
 	}
 	rows = calloc(n, sizeof(*rows));
@@ -295,6 +359,8 @@ int mfa_tenants_run(struct mfa_tenants_result *res, const struct mfa_tenants_opt
 	res->worst_code = worst;
 	rc = 0;
 cleanup:
+	for (i = 0; t && i < n; i++)
+		finish_log(&t[i], &dir);
 	free(rows);
 	free(t);
 	mfa_outdir_release(&dir);

@@ -20,6 +20,8 @@
 #ifndef MFA_JOBS_TENANTS_H
 #define MFA_JOBS_TENANTS_H
 
+#include <stdbool.h>
+
 #include "mfa/jobs/notify.h"
 #include "mfa/util/err.h"
 
@@ -34,6 +36,8 @@ struct mfa_tenants_options {
 	const char *out;        /* the roll-up folder; NULL: reports/<UTC time>-audit-tenants */
 	unsigned workers;       /* requests in flight across all tenants; 0: 16 */
 	const char *history;    /* --history DIR as given, or NULL */
+	bool allow_shared_out;  /* take a roll-up folder others can write in (the
+				 * audits get the flag in argv as given) */
 	int argc;               /* audit's command line (argv[0] "audit"), passed on */
 	char **argv;
 	const char *program;    /* the executable each audit runs as (e.g. "/proc/self/exe") */

@@ -1,6 +1,7 @@
 /* json_sink.c - summary.json (mfa/sink.h). */
 #include "mfa/model/compare.h"
 #include "mfa/util/outfile.h"
+#include "util/jsonfile.h"
 #include "mfa/model/sink.h"
 #include "mfa/reports/sinks.h"
 
@@ -216,18 +217,11 @@ static int json_finish(struct mfa_sink *sink, const struct mfa_summary *sum, str
 {
 	struct json_sink *js = (struct json_sink *)sink;
 	cJSON *root = build(sum);
-	char *text = root ? cJSON_Print(root) : NULL;
-	int rc = -1;
+	int rc;
 
-	if (!text) {
-		mfa_err_set(err, "out of memory writing summary.json");
-		goto cleanup;
-	}
-	fputs(text, js->out.f);
-	fputc('\n', js->out.f);
-	rc = mfa_outfile_commit(&js->out, err);
-cleanup:
-	free(text);
+	if (!root)
+		return mfa_err_set(err, "out of memory writing summary.json");
+	rc = mfa_jsonfile_commit(&js->out, root, err);
 	cJSON_Delete(root);
 	return rc;
 }

@@ -5,6 +5,7 @@
 #include "graph/requirements.h"
 #include "mfa/util/csvw.h"
 #include "mfa/util/outfile.h"
+#include "util/jsonfile.h"
 #include "reports/xlsx_book.h"
 
 #include <cjson/cJSON.h>
@@ -307,23 +308,12 @@ static cJSON *summary_json(const struct mfa_results_options *o, const struct mfa
 static int write_json(const struct mfa_results_options *o, const struct mfa_results *res,
 		      struct mfa_err *err)
 {
-	struct mfa_outfile f = MFA_OUTFILE_INIT;
 	cJSON *root = summary_json(o, res);
-	char *text = root ? cJSON_Print(root) : NULL;
-	int rc = -1;
+	int rc;
 
-	if (!text) {
-		mfa_err_set(err, "out of memory writing summary.json");
-		goto cleanup;
-	}
-	if (mfa_outfile_open(&f, o->dir, "summary.json", err) < 0)
-		goto cleanup;
-	fputs(text, f.f);
-	fputc('\n', f.f);
-	rc = mfa_outfile_commit(&f, err);
-cleanup:
-	mfa_outfile_release(&f);
-	free(text);
+	if (!root)
+		return mfa_err_set(err, "out of memory writing summary.json");
+	rc = mfa_jsonfile_write(o->dir, "summary.json", root, err);
 	cJSON_Delete(root);
 	return rc;
 }

@@ -1,14 +1,12 @@
 /* rollup.c - the roll-up of audit --tenants (rollup.h). */
 #include "reports/rollup.h"
 
-#include "mfa/util/outfile.h"
+#include "reports/xlsx_book.h"
 #include "util/jsonfile.h"
 
 #include <cjson/cJSON.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <sys/stat.h>
-#include <xlsxwriter.h>
 
 /* The tenant's own summary.json, or NULL (it failed before writing one). */
 static cJSON *tenant_summary(const struct mfa_rollup_tenant *t)
@@ -38,18 +36,28 @@ static const char *const state_cols[] = { "disabled", "enabled", "enforced", "en
 					  "unknown" };
 #define NSTATES (sizeof(state_cols) / sizeof(state_cols[0]))
 
+#define NCOLS (8 + NSTATES)
+
 int mfa_rollup_write(const char *dir, const struct mfa_rollup_tenant *t, size_t n,
 		     const char *worst_outcome, int worst_code, struct mfa_err *err)
 {
+	/* the spec borrows these until the book is freed, below */
+	const char *headers[NCOLS] = { "tenant", "name", "outcome", "exit code", "users" };
+	double widths[NCOLS] = { 40, 24 };
+	const struct mfa_xlsx_table_spec spec = { "Tenants", headers, widths, NCOLS };
 	cJSON *root = cJSON_CreateObject(), *arr, *tot;
-	char *xtmp = NULL, *xfinal = NULL;
-	lxw_workbook *wb = NULL;
-	lxw_worksheet *ws;
-	lxw_format *bold;
+	struct mfa_xlsx_book *book = NULL;
+	struct mfa_xlsx_table *tab;
 	double totals[NSTATES + 3] = { 0 };
 	size_t i, j;
 	int rc = -1;
 
+	for (j = 0; j < NSTATES; j++)
+		headers[5 + j] = state_cols[j];
+	headers[5 + NSTATES] = "high risk";
+	headers[6 + NSTATES] = "medium risk";
+	headers[7 + NSTATES] = "report folder";
+	widths[7 + NSTATES] = 60;
 	if (!root) {
 		mfa_err_set(err, "out of memory");
 		goto cleanup;
@@ -59,45 +67,30 @@ int mfa_rollup_write(const char *dir, const struct mfa_rollup_tenant *t, size_t 
 	cJSON_AddStringToObject(root, "worstOutcome", worst_outcome);
 	cJSON_AddNumberToObject(root, "exitCode", worst_code);
 	arr = cJSON_AddArrayToObject(root, "tenants");
-	xtmp = mfa_path_join(dir, "report.xlsx.tmp");
-	xfinal = mfa_path_join(dir, "report.xlsx");
-	wb = xtmp ? workbook_new(xtmp) : NULL;
-	if (!wb) {
-		mfa_err_set(err, "cannot create '%s'", xtmp ? xtmp : "report.xlsx");
+	if (mfa_xlsx_book_open(&book, dir, "report.xlsx", NULL, err) < 0 ||
+	    mfa_xlsx_table_add(&tab, book, &spec, err) < 0)
 		goto cleanup;
-	}
-	bold = workbook_add_format(wb);
-	format_set_bold(bold);
-	ws = workbook_add_worksheet(wb, "Tenants");
-	{
-		static const char *const head[] = { "tenant", "name", "outcome", "exit code", "users" };
-		for (j = 0; j < 5; j++)
-			worksheet_write_string(ws, 0, (lxw_col_t)j, head[j], bold);
-		for (j = 0; j < NSTATES; j++)
-			worksheet_write_string(ws, 0, (lxw_col_t)(5 + j), state_cols[j], bold);
-		worksheet_write_string(ws, 0, (lxw_col_t)(5 + NSTATES), "high risk", bold);
-		worksheet_write_string(ws, 0, (lxw_col_t)(6 + NSTATES), "medium risk", bold);
-		worksheet_write_string(ws, 0, (lxw_col_t)(7 + NSTATES), "report folder", bold);
-		worksheet_set_column(ws, 0, 0, 40, NULL);
-		worksheet_set_column(ws, 1, 1, 24, NULL);
-		worksheet_set_column(ws, (lxw_col_t)(7 + NSTATES), (lxw_col_t)(7 + NSTATES), 60, NULL);
-		worksheet_freeze_panes(ws, 1, 0);
-	}
 	for (i = 0; i < n; i++) {
 		cJSON *s = tenant_summary(&t[i]), *o = cJSON_CreateObject();
-		lxw_row_t row = (lxw_row_t)(i + 1);
 
 		cJSON_AddStringToObject(o, "tenant", t[i].id);
 		cJSON_AddStringToObject(o, "name", t[i].name);
 		cJSON_AddStringToObject(o, "outcome", t[i].outcome);
 		cJSON_AddNumberToObject(o, "exitCode", t[i].exit_code);
 		cJSON_AddStringToObject(o, "folder", t[i].folder);
-		worksheet_write_string(ws, row, 0, t[i].id, NULL);
-		worksheet_write_string(ws, row, 1, t[i].name, NULL);
-		worksheet_write_string(ws, row, 2, t[i].outcome, NULL);
-		worksheet_write_number(ws, row, 3, t[i].exit_code, NULL);
-		worksheet_write_string(ws, row, (lxw_col_t)(7 + NSTATES), t[i].folder, NULL);
+		cJSON_AddItemToArray(arr, o);
+		if (mfa_xlsx_table_row(tab, err) < 0 ||
+		    mfa_xlsx_table_string(tab, 0, t[i].id, MFA_XLSX_PLAIN, err) < 0 ||
+		    mfa_xlsx_table_string(tab, 1, t[i].name, MFA_XLSX_PLAIN, err) < 0 ||
+		    mfa_xlsx_table_string(tab, 2, t[i].outcome, MFA_XLSX_PLAIN, err) < 0 ||
+		    mfa_xlsx_table_number(tab, 3, t[i].exit_code, MFA_XLSX_PLAIN, err) < 0 ||
+		    mfa_xlsx_table_string(tab, 7 + NSTATES, t[i].folder, MFA_XLSX_PLAIN, err) < 0) {
+			cJSON_Delete(s);
+			goto cleanup;
+		}
 		if (s) {
+			double v[NSTATES + 3];
+
 			cJSON_AddNumberToObject(o, "users", num(s, "users", NULL));
 			cJSON_AddItemToObject(o, "byState", cJSON_Duplicate(cJSON_GetObjectItem(s, "byState"), 1));
 			cJSON_AddItemToObject(o, "byRisk", cJSON_Duplicate(cJSON_GetObjectItem(s, "byRisk"), 1));
@@ -106,51 +99,40 @@ int mfa_rollup_write(const char *dir, const struct mfa_rollup_tenant *t, size_t 
 			if (cJSON_GetObjectItem(s, "changes"))
 				cJSON_AddItemToObject(o, "changes",
 						      cJSON_Duplicate(cJSON_GetObjectItem(s, "changes"), 1));
-			worksheet_write_number(ws, row, 4, num(s, "users", NULL), NULL);
-			totals[0] += num(s, "users", NULL);
-			for (j = 0; j < NSTATES; j++) {
-				double v = num(s, "byState", state_cols[j]);
-				worksheet_write_number(ws, row, (lxw_col_t)(5 + j), v, NULL);
-				totals[1 + j] += v;
-			}
-			worksheet_write_number(ws, row, (lxw_col_t)(5 + NSTATES), num(s, "byRisk", "high"), NULL);
-			worksheet_write_number(ws, row, (lxw_col_t)(6 + NSTATES), num(s, "byRisk", "medium"), NULL);
-			totals[1 + NSTATES] += num(s, "byRisk", "high");
-			totals[2 + NSTATES] += num(s, "byRisk", "medium");
+			v[0] = num(s, "users", NULL);
+			for (j = 0; j < NSTATES; j++)
+				v[1 + j] = num(s, "byState", state_cols[j]);
+			v[1 + NSTATES] = num(s, "byRisk", "high");
+			v[2 + NSTATES] = num(s, "byRisk", "medium");
 			cJSON_Delete(s);
+			for (j = 0; j < NSTATES + 3; j++) {
+				totals[j] += v[j];
+				if (mfa_xlsx_table_number(tab, (unsigned)(4 + j), v[j], MFA_XLSX_PLAIN,
+							  err) < 0)
+					goto cleanup;
+			}
 		}
-		cJSON_AddItemToArray(arr, o);
 	}
-	worksheet_write_string(ws, (lxw_row_t)(n + 1), 0, "all tenants", bold);
-	worksheet_write_number(ws, (lxw_row_t)(n + 1), 4, totals[0], bold);
-	for (j = 0; j < NSTATES + 2; j++)
-		worksheet_write_number(ws, (lxw_row_t)(n + 1), (lxw_col_t)(5 + j), totals[1 + j], bold);
-	worksheet_autofilter(ws, 0, 0, (lxw_row_t)n, (lxw_col_t)(7 + NSTATES));
+	/* the totals row, bold, below the autofilter */
+	if (mfa_xlsx_table_end(tab, err) < 0 || mfa_xlsx_table_footer(tab, err) < 0 ||
+	    mfa_xlsx_table_string(tab, 0, "all tenants", MFA_XLSX_BOLD, err) < 0)
+		goto cleanup;
+	for (j = 0; j < NSTATES + 3; j++)
+		if (mfa_xlsx_table_number(tab, (unsigned)(4 + j), totals[j], MFA_XLSX_BOLD, err) < 0)
+			goto cleanup;
 	tot = cJSON_AddObjectToObject(root, "allTenants");
 	cJSON_AddNumberToObject(tot, "users", totals[0]);
 	for (j = 0; j < NSTATES; j++)
 		cJSON_AddNumberToObject(tot, state_cols[j], totals[1 + j]);
 	cJSON_AddNumberToObject(tot, "highRisk", totals[1 + NSTATES]);
 	cJSON_AddNumberToObject(tot, "mediumRisk", totals[2 + NSTATES]);
-	if (workbook_close(wb) != LXW_NO_ERROR) {
-		wb = NULL;
-		mfa_err_set(err, "cannot write '%s'", xtmp);
+	if (mfa_xlsx_book_commit(book, err) < 0)
 		goto cleanup;
-	}
-	wb = NULL;
-	if (chmod(xtmp, 0600) < 0 || rename(xtmp, xfinal) < 0) {
-		mfa_err_set(err, "cannot move '%s' into place", xtmp);
-		goto cleanup;
-	}
 	if (mfa_jsonfile_write(dir, "summary.json", root, err) < 0)
 		goto cleanup;
 	rc = 0;
 cleanup:
-	if (wb)
-		workbook_close(wb);
-	free(xtmp);
-	free(xfinal);
+	mfa_xlsx_book_free(book); /* not committed: nothing left behind */
 	cJSON_Delete(root);
 	return rc;
 }
-

@@ -1,11 +1,14 @@
 /* xlsx_book.c - the one workbook wrapper (reports/xlsx_book.h).
  *
- * libxlsxwriter writes its file by name, in workbook_close. The book holds
- * the temporary file open from its creation (mfa_outfile_open: 0600,
- * O_NOFOLLOW); libxlsxwriter's fopen("wb") truncates that same file and
- * keeps its mode. After the close, the book checks that the name still
- * leads to the file it holds, then mfa_outfile_commit fsyncs it through the
- * descriptor held and renames it into place.
+ * libxlsxwriter writes its file by name, in workbook_close, and its sheet
+ * data into temporary files it names itself. Neither name may be one that
+ * another user can redirect: both live in a private folder the book makes
+ * (0700, a random name, inside the output folder: same disk) and holds
+ * open, and libxlsxwriter reaches it through that descriptor
+ * (/proc/self/fd/N), so even renaming the folder away changes nothing.
+ * At commit the finished file is fsynced through a descriptor opened
+ * within the private folder and renamed from it into the output folder
+ * (renameat between the two held descriptors); the folder then goes.
  */
 #include "reports/xlsx_book.h"
 
@@ -15,6 +18,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -41,8 +46,15 @@ struct mfa_xlsx_table {
 };
 
 struct mfa_xlsx_book {
-	struct mfa_outfile out;  /* the temporary file, held open until commit */
-	char *dir;               /* owned; libxlsxwriter keeps the pointer (tmpdir) */
+	int dirfd;               /* the output folder, held; -1 */
+	int privfd;              /* the private folder in it, held; -1 */
+	char *dir;               /* the output folder, for messages; owned */
+	char *name;              /* the final name; owned */
+	char *priv_name;         /* "<name>.tmp-XXXXXX", the private folder's name; owned */
+	char *path;              /* "<dir>/<priv_name>/<name>", for messages; owned */
+	char *lxw_dir;           /* the private folder as libxlsxwriter reaches it; owned,
+				  * and libxlsxwriter keeps the pointer (tmpdir) */
+	char *lxw_path;          /* lxw_dir/<name>; owned */
 	lxw_workbook *wb;        /* NULL once closed */
 	lxw_format *styles[MFA_XLSX__STYLES];
 	unsigned long rows_per_sheet;
@@ -186,13 +198,13 @@ int mfa_xlsx_book_string(struct mfa_xlsx_book *b, lxw_worksheet *ws, lxw_row_t r
 		return 0;
 	if (!b->wb)
 		return mfa_err_set(err, "cannot write '%s': workbook already closed",
-				   b->out.tmp_path);
+				   b->path);
 	text = cell_text(b, text);
 	if (!text)
-		return mfa_err_set(err, "cannot write '%s': out of memory", b->out.tmp_path);
+		return mfa_err_set(err, "cannot write '%s': out of memory", b->path);
 	e = worksheet_write_string(ws, row, col, text, style_format(b, style));
 	if (e != LXW_NO_ERROR)
-		return mfa_err_set(err, "cannot write '%s': %s", b->out.tmp_path, lxw_strerror(e));
+		return mfa_err_set(err, "cannot write '%s': %s", b->path, lxw_strerror(e));
 	return 0;
 }
 
@@ -204,10 +216,10 @@ int mfa_xlsx_book_number(struct mfa_xlsx_book *b, lxw_worksheet *ws, lxw_row_t r
 
 	if (!b->wb)
 		return mfa_err_set(err, "cannot write '%s': workbook already closed",
-				   b->out.tmp_path);
+				   b->path);
 	e = worksheet_write_number(ws, row, col, value, style_format(b, style));
 	if (e != LXW_NO_ERROR)
-		return mfa_err_set(err, "cannot write '%s': %s", b->out.tmp_path, lxw_strerror(e));
+		return mfa_err_set(err, "cannot write '%s': %s", b->path, lxw_strerror(e));
 	return 0;
 }
 
@@ -215,7 +227,7 @@ int mfa_xlsx_book_number(struct mfa_xlsx_book *b, lxw_worksheet *ws, lxw_row_t r
 
 const char *mfa_xlsx_book_path(const struct mfa_xlsx_book *b)
 {
-	return b->out.tmp_path;
+	return b->path;
 }
 
 lxw_workbook *mfa_xlsx_book_workbook(struct mfa_xlsx_book *b)
@@ -229,15 +241,84 @@ int mfa_xlsx_book_sheet(struct mfa_xlsx_book *b, const char *name, lxw_worksheet
 	*out = NULL;
 	if (!b->wb)
 		return mfa_err_set(err, "cannot write '%s': workbook already closed",
-				   b->out.tmp_path);
+				   b->path);
 	if (b->nsheets >= (size_t)UINT16_MAX)
-		return mfa_err_set(err, "cannot write '%s': too many sheets", b->out.tmp_path);
+		return mfa_err_set(err, "cannot write '%s': too many sheets", b->path);
 	*out = workbook_add_worksheet(b->wb, name);
 	if (!*out)
 		return mfa_err_set(err, "cannot write '%s': cannot add sheet '%s'",
-				   b->out.tmp_path, name);
+				   b->path, name);
 	b->nsheets++;
 	return 0;
+}
+
+/* Makes "<name>.tmp-XXXXXX" in the output folder, 0700, and holds it. */
+static int private_folder(struct mfa_xlsx_book *b, struct mfa_err *err)
+{
+	static const char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+	size_t len = strlen(b->name);
+	unsigned char rnd[6];
+	struct stat st;
+	int tries, i;
+
+	b->priv_name = malloc(len + 12);
+	if (!b->priv_name)
+		return mfa_err_set(err, "cannot open '%s/%s': out of memory", b->dir, b->name);
+	for (tries = 0; tries < 100; tries++) {
+		if (getrandom(rnd, sizeof(rnd), 0) != (ssize_t)sizeof(rnd))
+			return mfa_err_set(err, "cannot open '%s/%s': no random numbers: %s", b->dir,
+					   b->name, strerror(errno));
+		memcpy(b->priv_name, b->name, len);
+		memcpy(b->priv_name + len, ".tmp-", 5);
+		for (i = 0; i < 6; i++)
+			b->priv_name[len + 5 + i] = alphabet[rnd[i] % (sizeof(alphabet) - 1)];
+		b->priv_name[len + 11] = '\0';
+		if (mkdirat(b->dirfd, b->priv_name, 0700) == 0)
+			break;
+		if (errno != EEXIST)
+			return mfa_err_set(err, "cannot create a folder in '%s': %s", b->dir,
+					   strerror(errno));
+	}
+	if (tries == 100)
+		return mfa_err_set(err, "cannot create a folder in '%s': every name taken", b->dir);
+	b->privfd = openat(b->dirfd, b->priv_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	/* It must be the folder just made: ours, and no one else's to enter. */
+	if (b->privfd < 0 || fstat(b->privfd, &st) < 0 || st.st_uid != geteuid() ||
+	    fchmod(b->privfd, 0700) < 0) {
+		mfa_err_set(err, "cannot open the folder '%s/%s' just made: %s", b->dir, b->priv_name,
+			    b->privfd < 0 ? strerror(errno) : "not ours");
+		if (b->privfd >= 0)
+			close(b->privfd);
+		b->privfd = -1;
+		unlinkat(b->dirfd, b->priv_name, AT_REMOVEDIR);
+		free(b->priv_name);
+		b->priv_name = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+/* How libxlsxwriter names the private folder: through the descriptor held
+ * when /proc shows it, else by its path (still ours alone: 0700). */
+static int lxw_names(struct mfa_xlsx_book *b)
+{
+	char fdpath[64];
+	struct stat held, seen;
+	char *folder = mfa_path_join(b->dir, b->priv_name);
+
+	if (!folder)
+		return -1;
+	b->path = mfa_path_join(folder, b->name);
+	snprintf(fdpath, sizeof(fdpath), "/proc/self/fd/%d", b->privfd);
+	if (fstat(b->privfd, &held) == 0 && stat(fdpath, &seen) == 0 && held.st_dev == seen.st_dev &&
+	    held.st_ino == seen.st_ino) {
+		b->lxw_dir = strdup(fdpath);
+		free(folder);
+	} else {
+		b->lxw_dir = folder;
+	}
+	b->lxw_path = b->lxw_dir ? mfa_path_join(b->lxw_dir, b->name) : NULL;
+	return b->path && b->lxw_path ? 0 : -1;
 }
 
 int mfa_xlsx_book_open(struct mfa_xlsx_book **out, const char *dir, const char *name,
@@ -253,30 +334,39 @@ int mfa_xlsx_book_open(struct mfa_xlsx_book **out, const char *dir, const char *
 		mfa_err_set(err, "cannot open '%s/%s': out of memory", dir, name);
 		goto cleanup;
 	}
-	b->out = (struct mfa_outfile)MFA_OUTFILE_INIT;
+	b->dirfd = -1;
+	b->privfd = -1;
 	b->rows_per_sheet = o && o->rows_per_sheet && o->rows_per_sheet <= MFA_XLSX_ROWS_MAX
 				    ? o->rows_per_sheet : MFA_XLSX_ROWS_MAX;
 	b->dir = strdup(dir);
-	if (!b->dir) {
+	b->name = strdup(name);
+	if (!b->dir || !b->name) {
 		mfa_err_set(err, "cannot open '%s/%s': out of memory", dir, name);
 		goto cleanup;
 	}
-	/* Created now, 0600: an unwritable folder fails early, and the report
-	 * is never readable by others, since libxlsxwriter's fopen("wb") in
-	 * workbook_close truncates this file and keeps its mode. */
-	if (mfa_outfile_open(&b->out, dir, name, err) < 0)
+	/* Made now: an unwritable folder fails early. */
+	b->dirfd = mfa_dir_open(dir, err);
+	if (b->dirfd < 0) {
+		mfa_err_prefix(err, "cannot create '%s/%s'", dir, name);
 		goto cleanup;
+	}
+	if (private_folder(b, err) < 0)
+		goto cleanup;
+	if (lxw_names(b) < 0) {
+		mfa_err_set(err, "cannot open '%s/%s': out of memory", dir, name);
+		goto cleanup;
+	}
 
 	memset(&opts, 0, sizeof(opts));
 	opts.constant_memory = LXW_TRUE;
-	/* Sheet data waits in temporary files until close; keep them beside
-	 * the report (same disk, same permissions) rather than in /tmp, which
+	/* Sheet data waits in temporary files until close; keep them in the
+	 * private folder (same disk as the report) rather than in /tmp, which
 	 * may be a small tmpfs. */
-	opts.tmpdir = b->dir;
+	opts.tmpdir = b->lxw_dir;
 	opts.use_zip64 = LXW_FALSE;
-	b->wb = workbook_new_opt(b->out.tmp_path, &opts);
+	b->wb = workbook_new_opt(b->lxw_path, &opts);
 	if (!b->wb) {
-		mfa_err_set(err, "cannot open '%s': cannot create workbook", b->out.tmp_path);
+		mfa_err_set(err, "cannot open '%s': cannot create workbook", b->path);
 		goto cleanup;
 	}
 	b->styles[MFA_XLSX_PLAIN] = NULL;
@@ -285,7 +375,7 @@ int mfa_xlsx_book_open(struct mfa_xlsx_book **out, const char *dir, const char *
 	b->styles[MFA_XLSX_DECIMAL] = workbook_add_format(b->wb);
 	if (!b->styles[MFA_XLSX_BOLD] || !b->styles[MFA_XLSX_TITLE] ||
 	    !b->styles[MFA_XLSX_DECIMAL]) {
-		mfa_err_set(err, "cannot open '%s': out of memory", b->out.tmp_path);
+		mfa_err_set(err, "cannot open '%s': out of memory", b->path);
 		goto cleanup;
 	}
 	format_set_bold(b->styles[MFA_XLSX_BOLD]);
@@ -301,27 +391,33 @@ cleanup:
 	return rc;
 }
 
-static int fsync_dir(const char *dir)
+/* The finished file, in the private folder: 0600, on disk. */
+static int sync_finished(struct mfa_xlsx_book *b, struct mfa_err *err)
 {
-	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	int rc;
+	struct stat st;
+	int fd = openat(b->privfd, b->name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	int rc = -1;
 
 	if (fd < 0)
-		return -1;
-	rc = fsync(fd);
+		return mfa_err_set(err, "cannot write '%s': %s", b->path, strerror(errno));
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || fchmod(fd, 0600) < 0 || fsync(fd) < 0) {
+		mfa_err_set(err, "cannot write '%s': %s", b->path,
+			    errno ? strerror(errno) : "not a file");
+		goto cleanup;
+	}
+	rc = 0;
+cleanup:
 	close(fd);
 	return rc;
 }
 
 int mfa_xlsx_book_commit(struct mfa_xlsx_book *b, struct mfa_err *err)
 {
-	struct stat held, named;
 	lxw_error e;
 	size_t i;
 
 	if (!b->wb || b->committed)
-		return mfa_err_set(err, "cannot write '%s': workbook already closed",
-				   b->out.tmp_path);
+		return mfa_err_set(err, "cannot write '%s': workbook already closed", b->path);
 	for (i = 0; i < b->ntables; i++)
 		if (!b->tables[i]->ended && mfa_xlsx_table_end(b->tables[i], err) < 0)
 			return -1;
@@ -329,22 +425,44 @@ int mfa_xlsx_book_commit(struct mfa_xlsx_book *b, struct mfa_err *err)
 	e = workbook_close(b->wb);
 	b->wb = NULL;
 	if (e != LXW_NO_ERROR)
-		return mfa_err_set(err, "cannot write '%s': %s", b->out.tmp_path, lxw_strerror(e));
-	/* libxlsxwriter opened the file by name: it must still be ours. */
-	if (fstat(fileno(b->out.f), &held) < 0 || lstat(b->out.tmp_path, &named) < 0)
-		return mfa_err_set(err, "cannot write '%s': %s", b->out.tmp_path, strerror(errno));
-	if (held.st_dev != named.st_dev || held.st_ino != named.st_ino)
-		return mfa_err_set(err, "cannot write '%s': it was replaced while being written",
-				   b->out.tmp_path);
-	if (fchmod(fileno(b->out.f), 0600) < 0)
-		return mfa_err_set(err, "cannot write '%s': %s", b->out.tmp_path, strerror(errno));
-	if (mfa_outfile_commit(&b->out, err) < 0)
+		return mfa_err_set(err, "cannot write '%s': %s", b->path, lxw_strerror(e));
+	errno = 0;
+	if (sync_finished(b, err) < 0)
 		return -1;
+	/* From the private folder into place: a link planted at the final
+	 * name is replaced, never followed. */
+	if (renameat(b->privfd, b->name, b->dirfd, b->name) < 0)
+		return mfa_err_set(err, "cannot move '%s' to '%s/%s': %s", b->path, b->dir, b->name,
+				   strerror(errno));
 	b->committed = 1;
 	/* The rename is durable once the folder is synced; a failure here
 	 * leaves a complete file, so it is not an error. */
-	(void)fsync_dir(b->dir);
+	(void)fsync(b->dirfd);
 	return 0;
+}
+
+/* Empties and removes the private folder (libxlsxwriter's leftovers, an
+ * abandoned workbook); entries are unlinked, never followed. */
+static void remove_private(struct mfa_xlsx_book *b)
+{
+	int fd;
+	DIR *d;
+	struct dirent *e;
+
+	if (b->privfd < 0)
+		return;
+	fd = fcntl(b->privfd, F_DUPFD_CLOEXEC, 0);
+	d = fd >= 0 ? fdopendir(fd) : NULL;
+	if (!d && fd >= 0)
+		close(fd);
+	while (d && (e = readdir(d)) != NULL)
+		if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, ".."))
+			unlinkat(b->privfd, e->d_name, 0);
+	if (d)
+		closedir(d);
+	close(b->privfd);
+	b->privfd = -1;
+	unlinkat(b->dirfd, b->priv_name, AT_REMOVEDIR);
 }
 
 void mfa_xlsx_book_free(struct mfa_xlsx_book *b)
@@ -354,16 +472,23 @@ void mfa_xlsx_book_free(struct mfa_xlsx_book *b)
 	if (!b)
 		return;
 	/* Abandoned: closing writes the workbook (the public way to release
-	 * its sheets' temporary files), then the temporary file goes. */
+	 * its sheets' temporary files), then the private folder goes. */
 	if (b->wb)
 		(void)workbook_close(b->wb);
 	b->wb = NULL;
-	mfa_outfile_release(&b->out); /* removes the temporary file unless committed */
+	remove_private(b);
+	if (b->dirfd >= 0)
+		close(b->dirfd);
 	for (i = 0; i < b->ntables; i++)
 		free(b->tables[i]);
 	free(b->tables);
 	free(b->scratch);
 	free(b->dir);
+	free(b->name);
+	free(b->priv_name);
+	free(b->path);
+	free(b->lxw_dir);
+	free(b->lxw_path);
 	free(b);
 }
 
@@ -414,7 +539,7 @@ static int table_close_sheet(struct mfa_xlsx_table *t, struct mfa_err *err)
 
 	if (e != LXW_NO_ERROR)
 		return mfa_err_set(err, "cannot write '%s': autofilter: %s",
-				   t->book->out.tmp_path, lxw_strerror(e));
+				   t->book->path, lxw_strerror(e));
 	return 0;
 }
 
@@ -427,16 +552,16 @@ int mfa_xlsx_table_add(struct mfa_xlsx_table **out, struct mfa_xlsx_book *b,
 	*out = NULL;
 	if (spec->ncols == 0 || spec->ncols > LXW_COL_MAX)
 		return mfa_err_set(err, "cannot write '%s': a table of %u columns",
-				   b->out.tmp_path, spec->ncols);
+				   b->path, spec->ncols);
 	if (b->ntables >= SIZE_MAX / sizeof(*grown) - 1)
-		return mfa_err_set(err, "cannot write '%s': too many tables", b->out.tmp_path);
+		return mfa_err_set(err, "cannot write '%s': too many tables", b->path);
 	grown = realloc(b->tables, (b->ntables + 1) * sizeof(*grown));
 	if (!grown)
-		return mfa_err_set(err, "cannot write '%s': out of memory", b->out.tmp_path);
+		return mfa_err_set(err, "cannot write '%s': out of memory", b->path);
 	b->tables = grown;
 	t = calloc(1, sizeof(*t));
 	if (!t)
-		return mfa_err_set(err, "cannot write '%s': out of memory", b->out.tmp_path);
+		return mfa_err_set(err, "cannot write '%s': out of memory", b->path);
 	b->tables[b->ntables++] = t;
 	t->book = b;
 	t->spec = *spec;
@@ -452,13 +577,13 @@ int mfa_xlsx_table_row(struct mfa_xlsx_table *t, struct mfa_err *err)
 
 	if (t->ended)
 		return mfa_err_set(err, "cannot write '%s': table '%s' already ended",
-				   b->out.tmp_path, t->spec.title);
+				   b->path, t->spec.title);
 	if (t->rows >= b->rows_per_sheet) {
 		/* A new sheet goes at the end of the book: only right after
 		 * the table's last sheet does it keep the sheets in order. */
 		if (t->last_sheet_no != b->nsheets - 1)
 			return mfa_err_set(err, "cannot write '%s': '%s' cannot continue after a later sheet",
-					   b->out.tmp_path, t->spec.title);
+					   b->path, t->spec.title);
 		if (table_close_sheet(t, err) < 0 || table_add_sheet(t, err) < 0)
 			return -1;
 	}
@@ -473,7 +598,7 @@ int mfa_xlsx_table_string(struct mfa_xlsx_table *t, unsigned col, const char *te
 {
 	if (col >= t->spec.ncols || t->row == 0 || (t->ended && !t->footer))
 		return mfa_err_set(err, "cannot write '%s': no cell %u in this row of '%s'",
-				   t->book->out.tmp_path, col, t->spec.title);
+				   t->book->path, col, t->spec.title);
 	return mfa_xlsx_book_string(t->book, t->ws, t->row, (lxw_col_t)col, text, style, err);
 }
 
@@ -482,7 +607,7 @@ int mfa_xlsx_table_number(struct mfa_xlsx_table *t, unsigned col, double value,
 {
 	if (col >= t->spec.ncols || t->row == 0 || (t->ended && !t->footer))
 		return mfa_err_set(err, "cannot write '%s': no cell %u in this row of '%s'",
-				   t->book->out.tmp_path, col, t->spec.title);
+				   t->book->path, col, t->spec.title);
 	return mfa_xlsx_book_number(t->book, t->ws, t->row, (lxw_col_t)col, value, style, err);
 }
 
@@ -500,7 +625,7 @@ int mfa_xlsx_table_footer(struct mfa_xlsx_table *t, struct mfa_err *err)
 {
 	if (!t->ended || t->footer)
 		return mfa_err_set(err, "cannot write '%s': a footer comes once, after the end of '%s'",
-				   t->book->out.tmp_path, t->spec.title);
+				   t->book->path, t->spec.title);
 	t->footer = 1;
 	t->row = (lxw_row_t)(t->rows + 1);
 	return 0;

@@ -3,12 +3,15 @@
  * it.
  *
  * The book owns what every workbook needs the same way:
- *  - a file that is complete or absent: created 0600 as "<name>.tmp" in the
- *    output folder (mfa/util/outfile.h), written by libxlsxwriter at commit,
- *    then fsynced and renamed into place; abandoning a book closes the
- *    workbook and removes the temporary file;
+ *  - a file that is complete or absent, and that no other user can
+ *    redirect: libxlsxwriter writes it (and its sheets' temporary files)
+ *    in a private folder "<name>.tmp-XXXXXX" the book makes 0700 inside
+ *    the output folder and holds open; at commit the file is fsynced and
+ *    renamed from that folder into the output folder (renameat, a link at
+ *    the final name replaced, never followed), mode 0600; abandoning a
+ *    book closes the workbook and removes the private folder;
  *  - constant memory: libxlsxwriter's constant-memory mode, its temporary
- *    sheet files in the output folder (same disk, not a small /tmp);
+ *    sheet files in that private folder (same disk, not a small /tmp);
  *  - the shared formats (enum mfa_xlsx_style);
  *  - tables: a header row in bold, column widths, the header frozen, an
  *    autofilter over header and data, and continuation sheets "Name (2)",
@@ -69,13 +72,14 @@ enum mfa_xlsx_style {
 
 struct mfa_xlsx_book;
 
-/* Creates "<dir>/<name>.tmp" (0600) and the workbook. dir must exist; dir
- * and name are copied; o may be NULL (defaults). *out is NULL on failure,
+/* Makes the private folder in dir and the workbook. dir must exist and
+ * not be a link; dir and name are copied; o may be NULL (defaults). *out is NULL on failure,
  * with nothing left in dir. */
 int mfa_xlsx_book_open(struct mfa_xlsx_book **out, const char *dir, const char *name,
 		       const struct mfa_xlsx_book_options *o, struct mfa_err *err);
 
-/* The temporary file's path, for messages; owned by the book. */
+/* The file's path while it is written ("<dir>/<name>.tmp-XXXXXX/<name>"),
+ * for messages; owned by the book. */
 const char *mfa_xlsx_book_path(const struct mfa_xlsx_book *b);
 
 /* The libxlsxwriter workbook, for what the book does not wrap (charts);
@@ -136,7 +140,7 @@ int mfa_xlsx_table_footer(struct mfa_xlsx_table *t, struct mfa_err *err);
 unsigned long mfa_xlsx_table_rows(const struct mfa_xlsx_table *t);
 
 /* Ends the tables, writes the workbook, fsyncs it and renames it to its
- * final name (then fsyncs the folder). Once; after it, success or not,
+ * final name in dir (then fsyncs the folder). Once; after it, success or not,
  * the book only awaits its free (which, after a failure, leaves nothing
  * behind). */
 int mfa_xlsx_book_commit(struct mfa_xlsx_book *b, struct mfa_err *err);

@@ -439,8 +439,15 @@ static int scan(struct graph_source *g, struct mfa_err *err)
 	}
 	if (rc == MFA_HTTP_INTERRUPTED || !g->listing_done)
 		g->interrupted = 1;
-	if (!g->reg_done && !g->reg_unavailable)
+	/* Stopped before the report was read: that is the interruption, not
+	 * a missing permission or licence, and the message says so. */
+	if (!g->reg_done && !g->reg_unavailable && g->interrupted) {
+		g->reg_unavailable = 1;
+		snprintf(g->reg_warning, sizeof(g->reg_warning),
+			 "registration details not read: the run was interrupted first (registration is unknown in these reports)");
+	} else if (!g->reg_done && !g->reg_unavailable) {
 		registration_unavailable(g, "the report was not read to its end");
+	}
 	if (g->reg_warning[0] && g->warn)
 		g->warn(g->warn_ctx, g->reg_warning);
 	if (mfa_spool_rewind(g->spool, err) < 0)

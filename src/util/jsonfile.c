@@ -5,9 +5,11 @@
 
 #include <cjson/cJSON.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 int mfa_jsonfile_commit(struct mfa_outfile *o, const struct cJSON *doc, struct mfa_err *err)
 {
@@ -40,16 +42,41 @@ cleanup:
 	return rc;
 }
 
+static int read_stream(struct cJSON **out, FILE *f, const char *path, struct mfa_err *err);
+
 int mfa_jsonfile_read(struct cJSON **out, const char *path, struct mfa_err *err)
 {
 	FILE *f = fopen(path, "rb");
-	char *buf = NULL, *grown;
-	size_t len = 0, cap = 0, n;
-	int rc = -1;
 
 	*out = NULL;
 	if (!f)
 		return mfa_err_set(err, "cannot open '%s': %s", path, strerror(errno));
+	return read_stream(out, f, path, err);
+}
+
+int mfa_jsonfile_read_at(struct cJSON **out, int dirfd, const char *name, const char *path,
+			 struct mfa_err *err)
+{
+	int fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+	FILE *f = fd >= 0 ? fdopen(fd, "rb") : NULL;
+
+	*out = NULL;
+	if (!f) {
+		mfa_err_set(err, "cannot open '%s': %s", path, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	return read_stream(out, f, path, err);
+}
+
+/* Reads f whole and parses it; closes f. */
+static int read_stream(struct cJSON **out, FILE *f, const char *path, struct mfa_err *err)
+{
+	char *buf = NULL, *grown;
+	size_t len = 0, cap = 0, n;
+	int rc = -1;
+
 	for (;;) {
 		if (len == cap) {
 			/* the cap plus one byte tells "larger" from "exactly the cap" */

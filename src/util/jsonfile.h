@@ -35,4 +35,9 @@ int mfa_jsonfile_commit(struct mfa_outfile *o, const struct cJSON *doc, struct m
  * JSON (*out NULL). */
 int mfa_jsonfile_read(struct cJSON **out, const char *path, struct mfa_err *err);
 
+/* The same for name in the folder dirfd, opened O_NOFOLLOW (a link there
+ * is refused, never followed); path names it in messages. */
+int mfa_jsonfile_read_at(struct cJSON **out, int dirfd, const char *name, const char *path,
+			 struct mfa_err *err);
+
 #endif

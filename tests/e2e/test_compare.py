@@ -206,7 +206,7 @@ class Compare(unittest.TestCase):
                 time.sleep(0.05)
             out, err = p.communicate()
             self.assertEqual(p.returncode, 0, err)
-            self.assertTrue(any(x.endswith(".log") for x in seen), seen)  # the child was seen
+            self.assertTrue(any(x.endswith(".log.tmp") for x in seen), seen)  # the child was seen (its log)
             self.assertNotIn(marker, seen)
 
     def test_tenant_name_outside_rollup(self):

@@ -2,7 +2,9 @@
  * added, a table's header, widths, filter and continuation, a totals row
  * below the filter (the --tenants roll-up's shape), number and string
  * cells, a table that would continue after a later sheet refused, the file
- * 0600 and complete or absent, and nothing left behind when abandoned.
+ * 0600 and complete or absent, written in a private 0700 folder, links
+ * planted at the names in the output folder never followed, and nothing
+ * left behind when abandoned.
  *
  * The workbook is read back with `unzip -p`, its parts as text. */
 #include <dirent.h>
@@ -113,11 +115,19 @@ static void test_table_footer_and_order(void **state)
 
 	(void)state;
 	snprintf(path, sizeof(path), "%s/rollup.xlsx", dir);
-	snprintf(tmp, sizeof(tmp), "%s/rollup.xlsx.tmp", dir);
+	snprintf(tmp, sizeof(tmp), "%s/rollup.xlsx.tmp-", dir);
 	old = umask(0);
 	assert_int_equal(mfa_xlsx_book_open(&b, dir, "rollup.xlsx", &o, &err), 0);
 	umask(old);
-	assert_string_equal(mfa_xlsx_book_path(b), tmp);
+	/* "<dir>/rollup.xlsx.tmp-XXXXXX/rollup.xlsx", the folder 0700 */
+	assert_memory_equal(mfa_xlsx_book_path(b), tmp, strlen(tmp));
+	assert_string_equal(mfa_xlsx_book_path(b) + strlen(tmp) + 6, "/rollup.xlsx");
+	snprintf(tmp, sizeof(tmp), "%.*s", (int)(strlen(mfa_xlsx_book_path(b)) - 12),
+		 mfa_xlsx_book_path(b));
+	assert_int_equal(lstat(tmp, &st), 0);
+	assert_true(S_ISDIR(st.st_mode));
+	assert_int_equal(st.st_mode & 0777, 0700);
+	assert_int_equal(st.st_uid, geteuid());
 	assert_non_null(mfa_xlsx_book_workbook(b));
 	assert_int_equal(mfa_xlsx_table_add(&t, b, &tenants_spec, &err), 0);
 	for (i = 0; i < 3; i++) {
@@ -145,9 +155,10 @@ static void test_table_footer_and_order(void **state)
 	assert_int_equal(mfa_xlsx_book_sheet(b, "Notes", &notes, &err), 0);
 	assert_int_equal(mfa_xlsx_book_string(b, notes, 0, 0, "note", MFA_XLSX_TITLE, &err), 0);
 	assert_int_equal(mfa_xlsx_book_number(b, notes, 1, 0, 1.25, MFA_XLSX_DECIMAL, &err), 0);
-	/* Complete or absent: only the temporary name before the commit. */
+	/* Complete or absent: only the private folder before the commit. */
 	assert_int_not_equal(access(path, F_OK), 0);
 	assert_int_equal(access(tmp, F_OK), 0);
+	assert_int_equal(dir_entries(dir), 1);
 	assert_int_equal(mfa_xlsx_book_commit(b, &err), 0);
 	assert_true(mfa_xlsx_book_commit(b, &err) < 0);
 	mfa_xlsx_book_free(b);
@@ -248,7 +259,7 @@ static void test_abandon(void **state)
 		assert_int_equal(mfa_xlsx_table_row(t, &err), 0);
 		assert_int_equal(mfa_xlsx_table_string(t, 0, "a", MFA_XLSX_PLAIN, &err), 0);
 	}
-	assert_int_equal(dir_entries(dir), 1); /* report.xlsx.tmp */
+	assert_int_equal(dir_entries(dir), 1); /* the private folder */
 	mfa_xlsx_book_free(b);
 	assert_int_equal(dir_entries(dir), 0);
 	mfa_xlsx_book_free(NULL);
@@ -257,39 +268,58 @@ static void test_abandon(void **state)
 	b = (struct mfa_xlsx_book *)&o;
 	assert_true(mfa_xlsx_book_open(&b, missing, "report.xlsx", NULL, &err) < 0);
 	assert_null(b);
-	assert_non_null(strstr(err.msg, "report.xlsx.tmp"));
+	assert_non_null(strstr(err.msg, "report.xlsx"));
 	assert_non_null(strstr(err.msg, "No such file or directory"));
 	assert_int_equal(dir_entries(dir), 0);
 	remove_dir(dir);
 }
 
-/* The temporary name was replaced while the book was open (libxlsxwriter
- * writes by name): the commit refuses, and after the free neither name is
- * left. */
-static void test_commit_refuses_replaced_file(void **state)
+/* Links planted in the output folder at the final name and at the old
+ * temporary name, pointing at a file of the test's: the target is never
+ * written, the final name ends a regular file (the link replaced), and
+ * nothing else is left. */
+static void test_planted_links_not_followed(void **state)
 {
 	struct mfa_xlsx_book *b = NULL;
 	struct mfa_xlsx_table *t = NULL;
 	struct mfa_err err = MFA_ERR_INIT;
-	char *dir = make_dir();
-	char tmp[600], path[600];
+	char *dir = make_dir(), *other = make_dir();
+	char target[600], link1[600], link2[600];
+	struct stat st;
+	char buf[16] = { 0 };
 	FILE *f;
+	char *xml;
 
 	(void)state;
-	snprintf(tmp, sizeof(tmp), "%s/report.xlsx.tmp", dir);
-	snprintf(path, sizeof(path), "%s/report.xlsx", dir);
+	snprintf(target, sizeof(target), "%s/target", other);
+	snprintf(link1, sizeof(link1), "%s/report.xlsx", dir);
+	snprintf(link2, sizeof(link2), "%s/report.xlsx.tmp", dir);
+	f = fopen(target, "w");
+	assert_non_null(f);
+	fputs("untouched", f);
+	fclose(f);
+	assert_int_equal(symlink(target, link1), 0);
+	assert_int_equal(symlink(target, link2), 0);
 	assert_int_equal(mfa_xlsx_book_open(&b, dir, "report.xlsx", NULL, &err), 0);
 	assert_int_equal(mfa_xlsx_table_add(&t, b, &tenants_spec, &err), 0);
-	assert_int_equal(unlink(tmp), 0);
-	f = fopen(tmp, "w");
-	assert_non_null(f);
-	fclose(f);
-	assert_true(mfa_xlsx_book_commit(b, &err) < 0);
-	assert_non_null(strstr(err.msg, "replaced"));
-	assert_int_not_equal(access(path, F_OK), 0);
+	assert_int_equal(mfa_xlsx_table_row(t, &err), 0);
+	assert_int_equal(mfa_xlsx_table_string(t, 0, "tenant", MFA_XLSX_PLAIN, &err), 0);
+	assert_int_equal(mfa_xlsx_book_commit(b, &err), 0);
 	mfa_xlsx_book_free(b);
-	assert_int_equal(dir_entries(dir), 0);
+	f = fopen(target, "r");
+	assert_non_null(f);
+	assert_int_equal(fread(buf, 1, sizeof(buf) - 1, f), 9);
+	fclose(f);
+	assert_string_equal(buf, "untouched");
+	assert_int_equal(lstat(link1, &st), 0);
+	assert_true(S_ISREG(st.st_mode));
+	assert_int_equal(st.st_mode & 0777, 0600);
+	xml = zip_part(dir, "report.xlsx", "xl/workbook.xml");
+	assert_non_null(strstr(xml, "Tenants"));
+	free(xml);
+	assert_int_equal(dir_entries(dir), 2); /* report.xlsx and the old link at .tmp */
 	remove_dir(dir);
+	remove_dir(other);
 }
 
 int main(void)
@@ -298,7 +328,7 @@ int main(void)
 		cmocka_unit_test(test_table_footer_and_order),
 		cmocka_unit_test(test_continuation_order),
 		cmocka_unit_test(test_abandon),
-		cmocka_unit_test(test_commit_refuses_replaced_file),
+		cmocka_unit_test(test_planted_links_not_followed),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
