@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include <strings.h>
+#include <sys/stat.h>
 
 #include "mfa/model/regmap.h"
 #include "sources/csv_formats.h"
@@ -24,12 +25,15 @@
  * yielded (a first pass), so that a user named twice is known at its first
  * row: that row gets the duplicate-user finding, the later ones are bad
  * rows. The pass also finds a quote that never closes before anything is
- * written. */
+ * written. A file that cannot be read twice (a pipe) is counted as it
+ * streams instead: later rows are still refused, but the first row cannot
+ * know it will be repeated. */
 struct census {
 	struct mfa_strtab keys;   /* ids and UPNs, any case */
 	unsigned long *first;     /* per key: line of the first row naming it */
 	unsigned char *repeated;  /* per key: a later row names it too */
 	size_t cap;
+	bool live;                /* no first pass: keys are noted as rows are yielded */
 };
 
 struct csv_source {
@@ -62,8 +66,12 @@ static int unterminated(const char *path, unsigned long line, struct mfa_err *er
 			   path, line);
 }
 
-/* Reads the header row and matches it to a format. */
-static int reader_header(struct mfa_csvr *r, struct mfa_csv_layout *layout, struct mfa_err *err)
+static int keep_header(struct csv_source *s, const struct mfa_csvr_record *rec, struct mfa_err *err);
+
+/* Reads the header row and matches it to a format; with keep, keeps a
+ * copy of its names there (for messages). */
+static int reader_header(struct mfa_csvr *r, struct mfa_csv_layout *layout, struct csv_source *keep,
+			 struct mfa_err *err)
 {
 	struct mfa_csvr_record rec;
 	size_t i;
@@ -84,6 +92,8 @@ static int reader_header(struct mfa_csvr *r, struct mfa_csv_layout *layout, stru
 		if (!blank)
 			break;
 	}
+	if (keep && keep_header(keep, &rec, err) < 0)
+		return -1;
 	if (mfa_csv_format_detect((const char *const *)rec.cells, rec.n, layout) < 0) {
 		char expected[MFA_ERR_MAX];
 
@@ -160,7 +170,7 @@ static int load_registration(struct csv_source *s, struct mfa_err *err)
 	bool has_type;
 	int rc = -1;
 
-	if (mfa_csvr_open(&r, s->reg_path, 0, err) < 0 || reader_header(r, &layout, err) < 0)
+	if (mfa_csvr_open(&r, s->reg_path, 0, err) < 0 || reader_header(r, &layout, NULL, err) < 0)
 		goto cleanup;
 	if (!mfa_csv_layout_has_registration(&layout)) {
 		mfa_err_set(err, "'%s': a %s export has no registration data (--registration wants a userRegistrationDetails export)",
@@ -363,10 +373,15 @@ static int census_run(struct csv_source *s, struct mfa_err *err)
 	struct mfa_csv_layout layout;
 	struct mfa_csv_scratch scratch;
 	struct mfa_user u;
+	struct stat st;
 	int rc = -1, got;
 
 	memset(&scratch, 0, sizeof(scratch));
-	if (mfa_csvr_open(&r, s->path, 0, err) < 0 || reader_header(r, &layout, err) < 0)
+	if (stat(s->path, &st) == 0 && !S_ISREG(st.st_mode)) {
+		s->census.live = true;
+		return 0;
+	}
+	if (mfa_csvr_open(&r, s->path, 0, err) < 0 || reader_header(r, &layout, NULL, err) < 0)
 		goto cleanup;
 	while ((got = mfa_csvr_next(r, &rec, err)) > 0) {
 		enum mfa_csv_row_result res;
@@ -405,41 +420,20 @@ static void column_name(const struct csv_source *s, size_t field1, char *buf, si
 		snprintf(buf, size, "column %zu", field1);
 }
 
-static int copy_header(struct csv_source *s, struct mfa_err *err)
+static int keep_header(struct csv_source *s, const struct mfa_csvr_record *rec, struct mfa_err *err)
 {
-	struct mfa_csvr *r = NULL;
-	struct mfa_csvr_record rec;
-	int rc = -1, got;
 	size_t i;
 
-	/* reader_header consumed the header of the main reader: read it again */
-	if (mfa_csvr_open(&r, s->path, 0, err) < 0)
-		goto cleanup;
-	do {
-		got = mfa_csvr_next(r, &rec, err);
-		if (got <= 0) {
-			rc = got < 0 ? -1 : 0;
-			goto cleanup;
-		}
-		for (i = 0; i < rec.n && !rec.cells[i][0]; i++)
-			;
-	} while (i == rec.n);
-	s->header = calloc(rec.n, sizeof(*s->header));
+	s->header = calloc(rec->n ? rec->n : 1, sizeof(*s->header));
 	if (!s->header)
-		goto nomem;
-	for (i = 0; i < rec.n; i++) {
-		s->header[i] = strdup(rec.cells[i]);
+		return mfa_err_set(err, "cannot read '%s': out of memory", s->path);
+	for (i = 0; i < rec->n; i++) {
+		s->header[i] = strdup(rec->cells[i]);
 		if (!s->header[i])
-			goto nomem;
+			return mfa_err_set(err, "cannot read '%s': out of memory", s->path);
 		s->nheader = i + 1;
 	}
-	rc = 0;
-	goto cleanup;
-nomem:
-	mfa_err_set(err, "cannot read '%s': out of memory", s->path);
-cleanup:
-	mfa_csvr_free(r);
-	return rc;
+	return 0;
 }
 
 static int csv_next(struct mfa_source *base, struct mfa_user *out, struct mfa_err *err)
@@ -506,6 +500,9 @@ static int csv_next(struct mfa_source *base, struct mfa_user *out, struct mfa_er
 				continue;
 			}
 		}
+		if (s->census.live && (census_note(&s->census, out->id, rec.line) < 0 ||
+					census_note(&s->census, out->upn, rec.line) < 0))
+			return mfa_err_set(err, "cannot read '%s': out of memory", s->path);
 		out->source_file = s->path;
 		out->source_line = rec.line;
 		out->duplicate = repeated;
@@ -599,9 +596,10 @@ int mfa_csv_source_open(struct mfa_source **out, const char *path,
 		if (load_registration(s, err) < 0)
 			goto cleanup;
 	}
-	if (census_run(s, err) < 0 || copy_header(s, err) < 0)
+	if (census_run(s, err) < 0)
 		goto cleanup;
-	if (mfa_csvr_open(&s->main, s->path, 0, err) < 0 || reader_header(s->main, &s->layout, err) < 0)
+	if (mfa_csvr_open(&s->main, s->path, 0, err) < 0 ||
+	    reader_header(s->main, &s->layout, s, err) < 0)
 		goto cleanup;
 	s->header_records = mfa_csvr_records(s->main);
 	s->stats.format = s->layout.format->name;

@@ -6,6 +6,7 @@ usage: test_input_hardening.py MFA_MIGRATE_BINARY SAMPLES_DIR
 """
 import json
 import os
+import subprocess
 import sys
 import unittest
 import zlib
@@ -129,6 +130,20 @@ class Input(unittest.TestCase):
         self.assertEqual(s["input"]["duplicateRows"], 2)
         self.assertEqual(s["input"]["badRows"], 2)
         self.assertEqual(s["input"]["accounted"], s["input"]["records"])
+
+    def test_export_from_a_pipe(self):
+        # a pipe cannot be read twice: counted as it streams, still one action a user
+        text = (HEADER + "1,A,a@contoso.example,enforced\n" + "2,B,b@contoso.example,enabled\n"
+                + "1,A again,a-other@contoso.example,disabled\n")
+        path = write(os.path.join(self.dir, "dup.csv"), text)
+        p = subprocess.run(["bash", "-c", f'"$0" plan --from-csv <(cat "$1") --out "$2"',
+                            BIN, path, self.out], capture_output=True, text=True, timeout=120)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertIn(":4: user '1' is already on line 2", p.stderr)
+        users = [json.loads(l) for l in open(os.path.join(self.out, "plan.jsonl")) if '"seq"' in l]
+        self.assertEqual([u["id"] for u in users], ["1", "2"])
+        inp = self.summary()["input"]
+        self.assertEqual(inp["accounted"], inp["records"])
 
     def test_registration_repeated_id_keeps_everyone(self):
         path = write(os.path.join(self.dir, "state.csv"), HEADER + "1,A,a@contoso.example,enforced\n")
