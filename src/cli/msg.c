@@ -16,11 +16,41 @@ enum cli_verbosity cli_verbosity(void)
 	return verbosity;
 }
 
+/* Writes text with every control character shown escaped (\x1b): names
+ * and values from an export must not drive the terminal (ESC sequences,
+ * CR overwriting the line, C1 controls such as U+009B). */
+static void put_clean(const char *text)
+{
+	const unsigned char *p = (const unsigned char *)text;
+
+	for (; *p; p++) {
+		if (*p < 0x20 || *p == 0x7f)
+			fprintf(stderr, "\\x%02x", *p);
+		else if (p[0] == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f) {
+			fprintf(stderr, "\\u%04x", p[1]);
+			p++;
+		} else
+			fputc(*p, stderr);
+	}
+}
+
 static void vmsg(const char *prefix, const char *fmt, va_list ap)
 {
+	char buf[8192];
+	int n = vsnprintf(buf, sizeof(buf), fmt, ap);
+
 	fputs("mfa-migrate: ", stderr);
 	fputs(prefix, stderr);
-	vfprintf(stderr, fmt, ap);
+	put_clean(n < 0 ? "(message could not be formatted)" : buf);
+	if (n >= (int)sizeof(buf))
+		fputs("...", stderr);
+	fputc('\n', stderr);
+}
+
+static void relay(const char *text)
+{
+	fputs("mfa-migrate: ", stderr);
+	put_clean(text);
 	fputc('\n', stderr);
 }
 
@@ -76,8 +106,8 @@ void cli_notify(void *ctx, enum mfa_level level, const char *text)
 	case MFA_LEVEL_INFO: infof("%s", text); break;
 	case MFA_LEVEL_RELAY:
 		if (verbosity >= CLI_NORMAL)
-			fprintf(stderr, "mfa-migrate: %s\n", text);
+			relay(text);
 		break;
-	case MFA_LEVEL_RELAY_ERROR: fprintf(stderr, "mfa-migrate: %s\n", text); break;
+	case MFA_LEVEL_RELAY_ERROR: relay(text); break;
 	}
 }

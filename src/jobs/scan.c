@@ -158,6 +158,111 @@ static int open_sinks(const struct mfa_scan_options *o, const char *dir,
 	return 0;
 }
 
+/* Nothing lost from an export: every record read is a user, a bad row or
+ * a blank row. A mismatch fails the run before summary.json is written. */
+static int account_rows(const struct mfa_source *src, struct mfa_summary *s, struct mfa_err *err)
+{
+	struct mfa_source_stats st;
+	unsigned long from_state;
+
+	mfa_source_stats(src, &st);
+	from_state = s->users - st.registration_only;
+	s->input_records = st.records;
+	s->blank_rows = st.blank_rows;
+	s->duplicate_rows = st.duplicates;
+	s->registration_only = st.registration_only;
+	s->rows_accounted = from_state + st.state_bad_rows + st.blank_rows;
+	if (s->incomplete || s->rows_accounted == s->input_records)
+		return 0;
+	return mfa_err_set(err, "'%s': read %lu rows but accounted for %lu (%lu users, %lu bad rows, %lu blank): rows were lost; no report was written, please report this",
+			   s->source_path, s->input_records, s->rows_accounted, from_state,
+			   st.state_bad_rows, st.blank_rows);
+}
+
+/* Marks the --exclude / --only entries each user matches, so that an entry
+ * that matches nobody can be said (a misspelt break-glass account). */
+struct seen_sink {
+	struct mfa_sink base;
+	struct mfa_idset *sets[2];
+};
+
+static int seen_row(struct mfa_sink *base, const struct mfa_row *row, struct mfa_err *err)
+{
+	struct seen_sink *s = (struct seen_sink *)base;
+	size_t i;
+
+	for (i = 0; i < 2; i++) {
+		if (mfa_idset_note(s->sets[i], row->user->id) < 0 ||
+		    mfa_idset_note(s->sets[i], row->user->upn) < 0)
+			return mfa_err_set(err, "out of memory");
+	}
+	return 0;
+}
+
+static int seen_finish(struct mfa_sink *base, const struct mfa_summary *sum, struct mfa_err *err)
+{
+	(void)base;
+	(void)sum;
+	(void)err;
+	return 0;
+}
+
+static void seen_free(struct mfa_sink *base)
+{
+	free(base);
+}
+
+static const struct mfa_sink_ops seen_ops = { seen_row, seen_finish, seen_free };
+
+static int seen_sink_open(struct mfa_sink **out, struct mfa_idset *exclude, struct mfa_idset *only,
+			  struct mfa_err *err)
+{
+	struct seen_sink *s = calloc(1, sizeof(*s));
+
+	*out = NULL;
+	if (!s)
+		return mfa_err_set(err, "out of memory");
+	s->base.ops = &seen_ops;
+	s->base.name = NULL;
+	s->sets[0] = exclude;
+	s->sets[1] = only;
+	*out = &s->base;
+	return 0;
+}
+
+/* One warning per list naming every entry that matched no user; fatal
+ * under --strict. Returns the count, or -1. */
+static long tell_unmatched(const struct mfa_scan_options *o, const char *flag, const char *path,
+			   const struct mfa_idset *set, struct mfa_err *err)
+{
+	char names[MFA_ERR_MAX / 2];
+	size_t i, used = 0;
+	const char *id;
+	long n = 0;
+
+	names[0] = '\0';
+	for (i = mfa_idset_next_unseen(set, 0, &id); i != (size_t)-1;
+	     i = mfa_idset_next_unseen(set, i + 1, &id)) {
+		if (used < sizeof(names)) {
+			int w = snprintf(names + used, sizeof(names) - used, "%s'%s'", n ? ", " : "", id);
+
+			used = w < 0 ? sizeof(names) : used + (size_t)w;
+		}
+		n++;
+	}
+	if (!n)
+		return 0;
+	if (used >= sizeof(names))
+		snprintf(names + sizeof(names) - 5, 5, "...");
+	if (o->strict)
+		return mfa_err_set(err, "%s '%s': %ld entries match no user: %s (check the spelling, or remove them)",
+				   flag, path, n, names);
+	mfa_notify(&o->notify, MFA_LEVEL_WARN,
+		   "%s '%s': %ld entries match no user: %s (check the spelling, or remove them)", flag,
+		   path, n, names);
+	return n;
+}
+
 static void tell_result(const struct mfa_scan_options *o, const struct mfa_summary *s)
 {
 	if (o->plan)
@@ -261,6 +366,8 @@ int mfa_scan_run(struct mfa_scan_result *res, const struct mfa_scan_options *o)
 	meta.exclude_path = o->exclude;
 	meta.only_path = o->only;
 	meta.plan_opts = &plan_opts;
+	if ((exclude || only) && seen_sink_open(&sinks[nsinks++], exclude, only, err) < 0)
+		goto cleanup;
 	if (open_sinks(o, out.path, baseline, &changes, &change_matched, &meta, sinks, &nsinks, err) < 0)
 		goto cleanup;
 
@@ -287,6 +394,18 @@ int mfa_scan_run(struct mfa_scan_result *res, const struct mfa_scan_options *o)
 	pipe.stop = o->from_csv ? o->stop : NULL;
 	if (mfa_pipeline_stream(&pipe, err) < 0)
 		goto cleanup;
+	if (o->from_csv && account_rows(src, &summary, err) < 0)
+		goto cleanup;
+	if (!summary.incomplete) {
+		long n = 0;
+
+		if (exclude && (n = tell_unmatched(o, "--exclude", o->exclude, exclude, err)) < 0)
+			goto cleanup;
+		summary.unmatched_exclude = exclude ? (unsigned long)n : 0;
+		if (only && (n = tell_unmatched(o, "--only", o->only, only, err)) < 0)
+			goto cleanup;
+		summary.unmatched_only = only ? (unsigned long)n : 0;
+	}
 	mfa_session_summarise(&job.session, &summary);
 	if (mfa_pipeline_finish(&pipe, err) < 0)
 		goto cleanup;

@@ -38,6 +38,8 @@ static const struct finding_info findings[MFA_FINDING__COUNT] = {
 		"Conditional Access requires MFA of this user for part of the sign-ins only (see caCoverage's reason): the rest go without MFA once per-user MFA is off." },
 	[MFA_FINDING_REPORT_ONLY_COVERAGE] = { "report-only-coverage", MFA_SEV_MEDIUM,
 		"Only report-only Conditional Access policies would require MFA of this user: they enforce nothing until switched on." },
+	[MFA_FINDING_DUPLICATE_USER] = { "duplicate-user", MFA_SEV_MEDIUM,
+		"The export lists this user more than once (the same id, or the UPN in another case): only the first row was used and the later ones were refused as bad rows; check which row is right and export again." },
 };
 
 static const char *const sev_names[MFA_SEV__COUNT] = {
@@ -116,6 +118,8 @@ void mfa_classify(const struct mfa_classify_options *opts, const struct mfa_user
 		f |= 1u << MFA_FINDING_SIGN_IN_BLOCKED;
 	if (is_excluded(opts, u))
 		f |= 1u << MFA_FINDING_EXCLUDED;
+	if (u->duplicate)
+		f |= 1u << MFA_FINDING_DUPLICATE_USER;
 
 	out->coverage_checked = opts && opts->ca;
 	if (out->coverage_checked) {

@@ -53,12 +53,22 @@ int mfa_fail_on_parse(struct mfa_fail_on *f, const char *list, struct mfa_err *e
 	return 0;
 }
 
+/* Is a user in state i one that f names? "enabled-or-enforced" may be
+ * either: a compliance check on enabled or on enforced must fail on it. */
+static bool state_named(const struct mfa_fail_on *f, int i)
+{
+	if (f->state[i])
+		return true;
+	return i == MFA_STATE_AMBIGUOUS &&
+	       (f->state[MFA_STATE_ENABLED] || f->state[MFA_STATE_ENFORCED]);
+}
+
 bool mfa_fail_on_matched(const struct mfa_fail_on *f, const struct mfa_summary *s)
 {
 	int i, j;
 
 	for (i = 0; i < MFA_STATE__COUNT; i++) {
-		for (j = 0; j < MFA_REG__COUNT && f->state[i]; j++) {
+		for (j = 0; j < MFA_REG__COUNT && state_named(f, i); j++) {
 			if (s->by_class[i][j])
 				return true;
 		}

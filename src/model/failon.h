@@ -36,6 +36,8 @@ struct mfa_fail_on {
 int mfa_fail_on_parse(struct mfa_fail_on *f, const char *list, struct mfa_err *err);
 
 /* True when s counts a user in a state or with a finding that f names.
+ * Naming enabled or enforced also matches enabled-or-enforced users (an
+ * export that cannot tell them apart: they may be either).
  * (Changes are matched by the counting sink: mfa_changes_count_sink_open.) */
 bool mfa_fail_on_matched(const struct mfa_fail_on *f, const struct mfa_summary *s);
 

@@ -11,6 +11,8 @@
 
 struct mfa_idset {
 	struct mfa_strtab ids;
+	unsigned char *seen;  /* per entry: mfa_idset_note found it */
+	size_t seen_cap;
 };
 
 /* Trims spaces; returns the start and sets *len. */
@@ -74,6 +76,40 @@ bool mfa_idset_contains(const struct mfa_idset *set, const char *id)
 	return mfa_strtab_find(&set->ids, buf) != MFA_INDEX_NONE;
 }
 
+int mfa_idset_note(struct mfa_idset *set, const char *id)
+{
+	size_t idx, n;
+
+	if (!set || !id || (n = mfa_strtab_count(&set->ids)) == 0)
+		return 0;
+	if (set->seen_cap < n) {
+		unsigned char *p = realloc(set->seen, n);
+
+		if (!p)
+			return -1;
+		memset(p + set->seen_cap, 0, n - set->seen_cap);
+		set->seen = p;
+		set->seen_cap = n;
+	}
+	idx = mfa_strtab_find(&set->ids, id);
+	if (idx != MFA_INDEX_NONE)
+		set->seen[idx] = 1;
+	return 0;
+}
+
+size_t mfa_idset_next_unseen(const struct mfa_idset *set, size_t from, const char **id)
+{
+	size_t n = mfa_idset_count(set);
+
+	for (; from < n; from++) {
+		if (from >= set->seen_cap || !set->seen[from]) {
+			*id = mfa_strtab_get(&set->ids, from);
+			return from;
+		}
+	}
+	return (size_t)-1;
+}
+
 size_t mfa_idset_count(const struct mfa_idset *set)
 {
 	return set ? mfa_strtab_count(&set->ids) : 0;
@@ -84,5 +120,6 @@ void mfa_idset_free(struct mfa_idset *set)
 	if (!set)
 		return;
 	mfa_strtab_release(&set->ids);
+	free(set->seen);
 	free(set);
 }

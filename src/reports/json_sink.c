@@ -95,6 +95,15 @@ static cJSON *build(const struct mfa_summary *s)
 	cJSON_AddNumberToObject(o, "rows", (double)s->input_rows);
 	cJSON_AddNumberToObject(o, "badRows", (double)s->bad_rows);
 	cJSON_AddNumberToObject(o, "registrationJoined", (double)s->joined);
+	if (s->source_path) {
+		cJSON_AddNumberToObject(o, "records", (double)s->input_records);
+		cJSON_AddNumberToObject(o, "accounted", (double)s->rows_accounted);
+		cJSON_AddNumberToObject(o, "blankRows", (double)s->blank_rows);
+		cJSON_AddNumberToObject(o, "duplicateRows", (double)s->duplicate_rows);
+		cJSON_AddNumberToObject(o, "registrationOnly", (double)s->registration_only);
+	}
+	cJSON_AddNumberToObject(o, "unmatchedExclude", (double)s->unmatched_exclude);
+	cJSON_AddNumberToObject(o, "unmatchedOnly", (double)s->unmatched_only);
 
 	cJSON_AddNumberToObject(root, "users", (double)s->users);
 	cJSON_AddNumberToObject(root, "guests", (double)s->guests);

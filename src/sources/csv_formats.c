@@ -367,6 +367,19 @@ static const char *value(char *cell)
 	return cell;
 }
 
+/* Like value, for free text: the cell as it is, unless it is only spaces
+ * or '-'. */
+static const char *text_value(const char *cell)
+{
+	const char *c = cell;
+
+	while (*c == ' ' || *c == '\t' || *c == '\r' || *c == '\n')
+		c++;
+	if (!*c || (c[0] == '-' && !c[1] && c == cell))
+		return NULL;
+	return cell;
+}
+
 static bool eq(const char *a, const char *b)
 {
 	return strcasecmp(a, b) == 0;
@@ -485,6 +498,25 @@ static void set_problem(struct mfa_csv_scratch *s, const char *what, const char 
 	snprintf(s->problem, sizeof(s->problem), "%s '%.160s'", what, v);
 }
 
+/* A boolean-like value that is there but reads as neither yes nor no:
+ * unknown, and the row is counted and named (the first problem wins). */
+static enum mfa_tri checked_tri(enum mfa_tri t, const char *v, const struct mfa_csv_column *col,
+				struct mfa_csv_scratch *s, bool *unreadable)
+{
+	if (t == MFA_TRI_UNKNOWN && v) {
+		*unreadable = true;
+		if (!s->problem[0]) {
+			const char *bar = strchr(col->names, '|');
+			int n = bar ? (int)(bar - col->names) : (int)strlen(col->names);
+
+			snprintf(s->problem, sizeof(s->problem),
+				 "unreadable value '%.120s' in column '%.*s' (read as unknown; expected true or false)",
+				 v, n > 60 ? 60 : n, col->names);
+		}
+	}
+	return t;
+}
+
 /* The state columns' values. Sets u->state, maybe u->state_error and
  * s->problem; returns true when the value was unreadable. */
 static bool read_state(const char *v, bool msol_flag, struct mfa_user *u, struct mfa_csv_scratch *s)
@@ -531,16 +563,18 @@ enum mfa_csv_row_result mfa_csv_row_map(const struct mfa_csv_layout *l, char **c
 {
 	const struct mfa_csv_format *f = l->format;
 	bool unneutralise = (f->flags & MFA_CSV_FMT_UNNEUTRALISE) != 0;
-	bool any = false, unreadable = false, have_type = false;
+	bool any = false, unreadable = false, state_unreadable = false, have_type = false;
 	const char *state_error_col = NULL;
 	size_t i;
 
 	mfa_user_init(u);
 	s->problem[0] = '\0';
-	for (i = 0; i < ncells; i++) {
-		cells[i] = trim(cells[i]);
-		if (cells[i][0])
-			any = true;
+	for (i = 0; i < ncells && !any; i++) {
+		const char *c = cells[i];
+
+		while (*c == ' ' || *c == '\t' || *c == '\r' || *c == '\n')
+			c++;
+		any = *c != '\0';
 	}
 	if (!any)
 		return MFA_CSV_ROW_BLANK;
@@ -551,7 +585,14 @@ enum mfa_csv_row_result mfa_csv_row_map(const struct mfa_csv_layout *l, char **c
 
 		if (!col->names || l->col[i] < 0)
 			continue;
-		v = (size_t)l->col[i] < ncells ? value(cells[l->col[i]]) : NULL;
+		/* A display name keeps the spaces a quoted field gave it (it is
+		 * free text); around ids, UPNs and values spaces mean nothing. */
+		if ((size_t)l->col[i] >= ncells)
+			v = NULL;
+		else if (col->field == MFA_CSV_F_DISPLAY_NAME)
+			v = text_value(cells[l->col[i]]);
+		else
+			v = value(cells[l->col[i]] = trim(cells[l->col[i]]));
 		if (v && unneutralise)
 			v = mfa_csv_unneutralise(v);
 		switch (col->field) {
@@ -575,30 +616,32 @@ enum mfa_csv_row_result mfa_csv_row_map(const struct mfa_csv_layout *l, char **c
 				u->user_type = MFA_USER_TYPE_GUEST;
 			break;
 		case MFA_CSV_F_ACCOUNT_ENABLED:
-			u->account_enabled = mfa_tri_parse(v);
+			u->account_enabled = checked_tri(mfa_tri_parse(v), v, col, s, &unreadable);
 			break;
 		case MFA_CSV_F_SIGNIN_STATUS:
-			u->account_enabled = mfa_csv_read_signin(v);
+			u->account_enabled = checked_tri(mfa_csv_read_signin(v), v, col, s, &unreadable);
 			break;
 		case MFA_CSV_F_STATE:
 		case MFA_CSV_F_STATE_MSOL_FLAG:
-			unreadable = read_state(v, col->field == MFA_CSV_F_STATE_MSOL_FLAG, u, s);
+			if (read_state(v, col->field == MFA_CSV_F_STATE_MSOL_FLAG, u, s))
+				unreadable = state_unreadable = true;
 			break;
 		case MFA_CSV_F_REGISTERED:
-			u->reg.registered = read_registered(v);
+			u->reg.registered = checked_tri(read_registered(v), v, col, s, &unreadable);
 			break;
 		case MFA_CSV_F_CAPABLE:
-			u->reg.capable = mfa_tri_parse(v);
+			u->reg.capable = checked_tri(mfa_tri_parse(v), v, col, s, &unreadable);
 			break;
 		case MFA_CSV_F_IS_ADMIN:
-			u->is_admin = mfa_tri_parse(v);
+			u->is_admin = checked_tri(mfa_tri_parse(v), v, col, s, &unreadable);
 			break;
 		case MFA_CSV_F_METHODS:
 			if (v && read_methods(v, (col->flags & MFA_CSV_COL_SPLIT_SPACES) != 0, u, s) < 0)
 				return MFA_CSV_ROW_NOMEM;
 			break;
 		case MFA_CSV_F_METHOD_FLAG:
-			if (mfa_tri_parse(v) == MFA_TRI_YES && col->arg >= 0 && col->arg < MFA_METHOD__COUNT)
+			if (checked_tri(mfa_tri_parse(v), v, col, s, &unreadable) == MFA_TRI_YES &&
+			    col->arg >= 0 && col->arg < MFA_METHOD__COUNT)
 				u->reg.methods |= 1u << col->arg;
 			break;
 		case MFA_CSV_F_DEFAULT_METHOD:
@@ -635,7 +678,7 @@ enum mfa_csv_row_result mfa_csv_row_map(const struct mfa_csv_layout *l, char **c
 	if (f->flags & MFA_CSV_FMT_NO_STATE) {
 		u->state = MFA_STATE_UNKNOWN;
 		u->state_error = f->no_state_error;
-	} else if (u->state == MFA_STATE_UNKNOWN && state_error_col && !unreadable) {
+	} else if (u->state == MFA_STATE_UNKNOWN && state_error_col && !state_unreadable) {
 		u->state_error = state_error_col;
 	}
 	if ((f->flags & MFA_CSV_FMT_REG_FROM_METHODS) && l->field_col[MFA_CSV_F_METHODS] >= 0 &&

@@ -112,7 +112,10 @@ enum mfa_csv_row_result {
 };
 
 /* Maps one data row to *u (which it first resets with mfa_user_init; it
- * does not set source_file/source_line). Cells are trimmed in place; the
+ * does not set source_file/source_line). Cells are trimmed in place, but a
+ * display name keeps its spaces (a quoted field's are text). A value that
+ * is there but unreadable (a state, or "maybe" for a true/false column)
+ * reads as unknown and makes the row MFA_CSV_ROW_WARN, naming it. The
  * strings in *u point into cells and s, valid while both are. Missing
  * trailing cells read as blank. */
 enum mfa_csv_row_result mfa_csv_row_map(const struct mfa_csv_layout *l, char **cells, size_t ncells,

@@ -40,6 +40,20 @@ int mfa_idset_load(struct mfa_idset **out, const char *path, struct mfa_err *err
 			mfa_err_set(err, "%s:%lu: not a text list of user names or ids", path, lineno);
 			goto cleanup;
 		}
+		/* '#' after a space (or at the start) begins a comment:
+		 * "admin@contoso.com  # break-glass". A '#' inside a name is
+		 * kept: a guest's UPN holds "#EXT#". */
+		{
+			char *h;
+
+			for (h = p; (h = strchr(h, '#')) != NULL; h++) {
+				if (h == p || h[-1] == ' ' || h[-1] == '\t' || h[-1] == '"' ||
+				    h[-1] == ',' || h[-1] == ';') {
+					*h = '\0';
+					break;
+				}
+			}
+		}
 		comma = strpbrk(p, ",;\r\n");
 		if (comma)
 			*comma = '\0';

@@ -34,6 +34,8 @@ struct mfa_csvr {
 	size_t cells_cap;
 	bool rec_done;
 	bool nomem;
+	size_t nul_field;          /* 1 + index of the first field holding a NUL byte; 0: none */
+	unsigned long records;     /* records handed out */
 };
 
 static void on_field(void *data, size_t len, void *ctx)
@@ -76,6 +78,8 @@ static void on_field(void *data, size_t len, void *ctx)
 		r->row = p;
 		r->row_cap = cap;
 	}
+	if (len && !r->nul_field && memchr(data, '\0', len))
+		r->nul_field = r->nfields + 1;
 	if (len)
 		memcpy(r->row + r->row_len, data, len);
 	r->row[r->row_len + len] = '\0';
@@ -126,6 +130,11 @@ int mfa_csvr_open(struct mfa_csvr **out, const char *path, size_t max_record, st
 cleanup:
 	mfa_csvr_free(r);
 	return rc;
+}
+
+unsigned long mfa_csvr_records(const struct mfa_csvr *r)
+{
+	return r->records;
 }
 
 const char *mfa_csvr_path(const struct mfa_csvr *r)
@@ -191,6 +200,7 @@ int mfa_csvr_next(struct mfa_csvr *r, struct mfa_csvr_record *rec, struct mfa_er
 		return mfa_err_set(err, "cannot read '%s': an earlier error stopped the reader", r->path);
 	r->row_len = 0;
 	r->nfields = 0;
+	r->nul_field = 0;
 	r->rec_done = false;
 	for (;;) {
 		size_t start, end, seg;
@@ -265,6 +275,8 @@ int mfa_csvr_next(struct mfa_csvr *r, struct mfa_csvr_record *rec, struct mfa_er
 	rec->cells = r->cells;
 	rec->n = r->nfields;
 	rec->line = r->rec_line;
+	rec->nul_field = r->nul_field;
+	r->records++;
 	return 1;
 nomem:
 	r->failed = true;

@@ -21,6 +21,10 @@
 
 enum encoding { ENC_UTF8, ENC_UTF16LE, ENC_UTF16BE };
 
+/* The gzip expansion limit (see the header). */
+#define GZIP_FREE_BYTES (32ull * 1024u * 1024u)
+#define GZIP_MAX_RATIO 200u
+
 struct mfa_csv_input {
 	char *path;
 	gzFile gz;
@@ -34,6 +38,7 @@ struct mfa_csv_input {
 	size_t dec_pos, dec_len, dec_cap;
 	bool eof;
 	bool gzip;
+	unsigned long long inflated; /* bytes gzread gave so far */
 	char delim;
 	unsigned long skipped;
 };
@@ -259,6 +264,17 @@ static int decode_more(struct mfa_csv_input *in, struct mfa_err *err)
 	n = raw_read(in, in->raw + carried, in->chunk, err);
 	if (n < 0)
 		return -1;
+	if (in->gzip) {
+		/* a zip bomb must not keep the run busy for hours: past the first
+		 * 32 MiB, what comes out may be at most 200 times what went in */
+		long long packed = (long long)gzoffset(in->gz);
+
+		in->inflated += (unsigned long long)n;
+		if (in->inflated > GZIP_FREE_BYTES && packed > 0 &&
+		    in->inflated / GZIP_MAX_RATIO > (unsigned long long)packed)
+			return mfa_err_set(err, "cannot read '%s': the gzip data expands to more than %u times its size (a zip bomb?); if the export is genuine, decompress it first",
+					   in->path, GZIP_MAX_RATIO);
+	}
 	if (dec_reserve(in, (carried + (size_t)n) * 3 + 8) < 0)
 		return mfa_err_set(err, "cannot read '%s': out of memory", in->path);
 	if (n == 0)

@@ -39,7 +39,7 @@ static void on_warn(void *ctx, const char *msg)
 /* A user copied out of the source (its strings die with the next call). */
 struct rec {
 	char id[64], upn[160], display[160], state_error[160], other[160], dflt[64], file[256];
-	bool has_id, has_upn, has_display;
+	bool has_id, has_upn, has_display, duplicate;
 	enum mfa_state state;
 	enum mfa_tri registered, capable, admin, enabled;
 	enum mfa_user_type type;
@@ -110,6 +110,7 @@ static void drain(struct run *r, const char *path, const char *reg, bool strict)
 		c->type = u.user_type;
 		c->methods = u.reg.methods;
 		c->line = u.source_line;
+		c->duplicate = u.duplicate;
 		/* the contract: never a user without a key */
 		assert_true(u.upn || u.id);
 	}
@@ -663,16 +664,172 @@ static void test_unterminated_quote(void **state)
 		   "1,Good,a@contoso.example,enabled\n"
 		   "2,\"Never closed,b@contoso.example,enabled\n"
 		   "3,Swallowed,c@contoso.example,enabled\n");
+	/* fatal, with or without --strict, and before any user is yielded:
+	 * every row after the quote would be lost */
+	snprintf(want, sizeof(want), "%s:3: a quoted field opens here and never closes", path);
 	drain(&r, path, NULL, false);
-	assert_int_equal(r.rc, 0);
-	assert_int_equal(r.n, 1);
-	assert_int_equal(r.stats.bad_rows, 1);
-	snprintf(want, sizeof(want), "%s:3: unterminated quoted field", path);
-	assert_string_equal(r.warns.first, want);
+	assert_int_equal(r.rc, -1);
+	assert_int_equal(r.n, 0);
+	assert_int_equal(strncmp(r.err.msg, want, strlen(want)), 0);
+	assert_int_equal(r.warns.n, 0);
 	run_release(&r);
 	drain(&r, path, NULL, true);
 	assert_int_equal(r.rc, -1);
-	assert_string_equal(r.err.msg, want);
+	assert_int_equal(strncmp(r.err.msg, want, strlen(want)), 0);
+	run_release(&r);
+	unlink(path);
+
+	/* cut off inside quotes at the very end (a truncated file): still fatal */
+	write_text(path,
+		   "Id,DisplayName,UserPrincipalName,PerUserMFAState\n"
+		   "1,Good,a@contoso.example,enabled\n"
+		   "2,\"Cut");
+	snprintf(want, sizeof(want), "%s:3: a quoted field opens here", path);
+	drain(&r, path, NULL, false);
+	assert_int_equal(r.rc, -1);
+	assert_int_equal(strncmp(r.err.msg, want, strlen(want)), 0);
+	run_release(&r);
+	unlink(path);
+
+	/* in the registration file as well */
+	{
+		char reg[64];
+
+		write_text(path, "Id,UserPrincipalName,PerUserMFAState\n1,a@contoso.example,enabled\n");
+		write_text(reg, "id,userPrincipalName,isMfaRegistered\n1,\"a@contoso.example,true\n2,b@contoso.example,true\n");
+		snprintf(want, sizeof(want), "%s:2: a quoted field opens here", reg);
+		drain(&r, path, reg, false);
+		assert_int_equal(r.rc, -1);
+		assert_int_equal(strncmp(r.err.msg, want, strlen(want)), 0);
+		run_release(&r);
+		unlink(reg);
+		unlink(path);
+	}
+}
+
+/* Every record the reader gave is a user, a bad row or a blank row. */
+static void test_accounting(void **state)
+{
+	char path[64], reg[64];
+	struct run r;
+
+	(void)state;
+	write_text(path,
+		   "Id,DisplayName,UserPrincipalName,PerUserMFAState\n"
+		   "1,A,a@contoso.example,enabled\n"
+		   ",,,\n"
+		   "2,B,,enabled\n"
+		   "3,\"C\nD\",c@contoso.example,enforced\n"
+		   "\n"
+		   "4,E,e@contoso.example,enabled\n");
+	write_text(reg, "id,userPrincipalName,isMfaRegistered\n9,z@contoso.example,true\n");
+	drain(&r, path, reg, false);
+	assert_int_equal(r.rc, 0);
+	assert_int_equal(r.n, 4);
+	assert_int_equal(r.stats.records, 5);
+	assert_int_equal(r.stats.blank_rows, 1);
+	assert_int_equal(r.stats.state_bad_rows, 1);
+	assert_int_equal(r.stats.registration_only, 1);
+	assert_int_equal(r.stats.records,
+			 (r.n - r.stats.registration_only) + r.stats.state_bad_rows + r.stats.blank_rows);
+	run_release(&r);
+	unlink(reg);
+	unlink(path);
+}
+
+/* The same id twice, or the same UPN in another case: one user (the first
+ * row, with the finding's flag), the later rows bad rows naming the line. */
+static void test_duplicates(void **state)
+{
+	char path[64], want[256];
+	struct run r;
+
+	(void)state;
+	write_text(path,
+		   "Id,DisplayName,UserPrincipalName,PerUserMFAState\n"
+		   "1,A,a@contoso.example,enabled\n"
+		   "2,B,b@contoso.example,enabled\n"
+		   "1,A again,a2@contoso.example,disabled\n"
+		   "3,B case,B@Contoso.Example,enforced\n"
+		   "4,C,c@contoso.example,enabled\n");
+	drain(&r, path, NULL, false);
+	assert_int_equal(r.rc, 0);
+	assert_int_equal(r.n, 3);
+	assert_string_equal(r.recs[0].upn, "a@contoso.example");
+	assert_true(r.recs[0].duplicate);
+	assert_int_equal(r.recs[0].state, MFA_STATE_ENABLED);
+	assert_string_equal(r.recs[1].upn, "b@contoso.example");
+	assert_true(r.recs[1].duplicate);
+	assert_string_equal(r.recs[2].upn, "c@contoso.example");
+	assert_false(r.recs[2].duplicate);
+	assert_int_equal(r.stats.bad_rows, 2);
+	assert_int_equal(r.stats.duplicates, 2);
+	assert_int_equal(r.warns.n, 2);
+	snprintf(want, sizeof(want), "%s:4: user '1' is already on line 2", path);
+	assert_int_equal(strncmp(r.warns.first, want, strlen(want)), 0);
+	snprintf(want, sizeof(want), "%s:5: user 'B@Contoso.Example' is already on line 3", path);
+	assert_int_equal(strncmp(r.warns.last, want, strlen(want)), 0);
+	run_release(&r);
+	drain(&r, path, NULL, true);
+	assert_int_equal(r.rc, -1);
+	assert_int_equal(r.n, 2);
+	run_release(&r);
+	unlink(path);
+}
+
+/* A repeated id in the registration export must not make the first
+ * user vanish: both registration-only users are still reported. */
+static void test_registration_repeated_id(void **state)
+{
+	char path[64], reg[64];
+	struct run r;
+
+	(void)state;
+	write_text(path, "Id,UserPrincipalName,PerUserMFAState\n1,a@contoso.example,enabled\n");
+	write_text(reg,
+		   "id,userPrincipalName,isMfaRegistered\n"
+		   "1,a@contoso.example,true\n"
+		   "7,x@contoso.example,true\n"
+		   "7,y@contoso.example,false\n"
+		   "7,x@contoso.example,false\n");
+	drain(&r, path, reg, false);
+	assert_int_equal(r.rc, 0);
+	assert_int_equal(r.n, 3);
+	assert_string_equal(find_upn(&r, "x@contoso.example")->id, "7");
+	assert_int_equal(find_upn(&r, "x@contoso.example")->registered, MFA_TRI_YES);
+	assert_int_equal(find_upn(&r, "y@contoso.example")->registered, MFA_TRI_NO);
+	assert_int_equal(find_upn(&r, "y@contoso.example")->state, MFA_STATE_UNKNOWN);
+	assert_int_equal(r.stats.bad_rows, 2);
+	run_release(&r);
+	unlink(reg);
+	unlink(path);
+}
+
+/* A NUL byte is a bad row naming the column; spaces inside a quoted
+ * display name are kept; an unreadable boolean is counted and named. */
+static void test_nul_spaces_and_unreadable_values(void **state)
+{
+	static const char text[] =
+		"Id,DisplayName,UserPrincipalName,PerUserMFAState,AccountEnabled\n"
+		"1,\"  Two  spaces \",a@contoso.example,enabled,true\n"
+		"2,Nul\0Byte,b@contoso.example,enabled,true\n"
+		"3,C,\" c@contoso.example \",enabled,maybe\n";
+	char path[64], want[256];
+	struct run r;
+
+	(void)state;
+	write_bytes(path, text, sizeof(text) - 1);
+	drain(&r, path, NULL, false);
+	assert_int_equal(r.rc, 0);
+	assert_int_equal(r.n, 2);
+	assert_string_equal(r.recs[0].display, "  Two  spaces ");
+	assert_string_equal(r.recs[1].upn, "c@contoso.example");
+	assert_int_equal(r.recs[1].enabled, MFA_TRI_UNKNOWN);
+	assert_int_equal(r.stats.bad_rows, 2);
+	snprintf(want, sizeof(want), "%s:3: column 2 ('DisplayName') holds a NUL byte", path);
+	assert_int_equal(strncmp(r.warns.first, want, strlen(want)), 0);
+	snprintf(want, sizeof(want), "%s:4: unreadable value 'maybe' in column 'accountenabled'", path);
+	assert_int_equal(strncmp(r.warns.last, want, strlen(want)), 0);
 	run_release(&r);
 	unlink(path);
 }
@@ -902,6 +1059,10 @@ int main(void)
 		cmocka_unit_test(test_lines_and_quotes),
 		cmocka_unit_test(test_bad_rows),
 		cmocka_unit_test(test_unterminated_quote),
+		cmocka_unit_test(test_accounting),
+		cmocka_unit_test(test_duplicates),
+		cmocka_unit_test(test_registration_repeated_id),
+		cmocka_unit_test(test_nul_spaces_and_unreadable_values),
 		cmocka_unit_test(test_record_too_long),
 		cmocka_unit_test(test_open_errors),
 		cmocka_unit_test(test_join_rules),

@@ -27,6 +27,12 @@ static const struct {
 	{ "\tTab", "'\tTab" },
 	{ "\rCR", "\"'\rCR\"" },
 	{ "a=b", "a=b" },
+	/* a leading apostrophe is doubled, so reading strips exactly one */
+	{ "'=x", "''=x" },
+	{ "'Brien", "''Brien" },
+	/* spaces at either end survive only inside quotes */
+	{ " lead", "\" lead\"" },
+	{ "trail ", "\"trail \"" },
 };
 
 static void test_fields(void **state)
@@ -75,6 +81,9 @@ static void test_unneutralise(void **state)
 	assert_string_equal(mfa_csv_unneutralise("'-2"), "-2");
 	/* An apostrophe that is part of the name stays. */
 	assert_string_equal(mfa_csv_unneutralise("'Brien"), "'Brien");
+	/* a value that really starts with an apostrophe gets a second one */
+	assert_string_equal(mfa_csv_unneutralise("''=x"), "'=x");
+	assert_string_equal(mfa_csv_unneutralise("''Brien"), "'Brien");
 	assert_string_equal(mfa_csv_unneutralise("O'Brien"), "O'Brien");
 	assert_null(mfa_csv_unneutralise(NULL));
 }

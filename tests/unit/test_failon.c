@@ -67,12 +67,38 @@ static void test_matched(void **state)
 	assert_true(mfa_fail_on_matched(&f, &s));
 }
 
+/* An export that cannot tell enabled from enforced: "may be" fails the check. */
+static void test_ambiguous_matches_enabled_and_enforced(void **state)
+{
+	static const char *const lists[] = { "enforced", "enabled", "enabled-or-enforced" };
+	struct mfa_err err = MFA_ERR_INIT;
+	struct mfa_summary s;
+	size_t i;
+
+	(void)state;
+	mfa_summary_init(&s);
+	s.by_class[MFA_STATE_AMBIGUOUS][0] = 1;
+	for (i = 0; i < sizeof(lists) / sizeof(lists[0]); i++) {
+		struct mfa_fail_on f = MFA_FAIL_ON_INIT;
+
+		assert_int_equal(mfa_fail_on_parse(&f, lists[i], &err), 0);
+		assert_true(mfa_fail_on_matched(&f, &s));
+	}
+	{
+		struct mfa_fail_on f = MFA_FAIL_ON_INIT;
+
+		assert_int_equal(mfa_fail_on_parse(&f, "disabled,unknown", &err), 0);
+		assert_false(mfa_fail_on_matched(&f, &s));
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_parse_items),
 		cmocka_unit_test(test_parse_errors),
 		cmocka_unit_test(test_matched),
+		cmocka_unit_test(test_ambiguous_matches_enabled_and_enforced),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -73,6 +73,42 @@ static void test_list_file(void **state)
 	mfa_idset_free(NULL);
 }
 
+/* A trailing comment is not part of the name; '#' inside a name is kept;
+ * entries never noted are listed as unseen. */
+static void test_trailing_comment_and_unseen(void **state)
+{
+	static const char text[] =
+		"admin@contoso.example # break-glass\n"
+		"ops@contoso.example\t#second\n"
+		"bob_fabrikam.com#EXT#@contoso.onmicrosoft.com\n"
+		"gone@contoso.example  # left last year\n";
+	struct mfa_idset *set = NULL;
+	struct mfa_err err = MFA_ERR_INIT;
+	const char *id = NULL;
+	char path[64];
+	size_t i;
+
+	(void)state;
+	write_bytes(path, text, sizeof(text) - 1);
+	if (mfa_idset_load(&set, path, &err) < 0)
+		fail_msg("%s", err.msg);
+	unlink(path);
+	assert_int_equal(mfa_idset_count(set), 4);
+	assert_true(mfa_idset_contains(set, "admin@contoso.example"));
+	assert_true(mfa_idset_contains(set, "ops@contoso.example"));
+	assert_true(mfa_idset_contains(set, "BOB_fabrikam.com#EXT#@contoso.onmicrosoft.com"));
+	assert_false(mfa_idset_contains(set, "admin@contoso.example # break-glass"));
+	assert_int_equal(mfa_idset_note(set, "ADMIN@contoso.example"), 0);
+	assert_int_equal(mfa_idset_note(set, "ops@contoso.example"), 0);
+	assert_int_equal(mfa_idset_note(set, "nobody@contoso.example"), 0);
+	assert_int_equal(mfa_idset_note(set, "bob_fabrikam.com#EXT#@contoso.onmicrosoft.com"), 0);
+	i = mfa_idset_next_unseen(set, 0, &id);
+	assert_int_equal(i, 3);
+	assert_string_equal(id, "gone@contoso.example");
+	assert_int_equal(mfa_idset_next_unseen(set, i + 1, &id), (size_t)-1);
+	mfa_idset_free(set);
+}
+
 static void test_refused(void **state)
 {
 	struct mfa_idset *set = (struct mfa_idset *)&set;
@@ -95,6 +131,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_list_file),
+		cmocka_unit_test(test_trailing_comment_and_unseen),
 		cmocka_unit_test(test_refused),
 	};
 

@@ -48,6 +48,7 @@ enum mfa_finding {
 	MFA_FINDING_NOT_COVERED,              /* not-covered (high): no CA policy (or security defaults) requires MFA */
 	MFA_FINDING_PARTIAL_COVERAGE,         /* partial-coverage (medium): CA requires MFA for part of the sign-ins */
 	MFA_FINDING_REPORT_ONLY_COVERAGE,     /* report-only-coverage (medium): only report-only policies would */
+	MFA_FINDING_DUPLICATE_USER,           /* duplicate-user (medium): the export names the user twice */
 	MFA_FINDING__COUNT
 };
 

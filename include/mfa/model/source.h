@@ -27,6 +27,13 @@ struct mfa_source_stats {
 	unsigned long rows;      /* data rows (or users) read from the input */
 	unsigned long bad_rows;  /* rows reported as bad (warned, counted) */
 	unsigned long joined;    /* users that found their registration row (--registration) */
+	/* An export's accounting (zero for a live source): every data record
+	 * the reader gave is a user yielded, a bad row or a blank row. */
+	unsigned long records;           /* data records the CSV reader gave for the state file */
+	unsigned long state_bad_rows;    /* of bad_rows, the state file's rows not yielded */
+	unsigned long blank_rows;        /* records of the state file with every cell empty */
+	unsigned long duplicates;        /* state-file rows refused as repeats of an earlier user */
+	unsigned long registration_only; /* users yielded from the registration file alone */
 	const char *format;      /* short name of the detected input format, e.g. "o365reports-getmfastatus"; owned by the source */
 	/* Facts only a live source knows (zero for an export). */
 	unsigned long unknown_states;  /* users whose per-user MFA state could not be read */

@@ -38,6 +38,15 @@ struct mfa_summary {
 	unsigned long input_rows;
 	unsigned long bad_rows;
 	unsigned long joined;     /* users that matched a registration row */
+	/* an export's accounting: records = users from the state file +
+	 * state-file bad rows + blank rows, or the run fails */
+	unsigned long input_records;     /* data records read from the state file */
+	unsigned long rows_accounted;    /* what the run accounted them as */
+	unsigned long blank_rows;
+	unsigned long duplicate_rows;    /* rows refused as repeats of an earlier user */
+	unsigned long registration_only; /* users only in the registration file */
+	unsigned long unmatched_exclude; /* --exclude entries that matched no user */
+	unsigned long unmatched_only;    /* --only entries that matched no user */
 
 	/* users */
 	unsigned long users;

@@ -90,6 +90,8 @@ struct mfa_user {
 	struct mfa_registration reg;
 	const char *source_file;  /* where the record came from, for messages; NULL for live scans */
 	unsigned long source_line;/* 1-based line of the record's first physical line; 0 if none */
+	bool duplicate;           /* the input names this user again (same id, or the UPN in
+				   * any case) in a later row, which was refused as a bad row */
 };
 
 /* Sets every field to its unknown/NULL value. */

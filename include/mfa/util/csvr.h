@@ -52,6 +52,8 @@ struct mfa_csvr_record {
 	size_t n;
 	unsigned long line;    /* physical line of the file it began on (1-based, preamble counted) */
 	bool unterminated;     /* the input ended inside a quoted field of this record */
+	size_t nul_field;      /* 1 + index of the first field that held a NUL byte (its
+				* cell then ends at the NUL); 0 when none did */
 };
 
 /* Opens path through the text input (mfa_csv_input_open) with the
@@ -66,6 +68,11 @@ int mfa_csvr_open(struct mfa_csvr **out, const char *path, size_t max_record, st
  * line it began on), -1 on a read, decoding, parse or memory error (err
  * names the file). After an error the reader only returns errors. */
 int mfa_csvr_next(struct mfa_csvr *r, struct mfa_csvr_record *rec, struct mfa_err *err);
+
+/* Records handed out by mfa_csvr_next so far (header and blank-celled
+ * records included; blank lines are no records): what a caller accounts
+ * its rows against. */
+unsigned long mfa_csvr_records(const struct mfa_csvr *r);
 
 /* The path given to mfa_csvr_open (owned by the reader). */
 const char *mfa_csvr_path(const struct mfa_csvr *r);

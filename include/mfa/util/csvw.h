@@ -36,7 +36,8 @@ void mfa_csvw_end(struct mfa_csvw *w);
 bool mfa_csv_needs_neutralising(const char *s);
 
 /* When s starts with an apostrophe followed by one of the formula
- * characters, returns s + 1; otherwise s. */
+ * characters or by another apostrophe (mfa_csvw_field doubles a leading
+ * apostrophe, so the round trip is exact), returns s + 1; otherwise s. */
 const char *mfa_csv_unneutralise(const char *s);
 
 #endif

@@ -14,6 +14,11 @@
  * passed on: blank lines, an Excel "sep=;" line (which then fixes the
  * delimiter) and a Windows PowerShell "#TYPE ..." line (Export-Csv without
  * -NoTypeInformation).
+ *
+ * A gzip input has an expansion limit: once more than 32 MiB has been
+ * decompressed, the output may be at most 200 times the compressed bytes
+ * read so far (real exports compress 5 to 30 times); past that the read
+ * fails ("... expands to more than 200 times its size (a zip bomb?) ...").
  */
 #ifndef MFA_SOURCES_CSV_INPUT_H
 #define MFA_SOURCES_CSV_INPUT_H
