@@ -1,5 +1,6 @@
 /* journal.c - journal.jsonl, written ahead and read back (mfa/journal.h). */
 #include "mfa/apply/journal.h"
+#include "mfa/apply/planfile.h"
 
 #include "mfa/util/jsonnum.h"
 #include "mfa/util/jsonw.h"
@@ -14,6 +15,12 @@
 #include <unistd.h>
 
 #define MAX_LINE (64 * 1024)
+
+/* A journal line names a user of a plan (id and UPN bounded by the plan
+ * writer) and at most one error message, each escaped at 6 bytes a byte
+ * at worst: the reader's limit holds every line the writer makes. */
+_Static_assert((2 * MFA_PLANFILE_MAX_KEY + MFA_ERR_MAX) * 6 + 1024 <= MAX_LINE,
+	       "a journal line the writer makes must fit the reader's limit");
 
 static void now_utc(char *buf, size_t size)
 {

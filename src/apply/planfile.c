@@ -12,8 +12,10 @@
 #include <string.h>
 #include <zlib.h>
 
-/* A user line is a few hundred bytes; anything longer is not ours. */
-#define MAX_LINE (64 * 1024)
+/* The longest user line the writer can make: every string JSON-escaped
+ * at 6 bytes a byte at worst, plus the fixed keys and every finding. */
+_Static_assert((2 * MFA_PLANFILE_MAX_KEY + MFA_PLANFILE_MAX_NAME) * 6 + 4096 <= MFA_PLANFILE_MAX_LINE,
+	       "a plan line the writer makes must fit the reader's limit");
 
 /* ---- writer ---------------------------------------------------------- */
 
@@ -26,6 +28,25 @@ struct planfile_sink {
 	unsigned long seq;
 };
 
+/* The display name, cut to MFA_PLANFILE_MAX_NAME bytes at a character
+ * boundary (mfa/apply/planfile.h says why). */
+static void write_name(FILE *f, const char *name)
+{
+	char cut[MFA_PLANFILE_MAX_NAME + 1];
+	size_t n;
+
+	if (!name || strlen(name) <= MFA_PLANFILE_MAX_NAME) {
+		mfa_json_write_string(f, name);
+		return;
+	}
+	n = MFA_PLANFILE_MAX_NAME;
+	while (n > 0 && ((unsigned char)name[n] & 0xC0) == 0x80)
+		n--; /* name[n] continues a character: cut before it starts */
+	memcpy(cut, name, n);
+	cut[n] = '\0';
+	mfa_json_write_string(f, cut);
+}
+
 static int pf_row(struct mfa_sink *s, const struct mfa_row *row, struct mfa_err *err)
 {
 	struct planfile_sink *ps = (struct planfile_sink *)s;
@@ -36,12 +57,17 @@ static int pf_row(struct mfa_sink *s, const struct mfa_row *row, struct mfa_err 
 
 	if (!d)
 		return mfa_err_set(err, "plan.jsonl needs a decision for every user");
+	if ((u->id && strlen(u->id) > MFA_PLANFILE_MAX_KEY) ||
+	    (u->upn && strlen(u->upn) > MFA_PLANFILE_MAX_KEY))
+		return mfa_err_set(err, "user %lu ('%.60s...'): an id or userPrincipalName over %d bytes cannot go into a plan: fix the input",
+				   ps->seq + 1, u->upn && strlen(u->upn) > MFA_PLANFILE_MAX_KEY ? u->upn : u->id,
+				   MFA_PLANFILE_MAX_KEY);
 	fprintf(f, "{\"seq\":%lu,\"id\":", ++ps->seq);
 	mfa_json_write_string(f, u->id);
 	fputs(",\"userPrincipalName\":", f);
 	mfa_json_write_string(f, u->upn);
 	fputs(",\"displayName\":", f);
-	mfa_json_write_string(f, u->display_name);
+	write_name(f, u->display_name);
 	fprintf(f, ",\"action\":\"%s\",\"from\":\"%s\",\"to\":\"%s\",\"reason\":",
 		mfa_action_name(d->action), mfa_state_name(d->from), mfa_state_name(d->to));
 	mfa_json_write_string(f, d->reason ? mfa_hold_reason_name(d->reason) : NULL);
@@ -246,7 +272,7 @@ static int read_line(struct mfa_planfile_reader *r, size_t *len, struct mfa_err 
 	if (n == 0 || r->line[n - 1] != '\n')
 		return mfa_err_set(err, "'%s' is truncated at line %lu (was the run interrupted?)",
 				   r->path, r->lineno);
-	if ((size_t)n > MAX_LINE)
+	if ((size_t)n > MFA_PLANFILE_MAX_LINE)
 		return mfa_err_set(err, "%s:%lu: line too long for a plan file", r->path, r->lineno);
 	if (memchr(r->line, '\0', (size_t)n))
 		return mfa_err_set(err, "%s:%lu: not a plan file (binary data)", r->path, r->lineno);

@@ -24,6 +24,17 @@
 #define MFA_PLANFILE_KIND "mfa-migrate-plan"
 #define MFA_PLANFILE_VERSION 1
 
+/* One limit for the writer and the reader: the reader refuses a line
+ * longer than MFA_PLANFILE_MAX_LINE bytes, and the writer can never write
+ * one. Its rule: a displayName (never used by apply) is cut to
+ * MFA_PLANFILE_MAX_NAME bytes at a UTF-8 character boundary (users.csv
+ * and plan.csv keep it whole); an id or userPrincipalName longer than
+ * MFA_PLANFILE_MAX_KEY bytes (Entra's are a GUID and at most 113
+ * characters) fails the plan, since a cut one would name another user. */
+#define MFA_PLANFILE_MAX_LINE (64 * 1024)
+#define MFA_PLANFILE_MAX_KEY 4096
+#define MFA_PLANFILE_MAX_NAME 1024
+
 /* What the writer records about the run in the header. All borrowed. */
 struct mfa_planfile_meta {
 	const char *tenant_id;     /* NULL for a CSV plan */
