@@ -353,14 +353,15 @@ int mfa_change_run(struct mfa_change_result *res, const struct mfa_change_option
 cleanup:
 	if (ret < 0 && stopped_by_caller(r))
 		res->interrupted = 1;
-	if (r->running_http)
-		*r->running_http = NULL;
+	/* Teardown in the one order that works (apply/engine.h): the engine
+	 * settles what it still has through the http engine and into the
+	 * journal, so it goes first, then the journal, then the session. */
+	mfa_apply_free(engine);
 	mfa_journal_close(jw, NULL);
 	mfa_journal_close_reader(jr);
-	/* The engine's free cancels what is still queued through `engine`:
-	 * free the http engine first. */
+	if (r->running_http)
+		*r->running_http = NULL;
 	mfa_session_close(&session);
-	mfa_apply_free(engine);
 	free(seen);
 	mfa_outdir_release(&out);
 	return ret;

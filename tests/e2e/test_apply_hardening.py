@@ -66,14 +66,20 @@ def journal_lines(path):
     return [json.loads(l) for l in open(path).read().splitlines()]
 
 
+def export_tenant(users, seed):
+    """A generated tenant as users.csv, for emulators that must hold the same one."""
+    path = os.path.join(mfatest.tmpdir(), "tenant.csv")
+    subprocess.run([emu_harness.EXE, "--users", str(users), "--seed", str(seed), "--export-csv", path,
+                    "--no-serve"], check=True, capture_output=True)
+    return path
+
+
 class LongLine(unittest.TestCase):
     def test_100kb_display_name(self):
         """plan never writes a line apply's reader refuses: a 100 KB display
         name is cut in plan.jsonl (users.csv keeps it whole), and apply runs."""
-        export = os.path.join(mfatest.tmpdir(), "t.csv")
-        subprocess.run([emu_harness.EXE, "--users", "50", "--seed", "41", "--export-csv", export,
-                        "--no-serve"], check=True, capture_output=True)
-        rows = list(csv.DictReader(open(export, newline="")))
+        with open(export_tenant(50, 41), newline="") as f:
+            rows = list(csv.DictReader(f))
         victim = next(r for r in rows if r["perUserMfaState"] == "enforced" and r["userType"] == "member")
         victim["displayName"] = "\u00e9" * (50 * 1024)  # 100 KB of UTF-8
         tenant = os.path.join(mfatest.tmpdir(), "tenant.csv")
@@ -98,6 +104,83 @@ class LongLine(unittest.TestCase):
             self.assertEqual(code, 0, stderr)
             self.assertEqual(emu.state(), expected_after(before, plan))
             self.assertEqual(emu.state()[victim["id"]], "disabled")
+
+
+class TmpfsFolder:
+    """A tmpfs of `kib` KiB mounted on a new folder (root only)."""
+
+    def __init__(self, kib):
+        self.path = mfatest.tmpdir()
+        subprocess.run(["mount", "-t", "tmpfs", "-o", "size=%dk,mode=0700" % kib, "tmpfs", self.path],
+                       check=True, capture_output=True)
+
+    def __enter__(self):
+        return self.path
+
+    def __exit__(self, *exc):
+        subprocess.run(["umount", self.path], check=True, capture_output=True)
+
+
+def can_mount():
+    if os.geteuid() != 0:
+        return "not root: mounting the small tmpfs folders needs root (CI runs as root)"
+    try:
+        with TmpfsFolder(32):
+            pass
+    except (subprocess.CalledProcessError, FileNotFoundError) as e:
+        return "cannot mount tmpfs here: %s" % getattr(e, "stderr", e)
+    return None
+
+
+class DiskFull(unittest.TestCase):
+    def test_journal_cannot_be_written(self):
+        """A disk that fills at any point of an apply stops it cleanly: exit 1,
+        one message naming the file and the error, no crash (ASan in CI), and
+        the journal left behind resumes to the planned end state."""
+        why = can_mount()
+        if why:
+            self.skipTest(why)
+        with Emulator("--users", 1200, "--seed", 42, "--latency-ms", "2") as emu:
+            before = emu.state()
+            plan = make_plan(emu)
+            want = expected_after(before, plan)
+            seen_journal_failure = roomy_enough = False
+            for kib in range(32, 2048, 24):
+                with self.subTest(kib=kib):
+                    self.assertEqual(emu.request("POST", "/_emulator/reset", token=False).status, 200)
+                    self.assertEqual(emu.state(), before)
+                    with TmpfsFolder(kib) as mnt:
+                        out = os.path.join(mnt, "apply")
+                        code, stdout, stderr = mfa(emu, "apply", plan, "--yes", "--out", out,
+                                                   "--workers", "4")
+                        self.assertNotIn("AddressSanitizer", stderr)
+                        self.assertNotIn("runtime error", stderr)
+                        if code == 0:
+                            roomy_enough = True
+                            self.assertEqual(emu.state(), want)
+                            break  # the sizes above change nothing
+                        self.assertEqual(code, 1, stderr)
+                        lines = [l for l in stderr.splitlines() if "error:" in l]
+                        self.assertEqual(len(lines), 1, stderr)
+                        # names the file; the journal's also errno's text
+                        self.assertRegex(lines[0], r"error: .*'%s/[^']+'.*: .+" % mnt)
+                        if "journal" in lines[0]:
+                            self.assertRegex(lines[0], r"cannot write journal '%s/apply/journal.jsonl': "
+                                             r"No space left on device$" % mnt)
+                        if os.environ.get("MFA_TEST_DEBUG"):
+                            print(kib, lines[0], file=sys.stderr)
+                        journal = os.path.join(out, "journal.jsonl")
+                        if not os.path.exists(journal):
+                            continue  # the journal's header did not fit: nothing was sent
+                        seen_journal_failure |= "journal" in lines[0]
+                        roomy = os.path.join(mfatest.tmpdir(), "apply")
+                        shutil.copytree(out, roomy)
+                    code, _, stderr = mfa(emu, "apply", plan, "--yes", "--resume",
+                                          os.path.join(roomy, "journal.jsonl"))
+                    self.assertEqual(code, 0, stderr)
+                    self.assertEqual(emu.state(), want)
+            self.assertTrue(seen_journal_failure, "no size made the journal itself fail")
+            self.assertTrue(roomy_enough, "no size was roomy enough for the whole run")
 
 
 if __name__ == "__main__":
