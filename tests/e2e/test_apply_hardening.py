@@ -106,6 +106,50 @@ class LongLine(unittest.TestCase):
             self.assertEqual(emu.state()[victim["id"]], "disabled")
 
 
+class ResumeFailed(unittest.TestCase):
+    def test_resume_retries_failed(self):
+        """After a lost network (--attempts 1 against failing Graph), --resume
+        tries every `failed` user again (compare-and-set) and ends with every
+        planned user disabled; --no-retry-failed leaves them as they are."""
+        tenant = export_tenant(1500, 43)
+        with Emulator("--tenant-csv", tenant) as emu:
+            plan = make_plan(emu)
+            before = emu.state()
+        want = expected_after(before, plan)
+        out = os.path.join(mfatest.tmpdir(), "apply")
+        journal = os.path.join(out, "journal.jsonl")
+        with Emulator("--tenant-csv", tenant, "--fail-5xx", "0.25", "--seed", "43",
+                      "--time-scale", "50") as emu:
+            code, _, stderr = mfa(emu, "apply", plan, "--yes", "--out", out, "--attempts", "1",
+                                  "--no-verify")
+            self.assertEqual(code, 4, stderr)
+            now = os.path.join(mfatest.tmpdir(), "tenant-now.csv")
+            with open(now, "w") as f:
+                f.write(emu.request("GET", "/_emulator/export", token=False).body)
+        failed = {e["id"] for e in journal_lines(journal)[1:]
+                  if e["event"] == "outcome" and e["outcome"] == "failed"}
+        self.assertGreater(len(failed), 10)
+        # the network is back: the same tenant, as the failing run left it
+        with Emulator("--tenant-csv", now) as emu:
+            self.assertNotEqual(emu.state(), want)
+            code, _, stderr = mfa(emu, "apply", plan, "--yes", "--resume", journal,
+                                  "--no-retry-failed", "--no-verify")
+            self.assertEqual(code, 4, stderr)  # today's behaviour, on request
+            after = emu.state()
+            for uid in failed:
+                self.assertEqual(after[uid], before[uid], uid)
+            self.assertEqual(emu.stats()["writes"], 0)
+            code, _, stderr = mfa(emu, "apply", plan, "--yes", "--resume", journal)
+            self.assertEqual(code, 0, stderr)
+            self.assertEqual(emu.state(), want)
+            self.assertLessEqual(emu.stats()["maxWritesPerUser"], 1, "a user was written twice")
+            self.assertLessEqual(set(emu.stats()["writesPerUser"]), failed)
+        rows = mfatest.read_csv(os.path.join(out, "results.csv"))
+        _, users = plan_lines(plan)
+        self.assertEqual(sorted(int(r["seq"]) for r in rows), [u["seq"] for u in users])
+        self.assertNotIn("failed", {r["outcome"] for r in rows})
+
+
 class TmpfsFolder:
     """A tmpfs of `kib` KiB mounted on a new folder (root only)."""
 
