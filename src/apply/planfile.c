@@ -346,6 +346,8 @@ static int parse_header(struct mfa_planfile_reader *r, struct mfa_err *err)
 	r->header.format_version = v->valueint;
 	s = json_str(o, "tenantId");
 	snprintf(r->header.tenant_id, sizeof(r->header.tenant_id), "%s", s ? s : "");
+	s = json_str(cJSON_GetObjectItemCaseSensitive(o, "source"), "kind");
+	snprintf(r->header.source_kind, sizeof(r->header.source_kind), "%s", s ? s : "");
 	s = json_str(o, "createdDateTime");
 	if (parse_time(s, &r->header.created_time) < 0) {
 		mfa_err_set(err, "%s:1: the header has no valid createdDateTime", r->path);

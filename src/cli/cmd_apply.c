@@ -118,6 +118,14 @@ int cmd_apply(int argc, char **argv)
 		goto cleanup;
 	}
 	h = mfa_planfile_header(a.reader);
+	/* What the header says it was made from decides, whatever tenant it
+	 * names: an export is not what the tenant holds now. */
+	if (strcmp(h->source_kind, "graph") != 0) {
+		errorf("'%s' was planned from %s: make the plan from the live tenant with 'mfa-migrate plan' (no --from-csv), so what runs is what the tenant holds now",
+		       a.plan, strcmp(h->source_kind, "csv") == 0 ? "an export (source kind csv)"
+								 : "no live scan (its header names no source kind 'graph')");
+		goto cleanup;
+	}
 	age_days = difftime(time(NULL), h->created_time) / 86400.0;
 	if (age_days > (double)a.max_age_days) {
 		errorf("'%s' was made %.1f days ago (%s); a plan older than %lu days is refused: make a new one (or raise --max-plan-age)",

@@ -150,6 +150,55 @@ class ResumeFailed(unittest.TestCase):
         self.assertNotIn("failed", {r["outcome"] for r in rows})
 
 
+def recrc(lines):
+    """Recomputes a plan's trailer (count and CRC) after an edit."""
+    body = "".join(lines[:-1]).encode()
+    t = json.loads(lines[-1])
+    t["count"] = len(lines) - 2
+    t["crc32"] = "%08x" % zlib.crc32(body)
+    lines[-1] = json.dumps(t, separators=(",", ":")) + "\n"
+    return lines
+
+
+def write_lines(lines):
+    path = os.path.join(mfatest.tmpdir(), "plan.jsonl")
+    with open(path, "w") as f:
+        f.write("".join(lines))
+    return path
+
+
+class Forgeries(unittest.TestCase):
+    def setUp(self):
+        self.tenant = export_tenant(300, 44)
+        self.emu = Emulator("--tenant-csv", self.tenant)
+        self.before = self.emu.state()
+
+    def tearDown(self):
+        self.assertEqual(self.emu.state(), self.before, "a refused run changed the tenant")
+        self.assertEqual(self.emu.stats()["writes"], 0)
+        self.emu.stop()
+
+    def refused(self, *args, needle):
+        out = os.path.join(mfatest.tmpdir(), "run")
+        code, _, stderr = mfa(self.emu, *args, "--yes", "--out", out)
+        self.assertEqual(code, 1, stderr)
+        self.assertIn(needle, stderr)
+        self.assertFalse(os.path.exists(os.path.join(out, "journal.jsonl")))
+        return stderr
+
+    def test_export_plan_with_a_tenant_id(self):
+        out = os.path.join(mfatest.tmpdir(), "plan")
+        code, _, stderr = mfa(self.emu, "plan", "--from-csv", self.tenant, "--out", out, "-q")
+        self.assertEqual(code, 0, stderr)
+        with open(os.path.join(out, "plan.jsonl")) as f:
+            lines = f.read().splitlines(keepends=True)
+        h = json.loads(lines[0])
+        self.assertEqual(h["source"]["kind"], "csv")
+        h["tenantId"] = TENANT
+        lines[0] = json.dumps(h, separators=(",", ":")) + "\n"
+        self.refused("apply", write_lines(recrc(lines)), needle="planned from an export")
+
+
 class TmpfsFolder:
     """A tmpfs of `kib` KiB mounted on a new folder (root only)."""
 

@@ -116,6 +116,7 @@ static void test_round_trip(void **state)
 	assert_int_equal(mfa_planfile_open(&r, path, &err), 0);
 	h = mfa_planfile_header(r);
 	assert_string_equal(h->tenant_id, "tenant-1");
+	assert_string_equal(h->source_kind, "csv");
 	assert_int_equal(h->users, NUSERS);
 	assert_int_equal(h->by_action[MFA_ACTION_DISABLE], 2);
 	assert_int_equal(h->by_action[MFA_ACTION_KEEP], 1);

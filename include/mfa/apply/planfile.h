@@ -68,6 +68,7 @@ struct mfa_plan_entry {
 struct mfa_planfile_header {
 	int format_version;
 	char tenant_id[64];         /* "" when the plan has none */
+	char source_kind[16];       /* source.kind: "graph" (a live scan), "csv" (an export), "" */
 	char created[32];           /* "YYYY-MM-DDTHH:MM:SSZ" */
 	time_t created_time;
 	unsigned long users;        /* count from the trailer */
