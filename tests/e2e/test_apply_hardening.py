@@ -199,6 +199,53 @@ class Forgeries(unittest.TestCase):
         self.refused("apply", write_lines(recrc(lines)), needle="planned from an export")
 
 
+class SecondCtrlC(unittest.TestCase):
+    def test_second_ctrl_c_does_not_wait_for_hung_requests(self):
+        """The first Ctrl-C waits for requests in flight; with answers hung
+        for 300 s, a second one ends the run at once: exit 130, and the
+        journal resumes to the planned end state."""
+        tenant = export_tenant(400, 45)
+        with Emulator("--tenant-csv", tenant) as emu:
+            plan = make_plan(emu)
+            before = emu.state()
+        want = expected_after(before, plan)
+        out = os.path.join(mfatest.tmpdir(), "apply")
+        journal = os.path.join(out, "journal.jsonl")
+        with Emulator("--tenant-csv", tenant, "--slow", "0.3", "--slow-seconds", "300",
+                      "--seed", "45") as emu:
+            p = subprocess.Popen([BIN, "apply", plan, "--yes", "--out", out, "--workers", "4",
+                                  "--timeout", "600", "--graph-url", emu.base, "--login-url", emu.base],
+                                 env=env(), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                                 stdin=subprocess.DEVNULL, text=True)
+            deadline = time.monotonic() + 60
+            while not os.path.exists(journal) and time.monotonic() < deadline and p.poll() is None:
+                time.sleep(0.01)
+            self.assertTrue(os.path.exists(journal))
+            p.send_signal(signal.SIGINT)
+            # hung answers hold the first Ctrl-C (they are 300 s long)
+            with self.assertRaises(subprocess.TimeoutExpired):
+                p.wait(2)
+            t0 = time.monotonic()
+            p.send_signal(signal.SIGINT)
+            try:
+                p.wait(10)
+            except subprocess.TimeoutExpired:
+                p.kill()
+                p.wait()
+                self.fail("a second Ctrl-C did not stop the run")
+            stderr = p.stderr.read()
+            p.stderr.close()
+            self.assertEqual(p.returncode, 130, stderr)
+            self.assertLess(time.monotonic() - t0, 10)
+            now = os.path.join(mfatest.tmpdir(), "tenant-now.csv")
+            with open(now, "w") as f:
+                f.write(emu.request("GET", "/_emulator/export", token=False).body)
+        with Emulator("--tenant-csv", now) as emu:
+            code, _, stderr = mfa(emu, "apply", plan, "--yes", "--resume", journal)
+            self.assertEqual(code, 0, stderr)
+            self.assertEqual(emu.state(), want)
+
+
 class TmpfsFolder:
     """A tmpfs of `kib` KiB mounted on a new folder (root only)."""
 
