@@ -8,6 +8,7 @@
 
 #include <cjson/cJSON.h>
 #include <errno.h>
+#include <openssl/evp.h>
 #include <stdlib.h>
 #include <string.h>
 #include <zlib.h>
@@ -21,7 +22,7 @@ _Static_assert((2 * MFA_PLANFILE_MAX_KEY + MFA_PLANFILE_MAX_NAME) * 6 + 4096 <= 
 
 struct planfile_sink {
 	struct mfa_sink base;
-	const struct mfa_planfile_meta *meta;
+	struct mfa_planfile_meta *meta;
 	struct mfa_outfile body; /* user lines, until finish assembles the file */
 	struct mfa_outfile out;
 	char *dir;
@@ -134,9 +135,31 @@ static char *header_line(const struct planfile_sink *ps, const struct mfa_summar
 	return text;
 }
 
+static void hex(const unsigned char *md, unsigned n, char *out)
+{
+	unsigned i;
+
+	for (i = 0; i < n; i++)
+		snprintf(out + 2 * i, 3, "%02x", md[i]);
+}
+
+/* Writes buf to the plan and into both of its checksums. */
+static void put(struct planfile_sink *ps, EVP_MD_CTX *sha, uLong *crc, const void *buf, size_t n)
+{
+	if (crc)
+		*crc = crc32(*crc, (const Bytef *)buf, (uInt)n);
+	EVP_DigestUpdate(sha, buf, n);
+	fwrite(buf, 1, n, ps->out.f);
+}
+
 static int pf_finish(struct mfa_sink *s, const struct mfa_summary *sum, struct mfa_err *err)
 {
 	struct planfile_sink *ps = (struct planfile_sink *)s;
+	EVP_MD_CTX *sha = NULL;
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned mdlen = 0;
+	struct mfa_outfile side = MFA_OUTFILE_INIT;
+	char trailer[128];
 	char *head = NULL;
 	FILE *body = NULL;
 	uLong crc = crc32(0L, Z_NULL, 0);
@@ -163,26 +186,41 @@ static int pf_finish(struct mfa_sink *s, const struct mfa_summary *sum, struct m
 		mfa_err_set(err, "cannot read '%s': %s", ps->body.tmp_path, strerror(errno));
 		goto cleanup;
 	}
+	sha = EVP_MD_CTX_new();
+	if (!sha || EVP_DigestInit_ex(sha, EVP_sha256(), NULL) != 1) {
+		mfa_err_set(err, "cannot compute the plan's SHA-256");
+		goto cleanup;
+	}
 	if (mfa_outfile_open(&ps->out, ps->dir, "plan.jsonl", err) < 0)
 		goto cleanup;
-	fputs(head, ps->out.f);
-	fputc('\n', ps->out.f);
-	crc = crc32(crc, (const Bytef *)head, (uInt)strlen(head));
-	crc = crc32(crc, (const Bytef *)"\n", 1);
-	while ((n = fread(buf, 1, sizeof(buf), body)) > 0) {
-		crc = crc32(crc, (const Bytef *)buf, (uInt)n);
-		fwrite(buf, 1, n, ps->out.f);
-	}
+	put(ps, sha, &crc, head, strlen(head));
+	put(ps, sha, &crc, "\n", 1);
+	while ((n = fread(buf, 1, sizeof(buf), body)) > 0)
+		put(ps, sha, &crc, buf, n);
 	if (ferror(body)) {
 		mfa_err_set(err, "cannot read '%s': %s", ps->body.tmp_path, strerror(errno));
 		goto cleanup;
 	}
-	fprintf(ps->out.f, "{\"kind\":\"trailer\",\"count\":%lu,\"crc32\":\"%08lx\"}\n", ps->seq,
-		(unsigned long)crc);
-	if (mfa_outfile_commit(&ps->out, err) < 0)
+	snprintf(trailer, sizeof(trailer), "{\"kind\":\"trailer\",\"count\":%lu,\"crc32\":\"%08lx\"}\n",
+		 ps->seq, (unsigned long)crc);
+	put(ps, sha, NULL, trailer, strlen(trailer));
+	if (EVP_DigestFinal_ex(sha, md, &mdlen) != 1 || mdlen != 32) {
+		mfa_err_set(err, "cannot compute the plan's SHA-256");
 		goto cleanup;
+	}
+	if (mfa_outfile_open(&side, ps->dir, "plan.jsonl.sha256", err) < 0)
+		goto cleanup;
+	hex(md, mdlen, ps->meta->sha256);
+	fprintf(side.f, "%s  plan.jsonl\n", ps->meta->sha256);
+	/* the plan first: a hash file never names a plan that is not there */
+	if (mfa_outfile_commit(&ps->out, err) < 0 || mfa_outfile_commit(&side, err) < 0) {
+		ps->meta->sha256[0] = '\0';
+		goto cleanup;
+	}
 	rc = 0;
 cleanup:
+	EVP_MD_CTX_free(sha);
+	mfa_outfile_release(&side);
 	if (body)
 		fclose(body);
 	free(head);
@@ -203,7 +241,7 @@ static void pf_free(struct mfa_sink *s)
 static const struct mfa_sink_ops pf_ops = { pf_row, pf_finish, pf_free };
 
 int mfa_planfile_sink_open(struct mfa_sink **out, const char *dir,
-			   const struct mfa_planfile_meta *meta, struct mfa_err *err)
+			   struct mfa_planfile_meta *meta, struct mfa_err *err)
 {
 	struct planfile_sink *ps = calloc(1, sizeof(*ps));
 
@@ -234,6 +272,7 @@ struct mfa_planfile_reader {
 	unsigned long seq;
 	struct mfa_planfile_header header;
 	cJSON *current; /* the user line last returned; owns the strings */
+	EVP_MD_CTX *sha; /* the verifying pass: SHA-256 of every byte read */
 };
 
 static const char *json_str(const cJSON *o, const char *key)
@@ -269,6 +308,8 @@ static int read_line(struct mfa_planfile_reader *r, size_t *len, struct mfa_err 
 		return 0;
 	}
 	r->lineno++;
+	if (r->sha)
+		EVP_DigestUpdate(r->sha, r->line, (size_t)n);
 	if (n == 0 || r->line[n - 1] != '\n')
 		return mfa_err_set(err, "'%s' is truncated at line %lu (was the run interrupted?)",
 				   r->path, r->lineno);
@@ -373,9 +414,14 @@ static int verify(struct mfa_planfile_reader *r, struct mfa_err *err)
 	uLong crc = crc32(0L, Z_NULL, 0);
 	unsigned long users = 0, actions[MFA_ACTION__COUNT] = { 0 };
 	struct mfa_plan_entry e;
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned mdlen = 0;
 	size_t len;
 	int got, trailer = 0, i;
 
+	if (!r->sha && (!(r->sha = EVP_MD_CTX_new()) ||
+			EVP_DigestInit_ex(r->sha, EVP_sha256(), NULL) != 1))
+		return mfa_err_set(err, "cannot compute the SHA-256 of '%s'", r->path);
 	got = read_line(r, &len, err);
 	if (got <= 0)
 		return got < 0 ? -1 : mfa_err_set(err, "'%s' is empty", r->path);
@@ -429,6 +475,9 @@ static int verify(struct mfa_planfile_reader *r, struct mfa_err *err)
 	if (!trailer)
 		return mfa_err_set(err, "'%s' is truncated: it has no trailer line (was the run interrupted?)",
 				   r->path);
+	if (EVP_DigestFinal_ex(r->sha, md, &mdlen) != 1 || mdlen != 32)
+		return mfa_err_set(err, "cannot compute the SHA-256 of '%s'", r->path);
+	hex(md, mdlen, r->header.sha256);
 	for (i = 0; i < MFA_ACTION__COUNT; i++) {
 		if (actions[i] != r->header.by_action[i])
 			return mfa_err_set(err, "'%s': its header counts %lu '%s' actions but it holds %lu",
@@ -457,6 +506,8 @@ int mfa_planfile_open(struct mfa_planfile_reader **out, const char *path, struct
 	if (verify(r, err) < 0)
 		goto fail;
 	/* Second pass: position after the header for mfa_planfile_next. */
+	EVP_MD_CTX_free(r->sha);
+	r->sha = NULL;
 	rewind(r->f);
 	r->lineno = 0;
 	r->seq = 0;
@@ -497,6 +548,7 @@ void mfa_planfile_close(struct mfa_planfile_reader *r)
 	if (!r)
 		return;
 	cJSON_Delete(r->current);
+	EVP_MD_CTX_free(r->sha);
 	if (r->f)
 		fclose(r->f);
 	free(r->line);

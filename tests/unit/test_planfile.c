@@ -33,7 +33,7 @@ static void write_plan(void)
 {
 	struct mfa_err err = MFA_ERR_INIT;
 	struct mfa_plan_options po = MFA_PLAN_OPTIONS_INIT;
-	struct mfa_planfile_meta meta = { "tenant-1", "csv", "in.csv", NULL, NULL, NULL, &po };
+	struct mfa_planfile_meta meta = { "tenant-1", "csv", "in.csv", NULL, NULL, NULL, &po, "" };
 	struct mfa_sink *s = NULL;
 	struct mfa_summary sum;
 	size_t i;
@@ -117,6 +117,7 @@ static void test_round_trip(void **state)
 	h = mfa_planfile_header(r);
 	assert_string_equal(h->tenant_id, "tenant-1");
 	assert_string_equal(h->source_kind, "csv");
+	assert_int_equal(strlen(h->sha256), 64);
 	assert_int_equal(h->users, NUSERS);
 	assert_int_equal(h->by_action[MFA_ACTION_DISABLE], 2);
 	assert_int_equal(h->by_action[MFA_ACTION_KEEP], 1);
@@ -211,7 +212,7 @@ static void test_reordered(void **state)
 static int write_one(const char *upn, const char *name, struct mfa_err *err)
 {
 	struct mfa_plan_options po = MFA_PLAN_OPTIONS_INIT;
-	struct mfa_planfile_meta meta = { "tenant-1", "graph", NULL, NULL, NULL, NULL, &po };
+	struct mfa_planfile_meta meta = { "tenant-1", "graph", NULL, NULL, NULL, NULL, &po, "" };
 	struct mfa_sink *s = NULL;
 	struct mfa_summary sum;
 	struct mfa_user u;
@@ -308,7 +309,11 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
+	char side[300];
+
 	(void)state;
+	snprintf(side, sizeof(side), "%s.sha256", path);
+	unlink(side);
 	unlink(path);
 	rmdir(dir);
 	return 0;

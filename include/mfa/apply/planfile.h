@@ -44,13 +44,18 @@ struct mfa_planfile_meta {
 	const char *exclude_path;
 	const char *only_path;
 	const struct mfa_plan_options *plan_opts;
+	/* out: the written plan.jsonl's SHA-256 (lowercase hex), set when the
+	 * sink finishes; "" before, or when no plan was written */
+	char sha256[65];
 };
 
 /* plan.jsonl as a sink. The header needs the final counts, so user lines
- * go to a temporary body first and the file is assembled in finish. meta
- * and what it points to must outlive the sink. */
+ * go to a temporary body first and the file is assembled in finish, with
+ * plan.jsonl.sha256 beside it ("<hex>  plan.jsonl", as sha256sum writes)
+ * and the hash in meta->sha256: what a reviewer approves and `apply
+ * --plan-sha256` pins. meta and what it points to must outlive the sink. */
 int mfa_planfile_sink_open(struct mfa_sink **out, const char *dir,
-			   const struct mfa_planfile_meta *meta, struct mfa_err *err);
+			   struct mfa_planfile_meta *meta, struct mfa_err *err);
 
 /* One user line as read back. Strings are owned by the reader and valid
  * until the next mfa_planfile_next. */
@@ -74,6 +79,7 @@ struct mfa_planfile_header {
 	unsigned long users;        /* count from the trailer */
 	unsigned long by_action[MFA_ACTION__COUNT];
 	uint32_t crc32;
+	char sha256[65];            /* SHA-256 of the whole file, lowercase hex */
 };
 
 struct mfa_planfile_reader;
