@@ -235,6 +235,52 @@ class Forgeries(unittest.TestCase):
         self.expect_writes = True
 
 
+    def test_forged_journal(self):
+        """rollback accepts only a journal an apply of an existing plan wrote;
+        anything else is refused before any request."""
+        plan = make_plan(self.emu)
+        out = os.path.join(mfatest.tmpdir(), "apply")
+        code, _, stderr = mfa(self.emu, "apply", plan, "--yes", "--out", out, "--max-changes", "5")
+        self.assertEqual(code, 0, stderr)
+        self.before = self.emu.state()
+        journal = journal_lines(os.path.join(out, "journal.jsonl"))
+        head, body = journal[0], journal[1:]
+        changed = [e for e in body if e["event"] == "outcome" and e["outcome"] == "changed"]
+        self.assertEqual(len(changed), 5)
+        _, users = plan_lines(plan)
+        kept = [u for u in users if u["action"] != "disable"]
+
+        def forged(h, lines):
+            path = os.path.join(mfatest.tmpdir(), "journal.jsonl")
+            with open(path, "w") as f:
+                f.write("".join(json.dumps(l, separators=(",", ":")) + "\n" for l in [h] + lines))
+            return path
+
+        writes = self.emu.stats()["writes"]
+        # the issue's forgery: plan nowhere.jsonl, CRC 0, no intents, a seq twice
+        never = dict(changed[0], seq=kept[0]["seq"], id=kept[0]["id"],
+                     userPrincipalName=kept[0]["userPrincipalName"], **{"from": "enforced"})
+        h = dict(head, plan="nowhere.jsonl", planCrc32="00000000")
+        self.refused("rollback", forged(h, [never, never]), needle="nowhere.jsonl")
+        # the real plan named, but lines no apply wrote
+        self.refused("rollback", forged(head, [never]), needle="not one the plan disables")
+        no_intents = [e for e in body if e["event"] != "intent"]
+        self.refused("rollback", forged(head, no_intents), needle="without an intent line")
+        self.refused("rollback", forged(head, body + [changed[0]]), needle="two outcomes")
+        self.refused("rollback", forged(dict(head, planCrc32="00000000"), body), needle="is not the plan")
+        self.assertEqual(self.emu.stats()["writes"], writes)
+        # the real journal, and --plan pointing at a moved plan, still roll back
+        moved = os.path.join(mfatest.tmpdir(), "moved.jsonl")
+        shutil.copy(plan, moved)
+        code, _, stderr = mfa(self.emu, "rollback", forged(dict(head, plan="gone.jsonl"), body),
+                              "--plan", moved, "--yes", "--out", os.path.join(mfatest.tmpdir(), "rb"))
+        self.assertEqual(code, 0, stderr)
+        self.expect_writes = True
+        after = self.emu.state()
+        for e in changed:  # back, or enforced by Graph (enabled and registered)
+            self.assertIn(after[e["id"]], (e["from"], "enforced"))
+        self.before = after
+
 class SecondCtrlC(unittest.TestCase):
     def test_second_ctrl_c_does_not_wait_for_hung_requests(self):
         """The first Ctrl-C waits for requests in flight; with answers hung
