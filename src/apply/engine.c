@@ -19,6 +19,8 @@ struct job {
 	unsigned write_attempts;
 	unsigned settles;        /* failed writes read back and sent again */
 	char *write_error;       /* a failed write, while its state is read back */
+	int finished;            /* settled (an outcome, or dropped): waits in `done` */
+	struct job *next_done;
 };
 
 struct mfa_apply {
@@ -37,6 +39,7 @@ struct mfa_apply {
 	unsigned long set_dispatched;
 	unsigned long failed_run;
 	size_t jobs;             /* jobs without an outcome yet */
+	struct job *done;        /* settled jobs, freed by reap() outside any callback */
 	int exhausted;
 	int have_held;           /* `held_change` waits for the next run */
 	struct mfa_change held_change;
@@ -54,13 +57,48 @@ static void job_free(struct job *j)
 	free(j);
 }
 
+/* Ownership of a job: the callback of its one pending request owns it; a
+ * job is settled exactly once (an outcome, or dropped) by retire(), which
+ * only parks it on a->done. Jobs are freed by reap(), which runs only
+ * from mfa_apply_run's loop and mfa_apply_free, never inside a callback:
+ * so code that queued a request may look at j->finished afterwards, even
+ * when the queueing failed and ran the callbacks of a whole batch. */
+static void retire(struct job *j)
+{
+	struct mfa_apply *a = j->a;
+
+	j->finished = 1;
+	a->jobs--;
+	j->next_done = a->done;
+	a->done = j;
+}
+
+static void reap(struct mfa_apply *a)
+{
+	struct job *j;
+
+	while ((j = a->done) != NULL) {
+		a->done = j->next_done;
+		job_free(j);
+	}
+}
+
+/* The first fatal error (the journal cannot be written, sign-in failed)
+ * stops everything: nothing new is sent, what is in flight settles. */
 static void set_fatal(struct mfa_apply *a, const struct mfa_err *err)
 {
 	if (a->fatal)
 		return;
 	a->fatal = 1;
 	a->fatal_err = *err;
+	if (!a->fatal_err.msg[0])
+		snprintf(a->fatal_err.msg, sizeof(a->fatal_err.msg), "the change engine failed");
 	mfa_http_stop(a->http);
+}
+
+static int stopping(const struct mfa_apply *a)
+{
+	return a->fatal || mfa_http_interrupted(a->http);
 }
 
 static void record(struct mfa_apply *a, unsigned long seq, const char *id, const char *upn,
@@ -97,19 +135,45 @@ static void finish_job(struct job *j, enum mfa_outcome outcome, enum mfa_state o
 	struct mfa_apply *a = j->a;
 
 	record(a, j->seq, j->id, j->upn, j->expect, j->to, outcome, observed, status, attempts, error);
-	a->jobs--;
-	job_free(j);
+	retire(j);
 }
 
-/* A request that ended because the run was interrupted settles nothing:
- * the user gets no outcome, and the next run (--resume) takes it again. */
+/* A request that ended because the run was interrupted (or stopped by a
+ * fatal error) settles nothing: the user gets no outcome, and the next
+ * run (--resume) takes it again (reading it first if an intent is in the
+ * journal). */
 static int dropped(struct job *j)
 {
-	if (!mfa_http_interrupted(j->a->http) && !j->a->fatal)
+	if (!stopping(j->a))
 		return 0;
-	j->a->jobs--;
-	job_free(j);
+	retire(j);
 	return 1;
+}
+
+/* Queues j's next request (a read, or a write of j->to) with `done` as
+ * its callback, which owns j from then on. Nothing new is sent once the
+ * run is stopping (j is dropped). When the request cannot be queued, j
+ * is settled `failed` with `observed`, `status`, `attempts` and the
+ * reason, unless the failed queueing already ran j's callback. */
+static void request(struct job *j, int write, mfa_reqs_done_fn done, enum mfa_state observed,
+		    long status, unsigned attempts, const char *why)
+{
+	struct mfa_apply *a = j->a;
+	struct mfa_err err = MFA_ERR_INIT;
+	int rc;
+
+	if (dropped(j))
+		return;
+	if (write) {
+		a->counts.writes++;
+		rc = mfa_reqs_write(a->reqs, j->target, j->to, done, j, &err);
+	} else {
+		a->counts.reads++;
+		rc = mfa_reqs_read(a->reqs, j->target, done, j, &err);
+	}
+	if (rc == 0 || j->finished)
+		return;
+	finish_job(j, MFA_OUTCOME_FAILED, observed, status, attempts, why ? why : err.msg);
 }
 
 static void on_write(void *ctx, const struct mfa_reqs_result *r);
@@ -127,7 +191,6 @@ static unsigned max_settles(const struct mfa_apply *a)
 static void on_settle(void *ctx, const struct mfa_reqs_result *r)
 {
 	struct job *j = ctx;
-	struct mfa_err err = MFA_ERR_INIT;
 
 	if (!r->error && r->state == j->to) {
 		/* The write went through though its answer was lost. */
@@ -137,12 +200,9 @@ static void on_settle(void *ctx, const struct mfa_reqs_result *r)
 	if (!r->error && r->state == j->expect && j->settles < max_settles(j->a) &&
 	    !mfa_http_interrupted(j->a->http)) {
 		j->settles++;
-		j->a->counts.writes++;
 		free(j->write_error);
 		j->write_error = NULL;
-		if (mfa_reqs_write(j->a->reqs, j->target, j->to, on_write, j, &err) == 0)
-			return;
-		finish_job(j, MFA_OUTCOME_FAILED, r->state, 0, 0, err.msg);
+		request(j, 1, on_write, r->state, 0, 0, NULL);
 		return;
 	}
 	if (r->error && dropped(j))
@@ -173,14 +233,11 @@ static void on_read_back(void *ctx, const struct mfa_reqs_result *r)
 static void on_write(void *ctx, const struct mfa_reqs_result *r)
 {
 	struct job *j = ctx;
-	struct mfa_err err = MFA_ERR_INIT;
 
 	if (!r->error && j->a->read_back) {
 		j->write_status = r->status;
 		j->write_attempts = r->attempts;
-		j->a->counts.reads++;
-		if (mfa_reqs_read(j->a->reqs, j->target, on_read_back, j, &err) < 0)
-			finish_job(j, MFA_OUTCOME_FAILED, MFA_STATE_UNKNOWN, r->status, r->attempts, err.msg);
+		request(j, 0, on_read_back, MFA_STATE_UNKNOWN, r->status, r->attempts, NULL);
 		return;
 	}
 	if (!r->error) {
@@ -194,16 +251,13 @@ static void on_write(void *ctx, const struct mfa_reqs_result *r)
 	j->write_status = r->status;
 	j->write_attempts = r->attempts;
 	j->write_error = strdup(r->error);
-	j->a->counts.reads++;
-	if (mfa_reqs_read(j->a->reqs, j->target, on_settle, j, &err) < 0)
-		finish_job(j, MFA_OUTCOME_FAILED, MFA_STATE_UNKNOWN, r->status, r->attempts, r->error);
+	request(j, 0, on_settle, MFA_STATE_UNKNOWN, r->status, r->attempts, r->error);
 }
 
 static void on_read(void *ctx, const struct mfa_reqs_result *r)
 {
 	struct job *j = ctx;
 	struct mfa_apply *a = j->a;
-	struct mfa_err err = MFA_ERR_INIT;
 	char why[MFA_ERR_MAX];
 
 	if (r->error) {
@@ -232,9 +286,7 @@ static void on_read(void *ctx, const struct mfa_reqs_result *r)
 	}
 	if (j->in_doubt)
 		a->counts.in_doubt++;
-	a->counts.writes++;
-	if (mfa_reqs_write(a->reqs, j->target, j->to, on_write, j, &err) < 0)
-		finish_job(j, MFA_OUTCOME_FAILED, r->state, 0, 0, err.msg);
+	request(j, 1, on_write, r->state, 0, 0, NULL);
 }
 
 /* Before a write batch goes out: its intents are in the journal, on disk. */
@@ -278,7 +330,11 @@ static int dispatch(struct mfa_apply *a, const struct mfa_change *c, struct mfa_
 		record(a, c->seq, c->id, c->upn, c->expect, c->kind == MFA_WRITE_HOLD ? c->expect : c->to,
 		       c->kind == MFA_WRITE_HOLD ? MFA_OUTCOME_HELD : MFA_OUTCOME_ALREADY,
 		       MFA_STATE_UNKNOWN, 0, 0, NULL);
-		return a->fatal ? -1 : 0;
+		if (a->fatal) {
+			*err = a->fatal_err; /* the journal could not take the line */
+			return -1;
+		}
+		return 0;
 	}
 	j = calloc(1, sizeof(*j));
 	if (!j || (c->id && !(j->id = strdup(c->id))) || (c->upn && !(j->upn = strdup(c->upn)))) {
@@ -297,12 +353,7 @@ static int dispatch(struct mfa_apply *a, const struct mfa_change *c, struct mfa_
 		return mfa_err_set(err, "change %lu names no user", c->seq);
 	}
 	a->jobs++;
-	a->counts.reads++;
-	if (mfa_reqs_read(a->reqs, j->target, on_read, j, err) < 0) {
-		a->jobs--;
-		job_free(j);
-		return -1;
-	}
+	request(j, 0, on_read, MFA_STATE_UNKNOWN, 0, 0, NULL);
 	return 0;
 }
 
@@ -340,54 +391,76 @@ static int hold_back(struct mfa_apply *a, const struct mfa_change *c, struct mfa
 	return 0;
 }
 
+/* Once stopping and the http engine is idle, what is left sits in
+ * partly filled batches that will never be sent: freeing the client runs
+ * their callbacks, which drop their jobs. The engine runs no more. */
+static void settle_unsent(struct mfa_apply *a)
+{
+	mfa_reqs_free(a->reqs);
+	a->reqs = NULL;
+}
+
 int mfa_apply_run(struct mfa_apply *a, unsigned long max_writes, struct mfa_err *err)
 {
 	unsigned long limit = max_writes ? a->set_dispatched + max_writes : ULONG_MAX;
 	int limited = 0, rc;
+	struct mfa_err e = MFA_ERR_INIT;
 
+	if (!a->reqs)
+		return mfa_err_set(err, "%s", a->fatal ? a->fatal_err.msg : "the change engine has stopped");
 	a->failed_run = 0;
+	/* Every error from here on is fatal and goes through set_fatal: the
+	 * loop goes on until every job is settled, then reports it. */
 	for (;;) {
 		struct mfa_change c;
 
-		while (!a->exhausted && !limited && !a->fatal && a->jobs < a->backlog &&
-		       !mfa_http_interrupted(a->http)) {
+		reap(a);
+		while (!a->exhausted && !limited && !stopping(a) && a->jobs < a->backlog) {
 			int from_held = a->have_held;
 
-			rc = pull(a, &c, err);
-			if (rc < 0)
-				return -1;
+			rc = pull(a, &c, &e);
+			if (rc < 0) {
+				set_fatal(a, &e);
+				break;
+			}
 			if (rc == 0)
 				break;
 			if (c.kind == MFA_WRITE_SET && a->set_dispatched >= limit) {
-				if (!from_held && hold_back(a, &c, err) < 0)
-					return -1;
+				if (!from_held && hold_back(a, &c, &e) < 0)
+					set_fatal(a, &e);
 				limited = 1;
 				break;
 			}
-			if (dispatch(a, &c, err) < 0)
-				return -1;
 			a->have_held = 0;
+			if (dispatch(a, &c, &e) < 0) {
+				set_fatal(a, &e);
+				break;
+			}
 			if (c.kind == MFA_WRITE_SET)
 				a->set_dispatched++;
 		}
-		if (!a->fatal && mfa_reqs_flush(a->reqs, err) < 0)
-			return -1;
-		if (a->jobs == 0 && (a->exhausted || limited || mfa_http_interrupted(a->http) || a->fatal))
+		if (!stopping(a) && mfa_reqs_flush(a->reqs, &e) < 0)
+			set_fatal(a, &e);
+		if (a->jobs == 0 && (a->exhausted || limited || stopping(a)))
 			break;
-		rc = mfa_http_step(a->http, 200, err);
+		rc = mfa_http_step(a->http, 200, &e);
 		if (rc < 0)
-			return -1;
-		/* Stopped with operations never sent (a partial batch): the
-		 * engine is idle; mfa_apply_free settles them (no outcome). */
-		if (rc == 0 && (a->fatal || mfa_http_interrupted(a->http)))
+			set_fatal(a, &e);
+		/* Stopping, and nothing in flight any more. */
+		if (rc <= 0 && stopping(a)) {
+			settle_unsent(a);
 			break;
+		}
 	}
+	reap(a);
 	if (a->fatal) {
 		*err = a->fatal_err;
 		return -1;
 	}
-	if (mfa_journal_sync(a->journal, err) < 0)
+	if (mfa_journal_sync(a->journal, err) < 0) {
+		set_fatal(a, err);
 		return -1;
+	}
 	if (mfa_http_interrupted(a->http))
 		return MFA_HTTP_INTERRUPTED;
 	return a->exhausted && !a->have_held ? 0 : MFA_APPLY_LIMITED;
@@ -439,9 +512,20 @@ unsigned long mfa_apply_failed_last_run(const struct mfa_apply *a)
 
 void mfa_apply_free(struct mfa_apply *a)
 {
+	struct mfa_err e = MFA_ERR_INIT;
+
 	if (!a)
 		return;
+	/* Settle what is still pending while the borrowed http engine and
+	 * journal are alive: stop, let in-flight requests finish (their
+	 * callbacks journal what they learnt), cancel the rest. */
+	if (a->jobs && a->reqs) {
+		mfa_http_stop(a->http);
+		while (mfa_http_step(a->http, 200, &e) == 1)
+			;
+	}
 	mfa_reqs_free(a->reqs);
+	reap(a);
 	free(a->held_id);
 	free(a->held_upn);
 	free(a);

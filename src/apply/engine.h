@@ -95,7 +95,9 @@ int mfa_apply_new(struct mfa_apply **out, const struct mfa_apply_options *o, str
  * call. Returns 0 when the iterator is exhausted, MFA_APPLY_LIMITED when
  * it stopped at max_writes (call again to continue), MFA_HTTP_INTERRUPTED
  * after mfa_http_stop, negative on a fatal error (the journal could not be
- * written, sign-in failed). */
+ * written, sign-in failed; err says which file and why). Whatever it
+ * returns, every job has settled: an outcome, or none (left for resume).
+ * After an interruption or a fatal error the engine runs no more. */
 int mfa_apply_run(struct mfa_apply *a, unsigned long max_writes, struct mfa_err *err);
 
 /* Read every write back before its outcome (the canary): a write Graph
@@ -107,6 +109,12 @@ const struct mfa_apply_counts *mfa_apply_counts(const struct mfa_apply *a);
 /* Outcomes `failed` recorded by the last mfa_apply_run call. */
 unsigned long mfa_apply_failed_last_run(const struct mfa_apply *a);
 
-void mfa_apply_free(struct mfa_apply *a); /* NULL is fine; free the engine's http first */
+/* Frees the engine. What it still has pending (a run that returned an
+ * error, or none that ran to its end) is settled first: the http engine
+ * is stopped and stepped until in-flight requests finished (their outcomes
+ * go to the journal), the rest get no outcome ("in doubt" or untouched,
+ * for --resume). So the teardown order is fixed: free the engine first,
+ * then close the journal, then free the http engine. NULL is fine. */
+void mfa_apply_free(struct mfa_apply *a);
 
 #endif

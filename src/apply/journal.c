@@ -1,5 +1,6 @@
 /* journal.c - journal.jsonl, written ahead and read back (mfa/journal.h). */
 #include "mfa/apply/journal.h"
+#include "mfa/apply/planfile.h"
 
 #include "mfa/util/jsonnum.h"
 #include "mfa/util/jsonw.h"
@@ -15,6 +16,12 @@
 
 #define MAX_LINE (64 * 1024)
 
+/* A journal line names a user of a plan (id and UPN bounded by the plan
+ * writer) and at most one error message, each escaped at 6 bytes a byte
+ * at worst: the reader's limit holds every line the writer makes. */
+_Static_assert((2 * MFA_PLANFILE_MAX_KEY + MFA_ERR_MAX) * 6 + 1024 <= MAX_LINE,
+	       "a journal line the writer makes must fit the reader's limit");
+
 static void now_utc(char *buf, size_t size)
 {
 	time_t t = time(NULL);
@@ -29,7 +36,27 @@ static void now_utc(char *buf, size_t size)
 struct mfa_journal_writer {
 	FILE *f;
 	char *path;
+	int failed; /* errno of the first failed write; nothing is written after it */
 };
+
+/* The first failed write (a full disk) ends the writer: every later
+ * append and sync fails with the same error, and what stdio still buffers
+ * is sent to /dev/null, so no line can land in the file behind a torn one
+ * (the reader drops a torn last line; a torn line in the middle would be
+ * damage, and the journal could not be resumed). */
+static int write_failed(struct mfa_journal_writer *w, int e, struct mfa_err *err)
+{
+	if (!w->failed) {
+		int null = open("/dev/null", O_WRONLY | O_CLOEXEC);
+
+		w->failed = e ? e : EIO;
+		if (null >= 0) {
+			dup2(null, fileno(w->f));
+			close(null);
+		}
+	}
+	return mfa_err_set(err, "cannot write journal '%s': %s", w->path, strerror(w->failed));
+}
 
 static int open_append(struct mfa_journal_writer **out, const char *path, int flags,
 		       struct mfa_err *err)
@@ -133,6 +160,8 @@ int mfa_journal_append(struct mfa_journal_writer *w, const struct mfa_journal_en
 	FILE *f = w->f;
 	char when[32];
 
+	if (w->failed)
+		return write_failed(w, w->failed, err);
 	now_utc(when, sizeof(when));
 	fprintf(f, "{\"seq\":%lu,\"event\":\"%s\",\"id\":", e->seq,
 		e->event == MFA_JOURNAL_INTENT ? "intent" : "outcome");
@@ -149,14 +178,16 @@ int mfa_journal_append(struct mfa_journal_writer *w, const struct mfa_journal_en
 	}
 	fprintf(f, ",\"time\":\"%s\"}\n", when);
 	if (ferror(f))
-		return mfa_err_set(err, "cannot write journal '%s': %s", w->path, strerror(errno));
+		return write_failed(w, errno, err);
 	return 0;
 }
 
 int mfa_journal_sync(struct mfa_journal_writer *w, struct mfa_err *err)
 {
+	if (w->failed)
+		return write_failed(w, w->failed, err);
 	if (fflush(w->f) != 0 || fsync(fileno(w->f)) < 0)
-		return mfa_err_set(err, "cannot write journal '%s': %s", w->path, strerror(errno));
+		return write_failed(w, errno, err);
 	return 0;
 }
 

@@ -8,23 +8,45 @@
 
 #include <cjson/cJSON.h>
 #include <errno.h>
+#include <openssl/evp.h>
 #include <stdlib.h>
 #include <string.h>
 #include <zlib.h>
 
-/* A user line is a few hundred bytes; anything longer is not ours. */
-#define MAX_LINE (64 * 1024)
+/* The longest user line the writer can make: every string JSON-escaped
+ * at 6 bytes a byte at worst, plus the fixed keys and every finding. */
+_Static_assert((2 * MFA_PLANFILE_MAX_KEY + MFA_PLANFILE_MAX_NAME) * 6 + 4096 <= MFA_PLANFILE_MAX_LINE,
+	       "a plan line the writer makes must fit the reader's limit");
 
 /* ---- writer ---------------------------------------------------------- */
 
 struct planfile_sink {
 	struct mfa_sink base;
-	const struct mfa_planfile_meta *meta;
+	struct mfa_planfile_meta *meta;
 	struct mfa_outfile body; /* user lines, until finish assembles the file */
 	struct mfa_outfile out;
 	char *dir;
 	unsigned long seq;
 };
+
+/* The display name, cut to MFA_PLANFILE_MAX_NAME bytes at a character
+ * boundary (mfa/apply/planfile.h says why). */
+static void write_name(FILE *f, const char *name)
+{
+	char cut[MFA_PLANFILE_MAX_NAME + 1];
+	size_t n;
+
+	if (!name || strlen(name) <= MFA_PLANFILE_MAX_NAME) {
+		mfa_json_write_string(f, name);
+		return;
+	}
+	n = MFA_PLANFILE_MAX_NAME;
+	while (n > 0 && ((unsigned char)name[n] & 0xC0) == 0x80)
+		n--; /* name[n] continues a character: cut before it starts */
+	memcpy(cut, name, n);
+	cut[n] = '\0';
+	mfa_json_write_string(f, cut);
+}
 
 static int pf_row(struct mfa_sink *s, const struct mfa_row *row, struct mfa_err *err)
 {
@@ -36,12 +58,17 @@ static int pf_row(struct mfa_sink *s, const struct mfa_row *row, struct mfa_err 
 
 	if (!d)
 		return mfa_err_set(err, "plan.jsonl needs a decision for every user");
+	if ((u->id && strlen(u->id) > MFA_PLANFILE_MAX_KEY) ||
+	    (u->upn && strlen(u->upn) > MFA_PLANFILE_MAX_KEY))
+		return mfa_err_set(err, "user %lu ('%.60s...'): an id or userPrincipalName over %d bytes cannot go into a plan: fix the input",
+				   ps->seq + 1, u->upn && strlen(u->upn) > MFA_PLANFILE_MAX_KEY ? u->upn : u->id,
+				   MFA_PLANFILE_MAX_KEY);
 	fprintf(f, "{\"seq\":%lu,\"id\":", ++ps->seq);
 	mfa_json_write_string(f, u->id);
 	fputs(",\"userPrincipalName\":", f);
 	mfa_json_write_string(f, u->upn);
 	fputs(",\"displayName\":", f);
-	mfa_json_write_string(f, u->display_name);
+	write_name(f, u->display_name);
 	fprintf(f, ",\"action\":\"%s\",\"from\":\"%s\",\"to\":\"%s\",\"reason\":",
 		mfa_action_name(d->action), mfa_state_name(d->from), mfa_state_name(d->to));
 	mfa_json_write_string(f, d->reason ? mfa_hold_reason_name(d->reason) : NULL);
@@ -108,9 +135,31 @@ static char *header_line(const struct planfile_sink *ps, const struct mfa_summar
 	return text;
 }
 
+static void hex(const unsigned char *md, unsigned n, char *out)
+{
+	unsigned i;
+
+	for (i = 0; i < n; i++)
+		snprintf(out + 2 * i, 3, "%02x", md[i]);
+}
+
+/* Writes buf to the plan and into both of its checksums. */
+static void put(struct planfile_sink *ps, EVP_MD_CTX *sha, uLong *crc, const void *buf, size_t n)
+{
+	if (crc)
+		*crc = crc32(*crc, (const Bytef *)buf, (uInt)n);
+	EVP_DigestUpdate(sha, buf, n);
+	fwrite(buf, 1, n, ps->out.f);
+}
+
 static int pf_finish(struct mfa_sink *s, const struct mfa_summary *sum, struct mfa_err *err)
 {
 	struct planfile_sink *ps = (struct planfile_sink *)s;
+	EVP_MD_CTX *sha = NULL;
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned mdlen = 0;
+	struct mfa_outfile side = MFA_OUTFILE_INIT;
+	char trailer[128];
 	char *head = NULL;
 	FILE *body = NULL;
 	uLong crc = crc32(0L, Z_NULL, 0);
@@ -138,26 +187,41 @@ static int pf_finish(struct mfa_sink *s, const struct mfa_summary *sum, struct m
 		mfa_err_set(err, "cannot read '%s': %s", ps->body.tmp_path, strerror(errno));
 		goto cleanup;
 	}
+	sha = EVP_MD_CTX_new();
+	if (!sha || EVP_DigestInit_ex(sha, EVP_sha256(), NULL) != 1) {
+		mfa_err_set(err, "cannot compute the plan's SHA-256");
+		goto cleanup;
+	}
 	if (mfa_outfile_open(&ps->out, ps->dir, "plan.jsonl", err) < 0)
 		goto cleanup;
-	fputs(head, ps->out.f);
-	fputc('\n', ps->out.f);
-	crc = crc32(crc, (const Bytef *)head, (uInt)strlen(head));
-	crc = crc32(crc, (const Bytef *)"\n", 1);
-	while ((n = fread(buf, 1, sizeof(buf), body)) > 0) {
-		crc = crc32(crc, (const Bytef *)buf, (uInt)n);
-		fwrite(buf, 1, n, ps->out.f);
-	}
+	put(ps, sha, &crc, head, strlen(head));
+	put(ps, sha, &crc, "\n", 1);
+	while ((n = fread(buf, 1, sizeof(buf), body)) > 0)
+		put(ps, sha, &crc, buf, n);
 	if (ferror(body)) {
 		mfa_err_set(err, "cannot read '%s': %s", ps->body.tmp_path, strerror(errno));
 		goto cleanup;
 	}
-	fprintf(ps->out.f, "{\"kind\":\"trailer\",\"count\":%lu,\"crc32\":\"%08lx\"}\n", ps->seq,
-		(unsigned long)crc);
-	if (mfa_outfile_commit(&ps->out, err) < 0)
+	snprintf(trailer, sizeof(trailer), "{\"kind\":\"trailer\",\"count\":%lu,\"crc32\":\"%08lx\"}\n",
+		 ps->seq, (unsigned long)crc);
+	put(ps, sha, NULL, trailer, strlen(trailer));
+	if (EVP_DigestFinal_ex(sha, md, &mdlen) != 1 || mdlen != 32) {
+		mfa_err_set(err, "cannot compute the plan's SHA-256");
 		goto cleanup;
+	}
+	if (mfa_outfile_open(&side, ps->dir, "plan.jsonl.sha256", err) < 0)
+		goto cleanup;
+	hex(md, mdlen, ps->meta->sha256);
+	fprintf(side.f, "%s  plan.jsonl\n", ps->meta->sha256);
+	/* the plan first: a hash file never names a plan that is not there */
+	if (mfa_outfile_commit(&ps->out, err) < 0 || mfa_outfile_commit(&side, err) < 0) {
+		ps->meta->sha256[0] = '\0';
+		goto cleanup;
+	}
 	rc = 0;
 cleanup:
+	EVP_MD_CTX_free(sha);
+	mfa_outfile_release(&side);
 	free(head);
 	mfa_outfile_release(&ps->body); /* closes body */
 	return rc;
@@ -176,7 +240,7 @@ static void pf_free(struct mfa_sink *s)
 static const struct mfa_sink_ops pf_ops = { pf_row, pf_finish, pf_free };
 
 int mfa_planfile_sink_open(struct mfa_sink **out, const char *dir,
-			   const struct mfa_planfile_meta *meta, struct mfa_err *err)
+			   struct mfa_planfile_meta *meta, struct mfa_err *err)
 {
 	struct planfile_sink *ps = calloc(1, sizeof(*ps));
 
@@ -207,6 +271,7 @@ struct mfa_planfile_reader {
 	unsigned long seq;
 	struct mfa_planfile_header header;
 	cJSON *current; /* the user line last returned; owns the strings */
+	EVP_MD_CTX *sha; /* the verifying pass: SHA-256 of every byte read */
 };
 
 static const char *json_str(const cJSON *o, const char *key)
@@ -242,10 +307,12 @@ static int read_line(struct mfa_planfile_reader *r, size_t *len, struct mfa_err 
 		return 0;
 	}
 	r->lineno++;
+	if (r->sha)
+		EVP_DigestUpdate(r->sha, r->line, (size_t)n);
 	if (n == 0 || r->line[n - 1] != '\n')
 		return mfa_err_set(err, "'%s' is truncated at line %lu (was the run interrupted?)",
 				   r->path, r->lineno);
-	if ((size_t)n > MAX_LINE)
+	if ((size_t)n > MFA_PLANFILE_MAX_LINE)
 		return mfa_err_set(err, "%s:%lu: line too long for a plan file", r->path, r->lineno);
 	if (memchr(r->line, '\0', (size_t)n))
 		return mfa_err_set(err, "%s:%lu: not a plan file (binary data)", r->path, r->lineno);
@@ -319,6 +386,8 @@ static int parse_header(struct mfa_planfile_reader *r, struct mfa_err *err)
 	r->header.format_version = v->valueint;
 	s = json_str(o, "tenantId");
 	snprintf(r->header.tenant_id, sizeof(r->header.tenant_id), "%s", s ? s : "");
+	s = json_str(cJSON_GetObjectItemCaseSensitive(o, "source"), "kind");
+	snprintf(r->header.source_kind, sizeof(r->header.source_kind), "%s", s ? s : "");
 	s = json_str(o, "createdDateTime");
 	if (parse_time(s, &r->header.created_time) < 0) {
 		mfa_err_set(err, "%s:1: the header has no valid createdDateTime", r->path);
@@ -344,9 +413,14 @@ static int verify(struct mfa_planfile_reader *r, struct mfa_err *err)
 	uLong crc = crc32(0L, Z_NULL, 0);
 	unsigned long users = 0, actions[MFA_ACTION__COUNT] = { 0 };
 	struct mfa_plan_entry e;
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned mdlen = 0;
 	size_t len;
 	int got, trailer = 0, i;
 
+	if (!r->sha && (!(r->sha = EVP_MD_CTX_new()) ||
+			EVP_DigestInit_ex(r->sha, EVP_sha256(), NULL) != 1))
+		return mfa_err_set(err, "cannot compute the SHA-256 of '%s'", r->path);
 	got = read_line(r, &len, err);
 	if (got <= 0)
 		return got < 0 ? -1 : mfa_err_set(err, "'%s' is empty", r->path);
@@ -400,6 +474,9 @@ static int verify(struct mfa_planfile_reader *r, struct mfa_err *err)
 	if (!trailer)
 		return mfa_err_set(err, "'%s' is truncated: it has no trailer line (was the run interrupted?)",
 				   r->path);
+	if (EVP_DigestFinal_ex(r->sha, md, &mdlen) != 1 || mdlen != 32)
+		return mfa_err_set(err, "cannot compute the SHA-256 of '%s'", r->path);
+	hex(md, mdlen, r->header.sha256);
 	for (i = 0; i < MFA_ACTION__COUNT; i++) {
 		if (actions[i] != r->header.by_action[i])
 			return mfa_err_set(err, "'%s': its header counts %lu '%s' actions but it holds %lu",
@@ -428,6 +505,8 @@ int mfa_planfile_open(struct mfa_planfile_reader **out, const char *path, struct
 	if (verify(r, err) < 0)
 		goto fail;
 	/* Second pass: position after the header for mfa_planfile_next. */
+	EVP_MD_CTX_free(r->sha);
+	r->sha = NULL;
 	rewind(r->f);
 	r->lineno = 0;
 	r->seq = 0;
@@ -468,6 +547,7 @@ void mfa_planfile_close(struct mfa_planfile_reader *r)
 	if (!r)
 		return;
 	cJSON_Delete(r->current);
+	EVP_MD_CTX_free(r->sha);
 	if (r->f)
 		fclose(r->f);
 	free(r->line);

@@ -17,6 +17,7 @@ static const struct cli_option change_options[] = {
 	{ "allow-shared-out", 0, CLI_NO_ARG, NULL, "write into an --out folder that other users own or can write in (refused by default: they could plant links there)", CHG_OPT_ALLOW_SHARED },
 	{ "yes", 'y', CLI_NO_ARG, NULL, "do not ask for confirmation (needed without a terminal)", CHG_OPT_YES },
 	{ "resume", 0, CLI_ARG, "JOURNAL", "continue an interrupted run from its journal.jsonl; finished users are never sent again", CHG_OPT_RESUME },
+	{ "no-retry-failed", 0, CLI_NO_ARG, NULL, "with --resume, leave users whose outcome was 'failed' as they are (default: try them again, compare-and-set)", CHG_OPT_NO_RETRY_FAILED },
 	{ "no-verify", 0, CLI_NO_ARG, NULL, "skip reading back every changed user at the end", CHG_OPT_NO_VERIFY },
 	{ "quiet", 'q', CLI_NO_ARG, NULL, "print only errors", CHG_OPT_QUIET },
 	{ "verbose", 'v', CLI_NO_ARG, NULL, "more detail", CHG_OPT_VERBOSE },
@@ -48,6 +49,7 @@ int cli_change_option(struct cli_change *c, int id, const char *value)
 	case CHG_OPT_YES: c->yes = true; return 1;
 	case CHG_OPT_RESUME: c->o.resume = value; return 1;
 	case CHG_OPT_NO_VERIFY: c->o.no_verify = true; return 1;
+	case CHG_OPT_NO_RETRY_FAILED: c->o.no_retry_failed = true; return 1;
 	case CHG_OPT_QUIET: cli_set_verbosity(CLI_QUIET); return 1;
 	case CHG_OPT_VERBOSE: cli_set_verbosity(CLI_VERBOSE); return 1;
 	default: return 0;

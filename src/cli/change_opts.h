@@ -13,7 +13,7 @@
 /* Option ids of the shared group (commands use ids below 50). */
 enum {
 	CHG_OPT_OUT = 50, CHG_OPT_YES, CHG_OPT_RESUME, CHG_OPT_NO_VERIFY, CHG_OPT_QUIET,
-	CHG_OPT_VERBOSE, CHG_OPT_ALLOW_SHARED,
+	CHG_OPT_VERBOSE, CHG_OPT_ALLOW_SHARED, CHG_OPT_NO_RETRY_FAILED,
 };
 
 extern const struct cli_group cli_changes_group;

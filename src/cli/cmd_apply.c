@@ -10,14 +10,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
-enum { OPT_CANARY = 1, OPT_MAX_CHANGES, OPT_MAX_PLAN_AGE };
+enum { OPT_CANARY = 1, OPT_MAX_CHANGES, OPT_MAX_PLAN_AGE, OPT_PLAN_SHA256 };
 
 static const struct cli_option apply_options[] = {
 	{ "canary", 0, CLI_ARG, "N", "run the first N changes alone, read them back, and stop if any failed", OPT_CANARY },
 	{ "max-changes", 0, CLI_ARG, "N", "stop before changing more than N users (continue later with --resume)", OPT_MAX_CHANGES },
 	{ "max-plan-age", 0, CLI_ARG, "DAYS", "refuse a plan older than this (default 7)", OPT_MAX_PLAN_AGE },
+	{ "plan-sha256", 0, CLI_ARG, "HEX", "refuse any plan but the reviewed one: the SHA-256 that plan printed (plan.jsonl.sha256)", OPT_PLAN_SHA256 },
 	{ NULL, 0, 0, NULL, NULL, 0 },
 };
 
@@ -41,6 +43,7 @@ struct apply_args {
 	struct cli_change run;
 	const char *plan;
 	unsigned long max_age_days;
+	const char *sha256;       /* --plan-sha256, or NULL */
 	struct mfa_planfile_reader *reader;
 };
 
@@ -65,6 +68,13 @@ static int on_option(void *ctx, int id, const char *value)
 		return cli_parse_count("max-changes", value, 100000000, &a->run.o.max_changes);
 	case OPT_MAX_PLAN_AGE:
 		return cli_parse_count("max-plan-age", value, 3650, &a->max_age_days);
+	case OPT_PLAN_SHA256:
+		if (strlen(value) != 64 || strspn(value, "0123456789abcdefABCDEF") != 64) {
+			errorf("--plan-sha256 takes the 64 hex digits plan printed, not '%s'", value);
+			return -1;
+		}
+		a->sha256 = value;
+		return 0;
 	default:
 		return -1;
 	}
@@ -118,6 +128,19 @@ int cmd_apply(int argc, char **argv)
 		goto cleanup;
 	}
 	h = mfa_planfile_header(a.reader);
+	if (a.sha256 && strcasecmp(a.sha256, h->sha256) != 0) {
+		errorf("'%s' is not the reviewed plan: its SHA-256 is %s, --plan-sha256 says %s; apply only the plan that was approved",
+		       a.plan, h->sha256, a.sha256);
+		goto cleanup;
+	}
+	/* What the header says it was made from decides, whatever tenant it
+	 * names: an export is not what the tenant holds now. */
+	if (strcmp(h->source_kind, "graph") != 0) {
+		errorf("'%s' was planned from %s: make the plan from the live tenant with 'mfa-migrate plan' (no --from-csv), so what runs is what the tenant holds now",
+		       a.plan, strcmp(h->source_kind, "csv") == 0 ? "an export (source kind csv)"
+								 : "no live scan (its header names no source kind 'graph')");
+		goto cleanup;
+	}
 	age_days = difftime(time(NULL), h->created_time) / 86400.0;
 	if (age_days > (double)a.max_age_days) {
 		errorf("'%s' was made %.1f days ago (%s); a plan older than %lu days is refused: make a new one (or raise --max-plan-age)",

@@ -8,13 +8,22 @@
 #include "cli/msg.h"
 
 #include "mfa/apply/journal.h"
+#include "mfa/apply/planfile.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+enum { OPT_PLAN = 1 };
+
+static const struct cli_option rollback_options[] = {
+	{ "plan", 0, CLI_ARG, "FILE", "the plan the apply ran (default: the one its journal names)", OPT_PLAN },
+	{ NULL, 0, 0, NULL, NULL, 0 },
+};
+
+static const struct cli_group rollback_group = { "rollback", rollback_options };
 static const struct cli_group *const rollback_groups[] = {
-	&cli_changes_group, &cli_live_group, NULL,
+	&rollback_group, &cli_changes_group, &cli_live_group, NULL,
 };
 
 static const struct cli_usage rollback_usage = {
@@ -30,6 +39,7 @@ static const struct cli_usage rollback_usage = {
 struct rollback_args {
 	struct cli_change run;
 	const char *journal;
+	const char *plan;         /* --plan, or NULL: the journal's */
 	struct mfa_journal_reader *reader;
 };
 
@@ -40,6 +50,10 @@ static int on_option(void *ctx, int id, const char *value)
 
 	if (taken)
 		return taken < 0 ? -1 : 0;
+	if (id == OPT_PLAN) {
+		a->plan = value;
+		return 0;
+	}
 	if (id == 0) {
 		if (a->journal) {
 			errorf("one journal at a time ('%s' and '%s')", a->journal, value);
@@ -74,11 +88,79 @@ static int next_change(void *ctx, struct mfa_change *out, struct mfa_err *err)
 	return rc;
 }
 
-/* Counts what the apply journal changed and checks it is one. */
+/* The plan's disable lines by seq: the user each names (id, else UPN) and
+ * the state it went from; NULL for any other action. */
+struct plan_users {
+	char **key;
+	enum mfa_state *from;
+	unsigned long n;
+};
+
+static void plan_users_release(struct plan_users *p)
+{
+	unsigned long i;
+
+	for (i = 0; p->key && i <= p->n; i++)
+		free(p->key[i]);
+	free(p->key);
+	free(p->from);
+}
+
+/* Opens the plan the journal names (or --plan), checks it is the one the
+ * apply ran (its CRC) and keeps its disable lines. */
+static int load_plan(struct rollback_args *a, const struct mfa_journal_header *jh,
+		     struct plan_users *p, struct mfa_err *err)
+{
+	const char *path = a->plan ? a->plan : jh->plan;
+	struct mfa_planfile_reader *pr = NULL;
+	struct mfa_plan_entry e;
+	int got, rc = -1;
+
+	if (mfa_planfile_open(&pr, path, err) < 0) {
+		mfa_err_prefix(err, "'%s' is checked against the plan it ran (give it with --plan FILE): ",
+			       a->journal);
+		return -1;
+	}
+	if (mfa_planfile_header(pr)->crc32 != jh->plan_crc32) {
+		mfa_err_set(err, "'%s' is not the plan '%s' ran (its checksum is %08lx, the journal records %08lx): refusing to roll back; point at the right one with --plan FILE",
+			    path, a->journal, (unsigned long)mfa_planfile_header(pr)->crc32,
+			    (unsigned long)jh->plan_crc32);
+		goto cleanup;
+	}
+	p->n = mfa_planfile_header(pr)->users;
+	p->key = calloc(p->n + 1, sizeof(*p->key));
+	p->from = calloc(p->n + 1, sizeof(*p->from));
+	if (!p->key || !p->from) {
+		mfa_err_set(err, "out of memory");
+		goto cleanup;
+	}
+	while ((got = mfa_planfile_next(pr, &e, err)) > 0) {
+		if (e.action != MFA_ACTION_DISABLE || e.seq > p->n)
+			continue;
+		p->from[e.seq] = e.from;
+		if (!(p->key[e.seq] = strdup(e.id ? e.id : e.upn))) {
+			mfa_err_set(err, "out of memory");
+			goto cleanup;
+		}
+	}
+	rc = got < 0 ? -1 : 0;
+cleanup:
+	mfa_planfile_close(pr);
+	return rc;
+}
+
+enum { SAW_INTENT = 1, SAW_FINAL = 2 };
+
+/* Counts what the apply journal changed and checks it is one an apply of
+ * that plan wrote: every `changed` line has an earlier intent for the same
+ * seq and user, no seq has two final outcomes, and every user it would
+ * touch is a disable line of the plan, from the state it recorded. */
 static int survey(struct rollback_args *a, struct mfa_err *err)
 {
 	struct mfa_journal_reader *r = NULL;
 	struct mfa_journal_entry e;
+	struct plan_users plan = { NULL, NULL, 0 };
+	unsigned char *saw = NULL;
 	int got, rc = -1;
 
 	if (mfa_journal_open(&r, a->journal, err) < 0)
@@ -88,10 +170,48 @@ static int survey(struct rollback_args *a, struct mfa_err *err)
 			    a->journal, mfa_journal_header(r)->operation);
 		goto cleanup;
 	}
+	if (load_plan(a, mfa_journal_header(r), &plan, err) < 0)
+		goto cleanup;
+	saw = calloc(plan.n + 1, 1);
+	if (!saw) {
+		mfa_err_set(err, "out of memory");
+		goto cleanup;
+	}
 	while ((got = mfa_journal_next(r, &e, err)) > 0) {
+		const char *key = e.id ? e.id : e.upn;
+		int mine = e.seq >= 1 && e.seq <= plan.n && plan.key[e.seq] && key &&
+			   strcmp(plan.key[e.seq], key) == 0;
+
+		if (e.seq < 1 || e.seq > plan.n) {
+			mfa_err_set(err, "%s: user %lu is not in the plan it names: refusing to roll back",
+				    a->journal, e.seq);
+			goto cleanup;
+		}
 		if (e.seq > a->run.o.max_seq)
 			a->run.o.max_seq = e.seq;
-		if (e.event == MFA_JOURNAL_OUTCOME && e.outcome == MFA_OUTCOME_CHANGED) {
+		if (e.event == MFA_JOURNAL_INTENT) {
+			if (mine)
+				saw[e.seq] |= SAW_INTENT;
+			continue;
+		}
+		if (saw[e.seq] & SAW_FINAL) {
+			mfa_err_set(err, "%s: user %lu has two outcomes: not a journal apply wrote; refusing to roll back",
+				    a->journal, e.seq);
+			goto cleanup;
+		}
+		if (e.outcome != MFA_OUTCOME_FAILED)
+			saw[e.seq] |= SAW_FINAL;
+		if (e.outcome == MFA_OUTCOME_CHANGED) {
+			if (!mine || e.from != plan.from[e.seq]) {
+				mfa_err_set(err, "%s: user %lu ('%s') is not one the plan disables from '%s': refusing to roll back",
+					    a->journal, e.seq, key ? key : "?", mfa_state_name(e.from));
+				goto cleanup;
+			}
+			if (!(saw[e.seq] & SAW_INTENT)) {
+				mfa_err_set(err, "%s: user %lu was changed without an intent line before it: not a journal apply wrote; refusing to roll back",
+					    a->journal, e.seq);
+				goto cleanup;
+			}
 			if (e.from != MFA_STATE_ENABLED && e.from != MFA_STATE_ENFORCED) {
 				mfa_err_set(err, "%s: user %lu was changed from '%s', which cannot be restored",
 					    a->journal, e.seq, mfa_state_name(e.from));
@@ -104,6 +224,8 @@ static int survey(struct rollback_args *a, struct mfa_err *err)
 		goto cleanup;
 	rc = 0;
 cleanup:
+	free(saw);
+	plan_users_release(&plan);
 	mfa_journal_close_reader(r);
 	return rc;
 }

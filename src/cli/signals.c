@@ -6,9 +6,15 @@
 volatile sig_atomic_t cli_interrupted;
 struct mfa_http *volatile cli_running_http;
 
+/* The first signal stops admitting and lets in-flight requests finish;
+ * a second one does not wait for them (a hung answer would hold the run
+ * until its timeout): they end cancelled, their users stay in doubt in the
+ * journal for --resume. */
 static void on_signal(int sig)
 {
 	(void)sig;
+	if (cli_interrupted && cli_running_http)
+		mfa_http_abort(cli_running_http);
 	cli_interrupted = 1;
 	if (cli_running_http)
 		mfa_http_stop(cli_running_http);

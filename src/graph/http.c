@@ -115,6 +115,7 @@ struct mfa_http {
 	unsigned auth_gen;
 	int auth_pending;          /* the token source said PENDING: hold what needs a token */
 	volatile sig_atomic_t stop;
+	volatile sig_atomic_t abort_now; /* mfa_http_abort: end in-flight requests too */
 	int fatal;
 	int closing;
 	struct mfa_err fatal_err;
@@ -573,6 +574,32 @@ void mfa_http_stop(struct mfa_http *h)
 {
 	if (h)
 		h->stop = 1;
+}
+
+void mfa_http_abort(struct mfa_http *h)
+{
+	if (h) {
+		h->abort_now = 1;
+		h->stop = 1;
+	}
+}
+
+/* Ends every request in flight as cancelled (mfa_http_abort): a hung
+ * answer is not waited for. The caller cannot know whether a write
+ * landed, which is what its journal's intent lines are for. */
+static void abort_running(struct mfa_http *h)
+{
+	struct xfer *x;
+
+	while ((x = h->running) != NULL) {
+		h->running = x->next;
+		x->next = NULL;
+		if (x->token)
+			h->token_in_flight--;
+		else
+			h->in_flight--;
+		finish(x, 1); /* xfer_free takes the handle out of the multi */
+	}
 }
 
 int mfa_http_interrupted(const struct mfa_http *h)
@@ -1333,6 +1360,8 @@ int mfa_http_step(struct mfa_http *h, int timeout_ms, struct mfa_err *err)
 			attempt_done(h, m->easy_handle, m->data.result);
 
 	if (h->stop || h->fatal) {
+		if (h->abort_now)
+			abort_running(h);
 		if (h->in_flight || h->token_in_flight)
 			goto wait;
 		cancel_waiting(h);

@@ -247,6 +247,11 @@ int mfa_http_run(struct mfa_http *h, struct mfa_err *err);
  * notices within 200 ms. */
 void mfa_http_stop(struct mfa_http *h);
 
+/* As mfa_http_stop, and requests in flight are not waited for either:
+ * the loop ends them as cancelled (callbacks with cancelled = 1) within
+ * 200 ms. What a second Ctrl-C calls. Safe in a signal handler. */
+void mfa_http_abort(struct mfa_http *h);
+
 /* Nonzero once mfa_http_stop was called. */
 int mfa_http_interrupted(const struct mfa_http *h);
 

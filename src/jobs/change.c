@@ -43,9 +43,16 @@ static bool stopped_by_caller(const struct mfa_change_options *o)
 	return o->stop && *o->stop;
 }
 
-/* Reads an existing journal into the resume map. */
+/* What one seq's journal lines said, as load_resume folds them. */
+enum { SAW_INTENT = 1, SAW_DONE = 2, SAW_FAILED = 4 };
+
+/* Reads an existing journal into the resume map: a user with an outcome
+ * is finished, except one whose last outcome is `failed` (unless
+ * --no-retry-failed), which goes through compare-and-set again: in doubt
+ * when the journal holds an intent for it (an earlier write may have
+ * landed: read back, it is `changed`), else as never tried. */
 static int load_resume(const struct mfa_change_options *r, uint8_t **seen, unsigned long *done,
-		       unsigned long *doubt, struct mfa_err *err)
+		       unsigned long *doubt, unsigned long *retry, struct mfa_err *err)
 {
 	struct mfa_journal_reader *jr = NULL;
 	const struct mfa_journal_header *h;
@@ -76,20 +83,26 @@ static int load_resume(const struct mfa_change_options *r, uint8_t **seen, unsig
 				    r->source_path);
 			goto cleanup;
 		}
-		if (e.event == MFA_JOURNAL_OUTCOME)
-			map[e.seq] = MFA_SEEN_DONE;
-		else if (map[e.seq] != MFA_SEEN_DONE)
-			map[e.seq] = MFA_SEEN_INTENT;
+		if (e.event == MFA_JOURNAL_INTENT)
+			map[e.seq] |= SAW_INTENT;
+		else if (e.outcome == MFA_OUTCOME_FAILED && !r->no_retry_failed)
+			map[e.seq] = (uint8_t)((map[e.seq] & ~SAW_DONE) | SAW_FAILED);
+		else
+			map[e.seq] = (uint8_t)((map[e.seq] & ~SAW_FAILED) | SAW_DONE);
 	}
 	if (got < 0)
 		goto cleanup;
 	if (mfa_journal_torn(jr))
 		mfa_notify(&r->notify, MFA_LEVEL_WARN,
 			   "the journal's last line was cut by the interruption; it is dropped and that user read again");
-	*done = *doubt = 0;
+	*done = *doubt = *retry = 0;
 	for (i = 1; i <= r->max_seq; i++) {
+		uint8_t saw = map[i];
+
+		*retry += (saw & SAW_FAILED) != 0;
+		map[i] = saw & SAW_DONE ? MFA_SEEN_DONE : saw & SAW_INTENT ? MFA_SEEN_INTENT : MFA_SEEN_NONE;
 		*done += map[i] == MFA_SEEN_DONE;
-		*doubt += map[i] == MFA_SEEN_INTENT;
+		*doubt += map[i] == MFA_SEEN_INTENT && !(saw & SAW_FAILED);
 	}
 	*seen = map;
 	map = NULL;
@@ -100,15 +113,58 @@ cleanup:
 	return rc;
 }
 
-/* mfa_outcome_next_fn over a journal reader: its outcome lines, in order. */
-static int next_outcome(void *ctx, struct mfa_outcome_record *out, struct mfa_err *err)
+/* The journal's outcome lines, each user's last one only: a user retried
+ * on resume has a `failed` line before the one that counts. */
+struct outcome_iter {
+	struct mfa_journal_reader *jr;
+	unsigned *left;            /* per seq: outcome lines still to come */
+	unsigned long size;
+};
+
+/* Counts the outcome lines per seq, then opens the journal for the pass. */
+static int outcome_iter_open(struct outcome_iter *it, const char *path, unsigned long max_seq,
+			     struct mfa_err *err)
 {
 	struct mfa_journal_entry e;
 	int got;
 
-	while ((got = mfa_journal_next(ctx, &e, err)) > 0) {
+	memset(it, 0, sizeof(*it));
+	it->size = max_seq + 1;
+	it->left = calloc(it->size, sizeof(*it->left));
+	if (!it->left)
+		return mfa_err_set(err, "out of memory");
+	if (mfa_journal_open(&it->jr, path, err) < 0)
+		return -1;
+	while ((got = mfa_journal_next(it->jr, &e, err)) > 0)
+		if (e.event == MFA_JOURNAL_OUTCOME && e.seq < it->size)
+			it->left[e.seq]++;
+	mfa_journal_close_reader(it->jr);
+	it->jr = NULL;
+	if (got < 0)
+		return -1;
+	return mfa_journal_open(&it->jr, path, err);
+}
+
+static void outcome_iter_release(struct outcome_iter *it)
+{
+	mfa_journal_close_reader(it->jr);
+	it->jr = NULL;
+	free(it->left);
+	it->left = NULL;
+}
+
+/* mfa_outcome_next_fn over an outcome_iter. */
+static int next_outcome(void *ctx, struct mfa_outcome_record *out, struct mfa_err *err)
+{
+	struct outcome_iter *it = ctx;
+	struct mfa_journal_entry e;
+	int got;
+
+	while ((got = mfa_journal_next(it->jr, &e, err)) > 0) {
 		if (e.event != MFA_JOURNAL_OUTCOME)
 			continue;
+		if (e.seq < it->size && it->left[e.seq] && --it->left[e.seq] > 0)
+			continue; /* superseded by a later outcome */
 		out->seq = e.seq;
 		out->id = e.id;
 		out->upn = e.upn;
@@ -211,13 +267,13 @@ int mfa_change_run(struct mfa_change_result *res, const struct mfa_change_option
 	struct mfa_session session = MFA_SESSION_INIT;
 	struct mfa_outdir out = MFA_OUTDIR_INIT;
 	struct mfa_journal_writer *jw = NULL;
-	struct mfa_journal_reader *jr = NULL;
+	struct outcome_iter outcomes = { NULL, NULL, 0 };
 	struct mfa_apply *engine = NULL;
 	struct mfa_apply_options ao = MFA_APPLY_OPTIONS_INIT;
 	struct mfa_results_options ro;
 	struct timespec t0, t1;
 	uint8_t *seen = NULL;
-	unsigned long done = 0, doubt = 0, total;
+	unsigned long done = 0, doubt = 0, retry = 0, total;
 	const char *tenant;
 	int rc, ret = -1, incomplete = 0;
 
@@ -235,7 +291,7 @@ int mfa_change_run(struct mfa_change_result *res, const struct mfa_change_option
 			    r->source_path, r->source_tenant, tenant ? tenant : "?");
 		goto cleanup;
 	}
-	if (r->resume && load_resume(r, &seen, &done, &doubt, err) < 0)
+	if (r->resume && load_resume(r, &seen, &done, &doubt, &retry, err) < 0)
 		goto cleanup;
 
 	mfa_notify(&r->notify, MFA_LEVEL_NOTE,
@@ -244,8 +300,8 @@ int mfa_change_run(struct mfa_change_result *res, const struct mfa_change_option
 		   r->resume ? "; resuming" : "");
 	if (r->resume)
 		mfa_notify(&r->notify, MFA_LEVEL_NOTE,
-			   "the journal shows %lu users finished (never sent again) and %lu in doubt (read before anything else)",
-			   done, doubt);
+			   "the journal shows %lu users finished (never sent again%s), %lu in doubt (read before anything else) and %lu failed (tried again, compare-and-set)",
+			   done, r->no_retry_failed ? ", failed ones included" : "", doubt, retry);
 	mfa_notify(&r->notify, MFA_LEVEL_NOTE, "at Graph's write quota this takes at least %.0f s",
 		   mfa_plan_min_apply_seconds(r->total_changes));
 	if (r->confirm && r->confirm(r->confirm_ctx, r->operation, r->total_changes, tenant) != 0) {
@@ -319,13 +375,12 @@ int mfa_change_run(struct mfa_change_result *res, const struct mfa_change_option
 	ro.traffic = session.http;
 	ro.token_requests = mfa_auth_token_requests(session.auth);
 	ro.rows_per_sheet = r->xlsx_rows_per_sheet;
-	if (mfa_journal_open(&jr, res->journal_path, err) < 0)
+	if (outcome_iter_open(&outcomes, res->journal_path, r->max_seq, err) < 0)
 		goto cleanup;
 	ro.next = next_outcome;
-	ro.next_ctx = jr;
+	ro.next_ctx = &outcomes;
 	rc = mfa_results_write(&ro, &res->results, err);
-	mfa_journal_close_reader(jr);
-	jr = NULL;
+	outcome_iter_release(&outcomes);
 	if (rc < 0)
 		goto cleanup;
 
@@ -355,14 +410,15 @@ int mfa_change_run(struct mfa_change_result *res, const struct mfa_change_option
 cleanup:
 	if (ret < 0 && stopped_by_caller(r))
 		res->interrupted = 1;
+	/* Teardown in the one order that works (apply/engine.h): the engine
+	 * settles what it still has through the http engine and into the
+	 * journal, so it goes first, then the journal, then the session. */
+	mfa_apply_free(engine);
+	mfa_journal_close(jw, NULL);
+	outcome_iter_release(&outcomes);
 	if (r->running_http)
 		*r->running_http = NULL;
-	mfa_journal_close(jw, NULL);
-	mfa_journal_close_reader(jr);
-	/* The engine's free cancels what is still queued through `engine`:
-	 * free the http engine first. */
 	mfa_session_close(&session);
-	mfa_apply_free(engine);
 	free(seen);
 	mfa_outdir_release(&out);
 	return ret;

@@ -44,6 +44,9 @@ struct mfa_change_options {
 
 	const char *out;             /* the folder; NULL: new, or with resume the journal's */
 	const char *resume;          /* a journal to continue, or NULL */
+	bool no_retry_failed;        /* resume: a `failed` user is finished (default: tried
+				      * again, compare-and-set, as in doubt if the journal
+				      * holds its intent) */
 	bool no_verify;              /* skip reading back every changed user */
 	bool allow_shared_out;       /* take an --out folder others can write in */
 

@@ -124,7 +124,7 @@ static int open_source(struct scan *j, struct mfa_source **src, struct mfa_ca_mo
  *   6. summary.json, last: it is the mark that the run finished. */
 static int open_sinks(const struct mfa_scan_options *o, const char *dir,
 		      struct mfa_baseline *baseline, struct mfa_change_counts *changes,
-		      bool *change_matched, const struct mfa_planfile_meta *meta,
+		      bool *change_matched, struct mfa_planfile_meta *meta,
 		      struct mfa_sink **sinks, size_t *n, struct mfa_err *err)
 {
 	bool csv = o->formats & MFA_SCAN_CSV;
@@ -373,6 +373,7 @@ int mfa_scan_run(struct mfa_scan_result *res, const struct mfa_scan_options *o)
 
 	summary.command = o->command;
 	summary.source_kind = meta.source_kind;
+	summary.plan_sha256 = meta.sha256; /* filled when plan.jsonl is written, before summary.json */
 	summary.source_path = o->from_csv;
 	summary.registration_path = o->registration;
 	summary.tenant_id = tenant;
@@ -414,6 +415,10 @@ int mfa_scan_run(struct mfa_scan_result *res, const struct mfa_scan_options *o)
 		mfa_notify(&o->notify, MFA_LEVEL_WARN, "%lu more bad rows not shown (-v shows every one)",
 			   job.hidden);
 	tell_result(o, &summary);
+	if (meta.sha256[0])
+		mfa_notify(&o->notify, MFA_LEVEL_NOTE,
+			   "plan.jsonl SHA-256 %s: the reviewer approves this hash; run it with 'mfa-migrate apply PLAN --plan-sha256 %s'",
+			   meta.sha256, meta.sha256);
 	/* what retention may later compress: this run's files, by identity */
 	if (o->history && mfa_history_seal(&hist, err) < 0)
 		mfa_notify(&o->notify, MFA_LEVEL_WARN,

@@ -110,5 +110,10 @@ int mfa_hold_reason_parse(const char *name)
 
 double mfa_plan_min_apply_seconds(unsigned long changes)
 {
-	return (double)changes * MFA_WRITE_QUOTA_SECONDS / MFA_WRITE_QUOTA_WRITES;
+	/* A fresh write window's whole budget is there at once: only the
+	 * writes beyond it wait for the window to refill. */
+	if (changes <= MFA_WRITE_QUOTA_WRITES)
+		return 0.0;
+	return (double)(changes - MFA_WRITE_QUOTA_WRITES) * MFA_WRITE_QUOTA_SECONDS /
+	       MFA_WRITE_QUOTA_WRITES;
 }

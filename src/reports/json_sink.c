@@ -90,6 +90,8 @@ static cJSON *build(const struct mfa_summary *s)
 	add_str(o, "path", s->source_path);
 	add_str(o, "registrationPath", s->registration_path);
 	add_str(o, "format", s->format);
+	if (s->plan_sha256 && s->plan_sha256[0])
+		cJSON_AddStringToObject(root, "planSha256", s->plan_sha256);
 
 	o = cJSON_AddObjectToObject(root, "input");
 	cJSON_AddNumberToObject(o, "rows", (double)s->input_rows);

@@ -150,10 +150,15 @@ static void test_require_ca_coverage(void **state)
 static void test_min_apply_seconds(void **state)
 {
 	(void)state;
-	/* 3,000 writes per 150 s: 20 per second; 100,000 changes take 83 min. */
-	assert_true(mfa_plan_min_apply_seconds(100000) > 83 * 60.0);
-	assert_true(mfa_plan_min_apply_seconds(100000) < 84 * 60.0);
+	/* 3,000 writes per 150 s: the first window's 3,000 go at once (a
+	 * burst), the rest at 20 per second: 100,000 changes take 80.8 min. */
+	assert_true(mfa_plan_min_apply_seconds(100000) == 97000.0 / 20.0);
 	assert_true(mfa_plan_min_apply_seconds(0) == 0.0);
+	/* 677 changes "at least 34 s" finished in about 1 s: within the burst */
+	assert_true(mfa_plan_min_apply_seconds(677) == 0.0);
+	assert_true(mfa_plan_min_apply_seconds(3000) == 0.0);
+	assert_true(mfa_plan_min_apply_seconds(3001) == 1.0 / 20.0);
+	assert_true(mfa_plan_min_apply_seconds(6000) == 150.0);
 }
 
 static void test_names(void **state)

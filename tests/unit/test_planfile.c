@@ -33,7 +33,7 @@ static void write_plan(void)
 {
 	struct mfa_err err = MFA_ERR_INIT;
 	struct mfa_plan_options po = MFA_PLAN_OPTIONS_INIT;
-	struct mfa_planfile_meta meta = { "tenant-1", "csv", "in.csv", NULL, NULL, NULL, &po };
+	struct mfa_planfile_meta meta = { "tenant-1", "csv", "in.csv", NULL, NULL, NULL, &po, "" };
 	struct mfa_sink *s = NULL;
 	struct mfa_summary sum;
 	size_t i;
@@ -116,6 +116,8 @@ static void test_round_trip(void **state)
 	assert_int_equal(mfa_planfile_open(&r, path, &err), 0);
 	h = mfa_planfile_header(r);
 	assert_string_equal(h->tenant_id, "tenant-1");
+	assert_string_equal(h->source_kind, "csv");
+	assert_int_equal(strlen(h->sha256), 64);
 	assert_int_equal(h->users, NUSERS);
 	assert_int_equal(h->by_action[MFA_ACTION_DISABLE], 2);
 	assert_int_equal(h->by_action[MFA_ACTION_KEEP], 1);
@@ -206,6 +208,85 @@ static void test_reordered(void **state)
 	free(buf);
 }
 
+/* Writes a plan of one user (enforced, to disable) named as given. */
+static int write_one(const char *upn, const char *name, struct mfa_err *err)
+{
+	struct mfa_plan_options po = MFA_PLAN_OPTIONS_INIT;
+	struct mfa_planfile_meta meta = { "tenant-1", "graph", NULL, NULL, NULL, NULL, &po, "" };
+	struct mfa_sink *s = NULL;
+	struct mfa_summary sum;
+	struct mfa_user u;
+	struct mfa_verdict v;
+	struct mfa_decision d;
+	struct mfa_row row = { &u, &v, &d };
+	int rc;
+
+	unlink(path);
+	mfa_summary_init(&sum);
+	assert_int_equal(mfa_planfile_sink_open(&s, dir, &meta, err), 0);
+	mfa_user_init(&u);
+	u.id = "11111111-0000-0000-0000-000000000009";
+	u.upn = upn;
+	u.display_name = name;
+	u.state = MFA_STATE_ENFORCED;
+	mfa_classify(NULL, &u, &v);
+	mfa_plan_decide(&po, &u, &v, &d);
+	mfa_summary_add(&sum, &u, &v, &d);
+	rc = mfa_sink_row(s, &row, err);
+	mfa_summary_finish(&sum);
+	if (rc == 0)
+		rc = mfa_sink_finish(s, &sum, err);
+	mfa_sink_free(s);
+	return rc;
+}
+
+/* The writer never writes a line the reader refuses: a 100 KB display
+ * name (control characters and all, 6 bytes each once escaped) is cut to
+ * MFA_PLANFILE_MAX_NAME bytes at a character boundary; an over-long UPN
+ * fails the plan, naming the user. */
+static void test_line_limit(void **state)
+{
+	struct mfa_err err = MFA_ERR_INIT;
+	struct mfa_planfile_reader *r = NULL;
+	struct mfa_plan_entry e;
+	size_t n = 100 * 1024, i;
+	char *name = malloc(n + 1), *upn = malloc(MFA_PLANFILE_MAX_KEY + 2);
+
+	(void)state;
+	assert_non_null(name);
+	assert_non_null(upn);
+	name[0] = 'a'; /* then 2-byte characters: byte 1024 falls inside one */
+	for (i = 1; i + 1 < n; i += 2) {
+		name[i] = (char)0xC3;
+		name[i + 1] = (char)0xA9;
+	}
+	name[i] = '\0';
+	assert_int_equal(write_one("long@contoso.example", name, &err), 0);
+	assert_int_equal(mfa_planfile_open(&r, path, &err), 0);
+	assert_int_equal(mfa_planfile_next(r, &e, &err), 1);
+	assert_int_equal(strlen(e.display_name), MFA_PLANFILE_MAX_NAME - 1);
+	assert_memory_equal(e.display_name, name, MFA_PLANFILE_MAX_NAME - 1);
+	assert_int_equal(e.action, MFA_ACTION_DISABLE);
+	mfa_planfile_close(r);
+
+	memset(name, 0x01, MFA_PLANFILE_MAX_NAME * 4); /* escaped as \u0001 */
+	name[MFA_PLANFILE_MAX_NAME * 4] = '\0';
+	assert_int_equal(write_one("ctl@contoso.example", name, &err), 0);
+	assert_int_equal(mfa_planfile_open(&r, path, &err), 0);
+	assert_int_equal(mfa_planfile_next(r, &e, &err), 1);
+	assert_int_equal(strlen(e.display_name), MFA_PLANFILE_MAX_NAME);
+	mfa_planfile_close(r);
+
+	memset(upn, 'u', MFA_PLANFILE_MAX_KEY + 1);
+	upn[MFA_PLANFILE_MAX_KEY + 1] = '\0';
+	assert_int_equal(write_one(upn, "Long UPN", &err), -1);
+	print_message("refused: %s\n", err.msg);
+	assert_non_null(strstr(err.msg, "user 1"));
+	assert_int_not_equal(access(path, F_OK), 0);
+	free(name);
+	free(upn);
+}
+
 static void test_not_a_plan(void **state)
 {
 	(void)state;
@@ -228,7 +309,11 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
+	char side[300];
+
 	(void)state;
+	snprintf(side, sizeof(side), "%s.sha256", path);
+	unlink(side);
 	unlink(path);
 	rmdir(dir);
 	return 0;
@@ -241,6 +326,7 @@ int main(void)
 		cmocka_unit_test(test_truncated),
 		cmocka_unit_test(test_edited),
 		cmocka_unit_test(test_reordered),
+		cmocka_unit_test(test_line_limit),
 		cmocka_unit_test(test_not_a_plan),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);

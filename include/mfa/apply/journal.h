@@ -75,7 +75,10 @@ int mfa_journal_create(struct mfa_journal_writer **out, const char *path,
  * last line, then appends. The caller has read it first with the reader. */
 int mfa_journal_reopen(struct mfa_journal_writer **out, const char *path, struct mfa_err *err);
 
-/* Appends one line (buffered until the next sync). */
+/* Appends one line (buffered until the next sync). A failed write (a full
+ * disk) is final: that call and every later append and sync fail with
+ * "cannot write journal 'path': <errno text>", and nothing more reaches
+ * the file, so it ends at most in one torn line, which resume drops. */
 int mfa_journal_append(struct mfa_journal_writer *w, const struct mfa_journal_entry *e,
 		       struct mfa_err *err);
 

@@ -24,6 +24,17 @@
 #define MFA_PLANFILE_KIND "mfa-migrate-plan"
 #define MFA_PLANFILE_VERSION 1
 
+/* One limit for the writer and the reader: the reader refuses a line
+ * longer than MFA_PLANFILE_MAX_LINE bytes, and the writer can never write
+ * one. Its rule: a displayName (never used by apply) is cut to
+ * MFA_PLANFILE_MAX_NAME bytes at a UTF-8 character boundary (users.csv
+ * and plan.csv keep it whole); an id or userPrincipalName longer than
+ * MFA_PLANFILE_MAX_KEY bytes (Entra's are a GUID and at most 113
+ * characters) fails the plan, since a cut one would name another user. */
+#define MFA_PLANFILE_MAX_LINE (64 * 1024)
+#define MFA_PLANFILE_MAX_KEY 4096
+#define MFA_PLANFILE_MAX_NAME 1024
+
 /* What the writer records about the run in the header. All borrowed. */
 struct mfa_planfile_meta {
 	const char *tenant_id;     /* NULL for a CSV plan */
@@ -33,13 +44,18 @@ struct mfa_planfile_meta {
 	const char *exclude_path;
 	const char *only_path;
 	const struct mfa_plan_options *plan_opts;
+	/* out: the written plan.jsonl's SHA-256 (lowercase hex), set when the
+	 * sink finishes; "" before, or when no plan was written */
+	char sha256[65];
 };
 
 /* plan.jsonl as a sink. The header needs the final counts, so user lines
- * go to a temporary body first and the file is assembled in finish. meta
- * and what it points to must outlive the sink. */
+ * go to a temporary body first and the file is assembled in finish, with
+ * plan.jsonl.sha256 beside it ("<hex>  plan.jsonl", as sha256sum writes)
+ * and the hash in meta->sha256: what a reviewer approves and `apply
+ * --plan-sha256` pins. meta and what it points to must outlive the sink. */
 int mfa_planfile_sink_open(struct mfa_sink **out, const char *dir,
-			   const struct mfa_planfile_meta *meta, struct mfa_err *err);
+			   struct mfa_planfile_meta *meta, struct mfa_err *err);
 
 /* One user line as read back. Strings are owned by the reader and valid
  * until the next mfa_planfile_next. */
@@ -57,11 +73,13 @@ struct mfa_plan_entry {
 struct mfa_planfile_header {
 	int format_version;
 	char tenant_id[64];         /* "" when the plan has none */
+	char source_kind[16];       /* source.kind: "graph" (a live scan), "csv" (an export), "" */
 	char created[32];           /* "YYYY-MM-DDTHH:MM:SSZ" */
 	time_t created_time;
 	unsigned long users;        /* count from the trailer */
 	unsigned long by_action[MFA_ACTION__COUNT];
 	uint32_t crc32;
+	char sha256[65];            /* SHA-256 of the whole file, lowercase hex */
 };
 
 struct mfa_planfile_reader;

@@ -70,7 +70,9 @@ int mfa_hold_reason_parse(const char *name);
 #define MFA_WRITE_QUOTA_SECONDS 150
 
 /* The least time, in seconds, that `changes` writes take at the write
- * quota (changes / 20 per second). */
+ * quota. A fresh window's budget is available at once (a burst), so only
+ * the rest waits for it to refill at 20 per second:
+ * max(0, (changes - 3000) / 20). */
 double mfa_plan_min_apply_seconds(unsigned long changes);
 
 #endif

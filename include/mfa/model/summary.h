@@ -30,6 +30,7 @@ struct mfa_summary {
 	const char *source_path;  /* input file, NULL for graph; borrowed */
 	const char *registration_path; /* --registration, or NULL; borrowed */
 	const char *format;       /* detected input format; borrowed */
+	const char *plan_sha256;  /* plan.jsonl's SHA-256 (hex), "" or NULL if none; borrowed */
 	const char *tenant_id;    /* NULL when unknown (CSV input); borrowed */
 	int has_plan;             /* action counts are meaningful */
 	int incomplete;           /* interrupted: the reports do not cover every user */
