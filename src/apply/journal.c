@@ -69,9 +69,13 @@ static int open_append(struct mfa_journal_writer **out, const char *path, int fl
 		free(w);
 		return mfa_err_set(err, "out of memory");
 	}
-	fd = open(path, O_WRONLY | O_APPEND | O_CLOEXEC | flags, 0600);
+	/* never through a link: another user could point it at any file */
+	fd = open(path, O_WRONLY | O_APPEND | O_CLOEXEC | O_NOFOLLOW | flags, 0600);
 	if (fd < 0) {
-		if (errno == EEXIST)
+		if (errno == ELOOP)
+			mfa_err_set(err, "journal '%s' is a symbolic link: a journal is written only as the file itself (give its real path)",
+				    path);
+		else if (errno == EEXIST)
 			mfa_err_set(err, "'%s' already exists: a journal is never overwritten (use --resume to continue it, or another --out)",
 				    path);
 		else
@@ -121,11 +125,14 @@ int mfa_journal_create(struct mfa_journal_writer **out, const char *path,
 /* Cuts a torn last line (no '\n') off the file. */
 static int drop_torn_tail(const char *path, struct mfa_err *err)
 {
-	int fd = open(path, O_RDWR | O_CLOEXEC);
+	int fd = open(path, O_RDWR | O_CLOEXEC | O_NOFOLLOW);
 	off_t size, pos;
 	char c;
 	int rc = -1;
 
+	if (fd < 0 && errno == ELOOP)
+		return mfa_err_set(err, "journal '%s' is a symbolic link: a journal is written only as the file itself (give its real path)",
+				   path);
 	if (fd < 0)
 		return mfa_err_set(err, "cannot open journal '%s': %s", path, strerror(errno));
 	size = lseek(fd, 0, SEEK_END);

@@ -145,6 +145,35 @@ static void test_torn_tail(void **state)
 	assert_int_equal(e[3].outcome, MFA_OUTCOME_ALREADY);
 }
 
+/* --resume writes a journal only as the file itself: a link planted at
+ * its name (pointing at any file) is refused and its target untouched. */
+static void test_resume_never_through_link(void **state)
+{
+	struct mfa_err err = MFA_ERR_INIT;
+	struct mfa_journal_writer *w = NULL;
+	char link[300], target[300];
+	struct stat before, after;
+	FILE *f;
+
+	(void)state;
+	snprintf(target, sizeof(target), "%s/target", dir);
+	snprintf(link, sizeof(link), "%s/link.jsonl", dir);
+	f = fopen(target, "w");
+	assert_non_null(f);
+	fputs("root-only data, no newline", f);
+	fclose(f);
+	assert_int_equal(stat(target, &before), 0);
+	unlink(link);
+	assert_int_equal(symlink(target, link), 0);
+	assert_int_equal(mfa_journal_reopen(&w, link, &err), -1);
+	assert_null(w);
+	assert_non_null(strstr(err.msg, "symbolic link"));
+	assert_int_equal(stat(target, &after), 0);
+	assert_int_equal(after.st_size, before.st_size);
+	unlink(link);
+	unlink(target);
+}
+
 static void test_damage_refused(void **state)
 {
 	struct mfa_err err = MFA_ERR_INIT;
@@ -192,6 +221,7 @@ int main(void)
 		cmocka_unit_test(test_never_overwritten),
 		cmocka_unit_test(test_torn_tail),
 		cmocka_unit_test(test_damage_refused),
+		cmocka_unit_test(test_resume_never_through_link),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
