@@ -12,6 +12,8 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+
+#include "testutil.h"
 #include <csv.h>
 
 #include "mfa/model/classify.h"
@@ -88,50 +90,6 @@ static void free_table(struct table *t)
 }
 
 /* ---- helpers ---- */
-
-static char *make_dir(void)
-{
-	const char *base = getenv("TMPDIR");
-	char tmpl[512];
-	char *dir;
-
-	snprintf(tmpl, sizeof(tmpl), "%s/mfa-changes-XXXXXX", base && *base ? base : "/tmp");
-	dir = mkdtemp(tmpl);
-	assert_non_null(dir);
-	return strdup(dir);
-}
-
-static int dir_entries(const char *dir)
-{
-	DIR *d = opendir(dir);
-	struct dirent *e;
-	int n = 0;
-
-	assert_non_null(d);
-	while ((e = readdir(d)) != NULL)
-		n += strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0;
-	closedir(d);
-	return n;
-}
-
-static void remove_dir(char *dir)
-{
-	DIR *d = opendir(dir);
-	struct dirent *e;
-	char path[1024];
-
-	if (d) {
-		while ((e = readdir(d)) != NULL) {
-			if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
-				continue;
-			snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
-			unlink(path);
-		}
-		closedir(d);
-	}
-	rmdir(dir);
-	free(dir);
-}
 
 struct person {
 	const char *id, *upn, *name;
@@ -215,7 +173,7 @@ static void test_changes_csv(void **state)
 		{ "finding-cleared", "info", "id-b", "b@x", "'=Bob", "app-passwords-possible", "", NULL },
 		{ "removed", "info", "id-d", "d@x", "Dora", "disabled", "", NULL },
 	};
-	char *dir = make_dir();
+	char *dir = tu_make_dir();
 	char path[1024];
 	struct mfa_baseline *b = mfa_baseline_new();
 	struct mfa_sink *s = NULL;
@@ -242,7 +200,7 @@ static void test_changes_csv(void **state)
 	assert_int_equal(mfa_baseline_next_unseen(b, 2), 3);
 
 	snprintf(path, sizeof(path), "%s/changes.csv", dir);
-	assert_int_equal(dir_entries(dir), 1);
+	assert_int_equal(tu_dir_entries(dir), 1);
 	read_table(path, &t);
 	assert_int_equal(t.nrows, (int)NELEM(expect));
 	for (r = 0; r < t.nrows; r++) {
@@ -267,14 +225,14 @@ static void test_changes_csv(void **state)
 		assert_false(strcmp(t.cell[r][0], "removed") == 0 && strcmp(t.cell[r][2], "id-c") == 0);
 	free_table(&t);
 	mfa_baseline_free(b);
-	remove_dir(dir);
+	tu_remove_dir(dir);
 }
 
 /* No change at all: a header only. */
 static void test_no_changes(void **state)
 {
 	static const struct person p = { "id-a", "a@x", "Adele", DIS, Y, PUSH, N, 0 };
-	char *dir = make_dir();
+	char *dir = tu_make_dir();
 	char path[1024];
 	struct mfa_baseline *b = mfa_baseline_new();
 	struct mfa_sink *s = NULL;
@@ -295,7 +253,7 @@ static void test_no_changes(void **state)
 	assert_string_equal(t.cell[0][0], "change");
 	free_table(&t);
 	mfa_baseline_free(b);
-	remove_dir(dir);
+	tu_remove_dir(dir);
 }
 
 /* An interrupted run lists no removed user: it may not have reached them. */
@@ -304,7 +262,7 @@ static void test_incomplete(void **state)
 	static const struct person a = { "id-a", "a@x", "Adele", ENF, Y, PUSH, N, 0 };
 	static const struct person b2 = { "id-b", "b@x", "Bob", DIS, Y, PUSH, N, 0 };
 	struct person a_before = a;
-	char *dir = make_dir();
+	char *dir = tu_make_dir();
 	char path[1024];
 	struct mfa_baseline *b = mfa_baseline_new();
 	struct mfa_sink *s = NULL;
@@ -332,14 +290,14 @@ static void test_incomplete(void **state)
 		assert_string_not_equal(t.cell[r][0], "removed");
 	free_table(&t);
 	mfa_baseline_free(b);
-	remove_dir(dir);
+	tu_remove_dir(dir);
 }
 
 /* A sink freed before finish leaves nothing behind; no baseline is refused. */
 static void test_abandoned_and_refused(void **state)
 {
 	static const struct person p = { "id-a", "a@x", "Adele", ENF, Y, PUSH, N, 0 };
-	char *dir = make_dir();
+	char *dir = tu_make_dir();
 	struct mfa_baseline *b = mfa_baseline_new();
 	struct mfa_sink *s = (struct mfa_sink *)&s;
 	struct mfa_err err = MFA_ERR_INIT;
@@ -350,11 +308,11 @@ static void test_abandoned_and_refused(void **state)
 	assert_true(err.msg[0] != '\0');
 	assert_int_equal(mfa_changes_csv_sink_open(&s, dir, b, &err), 0);
 	send_user(s, &p);
-	assert_int_equal(dir_entries(dir), 1); /* changes.csv.tmp */
+	assert_int_equal(tu_dir_entries(dir), 1); /* changes.csv.tmp */
 	mfa_sink_free(s);
-	assert_int_equal(dir_entries(dir), 0);
+	assert_int_equal(tu_dir_entries(dir), 0);
 	mfa_baseline_free(b);
-	remove_dir(dir);
+	tu_remove_dir(dir);
 }
 
 int main(void)

@@ -15,6 +15,8 @@
 
 #include <cmocka.h>
 
+#include "testutil.h"
+
 #include "mfa/model/classify.h"
 #include "mfa/model/compare.h"
 #include "sources/baseline_load.h"
@@ -91,37 +93,6 @@ static struct mfa_baseline *baseline_of(const struct side *sides, size_t n)
 		assert_true(mfa_baseline_add(b, &e, NULL) >= 0);
 	}
 	return b;
-}
-
-static char *make_dir(void)
-{
-	const char *base = getenv("TMPDIR");
-	char tmpl[512];
-	char *dir;
-
-	snprintf(tmpl, sizeof(tmpl), "%s/mfa-compare-XXXXXX", base && *base ? base : "/tmp");
-	dir = mkdtemp(tmpl);
-	assert_non_null(dir);
-	return strdup(dir);
-}
-
-static void remove_dir(char *dir)
-{
-	DIR *d = opendir(dir);
-	struct dirent *e;
-	char path[1024];
-
-	if (d) {
-		while ((e = readdir(d)) != NULL) {
-			if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
-				continue;
-			snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
-			unlink(path);
-		}
-		closedir(d);
-	}
-	rmdir(dir);
-	free(dir);
 }
 
 static void write_file(const char *path, const char *text)
@@ -822,7 +793,7 @@ static void check_loaded(struct mfa_baseline *b)
 
 static void test_load_file_gz_folder(void **state)
 {
-	char *dir = make_dir(), *gzdir = make_dir();
+	char *dir = tu_make_dir(), *gzdir = tu_make_dir();
 	char path[1024], gz[1024];
 	struct mfa_baseline *b = NULL;
 	struct mfa_err err = MFA_ERR_INIT;
@@ -865,13 +836,13 @@ static void test_load_file_gz_folder(void **state)
 	mfa_baseline_free(b);
 	b = NULL;
 
-	remove_dir(dir);
-	remove_dir(gzdir);
+	tu_remove_dir(dir);
+	tu_remove_dir(gzdir);
 }
 
 static void test_load_refused(void **state)
 {
-	char *dir = make_dir();
+	char *dir = tu_make_dir();
 	char path[1024];
 	struct mfa_baseline *b = (struct mfa_baseline *)&b; /* must come back NULL */
 	struct mfa_err err = MFA_ERR_INIT;
@@ -909,14 +880,14 @@ static void test_load_refused(void **state)
 	assert_non_null(strstr(err.msg, "cannot open"));
 	assert_non_null(strstr(err.msg, "No such file"));
 	assert_null(b);
-	remove_dir(dir);
+	tu_remove_dir(dir);
 }
 
 /* A user listed twice: kept once, the later row's values at the earlier
  * row's place, in a file and through mfa_baseline_add. */
 static void test_duplicates(void **state)
 {
-	char *dir = make_dir();
+	char *dir = tu_make_dir();
 	char path[1024];
 	struct mfa_baseline *b = NULL;
 	struct mfa_err err = MFA_ERR_INIT;
@@ -953,7 +924,7 @@ static void test_duplicates(void **state)
 	u.upn = "old@x";
 	assert_int_equal(mfa_baseline_find(b, &u), MFA_BASELINE_NONE);
 	mfa_baseline_free(b);
-	remove_dir(dir);
+	tu_remove_dir(dir);
 
 	/* the same through mfa_baseline_add, with the seen bit kept */
 	b = mfa_baseline_new();
@@ -1136,7 +1107,7 @@ static void test_round_trip(void **state)
 		{ "id-4", "kim_f.example#EXT#@x", "-Kim", UNK, Y, M(SOFTWARE_OTP), NULL, N, 0, 0 },
 	};
 	const enum mfa_coverage_verdict cov[NELEM(users)] = { PART, NOTC, COV, CUNK };
-	char *dir = make_dir();
+	char *dir = tu_make_dir();
 	struct mfa_sink *sink = NULL;
 	struct mfa_summary sum;
 	struct mfa_baseline *b = NULL;
@@ -1180,7 +1151,7 @@ static void test_round_trip(void **state)
 	}
 	assert_int_equal(mfa_baseline_next_unseen(b, 0), MFA_BASELINE_NONE);
 	mfa_baseline_free(b);
-	remove_dir(dir);
+	tu_remove_dir(dir);
 }
 
 int main(void)

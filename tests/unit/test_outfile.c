@@ -15,25 +15,9 @@
 
 #include <cmocka.h>
 
+#include "testutil.h"
+
 #include "mfa/util/outfile.h"
-
-static char *make_dir(void)
-{
-	char tmpl[] = "/tmp/mfa-outfile-XXXXXX";
-	char *dir = mkdtemp(tmpl);
-
-	assert_non_null(dir);
-	return strdup(dir);
-}
-
-static void remove_dir(char *dir)
-{
-	char cmd[600];
-
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	assert_int_equal(system(cmd), 0);
-	free(dir);
-}
 
 static void write_text(const char *path, const char *text)
 {
@@ -55,25 +39,11 @@ static void assert_text(const char *path, const char *want)
 	assert_string_equal(buf, want);
 }
 
-static int entries(const char *dir)
-{
-	DIR *d = opendir(dir);
-	struct dirent *e;
-	int n = 0;
-
-	assert_non_null(d);
-	while ((e = readdir(d)) != NULL)
-		if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
-			n++;
-	closedir(d);
-	return n;
-}
-
 static void test_links_not_followed(void **state)
 {
 	struct mfa_outfile o = MFA_OUTFILE_INIT;
 	struct mfa_err err = MFA_ERR_INIT;
-	char *dir = make_dir(), *other = make_dir();
+	char *dir = tu_make_dir(), *other = tu_make_dir();
 	char target[600], tmp[600], final[600];
 	struct stat st;
 
@@ -93,16 +63,16 @@ static void test_links_not_followed(void **state)
 	assert_true(S_ISREG(st.st_mode));
 	assert_int_equal(st.st_mode & 0777, 0600);
 	assert_text(final, "report");
-	assert_int_equal(entries(dir), 1);
-	remove_dir(dir);
-	remove_dir(other);
+	assert_int_equal(tu_dir_entries(dir), 1);
+	tu_remove_dir(dir);
+	tu_remove_dir(other);
 }
 
 static void test_folder_link_refused(void **state)
 {
 	struct mfa_outfile o = MFA_OUTFILE_INIT;
 	struct mfa_err err = MFA_ERR_INIT;
-	char *dir = make_dir(), *other = make_dir();
+	char *dir = tu_make_dir(), *other = tu_make_dir();
 	char link[600];
 
 	(void)state;
@@ -110,26 +80,26 @@ static void test_folder_link_refused(void **state)
 	assert_int_equal(symlink(other, link), 0);
 	assert_true(mfa_outfile_open(&o, link, "users.csv", &err) < 0);
 	assert_non_null(strstr(err.msg, link));
-	assert_int_equal(entries(other), 0);
+	assert_int_equal(tu_dir_entries(other), 0);
 	mfa_outfile_release(&o);
-	remove_dir(dir);
-	remove_dir(other);
+	tu_remove_dir(dir);
+	tu_remove_dir(other);
 }
 
 static void test_abandon_leaves_nothing(void **state)
 {
 	struct mfa_outfile o = MFA_OUTFILE_INIT;
 	struct mfa_err err = MFA_ERR_INIT;
-	char *dir = make_dir();
+	char *dir = tu_make_dir();
 
 	(void)state;
 	assert_int_equal(mfa_outfile_open(&o, dir, "plan.csv", &err), 0);
 	fputs("half", o.f);
-	assert_int_equal(entries(dir), 1);
+	assert_int_equal(tu_dir_entries(dir), 1);
 	mfa_outfile_release(&o);
-	assert_int_equal(entries(dir), 0);
+	assert_int_equal(tu_dir_entries(dir), 0);
 	mfa_outfile_release(&o);
-	remove_dir(dir);
+	tu_remove_dir(dir);
 }
 
 int main(void)

@@ -14,41 +14,11 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+
+#include "testutil.h"
 #include <cjson/cJSON.h>
 
 #include "reports/results.h"
-
-static char *make_dir(void)
-{
-	char tmpl[] = "/tmp/mfa-results-XXXXXX";
-	char *dir = mkdtemp(tmpl);
-
-	assert_non_null(dir);
-	return strdup(dir);
-}
-
-static int dir_entries(const char *dir)
-{
-	DIR *d = opendir(dir);
-	struct dirent *e;
-	int n = 0;
-
-	assert_non_null(d);
-	while ((e = readdir(d)) != NULL)
-		if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
-			n++;
-	closedir(d);
-	return n;
-}
-
-static void remove_dir(char *dir)
-{
-	char cmd[600];
-
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	assert_int_equal(system(cmd), 0);
-	free(dir);
-}
 
 static char *slurp(const char *cmd)
 {
@@ -125,7 +95,7 @@ static void test_results_files(void **state)
 	struct mfa_results_options o;
 	struct mfa_results res;
 	struct mfa_err err = MFA_ERR_INIT;
-	char *dir = make_dir();
+	char *dir = tu_make_dir();
 	char cmd[700], path[600];
 	const char *names[] = { "results.csv", "results.xlsx", "summary.json" };
 	struct stat st;
@@ -146,7 +116,7 @@ static void test_results_files(void **state)
 		assert_int_equal(stat(path, &st), 0);
 		assert_int_equal(st.st_mode & 0777, 0600);
 	}
-	assert_int_equal(dir_entries(dir), 3);
+	assert_int_equal(tu_dir_entries(dir), 3);
 
 	snprintf(cmd, sizeof(cmd), "cat '%s/results.csv'", dir);
 	text = slurp(cmd);
@@ -188,7 +158,7 @@ static void test_results_files(void **state)
 	assert_int_equal(cJSON_GetObjectItem(cJSON_GetObjectItem(json, "outcomes"), "failed")->valueint, 1);
 	cJSON_Delete(json);
 	free(text);
-	remove_dir(dir);
+	tu_remove_dir(dir);
 }
 
 /* The iterator fails half-way (a damaged journal): its error comes back
@@ -199,14 +169,14 @@ static void test_results_iterator_fails(void **state)
 	struct mfa_results_options o;
 	struct mfa_results res;
 	struct mfa_err err = MFA_ERR_INIT;
-	char *dir = make_dir();
+	char *dir = tu_make_dir();
 
 	(void)state;
 	options_for(&o, dir, &f);
 	assert_true(mfa_results_write(&o, &res, &err) < 0);
 	assert_string_equal(err.msg, "journal.jsonl:5: damaged");
-	assert_int_equal(dir_entries(dir), 0);
-	remove_dir(dir);
+	assert_int_equal(tu_dir_entries(dir), 0);
+	tu_remove_dir(dir);
 }
 
 int main(void)

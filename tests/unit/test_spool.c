@@ -13,30 +13,9 @@
 
 #include <cmocka.h>
 
+#include "testutil.h"
+
 #include "util/spool.h"
-
-static char *make_dir(void)
-{
-	char tmpl[] = "/tmp/mfa-spool-XXXXXX";
-	char *dir = mkdtemp(tmpl);
-
-	assert_non_null(dir);
-	return strdup(dir);
-}
-
-static int dir_entries(const char *dir)
-{
-	DIR *d = opendir(dir);
-	struct dirent *e;
-	int n = 0;
-
-	assert_non_null(d);
-	while ((e = readdir(d)) != NULL)
-		if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
-			n++;
-	closedir(d);
-	return n;
-}
 
 static void test_round_trip(void **state)
 {
@@ -44,7 +23,7 @@ static void test_round_trip(void **state)
 	struct mfa_spool *sp = NULL;
 	const struct mfa_spool_field *f;
 	struct mfa_spool_field bin[2] = { { "a\0b", 3 }, { NULL, 0 } };
-	char *dir = make_dir();
+	char *dir = tu_make_dir();
 	char *big = malloc(200000);
 	size_t n;
 	unsigned long i;
@@ -55,7 +34,7 @@ static void test_round_trip(void **state)
 	big[199999] = '\0';
 	assert_int_equal(mfa_spool_new(&sp, dir, &err), 0);
 	/* Unlinked from the start. */
-	assert_int_equal(dir_entries(dir), 0);
+	assert_int_equal(tu_dir_entries(dir), 0);
 	for (i = 0; i < 10000; i++) {
 		char num[24];
 		const char *strs[4] = { num, NULL, "", i == 5000 ? big : "tail" };
@@ -95,7 +74,7 @@ static void test_round_trip(void **state)
 	assert_int_equal(mfa_spool_next(sp, &f, &n, &err), 0);
 	assert_int_equal(mfa_spool_next(sp, &f, &n, &err), 0);
 	mfa_spool_free(sp);
-	assert_int_equal(dir_entries(dir), 0);
+	assert_int_equal(tu_dir_entries(dir), 0);
 	rmdir(dir);
 	free(dir);
 	free(big);

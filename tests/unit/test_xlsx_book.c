@@ -20,39 +20,9 @@
 
 #include <cmocka.h>
 
+#include "testutil.h"
+
 #include "reports/xlsx_book.h"
-
-static char *make_dir(void)
-{
-	char tmpl[] = "/tmp/mfa-book-XXXXXX";
-	char *dir = mkdtemp(tmpl);
-
-	assert_non_null(dir);
-	return strdup(dir);
-}
-
-static int dir_entries(const char *dir)
-{
-	DIR *d = opendir(dir);
-	struct dirent *e;
-	int n = 0;
-
-	assert_non_null(d);
-	while ((e = readdir(d)) != NULL)
-		if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
-			n++;
-	closedir(d);
-	return n;
-}
-
-static void remove_dir(char *dir)
-{
-	char cmd[600];
-
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	assert_int_equal(system(cmd), 0);
-	free(dir);
-}
 
 /* One part of the zip, NUL-terminated; the caller frees. */
 static char *zip_part(const char *dir, const char *file, const char *part)
@@ -106,7 +76,7 @@ static void test_table_footer_and_order(void **state)
 	struct mfa_xlsx_table *t = NULL;
 	struct mfa_err err = MFA_ERR_INIT;
 	lxw_worksheet *notes;
-	char *dir = make_dir();
+	char *dir = tu_make_dir();
 	char path[600], tmp[600];
 	struct stat st;
 	mode_t old;
@@ -158,7 +128,7 @@ static void test_table_footer_and_order(void **state)
 	/* Complete or absent: only the private folder before the commit. */
 	assert_int_not_equal(access(path, F_OK), 0);
 	assert_int_equal(access(tmp, F_OK), 0);
-	assert_int_equal(dir_entries(dir), 1);
+	assert_int_equal(tu_dir_entries(dir), 1);
 	assert_int_equal(mfa_xlsx_book_commit(b, &err), 0);
 	assert_true(mfa_xlsx_book_commit(b, &err) < 0);
 	mfa_xlsx_book_free(b);
@@ -166,7 +136,7 @@ static void test_table_footer_and_order(void **state)
 	assert_int_equal(stat(path, &st), 0);
 	assert_int_equal(st.st_mode & 0777, 0600);
 	assert_int_not_equal(access(tmp, F_OK), 0);
-	assert_int_equal(dir_entries(dir), 1);
+	assert_int_equal(tu_dir_entries(dir), 1);
 
 	xml = zip_part(dir, "rollup.xlsx", "xl/workbook.xml");
 	assert_non_null(strstr(xml, "<sheet name=\"Tenants\" sheetId=\"1\""));
@@ -190,7 +160,7 @@ static void test_table_footer_and_order(void **state)
 	assert_int_equal(count_of(xml, ">=cmd|' /C calc'!A0<"), 3);
 	assert_int_equal(count_of(xml, ">Name<"), 2);
 	free(xml);
-	remove_dir(dir);
+	tu_remove_dir(dir);
 }
 
 /* A table continues on a new sheet only while its last sheet is the
@@ -201,7 +171,7 @@ static void test_continuation_order(void **state)
 	struct mfa_xlsx_book *b = NULL;
 	struct mfa_xlsx_table *t = NULL, *u = NULL;
 	struct mfa_err err = MFA_ERR_INIT;
-	char *dir = make_dir();
+	char *dir = tu_make_dir();
 	char *xml;
 	int i;
 
@@ -234,7 +204,7 @@ static void test_continuation_order(void **state)
 	assert_non_null(strstr(xml, "localSheetId=\"1\" hidden=\"1\">'Tenants (2)'!$A$1:$D$3<"));
 	assert_non_null(strstr(xml, "localSheetId=\"4\" hidden=\"1\">'Other (3)'!$A$1:$B$2<"));
 	free(xml);
-	remove_dir(dir);
+	tu_remove_dir(dir);
 }
 
 /* Abandoned with rows on continued sheets: nothing left; and a folder that
@@ -246,7 +216,7 @@ static void test_abandon(void **state)
 	struct mfa_xlsx_table *t = NULL;
 	struct mfa_err err = MFA_ERR_INIT;
 	lxw_worksheet *ws;
-	char *dir = make_dir();
+	char *dir = tu_make_dir();
 	char missing[600];
 	int i;
 
@@ -259,9 +229,9 @@ static void test_abandon(void **state)
 		assert_int_equal(mfa_xlsx_table_row(t, &err), 0);
 		assert_int_equal(mfa_xlsx_table_string(t, 0, "a", MFA_XLSX_PLAIN, &err), 0);
 	}
-	assert_int_equal(dir_entries(dir), 1); /* the private folder */
+	assert_int_equal(tu_dir_entries(dir), 1); /* the private folder */
 	mfa_xlsx_book_free(b);
-	assert_int_equal(dir_entries(dir), 0);
+	assert_int_equal(tu_dir_entries(dir), 0);
 	mfa_xlsx_book_free(NULL);
 
 	snprintf(missing, sizeof(missing), "%s/no/such", dir);
@@ -270,8 +240,8 @@ static void test_abandon(void **state)
 	assert_null(b);
 	assert_non_null(strstr(err.msg, "report.xlsx"));
 	assert_non_null(strstr(err.msg, "No such file or directory"));
-	assert_int_equal(dir_entries(dir), 0);
-	remove_dir(dir);
+	assert_int_equal(tu_dir_entries(dir), 0);
+	tu_remove_dir(dir);
 }
 
 /* Links planted in the output folder at the final name and at the old
@@ -283,7 +253,7 @@ static void test_planted_links_not_followed(void **state)
 	struct mfa_xlsx_book *b = NULL;
 	struct mfa_xlsx_table *t = NULL;
 	struct mfa_err err = MFA_ERR_INIT;
-	char *dir = make_dir(), *other = make_dir();
+	char *dir = tu_make_dir(), *other = tu_make_dir();
 	char target[600], link1[600], link2[600];
 	struct stat st;
 	char buf[16] = { 0 };
@@ -317,9 +287,9 @@ static void test_planted_links_not_followed(void **state)
 	xml = zip_part(dir, "report.xlsx", "xl/workbook.xml");
 	assert_non_null(strstr(xml, "Tenants"));
 	free(xml);
-	assert_int_equal(dir_entries(dir), 2); /* report.xlsx and the old link at .tmp */
-	remove_dir(dir);
-	remove_dir(other);
+	assert_int_equal(tu_dir_entries(dir), 2); /* report.xlsx and the old link at .tmp */
+	tu_remove_dir(dir);
+	tu_remove_dir(other);
 }
 
 int main(void)

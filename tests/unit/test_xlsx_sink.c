@@ -18,6 +18,8 @@
 
 #include <cmocka.h>
 
+#include "testutil.h"
+
 #include "mfa/model/compare.h"
 #include "mfa/model/sink.h"
 #include "mfa/reports/sinks.h"
@@ -35,51 +37,6 @@ static const char *users_filter(int rows)
 
 	snprintf(buf, sizeof(buf), "<autoFilter ref=\"A1:%c%d\"/>", 'A' + MFA_COL__COUNT - 1, rows);
 	return buf;
-}
-
-static char *make_dir(void)
-{
-	const char *base = getenv("TMPDIR");
-	char tmpl[512];
-	char *dir;
-
-	snprintf(tmpl, sizeof(tmpl), "%s/mfa-xlsx-XXXXXX", base && *base ? base : "/tmp");
-	dir = mkdtemp(tmpl);
-	assert_non_null(dir);
-	return strdup(dir);
-}
-
-static void remove_dir(char *dir)
-{
-	DIR *d = opendir(dir);
-	struct dirent *e;
-	char path[1024];
-
-	if (d) {
-		while ((e = readdir(d)) != NULL) {
-			if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
-				continue;
-			snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
-			unlink(path);
-		}
-		closedir(d);
-	}
-	rmdir(dir);
-	free(dir);
-}
-
-static int dir_entries(const char *dir)
-{
-	DIR *d = opendir(dir);
-	struct dirent *e;
-	int n = 0;
-
-	assert_non_null(d);
-	while ((e = readdir(d)) != NULL)
-		if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
-			n++;
-	closedir(d);
-	return n;
 }
 
 /* Output of a shell command, NUL-terminated; the caller frees. */
@@ -306,7 +263,7 @@ static void test_plan_report(void **state)
 	struct mfa_sink *s = NULL;
 	struct mfa_err err = MFA_ERR_INIT;
 	struct sheet sheets[16];
-	char *dir = make_dir();
+	char *dir = tu_make_dir();
 	char *xlsx = path_in(dir, "report.xlsx");
 	char *tmp = path_in(dir, "report.xlsx.tmp");
 	char *xml;
@@ -347,7 +304,7 @@ static void test_plan_report(void **state)
 	assert_int_not_equal(access(tmp, F_OK), 0);
 	/* Nothing else left in the folder: libxlsxwriter's temporary files
 	 * went with it. */
-	assert_int_equal(dir_entries(dir), 1);
+	assert_int_equal(tu_dir_entries(dir), 1);
 
 	n = read_sheets(xlsx, sheets, 16);
 	assert_int_equal(n, 4);
@@ -408,7 +365,7 @@ static void test_plan_report(void **state)
 
 	free(xlsx);
 	free(tmp);
-	remove_dir(dir);
+	tu_remove_dir(dir);
 }
 
 static void test_continuation_sheets(void **state)
@@ -420,7 +377,7 @@ static void test_continuation_sheets(void **state)
 	struct mfa_sink *s = NULL;
 	struct mfa_err err = MFA_ERR_INIT;
 	struct sheet sheets[16];
-	char *dir = make_dir();
+	char *dir = tu_make_dir();
 	char *xlsx = path_in(dir, "report.xlsx");
 	char *xml;
 	int i, n;
@@ -475,7 +432,7 @@ static void test_continuation_sheets(void **state)
 	free(xml);
 
 	free(xlsx);
-	remove_dir(dir);
+	tu_remove_dir(dir);
 }
 
 static void test_audit_report(void **state)
@@ -485,7 +442,7 @@ static void test_audit_report(void **state)
 	struct mfa_sink *s = NULL;
 	struct mfa_err err = MFA_ERR_INIT;
 	struct sheet sheets[16];
-	char *dir = make_dir();
+	char *dir = tu_make_dir();
 	char *xlsx = path_in(dir, "report.xlsx");
 	char *xml;
 	int n;
@@ -517,7 +474,7 @@ static void test_audit_report(void **state)
 	free(xml);
 
 	free(xlsx);
-	remove_dir(dir);
+	tu_remove_dir(dir);
 }
 
 static void add_prev(struct mfa_baseline *b, const char *id, const char *upn,
@@ -551,7 +508,7 @@ static void test_changes_sheet(void **state)
 	struct mfa_sink *sinks[2] = { NULL, NULL };
 	struct mfa_err err = MFA_ERR_INIT;
 	struct sheet sheets[16];
-	char *dir = make_dir();
+	char *dir = tu_make_dir();
 	char *xlsx = path_in(dir, "report.xlsx");
 	char *xml;
 	size_t i, k;
@@ -632,7 +589,7 @@ static void test_changes_sheet(void **state)
 
 	mfa_baseline_free(b);
 	free(xlsx);
-	remove_dir(dir);
+	tu_remove_dir(dir);
 }
 
 /* An interrupted run lists no removed user (maybe just not reached), and
@@ -645,7 +602,7 @@ static void test_changes_sheet_incomplete(void **state)
 	struct mfa_sink *s = NULL;
 	struct mfa_err err = MFA_ERR_INIT;
 	struct sheet sheets[16];
-	char *dir = make_dir();
+	char *dir = tu_make_dir();
 	char *xlsx = path_in(dir, "report.xlsx");
 	char *xml;
 
@@ -671,7 +628,7 @@ static void test_changes_sheet_incomplete(void **state)
 
 	mfa_baseline_free(b);
 	free(xlsx);
-	remove_dir(dir);
+	tu_remove_dir(dir);
 }
 
 /* Invalid UTF-8 would make the whole sheet unreadable, and Excel refuses a
@@ -683,7 +640,7 @@ static void test_cell_repair(void **state)
 	struct mfa_sink *s = NULL;
 	struct mfa_err err = MFA_ERR_INIT;
 	struct sheet sheets[16];
-	char *dir = make_dir();
+	char *dir = tu_make_dir();
 	char *xlsx = path_in(dir, "report.xlsx");
 	char *longname = malloc(40001);
 	char run_a[32768 + 2];
@@ -717,7 +674,7 @@ static void test_cell_repair(void **state)
 
 	free(longname);
 	free(xlsx);
-	remove_dir(dir);
+	tu_remove_dir(dir);
 }
 
 static void test_free_unfinished(void **state)
@@ -725,7 +682,7 @@ static void test_free_unfinished(void **state)
 	struct fixture_user users[3];
 	struct mfa_sink *s = NULL;
 	struct mfa_err err = MFA_ERR_INIT;
-	char *dir = make_dir();
+	char *dir = tu_make_dir();
 	int i;
 
 	(void)state;
@@ -737,14 +694,14 @@ static void test_free_unfinished(void **state)
 	feed(s, NULL, users, 3, 1);
 	mfa_sink_free(s);
 	/* No report.xlsx, no report.xlsx.tmp, no libxlsxwriter leftovers. */
-	assert_int_equal(dir_entries(dir), 0);
+	assert_int_equal(tu_dir_entries(dir), 0);
 
 	/* Freed right after open, too. */
 	assert_int_equal(mfa_xlsx_sink_open(&s, dir, 0, &err), 0);
 	mfa_sink_free(s);
-	assert_int_equal(dir_entries(dir), 0);
+	assert_int_equal(tu_dir_entries(dir), 0);
 	mfa_sink_free(NULL);
-	remove_dir(dir);
+	tu_remove_dir(dir);
 }
 
 /* audit --compare past the row limit: the continued Users sheets, then
@@ -764,7 +721,7 @@ static void test_changes_continuation(void **state)
 	struct mfa_sink *sinks[2] = { NULL, NULL };
 	struct mfa_err err = MFA_ERR_INIT;
 	struct sheet sheets[32];
-	char *dir = make_dir();
+	char *dir = tu_make_dir();
 	char *xlsx = path_in(dir, "report.xlsx");
 	struct stat st;
 	mode_t old_umask;
@@ -815,7 +772,7 @@ static void test_changes_continuation(void **state)
 
 	assert_int_equal(stat(xlsx, &st), 0);
 	assert_int_equal(st.st_mode & 0777, 0600);
-	assert_int_equal(dir_entries(dir), 1);
+	assert_int_equal(tu_dir_entries(dir), 1);
 
 	n = read_sheets(xlsx, sheets, 32);
 	{
@@ -863,7 +820,7 @@ static void test_changes_continuation(void **state)
 
 	mfa_baseline_free(b);
 	free(xlsx);
-	remove_dir(dir);
+	tu_remove_dir(dir);
 }
 
 /* Abandoned after its sheets continued and rows were spooled: no report,
@@ -875,7 +832,7 @@ static void test_free_unfinished_continued(void **state)
 	struct mfa_baseline *b = mfa_baseline_new();
 	struct mfa_sink *s = NULL;
 	struct mfa_err err = MFA_ERR_INIT;
-	char *dir = make_dir();
+	char *dir = tu_make_dir();
 	int i;
 
 	(void)state;
@@ -891,16 +848,16 @@ static void test_free_unfinished_continued(void **state)
 	mfa_xlsx_sink_set_baseline(s, b);
 	feed(s, NULL, users, 9, 1);
 	mfa_sink_free(s);
-	assert_int_equal(dir_entries(dir), 0);
+	assert_int_equal(tu_dir_entries(dir), 0);
 	mfa_baseline_free(b);
-	remove_dir(dir);
+	tu_remove_dir(dir);
 }
 
 static void test_open_fails_on_missing_folder(void **state)
 {
 	struct mfa_sink *s = (struct mfa_sink *)&s; /* must be reset to NULL */
 	struct mfa_err err = MFA_ERR_INIT;
-	char *dir = make_dir();
+	char *dir = tu_make_dir();
 	char *missing = path_in(dir, "no/such/folder");
 
 	(void)state;
@@ -909,7 +866,7 @@ static void test_open_fails_on_missing_folder(void **state)
 	assert_non_null(strstr(err.msg, "report.xlsx"));
 	assert_non_null(strstr(err.msg, "No such file or directory"));
 	free(missing);
-	remove_dir(dir);
+	tu_remove_dir(dir);
 }
 
 /* What the CLI makes of MFA_XLSX_MAX_ROWS (a test hook). */
