@@ -12,44 +12,57 @@
 /* JSON helpers: a missing key and JSON null are "absent" (NULL); a value of
  * another type than expected is an error naming its path. */
 
-static int json_obj(const cJSON *parent, const char *key, const char *path, const cJSON **out,
-		    struct mfa_err *err)
+/* parent's key, or NULL when it is missing or JSON null */
+static const cJSON *json_item(const cJSON *parent, const char *key)
 {
 	const cJSON *x = parent ? cJSON_GetObjectItemCaseSensitive(parent, key) : NULL;
 
+	return x && !cJSON_IsNull(x) ? x : NULL;
+}
+
+/* parent's key into *out when it is of the type `is` accepts (what names
+ * it in the error); absent: NULL. */
+static int json_typed(const cJSON *parent, const char *key, const char *path,
+		      cJSON_bool (*is)(const cJSON *), const char *what, const cJSON **out,
+		      struct mfa_err *err)
+{
+	const cJSON *x = json_item(parent, key);
+
 	*out = NULL;
-	if (!x || cJSON_IsNull(x))
+	if (!x)
 		return 0;
-	if (!cJSON_IsObject(x))
-		return mfa_err_set(err, "%s%s%s: expected an object", path, *path ? "." : "", key);
+	if (!is(x))
+		return mfa_err_set(err, "%s%s%s: expected %s", path, *path ? "." : "", key, what);
 	*out = x;
 	return 0;
+}
+
+static int json_obj(const cJSON *parent, const char *key, const char *path, const cJSON **out,
+		    struct mfa_err *err)
+{
+	return json_typed(parent, key, path, cJSON_IsObject, "an object", out, err);
 }
 
 static int json_str(const cJSON *parent, const char *key, const char *path, const char **out,
 		    struct mfa_err *err)
 {
-	const cJSON *x = parent ? cJSON_GetObjectItemCaseSensitive(parent, key) : NULL;
+	const cJSON *x;
+	int rc = json_typed(parent, key, path, cJSON_IsString, "a string", &x, err);
 
-	*out = NULL;
-	if (!x || cJSON_IsNull(x))
-		return 0;
-	if (!cJSON_IsString(x))
-		return mfa_err_set(err, "%s%s%s: expected a string", path, *path ? "." : "", key);
-	*out = x->valuestring;
-	return 0;
+	*out = x ? x->valuestring : NULL;
+	return rc;
 }
 
 /* An array of strings (absent: NULL). */
 static int json_strs(const cJSON *parent, const char *key, const char *path, const cJSON **out,
 		     struct mfa_err *err)
 {
-	const cJSON *x = parent ? cJSON_GetObjectItemCaseSensitive(parent, key) : NULL;
+	const cJSON *x = json_item(parent, key);
 	const cJSON *it;
 	int i = 0;
 
 	*out = NULL;
-	if (!x || cJSON_IsNull(x))
+	if (!x)
 		return 0;
 	if (!cJSON_IsArray(x))
 		return mfa_err_set(err, "%s.%s: expected an array of strings", path, key);
