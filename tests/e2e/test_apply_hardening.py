@@ -29,8 +29,7 @@ BIN = None
 
 def env():
     e = dict(os.environ)
-    e.update({"AZURE_TENANT_ID": TENANT, "AZURE_CLIENT_ID": CLIENT, "AZURE_CLIENT_SECRET": SECRET,
-              "AZURE_CLIENT_CERTIFICATE_PATH": "", "MFA_MIGRATE_ACCESS_TOKEN": ""})
+    e.update(emu_harness.creds())
     return e
 
 

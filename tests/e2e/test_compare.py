@@ -22,8 +22,7 @@ BIN = None
 
 def audit(emu, *args):
     out = os.path.join(mfatest.tmpdir(), "audit")
-    env = {"AZURE_TENANT_ID": TENANT, "AZURE_CLIENT_ID": CLIENT, "AZURE_CLIENT_SECRET": SECRET,
-           "AZURE_CLIENT_CERTIFICATE_PATH": "", "MFA_MIGRATE_ACCESS_TOKEN": ""}
+    env = emu_harness.creds()
     code, _, stderr = mfatest.run(BIN, "audit", "--graph-url", emu.base, "--login-url", emu.base,
                                   "--out", out, "-q", *args, env=env)
     return code, out, stderr
@@ -85,8 +84,7 @@ class Compare(unittest.TestCase):
         stranger = os.path.join(tenant_dir, "20200101T000000Z")
         os.makedirs(stranger)
         open(os.path.join(stranger, "users.csv"), "w").write("not ours\n")
-        env = {"AZURE_TENANT_ID": TENANT, "AZURE_CLIENT_ID": CLIENT, "AZURE_CLIENT_SECRET": SECRET,
-               "AZURE_CLIENT_CERTIFICATE_PATH": "", "MFA_MIGRATE_ACCESS_TOKEN": ""}
+        env = emu_harness.creds()
         with Emulator("--users", 200, "--seed", 4) as emu:
             def run(*args):
                 code, stdout, stderr = mfatest.run(BIN, "audit", "--graph-url", emu.base, "--login-url",

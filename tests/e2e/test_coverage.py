@@ -32,8 +32,7 @@ def users(out):
 
 
 def env():
-    return {"AZURE_TENANT_ID": TENANT, "AZURE_CLIENT_ID": CLIENT, "AZURE_CLIENT_SECRET": SECRET,
-            "AZURE_CLIENT_CERTIFICATE_PATH": "", "MFA_MIGRATE_ACCESS_TOKEN": ""}
+    return emu_harness.creds()
 
 
 class FromFiles(unittest.TestCase):

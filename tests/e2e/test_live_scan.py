@@ -26,8 +26,7 @@ BIN = None
 
 
 def creds(secret=SECRET):
-    return {"AZURE_TENANT_ID": TENANT, "AZURE_CLIENT_ID": CLIENT, "AZURE_CLIENT_SECRET": secret,
-            "AZURE_CLIENT_CERTIFICATE_PATH": "", "MFA_MIGRATE_ACCESS_TOKEN": ""}
+    return emu_harness.creds(secret)
 
 
 def live(emu, command, *args, env=None, secret=SECRET):

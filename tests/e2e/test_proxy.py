@@ -102,8 +102,7 @@ def run(args, proxy_env):
     """Runs the binary with exactly proxy_env for the proxy variables (all
     others removed) and the emulator's credentials."""
     env = {k: v for k, v in os.environ.items() if k not in PROXY_VARS}
-    env.update({"AZURE_TENANT_ID": TENANT, "AZURE_CLIENT_ID": CLIENT, "AZURE_CLIENT_SECRET": SECRET,
-                "AZURE_CLIENT_CERTIFICATE_PATH": "", "MFA_MIGRATE_ACCESS_TOKEN": ""})
+    env.update(emu_harness.creds())
     env.update(proxy_env)
     out = os.path.join(mfatest.tmpdir(), "out")
     p = subprocess.run([BIN, *args, "--out", out], capture_output=True, text=True, env=env,

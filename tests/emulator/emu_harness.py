@@ -16,6 +16,13 @@ import urllib.parse
 TENANT = "5f1c2b3a-7e6d-4c5b-9a8f-000000e1a1c0"
 CLIENT = "8d4e3f2a-1b0c-4d9e-8f7a-000000c11e47"
 SECRET = "emulator-secret"
+
+
+def creds(secret=SECRET):
+    """The environment that signs mfa-migrate in to the emulator with a
+    client secret (and clears any certificate or ready token)."""
+    return {"AZURE_TENANT_ID": TENANT, "AZURE_CLIENT_ID": CLIENT, "AZURE_CLIENT_SECRET": secret,
+            "AZURE_CLIENT_CERTIFICATE_PATH": "", "MFA_MIGRATE_ACCESS_TOKEN": ""}
 EXE = None  # set by run()
 
 
