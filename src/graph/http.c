@@ -106,6 +106,7 @@ struct mfa_http {
 	struct queue tokq;         /* token requests: started first, outside `workers` */
 	struct queue held;         /* requests waiting for a token (auth_pending) */
 	struct xfer *delayed;      /* unsorted: retries are few */
+	int http_rank;             /* rank of st.http_version (note_http_version) */
 	struct xfer *running;      /* in flight (at most `workers`, and token requests) */
 	unsigned in_flight;        /* requests in flight, token requests not counted */
 	unsigned token_in_flight;
@@ -1173,6 +1174,31 @@ static void token_attempt_done(struct mfa_http *h, struct xfer *x, double now)
 	}
 }
 
+
+/* The highest HTTP version that carried a Graph answer (summary.json's
+ * graph.httpVersion). */
+static void note_http_version(struct mfa_http *h, CURL *easy)
+{
+	static const struct { long v; int rank; const char *name; } vs[] = {
+		{ CURL_HTTP_VERSION_1_0, 1, "1.0" },
+		{ CURL_HTTP_VERSION_1_1, 2, "1.1" },
+		{ CURL_HTTP_VERSION_2_0, 3, "2" },
+#ifdef CURL_HTTP_VERSION_3
+		{ CURL_HTTP_VERSION_3, 4, "3" },
+#endif
+	};
+	long v = 0;
+	size_t i;
+
+	if (curl_easy_getinfo(easy, CURLINFO_HTTP_VERSION, &v) != CURLE_OK)
+		return;
+	for (i = 0; i < sizeof(vs) / sizeof(vs[0]); i++)
+		if (vs[i].v == v && vs[i].rank > h->http_rank) {
+			h->http_rank = vs[i].rank;
+			h->st.http_version = vs[i].name;
+		}
+}
+
 static void attempt_done(struct mfa_http *h, CURL *easy, CURLcode result)
 {
 	struct mfa_retry_input in;
@@ -1190,6 +1216,8 @@ static void attempt_done(struct mfa_http *h, CURL *easy, CURLcode result)
 	unlink_running(h, x);
 	curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &x->status);
 	x->curl_code = (int)result;
+	if (x->status > 0 && !x->token)
+		note_http_version(h, easy);
 	curl_multi_remove_handle(h->multi, easy);
 	curl_easy_cleanup(easy);
 	x->easy = NULL;

@@ -278,6 +278,8 @@ struct mfa_http_stats {
 	unsigned long long bytes_received; /* body bytes, after decompression */
 	unsigned long long bytes_sent;     /* body bytes */
 	unsigned peak_in_flight;
+	const char *http_version;  /* "2", "1.1", ...: the highest HTTP version that
+				    * carried a Graph answer; NULL before any. Static. */
 	unsigned long items_throttled; /* $batch items answered 429 (mfa_http_note_items) */
 	unsigned long item_retries;    /* $batch items sent again */
 	struct mfa_http_scope_stats scope[MFA_SCOPE__COUNT];

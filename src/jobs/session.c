@@ -71,6 +71,7 @@ void mfa_session_summarise(const struct mfa_session *s, struct mfa_summary *sum)
 	sum->graph.transport_errors = st.transport_errors;
 	sum->graph.failed = st.failed;
 	sum->graph.peak_in_flight = st.peak_in_flight;
+	sum->graph.http_version = st.http_version;
 	sum->graph.token_requests = mfa_auth_token_requests(s->auth);
 	sum->graph.auth_kind = mfa_auth_kind_name(mfa_auth_kind(s->auth));
 	sum->graph.paused_seconds = 0;

@@ -204,6 +204,9 @@ static cJSON *build(const struct mfa_summary *s)
 		cJSON_AddNumberToObject(o, "slowdowns", (double)s->graph.slowdowns);
 		cJSON_AddNumberToObject(o, "pausedSeconds", s->graph.paused_seconds);
 		cJSON_AddNumberToObject(o, "peakInFlight", s->graph.peak_in_flight);
+		add_str(o, "httpVersion", s->graph.http_version);
+		add_str(o, "statePath", s->graph.state_path);
+		add_str(o, "statePathReason", s->graph.state_path_reason);
 		cJSON_AddNumberToObject(o, "unknownStates", (double)s->graph.unknown_states);
 		cJSON_AddBoolToObject(o, "registrationAvailable", !s->graph.registration_unavailable);
 	}

@@ -301,6 +301,10 @@ static cJSON *summary_json(const struct mfa_results_options *o, const struct mfa
 		cJSON_AddNumberToObject(g, "transportErrors", (double)st.transport_errors);
 		cJSON_AddNumberToObject(g, "tokenRequests", (double)o->token_requests);
 		cJSON_AddNumberToObject(g, "pausedSeconds", paused);
+		if (st.http_version)
+			cJSON_AddStringToObject(g, "httpVersion", st.http_version);
+		else
+			cJSON_AddNullToObject(g, "httpVersion");
 	}
 	return root;
 }

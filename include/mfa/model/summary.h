@@ -84,6 +84,11 @@ struct mfa_summary {
 		unsigned long slowdowns;   /* x-ms-throttle-limit-percentage > 0.8 seen */
 		unsigned long unknown_states; /* users whose state could not be read */
 		unsigned peak_in_flight;
+		const char *http_version;  /* "2", "1.1"; NULL: no answer; borrowed (static) */
+		const char *state_path;    /* how per-user states were read: "inline" (the
+					    * $select fast path) or "batch" (per-user reads);
+					    * NULL: none read; borrowed (static) */
+		const char *state_path_reason; /* why that path, one line; borrowed */
 		double paused_seconds;     /* time scopes spent paused by Retry-After */
 		int registration_unavailable;
 	} graph;
