@@ -47,6 +47,10 @@ struct emu_config {
 	unsigned perms;             /* enum emu_perm */
 	unsigned threads;
 	bool no_serve;
+	/* issue 12: transport and throttling */
+	const char *tls_cert;       /* --tls-cert PEM file, or NULL (plain HTTP) */
+	const char *tls_key;        /* --tls-key PEM file */
+	const char *public_url;     /* --public-url: base of nextLinks, @odata.context, baseUrl */
 };
 
 #define EMU_MAX_QUERY 32
@@ -67,7 +71,7 @@ struct emu_request {
 	char *authorization;  /* Authorization header, or NULL */
 	char *consistency;    /* ConsistencyLevel header, or NULL */
 	char *content_type;   /* Content-Type header, or NULL */
-	char *base_url;       /* "http://host:port", for @odata.nextLink */
+	char *base_url;       /* "http(s)://host:port" or --public-url, for @odata.nextLink */
 	char *body;           /* NUL-terminated; may be NULL */
 	size_t body_len;
 	bool in_batch;        /* a $batch item: faults and stats are the batch's business */

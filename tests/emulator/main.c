@@ -45,6 +45,11 @@ static const struct flag flags[] = {
 	{ "export-csv", "FILE", NULL, "write the tenant as users.csv at start-up" },
 	{ "threads", "N", "2", "HTTP worker threads" },
 	{ "no-serve", NULL, NULL, "build (and export) the tenant, then exit" },
+	/* issue 12: transport and throttling */
+	{ "tls-cert", "PEM", NULL, "serve HTTPS with this certificate (chain) file; needs --tls-key" },
+	{ "tls-key", "PEM", NULL, "private key of --tls-cert" },
+	{ "public-url", "URL", NULL, "base URL clients reach the emulator at (a front such as nghttpx)" },
+	/* end issue 12: transport and throttling */
 	{ "help", NULL, NULL, "show this help" },
 };
 
@@ -201,7 +206,25 @@ static int parse_args(int argc, char **argv, struct emu_config *cfg, const char 
 			cfg->threads = (unsigned)d;
 		} else if (strcmp(name, "no-serve") == 0) {
 			cfg->no_serve = true;
+		/* issue 12: transport and throttling */
+		} else if (strcmp(name, "tls-cert") == 0) {
+			cfg->tls_cert = val;
+		} else if (strcmp(name, "tls-key") == 0) {
+			cfg->tls_key = val;
+		} else if (strcmp(name, "public-url") == 0) {
+			size_t n = strlen(val);
+			if ((strncmp(val, "http://", 7) != 0 && strncmp(val, "https://", 8) != 0) ||
+			    n > 200 || strpbrk(val, "\"\\ ?#") || val[n - 1] == '/') {
+				fprintf(stderr, "graph-emulator: bad --public-url '%s' (expected http(s)://host[:port] without a trailing slash)\n", val);
+				return -1;
+			}
+			cfg->public_url = val;
+		/* end issue 12: transport and throttling */
 		}
+	}
+	if (!cfg->tls_cert != !cfg->tls_key) {
+		fprintf(stderr, "graph-emulator: --tls-cert and --tls-key go together; give both or neither\n");
+		return -1;
 	}
 	if (cfg->fail_5xx + cfg->fail_429 + cfg->drop + cfg->slow > 1) {
 		fprintf(stderr, "graph-emulator: the fault rates add up to more than 1\n");
@@ -303,7 +326,7 @@ int main(int argc, char **argv)
 		goto fail;
 	if (cfg.port_file && write_port_file(cfg.port_file, port, &err) < 0)
 		goto fail;
-	printf("graph-emulator listening on http://127.0.0.1:%d\n", port);
+	printf("graph-emulator listening on %s://127.0.0.1:%d\n", cfg.tls_cert ? "https" : "http", port);
 	fflush(stdout);
 
 	while (sigwait(&set, &sig) != 0)
