@@ -362,6 +362,7 @@ static double dispatch(struct emu_server *s, struct MHD_Connection *c, const cha
 			emu_faults_reply(&ft, rp);
 		} else {
 			emu_api_handle(app, &rq, rp);
+			delay += rp->hold; /* $batch items' own latency */
 			if (ft.kind == EMU_FAULT_DROP)
 				ctx->drop = true;
 			else if (ft.kind == EMU_FAULT_SLOW)
