@@ -75,7 +75,7 @@ struct emu_request {
 	char *authorization;  /* Authorization header, or NULL */
 	char *consistency;    /* ConsistencyLevel header, or NULL */
 	char *content_type;   /* Content-Type header, or NULL */
-	char *base_url;       /* "http(s)://host:port" or --public-url, for @odata.nextLink */
+	char *base_url;       /* "http://host:port", for @odata.nextLink */
 	char *body;           /* NUL-terminated; may be NULL */
 	size_t body_len;
 	bool in_batch;        /* a $batch item: faults and stats are the batch's business */
