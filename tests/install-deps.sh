@@ -5,7 +5,7 @@ set -euo pipefail
 DEPS=(build-essential cmake pkg-config
       libcsv-dev libxlsxwriter-dev libcjson-dev zlib1g-dev
       libcurl4-openssl-dev libssl-dev libmicrohttpd-dev
-      libcmocka-dev python3 unzip openssl
+      libcmocka-dev python3 unzip openssl curl nghttp2-proxy
       clang libclang-rt-14-dev)
 if [ "$(id -u)" != 0 ]; then
   echo "install-deps: not root; install these yourself: ${DEPS[*]}" >&2

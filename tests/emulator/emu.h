@@ -47,6 +47,14 @@ struct emu_config {
 	unsigned perms;             /* enum emu_perm */
 	unsigned threads;
 	bool no_serve;
+	/* issue 12: transport and throttling */
+	const char *tls_cert;       /* --tls-cert PEM file, or NULL (plain HTTP) */
+	const char *tls_key;        /* --tls-key PEM file */
+	const char *public_url;     /* --public-url: base of nextLinks, @odata.context, baseUrl */
+	double batch_item_latency_ms; /* each $batch item takes this long (jittered) */
+	unsigned batch_parallelism; /* $batch items run this many at a time */
+	double app_writes_elsewhere; /* writes / 5 min the app spends in other tenants */
+	bool batch_424;             /* a $batch with a throttled item answers 424 */
 };
 
 #define EMU_MAX_QUERY 32
@@ -92,6 +100,7 @@ struct emu_reply {
 	const char *route;    /* stats key, static */
 	int ru;               /* resource units charged (x-ms-resource-unit) */
 	bool throttled;
+	double hold;          /* seconds the HTTP side waits before answering ($batch items) */
 };
 
 void emu_reply_init(struct emu_reply *rp);

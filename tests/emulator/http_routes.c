@@ -33,6 +33,7 @@ struct emu_server {
 	pthread_t timer;
 	bool timer_started;
 	struct pending *held;
+	char *tls_cert, *tls_key; /* PEM text, kept while the daemon runs */
 };
 
 enum phase { PH_RECEIVING, PH_HELD, PH_DONE };
@@ -145,10 +146,13 @@ static char *header_dup(struct MHD_Connection *c, const char *name)
 	return d;
 }
 
+/* rq->base_url is --public-url when set, else http:// (https:// with
+ * --tls-cert) and the Host header, else 127.0.0.1 and the bound port. */
 static void request_from(struct emu_server *s, struct MHD_Connection *c, const char *method,
 			 const char *path, const char *version, struct conn_ctx *ctx, struct emu_request *rq)
 {
 	const char *host = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Host");
+	const char *scheme = s->tls_cert ? "https" : "http";
 	struct buf base = BUF_INIT;
 
 	memset(rq, 0, sizeof(*rq));
@@ -162,9 +166,13 @@ static void request_from(struct emu_server *s, struct MHD_Connection *c, const c
 	rq->consistency = header_dup(c, "ConsistencyLevel");
 	rq->content_type = header_dup(c, "Content-Type");
 	if (host && *host && strlen(host) < 200 && !strpbrk(host, "\"\\/ "))
-		buf_printf(&base, "http://%s", host);
+		buf_printf(&base, "%s://%s", scheme, host);
 	else
-		buf_printf(&base, "http://127.0.0.1:%d", s->port);
+		buf_printf(&base, "%s://127.0.0.1:%d", scheme, s->port);
+	if (s->app->cfg->public_url) {
+		buf_reset(&base);
+		buf_puts(&base, s->app->cfg->public_url);
+	}
 	rq->base_url = buf_detach(&base, NULL);
 	if (ctx->upload.len) {
 		rq->body_len = ctx->upload.len;
@@ -359,6 +367,7 @@ static double dispatch(struct emu_server *s, struct MHD_Connection *c, const cha
 			emu_faults_reply(&ft, rp);
 		} else {
 			emu_api_handle(app, &rq, rp);
+			delay += rp->hold; /* $batch items' own latency */
 			if (ft.kind == EMU_FAULT_DROP)
 				ctx->drop = true;
 			else if (ft.kind == EMU_FAULT_SLOW)
@@ -530,12 +539,37 @@ static void on_connection(void *cls, struct MHD_Connection *c, void **socket_con
 	emu_stats_connection(&s->app->stats, toe == MHD_CONNECTION_NOTIFY_STARTED ? 1 : -1);
 }
 
+/* Reads a whole PEM file (at most 1 MiB) as a NUL-terminated string. */
+static char *read_pem(const char *flag, const char *path, struct mfa_err *err)
+{
+	FILE *f = fopen(path, "rb");
+	struct buf b = BUF_INIT;
+	char chunk[4096];
+	size_t n;
+
+	if (!f) {
+		mfa_err_set(err, "cannot open --%s '%s': %s", flag, path, strerror(errno));
+		return NULL;
+	}
+	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0 && b.len < (1u << 20))
+		buf_add(&b, chunk, n);
+	if (ferror(f) || b.len >= (1u << 20) || !b.len || !strstr(b.data, "-----BEGIN ")) {
+		mfa_err_set(err, "--%s '%s' is not a PEM file (expected -----BEGIN ...)", flag, path);
+		fclose(f);
+		buf_release(&b);
+		return NULL;
+	}
+	fclose(f);
+	return buf_detach(&b, NULL);
+}
+
 int emu_server_start(struct emu_server **out, struct emu_app *app, int *port, struct mfa_err *err)
 {
 	struct emu_server *s = calloc(1, sizeof(*s));
 	struct sockaddr_in addr;
 	const union MHD_DaemonInfo *info;
 	pthread_condattr_t ca;
+	struct MHD_OptionItem tls_opts[3];
 
 	*out = NULL;
 	if (!s)
@@ -552,9 +586,28 @@ int emu_server_start(struct emu_server **out, struct emu_app *app, int *port, st
 	addr.sin_family = AF_INET;
 	addr.sin_port = htons((uint16_t)app->cfg->port);
 	addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (app->cfg->tls_cert) {
+		if (MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES) {
+			mfa_err_set(err, "this libmicrohttpd has no TLS support; drop --tls-cert or install one built with GnuTLS");
+			goto fail;
+		}
+		s->tls_cert = read_pem("tls-cert", app->cfg->tls_cert, err);
+		if (!s->tls_cert)
+			goto fail;
+		s->tls_key = read_pem("tls-key", app->cfg->tls_key, err);
+		if (!s->tls_key)
+			goto fail;
+	}
+	/* with TLS the two HTTPS options come first; without, they are skipped
+	 * by starting the option list past them (MHD_OPTION_ARRAY keeps it one call) */
+	tls_opts[0] = (struct MHD_OptionItem){ MHD_OPTION_HTTPS_MEM_CERT, 0, s->tls_cert };
+	tls_opts[1] = (struct MHD_OptionItem){ MHD_OPTION_HTTPS_MEM_KEY, 0, s->tls_key };
+	tls_opts[2] = (struct MHD_OptionItem){ MHD_OPTION_END, 0, NULL };
 	s->daemon = MHD_start_daemon(
-		MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME,
+		MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME |
+			(s->tls_cert ? MHD_USE_TLS : 0),
 		0, NULL, NULL, on_request, s,
+		MHD_OPTION_ARRAY, s->tls_cert ? tls_opts : tls_opts + 2,
 		MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
 		MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)app->cfg->threads,
 		MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
@@ -564,7 +617,11 @@ int emu_server_start(struct emu_server **out, struct emu_app *app, int *port, st
 		MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned int)1024,
 		MHD_OPTION_END);
 	if (!s->daemon) {
-		mfa_err_set(err, "cannot listen on 127.0.0.1:%d: %s", app->cfg->port, strerror(errno));
+		if (s->tls_cert)
+			mfa_err_set(err, "cannot listen with TLS on 127.0.0.1:%d: check that --tls-cert '%s' and --tls-key '%s' are a matching certificate and key",
+				    app->cfg->port, app->cfg->tls_cert, app->cfg->tls_key);
+		else
+			mfa_err_set(err, "cannot listen on 127.0.0.1:%d: %s", app->cfg->port, strerror(errno));
 		goto fail;
 	}
 	info = MHD_get_daemon_info(s->daemon, MHD_DAEMON_INFO_BIND_PORT);
@@ -596,5 +653,7 @@ void emu_server_stop(struct emu_server *s)
 		MHD_stop_daemon(s->daemon);
 	pthread_cond_destroy(&s->cond);
 	pthread_mutex_destroy(&s->lock);
+	free(s->tls_cert);
+	free(s->tls_key);
 	free(s);
 }

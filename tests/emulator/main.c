@@ -45,6 +45,15 @@ static const struct flag flags[] = {
 	{ "export-csv", "FILE", NULL, "write the tenant as users.csv at start-up" },
 	{ "threads", "N", "2", "HTTP worker threads" },
 	{ "no-serve", NULL, NULL, "build (and export) the tenant, then exit" },
+	/* issue 12: transport and throttling */
+	{ "tls-cert", "PEM", NULL, "serve HTTPS with this certificate (chain) file; needs --tls-key" },
+	{ "tls-key", "PEM", NULL, "private key of --tls-cert" },
+	{ "public-url", "URL", NULL, "base URL clients reach the emulator at (a front such as nghttpx)" },
+	{ "batch-item-latency-ms", "MS", "0", "each $batch item takes MS, jittered over 0.5..1.5 x MS" },
+	{ "batch-parallelism", "K", "1", "$batch items run K at a time (dependsOn chains run in order)" },
+	{ "app-writes-elsewhere", "N", "0", "writes per 5 min the app spends in other tenants (35,000 app quota)" },
+	{ "batch-424", NULL, NULL, "answer a $batch that has a throttled item 424 (older Graph docs)" },
+	/* end issue 12: transport and throttling */
 	{ "help", NULL, NULL, "show this help" },
 };
 
@@ -201,7 +210,37 @@ static int parse_args(int argc, char **argv, struct emu_config *cfg, const char 
 			cfg->threads = (unsigned)d;
 		} else if (strcmp(name, "no-serve") == 0) {
 			cfg->no_serve = true;
+		/* issue 12: transport and throttling */
+		} else if (strcmp(name, "tls-cert") == 0) {
+			cfg->tls_cert = val;
+		} else if (strcmp(name, "tls-key") == 0) {
+			cfg->tls_key = val;
+		} else if (strcmp(name, "public-url") == 0) {
+			size_t n = strlen(val);
+			if ((strncmp(val, "http://", 7) != 0 && strncmp(val, "https://", 8) != 0) ||
+			    n > 200 || strpbrk(val, "\"\\ ?#") || val[n - 1] == '/') {
+				fprintf(stderr, "graph-emulator: bad --public-url '%s' (expected http(s)://host[:port] without a trailing slash)\n", val);
+				return -1;
+			}
+			cfg->public_url = val;
+		} else if (strcmp(name, "batch-item-latency-ms") == 0) {
+			if (num(name, val, 0, 1e7, &cfg->batch_item_latency_ms) < 0)
+				return -1;
+		} else if (strcmp(name, "batch-parallelism") == 0) {
+			if (num(name, val, 1, 20, &d) < 0)
+				return -1;
+			cfg->batch_parallelism = (unsigned)d;
+		} else if (strcmp(name, "app-writes-elsewhere") == 0) {
+			if (num(name, val, 0, 1e9, &cfg->app_writes_elsewhere) < 0)
+				return -1;
+		} else if (strcmp(name, "batch-424") == 0) {
+			cfg->batch_424 = true;
+		/* end issue 12: transport and throttling */
 		}
+	}
+	if (!cfg->tls_cert != !cfg->tls_key) {
+		fprintf(stderr, "graph-emulator: --tls-cert and --tls-key go together; give both or neither\n");
+		return -1;
 	}
 	if (cfg->fail_5xx + cfg->fail_429 + cfg->drop + cfg->slow > 1) {
 		fprintf(stderr, "graph-emulator: the fault rates add up to more than 1\n");
@@ -246,6 +285,7 @@ int main(int argc, char **argv)
 		.client_id = DEFAULT_CLIENT, .client_secret = "emulator-secret", .token_ttl = 3600,
 		.limits = true, .time_scale = 1, .slow_seconds = 300, .state_select = true,
 		.registration_license = true, .registration_page_size = 999, .threads = 2,
+		.batch_parallelism = 1,
 	};
 	struct emu_app app;
 	struct emu_server *server = NULL;
@@ -303,7 +343,7 @@ int main(int argc, char **argv)
 		goto fail;
 	if (cfg.port_file && write_port_file(cfg.port_file, port, &err) < 0)
 		goto fail;
-	printf("graph-emulator listening on http://127.0.0.1:%d\n", port);
+	printf("graph-emulator listening on %s://127.0.0.1:%d\n", cfg.tls_cert ? "https" : "http", port);
 	fflush(stdout);
 
 	while (sigwait(&set, &sig) != 0)
