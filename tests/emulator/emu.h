@@ -51,6 +51,10 @@ struct emu_config {
 	const char *tls_cert;       /* --tls-cert PEM file, or NULL (plain HTTP) */
 	const char *tls_key;        /* --tls-key PEM file */
 	const char *public_url;     /* --public-url: base of nextLinks, @odata.context, baseUrl */
+	double batch_item_latency_ms; /* each $batch item takes this long (jittered) */
+	unsigned batch_parallelism; /* $batch items run this many at a time */
+	double app_writes_elsewhere; /* writes / 5 min the app spends in other tenants */
+	bool batch_424;             /* a $batch with a throttled item answers 424 */
 };
 
 #define EMU_MAX_QUERY 32
@@ -71,7 +75,7 @@ struct emu_request {
 	char *authorization;  /* Authorization header, or NULL */
 	char *consistency;    /* ConsistencyLevel header, or NULL */
 	char *content_type;   /* Content-Type header, or NULL */
-	char *base_url;       /* "http(s)://host:port" or --public-url, for @odata.nextLink */
+	char *base_url;       /* "http://host:port", for @odata.nextLink */
 	char *body;           /* NUL-terminated; may be NULL */
 	size_t body_len;
 	bool in_batch;        /* a $batch item: faults and stats are the batch's business */
@@ -96,6 +100,7 @@ struct emu_reply {
 	const char *route;    /* stats key, static */
 	int ru;               /* resource units charged (x-ms-resource-unit) */
 	bool throttled;
+	double hold;          /* seconds the HTTP side waits before answering ($batch items) */
 };
 
 void emu_reply_init(struct emu_reply *rp);

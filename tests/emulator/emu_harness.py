@@ -82,14 +82,21 @@ def free_port():
         return s.getsockname()[1]
 
 
-def _wait_port(port, proc, what, deadline_s=30):
+def _wait_tls(port, proc, what, deadline_s=30):
+    """Waits until a TLS handshake on 127.0.0.1:port succeeds (nghttpx's master
+    listens before its worker has loaded the certificate, and a worker that
+    cannot load it exits)."""
+    ctx = ssl.create_default_context()
+    ctx.check_hostname = False
+    ctx.verify_mode = ssl.CERT_NONE
     deadline = time.monotonic() + deadline_s
     while True:
         if proc.poll() is not None:
             raise RuntimeError("%s exited %d before listening" % (what, proc.returncode))
         try:
-            with socket.create_connection(("127.0.0.1", port), timeout=1):
-                return
+            with socket.create_connection(("127.0.0.1", port), timeout=1) as raw:
+                with ctx.wrap_socket(raw):
+                    return
         except OSError:
             if time.monotonic() > deadline:
                 raise RuntimeError("%s did not listen on 127.0.0.1:%d in time" % (what, port))
@@ -97,31 +104,37 @@ def _wait_port(port, proc, what, deadline_s=30):
 
 
 @contextlib.contextmanager
-def nghttpx(front_port, backend_url, cert, key, ca=None):
+def nghttpx(front_port, backend_url, cert, key, ca=None, extra=()):
     """Runs nghttpx as an HTTP/2 (and HTTP/1.1) TLS front on
     127.0.0.1:front_port for the emulator at backend_url (http:// or
     https://; an https backend is verified against ca when given, else
-    --insecure). Start the emulator with --public-url
-    https://127.0.0.1:front_port first. Yields the front URL; stops nghttpx
-    on exit and fails when it did not stop."""
+    --insecure). extra: more nghttpx options (e.g.
+    "--frontend-http2-max-concurrent-streams=256"; the default is 100).
+    Start the emulator with --public-url https://127.0.0.1:front_port
+    first. Yields the front URL; stops nghttpx on exit and fails when it
+    did not stop."""
     u = urllib.parse.urlsplit(backend_url)
     # an https backend is verified by name: make_tls's certificate names localhost
     backend = "--backend=%s,%d;;%s" % (u.hostname, u.port,
                                        "tls;sni=localhost" if u.scheme == "https" else "no-tls")
     tmp = tempfile.TemporaryDirectory(prefix="nghttpx-")
-    # --conf=/dev/null: Debian's /etc/nghttpx/nghttpx.conf would add a frontend and log to syslog
-    args = ["nghttpx", "--conf=/dev/null", "--frontend=127.0.0.1,%d" % front_port, backend, "--workers=1",
-            "--no-ocsp", "--pid-file=" + os.path.join(tmp.name, "pid"),
-            "--errorlog-file=" + os.path.join(tmp.name, "error.log"),
-            "--accesslog-file=" + os.path.join(tmp.name, "access.log"),
-            "--backend-read-timeout=600", "--frontend-read-timeout=600"]
+    log = os.path.join(tmp.name, "error.log")
+    # --conf=/dev/null: Debian's /etc/nghttpx/nghttpx.conf would add a frontend and log to syslog;
+    # long read timeouts: the emulator's --slow answers hang for minutes on purpose
+    args = [shutil.which("nghttpx") or "/usr/sbin/nghttpx", "--conf=/dev/null",
+            "--frontend=127.0.0.1,%d" % front_port, backend, "--workers=1", "--no-ocsp",
+            "--errorlog-file=" + log, "--backend-read-timeout=600", "--frontend-read-timeout=600"]
     if u.scheme == "https":
         args += ["--cacert=" + ca] if ca else ["--insecure"]
-    args += [key, cert]
-    args[0] = shutil.which("nghttpx") or "/usr/sbin/nghttpx"
-    proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    args += list(extra) + [key, cert]
+    with open(os.path.join(tmp.name, "stderr"), "w") as err:
+        proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=err)
     try:
-        _wait_port(front_port, proc, "nghttpx")
+        try:
+            _wait_tls(front_port, proc, "nghttpx")
+        except RuntimeError as e:
+            with open(log) if os.path.exists(log) else open(os.path.join(tmp.name, "stderr")) as f:
+                raise RuntimeError("%s: %s" % (e, f.read()[-2000:])) from None
         yield "https://127.0.0.1:%d" % front_port
     finally:
         if proc.poll() is None:
@@ -132,7 +145,6 @@ def nghttpx(front_port, backend_url, cert, key, ca=None):
                 proc.kill()
                 proc.wait()
                 raise AssertionError("nghttpx did not stop on SIGTERM")
-        proc.stderr.close()
         tmp.cleanup()
 
 

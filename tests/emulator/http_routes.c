@@ -146,10 +146,13 @@ static char *header_dup(struct MHD_Connection *c, const char *name)
 	return d;
 }
 
+/* rq->base_url is --public-url when set, else http:// (https:// with
+ * --tls-cert) and the Host header, else 127.0.0.1 and the bound port. */
 static void request_from(struct emu_server *s, struct MHD_Connection *c, const char *method,
 			 const char *path, const char *version, struct conn_ctx *ctx, struct emu_request *rq)
 {
 	const char *host = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Host");
+	const char *scheme = s->tls_cert ? "https" : "http";
 	struct buf base = BUF_INIT;
 
 	memset(rq, 0, sizeof(*rq));
@@ -162,12 +165,14 @@ static void request_from(struct emu_server *s, struct MHD_Connection *c, const c
 	rq->authorization = header_dup(c, "Authorization");
 	rq->consistency = header_dup(c, "ConsistencyLevel");
 	rq->content_type = header_dup(c, "Content-Type");
-	if (s->app->cfg->public_url)
-		buf_puts(&base, s->app->cfg->public_url);
-	else if (host && *host && strlen(host) < 200 && !strpbrk(host, "\"\\/ "))
-		buf_printf(&base, "%s://%s", s->tls_cert ? "https" : "http", host);
+	if (host && *host && strlen(host) < 200 && !strpbrk(host, "\"\\/ "))
+		buf_printf(&base, "%s://%s", scheme, host);
 	else
-		buf_printf(&base, "%s://127.0.0.1:%d", s->tls_cert ? "https" : "http", s->port);
+		buf_printf(&base, "%s://127.0.0.1:%d", scheme, s->port);
+	if (s->app->cfg->public_url) {
+		buf_reset(&base);
+		buf_puts(&base, s->app->cfg->public_url);
+	}
 	rq->base_url = buf_detach(&base, NULL);
 	if (ctx->upload.len) {
 		rq->body_len = ctx->upload.len;
@@ -362,6 +367,7 @@ static double dispatch(struct emu_server *s, struct MHD_Connection *c, const cha
 			emu_faults_reply(&ft, rp);
 		} else {
 			emu_api_handle(app, &rq, rp);
+			delay += rp->hold; /* $batch items' own latency */
 			if (ft.kind == EMU_FAULT_DROP)
 				ctx->drop = true;
 			else if (ft.kind == EMU_FAULT_SLOW)

@@ -49,6 +49,10 @@ static const struct flag flags[] = {
 	{ "tls-cert", "PEM", NULL, "serve HTTPS with this certificate (chain) file; needs --tls-key" },
 	{ "tls-key", "PEM", NULL, "private key of --tls-cert" },
 	{ "public-url", "URL", NULL, "base URL clients reach the emulator at (a front such as nghttpx)" },
+	{ "batch-item-latency-ms", "MS", "0", "each $batch item takes MS, jittered over 0.5..1.5 x MS" },
+	{ "batch-parallelism", "K", "1", "$batch items run K at a time (dependsOn chains run in order)" },
+	{ "app-writes-elsewhere", "N", "0", "writes per 5 min the app spends in other tenants (35,000 app quota)" },
+	{ "batch-424", NULL, NULL, "answer a $batch that has a throttled item 424 (older Graph docs)" },
 	/* end issue 12: transport and throttling */
 	{ "help", NULL, NULL, "show this help" },
 };
@@ -219,6 +223,18 @@ static int parse_args(int argc, char **argv, struct emu_config *cfg, const char 
 				return -1;
 			}
 			cfg->public_url = val;
+		} else if (strcmp(name, "batch-item-latency-ms") == 0) {
+			if (num(name, val, 0, 1e7, &cfg->batch_item_latency_ms) < 0)
+				return -1;
+		} else if (strcmp(name, "batch-parallelism") == 0) {
+			if (num(name, val, 1, 20, &d) < 0)
+				return -1;
+			cfg->batch_parallelism = (unsigned)d;
+		} else if (strcmp(name, "app-writes-elsewhere") == 0) {
+			if (num(name, val, 0, 1e9, &cfg->app_writes_elsewhere) < 0)
+				return -1;
+		} else if (strcmp(name, "batch-424") == 0) {
+			cfg->batch_424 = true;
 		/* end issue 12: transport and throttling */
 		}
 	}
@@ -269,6 +285,7 @@ int main(int argc, char **argv)
 		.client_id = DEFAULT_CLIENT, .client_secret = "emulator-secret", .token_ttl = 3600,
 		.limits = true, .time_scale = 1, .slow_seconds = 300, .state_select = true,
 		.registration_license = true, .registration_page_size = 999, .threads = 2,
+		.batch_parallelism = 1,
 	};
 	struct emu_app app;
 	struct emu_server *server = NULL;

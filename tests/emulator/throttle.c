@@ -1,4 +1,4 @@
-/* throttle.c - first-use fixed windows per scope. */
+/* throttle.c - token buckets per limit, with a trailing-window demand meter. */
 #include "throttle.h"
 
 #include <math.h>
@@ -7,23 +7,48 @@
 #include <stdlib.h>
 #include <string.h>
 
-struct window {
-	double start, len;
-	long used, limit;
+#define SLOTS 50 /* demand meter resolution: window / SLOTS */
+
+struct bucket {
+	const char *scope;     /* "Tenant_Application/ReadWrite", static */
+	const char *info;      /* x-ms-throttle-information, static */
+	double budget;         /* the documented limit (for the percentage) */
+	double capacity;       /* what this tenant may hold (budget less use elsewhere) */
+	double rate;           /* refill per second */
+	double window;         /* seconds, time-scaled */
+	double level, last;    /* tokens at time last */
+	double elsewhere;      /* demand per window spent outside this emulator */
+	/* demand meter: slot i holds the costs asked for in epoch epochs[i] */
+	double demand[SLOTS];
+	long long epochs[SLOTS];
 };
 
 struct emu_throttle {
 	const struct emu_config *cfg;
 	pthread_mutex_t lock;
-	struct window identity, write_app, write_tenant, reports, ca;
+	struct bucket identity, write_app_tenant, write_app, write_tenant, reports, ca;
 };
 
-static void window_set(struct window *w, double seconds, long limit, double scale)
+static void bucket_fill(struct bucket *b)
 {
-	w->start = -1e18;
-	w->len = seconds / scale;
-	w->used = 0;
-	w->limit = limit;
+	b->level = b->capacity;
+	b->last = emu_now();
+	memset(b->demand, 0, sizeof(b->demand));
+	memset(b->epochs, 0, sizeof(b->epochs));
+}
+
+static void bucket_init(struct bucket *b, const char *scope, const char *info, double budget,
+			double seconds, double elsewhere, double scale)
+{
+	memset(b, 0, sizeof(*b));
+	b->scope = scope;
+	b->info = info;
+	b->budget = budget;
+	b->elsewhere = fmin(elsewhere, budget);
+	b->capacity = budget - b->elsewhere;
+	b->window = seconds / scale;
+	b->rate = b->capacity / b->window;
+	bucket_fill(b);
 }
 
 int emu_throttle_new(struct emu_throttle **out, const struct emu_config *cfg, unsigned long users)
@@ -36,11 +61,14 @@ int emu_throttle_new(struct emu_throttle **out, const struct emu_config *cfg, un
 		return -1;
 	t->cfg = cfg;
 	pthread_mutex_init(&t->lock, NULL);
-	window_set(&t->identity, 10, users < 50 ? 3500 : users <= 500 ? 5000 : 8000, k);
-	window_set(&t->write_app, 150, 3000, k);
-	window_set(&t->write_tenant, 300, 18000, k);
-	window_set(&t->reports, 10, 5, k);
-	window_set(&t->ca, 1, 1, k);
+	bucket_init(&t->identity, "Tenant_Application/ReadWrite", "ResourceUnitLimitExceeded",
+		    users < 50 ? 3500 : users <= 500 ? 5000 : 8000, 10, 0, k);
+	bucket_init(&t->write_app_tenant, "Tenant_Application/Write", "WriteLimitExceeded", 3000, 150, 0, k);
+	bucket_init(&t->write_app, "Application/Write", "WriteLimitExceeded", 35000, 300,
+		    cfg->app_writes_elsewhere, k);
+	bucket_init(&t->write_tenant, "Tenant/Write", "WriteLimitExceeded", 18000, 300, 0, k);
+	bucket_init(&t->reports, "Tenant_Application/Read", "ReportsRequestLimitExceeded", 5, 10, 0, k);
+	bucket_init(&t->ca, "Tenant/ReadWrite", "ConditionalAccessRequestLimitExceeded", 1, 1, 0, k);
 	*out = t;
 	return 0;
 }
@@ -56,10 +84,12 @@ void emu_throttle_free(struct emu_throttle *t)
 void emu_throttle_reset(struct emu_throttle *t)
 {
 	pthread_mutex_lock(&t->lock);
-	t->identity.start = t->write_app.start = t->write_tenant.start = -1e18;
-	t->reports.start = t->ca.start = -1e18;
-	t->identity.used = t->write_app.used = t->write_tenant.used = 0;
-	t->reports.used = t->ca.used = 0;
+	bucket_fill(&t->identity);
+	bucket_fill(&t->write_app_tenant);
+	bucket_fill(&t->write_app);
+	bucket_fill(&t->write_tenant);
+	bucket_fill(&t->reports);
+	bucket_fill(&t->ca);
 	pthread_mutex_unlock(&t->lock);
 }
 
@@ -81,119 +111,131 @@ void emu_format_seconds(double s, char *out, size_t size)
 		out[--n] = '\0';
 }
 
-/* Opens a new window when the old one has closed. */
-static void window_roll(struct window *w, double now)
+static void bucket_refill(struct bucket *b, double now)
 {
-	if (now >= w->start + w->len) {
-		w->start = now;
-		w->used = 0;
+	if (now > b->last) {
+		b->level = fmin(b->capacity, b->level + (now - b->last) * b->rate);
+		b->last = now;
 	}
 }
 
-static bool window_fits(const struct window *w, long cost)
+/* Seconds until the bucket holds cost (the window when it never can). */
+static double bucket_wait(const struct bucket *b, double cost)
 {
-	return w->used + cost <= w->limit;
+	if (cost > b->capacity || b->rate <= 0)
+		return b->window;
+	return b->level >= cost ? 0 : (cost - b->level) / b->rate;
 }
 
-static double window_left(const struct window *w, double now)
+static long long bucket_epoch(const struct bucket *b, double now)
 {
-	return w->start + w->len - now;
+	return (long long)floor(now / (b->window / SLOTS)) + 1; /* 0 marks an unused slot */
 }
 
-static double window_fraction(const struct window *w)
+static void bucket_ask(struct bucket *b, double now, double cost)
 {
-	return (double)w->used / (double)w->limit;
+	long long e = bucket_epoch(b, now);
+	unsigned i = (unsigned)(e % SLOTS);
+
+	if (b->epochs[i] != e) {
+		b->epochs[i] = e;
+		b->demand[i] = 0;
+	}
+	b->demand[i] += cost;
 }
 
-static void too_many(struct emu_reply *rp, const char *scope, const char *info, double retry_after)
+/* Demand of the trailing window over the budget, or the drained share if larger. */
+static double bucket_fraction(const struct bucket *b, double now)
+{
+	long long e = bucket_epoch(b, now);
+	double asked = b->elsewhere;
+	unsigned i;
+
+	for (i = 0; i < SLOTS; i++)
+		if (b->epochs[i] > e - SLOTS && b->epochs[i] <= e)
+			asked += b->demand[i];
+	return fmax(asked, b->budget - b->level) / b->budget;
+}
+
+static void too_many(struct emu_reply *rp, const struct emu_config *cfg, const struct bucket *b,
+		     double retry_after, double fraction)
 {
 	char ra[32];
 
 	emu_reply_error(rp, 429, "TooManyRequests",
-			"Too many requests. The request was throttled by the '%s' limit.", info);
+			"Too many requests. The request was throttled by the '%s' limit.", b->info);
 	rp->throttled = true;
 	if (retry_after > 0) {
 		emu_format_seconds(retry_after, ra, sizeof(ra));
 		emu_reply_header(rp, "Retry-After", "%s", ra);
 	}
-	emu_reply_header(rp, "x-ms-throttle-scope", "%s", scope);
-	emu_reply_header(rp, "x-ms-throttle-information", "%s", info);
-	emu_reply_header(rp, "x-ms-throttle-limit-percentage", "1.0");
+	emu_reply_header(rp, "x-ms-throttle-scope", "%s/%s/%s", b->scope, cfg->client_id, cfg->tenant_id);
+	emu_reply_header(rp, "x-ms-throttle-information", "%s", b->info);
+	emu_reply_header(rp, "x-ms-throttle-limit-percentage", "%.2f", fmin(1.8, fmax(1.0, fraction)));
 }
 
 int emu_throttle_charge(struct emu_throttle *t, enum emu_scope scope, int ru, bool write,
 			struct emu_reply *rp)
 {
 	const struct emu_config *cfg = t->cfg;
-	double now, frac = 0;
-	char scope_text[160];
-	int ret = 0;
+	struct bucket *use[4];
+	double cost[4], now, frac = 0, wait = 0, wait_frac = 0;
+	const struct bucket *binding = NULL;
+	unsigned n = 0, i;
 
 	rp->ru = ru;
 	emu_reply_header(rp, "x-ms-resource-unit", "%d", ru);
 	if (!cfg->limits || scope == EMU_SCOPE_NONE)
 		return 0;
-	now = emu_now();
-	pthread_mutex_lock(&t->lock);
 	switch (scope) {
 	case EMU_SCOPE_IDENTITY:
-		window_roll(&t->identity, now);
+		use[n] = &t->identity;
+		cost[n++] = ru;
 		if (write) {
-			window_roll(&t->write_app, now);
-			window_roll(&t->write_tenant, now);
-		}
-		snprintf(scope_text, sizeof(scope_text), "Tenant_Application/%s/%s/%s",
-			 write ? "ReadWrite" : "Read", cfg->tenant_id, cfg->client_id);
-		if (!window_fits(&t->identity, ru)) {
-			too_many(rp, scope_text, "ResourceUnitLimitExceeded", window_left(&t->identity, now));
-			ret = -1;
-		} else if (write && !window_fits(&t->write_app, 1)) {
-			too_many(rp, scope_text, "WriteLimitExceeded", window_left(&t->write_app, now));
-			ret = -1;
-		} else if (write && !window_fits(&t->write_tenant, 1)) {
-			snprintf(scope_text, sizeof(scope_text), "Tenant/ReadWrite/%s", cfg->tenant_id);
-			too_many(rp, scope_text, "WriteLimitExceeded", window_left(&t->write_tenant, now));
-			ret = -1;
-		} else {
-			t->identity.used += ru;
-			frac = window_fraction(&t->identity);
-			if (write) {
-				t->write_app.used++;
-				t->write_tenant.used++;
-				frac = fmax(frac, fmax(window_fraction(&t->write_app),
-						       window_fraction(&t->write_tenant)));
-			}
+			use[n] = &t->write_app_tenant;
+			cost[n++] = 1;
+			use[n] = &t->write_app;
+			cost[n++] = 1;
+			use[n] = &t->write_tenant;
+			cost[n++] = 1;
 		}
 		break;
 	case EMU_SCOPE_REPORTS:
-		window_roll(&t->reports, now);
-		snprintf(scope_text, sizeof(scope_text), "Tenant_Application/Read/%s/%s",
-			 cfg->tenant_id, cfg->client_id);
-		if (!window_fits(&t->reports, 1)) {
-			too_many(rp, scope_text, "ReportsRequestLimitExceeded", window_left(&t->reports, now));
-			ret = -1;
-		} else {
-			t->reports.used++;
-			frac = window_fraction(&t->reports);
-		}
+		use[n] = &t->reports;
+		cost[n++] = 1;
 		break;
 	case EMU_SCOPE_CA:
-		window_roll(&t->ca, now);
-		snprintf(scope_text, sizeof(scope_text), "Tenant/Read/%s", cfg->tenant_id);
-		if (!window_fits(&t->ca, 1)) {
-			/* Conditional Access sends no Retry-After */
-			too_many(rp, scope_text, "ConditionalAccessRequestLimitExceeded", 0);
-			ret = -1;
-		} else {
-			t->ca.used++;
-			frac = window_fraction(&t->ca);
-		}
+		use[n] = &t->ca;
+		cost[n++] = 1;
 		break;
 	case EMU_SCOPE_NONE:
 		break;
 	}
+	now = emu_now();
+	pthread_mutex_lock(&t->lock);
+	for (i = 0; i < n; i++) {
+		double w;
+		bucket_refill(use[i], now);
+		bucket_ask(use[i], now, cost[i]);
+		w = bucket_wait(use[i], cost[i]);
+		if (w > wait) {
+			wait = w;
+			binding = use[i];
+			wait_frac = bucket_fraction(use[i], now);
+		}
+	}
+	if (!binding)
+		for (i = 0; i < n; i++) {
+			use[i]->level -= cost[i];
+			frac = fmax(frac, bucket_fraction(use[i], now));
+		}
 	pthread_mutex_unlock(&t->lock);
-	if (ret == 0 && frac > 0.8)
-		emu_reply_header(rp, "x-ms-throttle-limit-percentage", "%.2f", frac);
-	return ret;
+	if (binding) {
+		/* Conditional Access sends no Retry-After */
+		too_many(rp, cfg, binding, binding == &t->ca ? 0 : wait, wait_frac);
+		return -1;
+	}
+	if (frac > 0.8)
+		emu_reply_header(rp, "x-ms-throttle-limit-percentage", "%.2f", fmin(1.8, frac));
+	return 0;
 }

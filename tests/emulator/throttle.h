@@ -1,16 +1,30 @@
-/* throttle.h - Graph's service-protection budgets, time-scaled.
+/* throttle.h - Graph's service-protection budgets as token buckets, time-scaled.
  *
- * Windows are fixed windows that open at the first request counted after
- * the previous window closed ("first-use" windows): a burst that starts on
- * an idle scope always sees exactly one full budget before its first 429,
- * and Retry-After is the time left in the window. Throttled requests are
- * not counted. Every window length is divided by --time-scale.
+ * Each limit is a bucket whose capacity is the budget and which refills
+ * continuously at budget/window per second (window divided by
+ * --time-scale), starting full. A request is admitted when every bucket it
+ * draws from holds its cost, and then all of them are charged; otherwise
+ * it is answered 429 and nothing is charged. Retry-After is the time until
+ * the binding bucket (the one that needs longest) holds the cost again.
  *
- * Scopes (one app and one tenant are emulated, so app+tenant is one scope):
- *   identity  resource units / 10 s: 3,500 (<50 users), 5,000 (50-500), 8,000 (>500)
- *   writes    3,000 / 150 s per app+tenant and 18,000 / 300 s per tenant
- *   reports   5 requests / 10 s
- *   ca        1 request / 1 s per tenant, 429 without Retry-After
+ * x-ms-throttle-limit-percentage is demand / budget of the most used limit,
+ * where demand is every cost asked for (throttled or not) in the trailing
+ * window (or the bucket's drained share, when larger); it is sent once above
+ * 0.8 and is capped at 1.8 (1.2 = asking 20 % over the budget).
+ *
+ * Limits (one app and one tenant are emulated; scope strings are Graph's
+ * <Scope>/<Limit>/<ApplicationId>/<TenantId>):
+ *   identity RU   3,500 (<50 users), 5,000 (50-500), 8,000 (>500) / 10 s
+ *                 Tenant_Application/ReadWrite, ResourceUnitLimitExceeded
+ *   writes        3,000 / 150 s per app+tenant   Tenant_Application/Write
+ *                 35,000 / 300 s per app across tenants, of which
+ *                 --app-writes-elsewhere N are spent elsewhere: this tenant
+ *                 sees a bucket of 35,000 - N refilled at (35,000 - N) / 300 s
+ *                                                Application/Write
+ *                 18,000 / 300 s per tenant      Tenant/Write
+ *                 (all WriteLimitExceeded)
+ *   reports       5 / 10 s                       Tenant_Application/Read
+ *   ca            1 / 1 s per tenant, 429 without Retry-After  Tenant/ReadWrite
  */
 #ifndef EMU_THROTTLE_H
 #define EMU_THROTTLE_H
@@ -33,7 +47,7 @@ void emu_throttle_free(struct emu_throttle *t);
 int emu_throttle_charge(struct emu_throttle *t, enum emu_scope scope, int ru, bool write,
 			struct emu_reply *rp);
 
-/* Closes every window (after POST /_emulator/reset). */
+/* Fills every bucket and forgets the demand (after POST /_emulator/reset). */
 void emu_throttle_reset(struct emu_throttle *t);
 
 /* Formats seconds for Retry-After: whole seconds when >= 10, else up to
