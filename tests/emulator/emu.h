@@ -67,6 +67,7 @@ struct emu_request {
 	char *authorization;  /* Authorization header, or NULL */
 	char *consistency;    /* ConsistencyLevel header, or NULL */
 	char *content_type;   /* Content-Type header, or NULL */
+	char *client_request_id; /* client-request-id header, or NULL */
 	char *base_url;       /* "http://host:port", for @odata.nextLink */
 	char *body;           /* NUL-terminated; may be NULL */
 	size_t body_len;
@@ -82,8 +83,14 @@ struct emu_header {
 	char value[200];
 };
 
+#define EMU_REQUEST_ID_MAX 80
+
 struct emu_reply {
 	int status;
+	/* request-id and client-request-id of the answer (headers and
+	 * innerError); empty until emu_reply_ids or the first error fills them */
+	char request_id[40];
+	char client_request_id[EMU_REQUEST_ID_MAX];
 	struct emu_header headers[EMU_MAX_HEADERS];
 	unsigned nheaders;
 	struct buf body;
@@ -99,7 +106,15 @@ void emu_reply_release(struct emu_reply *rp);
 void emu_reply_header(struct emu_reply *rp, const char *name, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 const char *emu_reply_find_header(const struct emu_reply *rp, const char *name);
-/* Sets status and a Graph error body {"error":{"code","message","innerError"}}. */
+/* Sets rp's request-id (a fresh GUID) and client-request-id: the one the
+ * client sent (crid, may be NULL), or a fresh GUID when it sent none or one
+ * that cannot be echoed (too long, control characters). */
+void emu_reply_ids(struct emu_reply *rp, const char *crid);
+/* A fresh random version-4 GUID, lowercase. */
+void emu_guid(char out[37]);
+/* Sets status and a Graph error body {"error":{"code","message","innerError":
+ * {"date","request-id","client-request-id"}}} (ids from rp, made by
+ * emu_reply_ids(rp, NULL) when not set yet). */
 void emu_reply_error(struct emu_reply *rp, int status, const char *code, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 

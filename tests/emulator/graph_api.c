@@ -1047,6 +1047,12 @@ static void route_match(const struct emu_request *rq, char **s, unsigned n, stru
 	}
 }
 
+void emu_api_begin(struct emu_app *app, const struct emu_request *rq, struct emu_reply *rp)
+{
+	emu_reply_ids(rp, rq->client_request_id);
+	emu_stats_graph_request(&app->stats, rq->client_request_id && *rq->client_request_id);
+}
+
 void emu_api_handle(struct emu_app *app, const struct emu_request *rq, struct emu_reply *rp)
 {
 	char *path = strdup(rq->path ? rq->path : "");
