@@ -23,6 +23,13 @@ enum emu_perm {
 	EMU_PERM_ROLE_MGMT_READ_DIR = 1u << 7,   /* RoleManagement.Read.Directory */
 };
 
+/* What /users does with perUserMfaState in $select (--state-select). */
+enum emu_state_select {
+	EMU_STATE_SELECT_INLINE, /* served inline (the undocumented fast path) */
+	EMU_STATE_SELECT_DROP,   /* silently left out */
+	EMU_STATE_SELECT_REJECT, /* 400 as for any property user does not have */
+};
+
 struct emu_config {
 	int port;
 	const char *port_file;
@@ -39,7 +46,7 @@ struct emu_config {
 	double latency_ms;
 	double fail_5xx, fail_429, drop, slow;
 	double slow_seconds;
-	bool state_select;          /* perUserMfaState served inline when selected */
+	enum emu_state_select state_select; /* perUserMfaState named in a /users $select */
 	bool registration_license;  /* false: userRegistrationDetails answers 403 */
 	unsigned registration_page_size;
 	const char *ca_fixture;

@@ -254,7 +254,16 @@ struct selection {
 	char text[512];           /* for @odata.context */
 };
 
-static int select_parse(const char *sel, bool state_ok, struct selection *s, struct emu_reply *rp)
+/* An unknown property in $select: Graph's answer, word for word. */
+static void unknown_property(struct emu_reply *rp, const char *name, size_t n)
+{
+	emu_reply_error(rp, 400, "Request_BadRequest",
+			"Could not find a property named '%.*s' on type 'microsoft.graph.user'.",
+			(int)(n < 200 ? n : 200), name);
+}
+
+static int select_parse(const char *sel, enum emu_state_select state, struct selection *s,
+			struct emu_reply *rp)
 {
 	static const char *const defaults[] = { "businessPhones", "displayName", "givenName", "jobTitle",
 						"mail", "mobilePhone", "officeLocation",
@@ -286,9 +295,15 @@ static int select_parse(const char *sel, bool state_ok, struct selection *s, str
 		for (j = 0; n && j < sizeof(user_fields) / sizeof(user_fields[0]); j++) {
 			if (strlen(user_fields[j].name) == n && strncasecmp(user_fields[j].name, q, n) == 0) {
 				found = true;
-				/* with --no-state-select the property is dropped, as the
-				 * undocumented fast path is when Graph does not serve it */
-				if (user_fields[j].f == UF_STATE && !state_ok)
+				if (user_fields[j].f == UF_STATE && state == EMU_STATE_SELECT_REJECT) {
+					/* perUserMfaState is not a property of user in
+					 * Graph's metadata: answered as any unknown one */
+					unknown_property(rp, q, n);
+					return -1;
+				}
+				/* --state-select drop: left out, as the undocumented
+				 * fast path is when Graph does not serve it */
+				if (user_fields[j].f == UF_STATE && state == EMU_STATE_SELECT_DROP)
 					break;
 				if (s->n < MAX_SELECT)
 					s->idx[s->n++] = (unsigned)j;
@@ -296,9 +311,7 @@ static int select_parse(const char *sel, bool state_ok, struct selection *s, str
 			}
 		}
 		if (n && !found) {
-			emu_reply_error(rp, 400, "BadRequest",
-					"Parsing OData Select and Expand failed: Could not find a property "
-					"named '%.*s' on type 'microsoft.graph.user'.", (int)n, q);
+			unknown_property(rp, q, n);
 			return -1;
 		}
 		p += strcspn(p, ",");

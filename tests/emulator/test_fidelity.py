@@ -1,12 +1,58 @@
-"""Graph as it really is (issue 12): innerError ids, client-request-id
-echo and its count in the stats."""
+"""Graph as it really is (issue 12): --state-select, innerError ids,
+client-request-id echo and its count in the stats."""
 import re
+import subprocess
 
 import emu_harness as h
 
 REQ = "/beta/users/%s/authentication/requirements"
 GUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$")
 ISO = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
+
+
+# ---- --state-select ----
+
+def test_state_select_reject():
+    sel = "/v1.0/users?$select=id,userPrincipalName,perUserMfaState&$top=999"
+    with h.Emulator("--users", 30, "--state-select", "reject", "--limits", "off") as emu:
+        uid = next(iter(emu.state()))
+        for url in (sel, "/beta/users?$select=perUserMfaState", "/v1.0/users/%s?$select=id,perUserMfaState" % uid):
+            r = emu.request("GET", url)
+            assert r.status == 400, (url, r.status)
+            err = r.json()["error"]
+            assert err["code"] == "Request_BadRequest", err
+            assert err["message"] == ("Could not find a property named 'perUserMfaState' on type "
+                                      "'microsoft.graph.user'."), err
+            assert set(err["innerError"]) == {"date", "request-id", "client-request-id"}, err
+        # the same answer as any property user does not have
+        r = emu.request("GET", "/v1.0/users?$select=id,noSuchThing")
+        assert r.json()["error"]["code"] == "Request_BadRequest"
+        assert r.json()["error"]["message"] == ("Could not find a property named 'noSuchThing' on type "
+                                                "'microsoft.graph.user'.")
+        # without the property the list is served, and the per-user read still works
+        assert len(emu.get_json("/v1.0/users?$select=id,userPrincipalName&$top=999")["value"]) == 30
+        assert emu.get_json(REQ % uid)["perUserMfaState"] == emu.state()[uid]
+
+
+def test_state_select_drop_and_inline():
+    sel = "/v1.0/users?$select=id,userPrincipalName,perUserMfaState&$top=999"
+    for flags in (("--state-select", "drop"), ("--no-state-select",)):
+        with h.Emulator("--users", 40, "--limits", "off", *flags) as emu:
+            page = emu.get_json(sel)
+            assert len(page["value"]) == 40
+            assert all("perUserMfaState" not in u and u["userPrincipalName"] for u in page["value"]), flags
+            one = emu.get_json("/v1.0/users/%s?$select=id,perUserMfaState" % page["value"][0]["id"])
+            assert "perUserMfaState" not in one
+    for flags in ((), ("--state-select", "inline")):
+        with h.Emulator("--users", 40, "--limits", "off", *flags) as emu:
+            state = emu.state()
+            page = emu.get_json(sel)
+            assert {u["id"]: u["perUserMfaState"] for u in page["value"]} == state, flags
+    p = subprocess.run([h.EXE, "--state-select", "maybe", "--port", "0"], capture_output=True, text=True, timeout=20)
+    assert p.returncode == 2 and "--state-select" in p.stderr, p.stderr
+    p = subprocess.run([h.EXE, "--help"], capture_output=True, text=True, timeout=20)
+    for flag in ("--state-select inline|drop|reject", "--no-state-select"):
+        assert flag in p.stdout, flag
 
 
 # ---- innerError, client-request-id ----
@@ -81,4 +127,4 @@ def test_client_request_ids_in_stats():
 
 
 if __name__ == "__main__":
-    h.run([test_inner_error_and_echo, test_client_request_ids_in_stats])
+    h.run([test_state_select_reject, test_state_select_drop_and_inline, test_inner_error_and_echo, test_client_request_ids_in_stats])
