@@ -11,10 +11,17 @@
 #include "mfa/model/user.h"
 #include "rng.h"
 
-#define PERM_USERS (EMU_PERM_USER_READ_ALL | EMU_PERM_USER_RW_ALL | EMU_PERM_DIRECTORY_READ_ALL)
-#define PERM_POLICY_READ (EMU_PERM_POLICY_READ_ALL | EMU_PERM_POLICY_RW_AUTHMETHOD)
-#define PERM_GROUPS (PERM_USERS | EMU_PERM_GROUP_MEMBER_READ_ALL)
-#define PERM_ROLES (PERM_USERS | EMU_PERM_ROLE_MGMT_READ_DIR)
+/* Least privileged permissions per endpoint (Graph's per-API tables), any of
+ * the bits; Directory.Read.All satisfies every read. */
+#define PERM_DIR EMU_PERM_DIRECTORY_READ_ALL
+#define PERM_USERS (EMU_PERM_USER_READ_ALL | EMU_PERM_USER_RW_ALL | PERM_DIR)
+#define PERM_REQ_READ (EMU_PERM_POLICY_READ_ALL | EMU_PERM_POLICY_RW_AUTHMETHOD | PERM_DIR)
+#define PERM_POLICY_READ (EMU_PERM_POLICY_READ_ALL | PERM_DIR)
+#define PERM_REGISTRATION (EMU_PERM_AUDITLOG_READ_ALL | PERM_DIR)
+#define PERM_GROUPS (EMU_PERM_GROUP_MEMBER_READ_ALL | PERM_DIR)
+#define PERM_ROLES (EMU_PERM_ROLE_MGMT_READ_DIR | PERM_DIR)
+/* A member object is served whole only when the app may read its type
+ * (a user PERM_USERS, a group PERM_GROUPS), else as id + @odata.type. */
 
 void emu_query_parse(struct emu_request *rq, const char *qs)
 {
@@ -799,21 +806,13 @@ static void security_defaults(struct emu_app *app, const struct emu_request *rq,
 	cJSON_Delete(o);
 }
 
-static void member_json(const struct emu_tenant *t, const cJSON *m, struct buf *b)
+/* A user as a member: whole when the app may read users, else as Graph
+ * serves an object the app may not read, id + @odata.type only. */
+static void user_member_json(const struct emu_tenant *t, const struct emu_user *u, bool whole, struct buf *b)
 {
-	long idx;
-
-	if (!cJSON_IsString(m)) {
-		append_json(b, m);
-		return;
-	}
-	idx = emu_tenant_find(t, m->valuestring);
 	buf_puts(b, "{\"@odata.type\":\"#microsoft.graph.user\",\"id\":");
-	if (idx < 0) {
-		buf_json_str(b, m->valuestring);
-	} else {
-		const struct emu_user *u = &t->users[idx];
-		buf_json_str(b, emu_user_id(t, u));
+	buf_json_str(b, emu_user_id(t, u));
+	if (whole) {
 		buf_puts(b, ",\"userPrincipalName\":");
 		buf_json_str(b, emu_user_upn(t, u));
 		buf_puts(b, ",\"displayName\":");
@@ -821,6 +820,44 @@ static void member_json(const struct emu_tenant *t, const cJSON *m, struct buf *
 		buf_printf(b, ",\"userType\":\"%s\"", (u->flags & EMU_F_GUEST) ? "Guest" : "Member");
 	}
 	buf_putc(b, '}');
+}
+
+/* A fixture member: a string is a tenant user (id or UPN), an object is
+ * served verbatim, or as id + @odata.type when the app may not read its type. */
+static void member_json(const struct emu_app *app, const cJSON *m, struct buf *b)
+{
+	const struct emu_tenant *t = &app->tenant;
+	const bool users_ok = app->cfg->perms & PERM_USERS, groups_ok = app->cfg->perms & PERM_GROUPS;
+	const cJSON *type, *id;
+	long idx;
+
+	if (!cJSON_IsString(m)) {
+		type = cJSON_GetObjectItemCaseSensitive(m, "@odata.type");
+		id = cJSON_GetObjectItemCaseSensitive(m, "id");
+		if (cJSON_IsString(type) &&
+		    ((!users_ok && strcasecmp(type->valuestring, "#microsoft.graph.user") == 0) ||
+		     (!groups_ok && strcasecmp(type->valuestring, "#microsoft.graph.group") == 0))) {
+			buf_puts(b, "{\"@odata.type\":");
+			buf_json_str(b, type->valuestring);
+			buf_puts(b, ",\"id\":");
+			if (id)
+				append_json(b, id);
+			else
+				buf_puts(b, "null");
+			buf_putc(b, '}');
+			return;
+		}
+		append_json(b, m);
+		return;
+	}
+	idx = emu_tenant_find(t, m->valuestring);
+	if (idx < 0) {
+		buf_puts(b, "{\"@odata.type\":\"#microsoft.graph.user\",\"id\":");
+		buf_json_str(b, m->valuestring);
+		buf_putc(b, '}');
+		return;
+	}
+	user_member_json(t, &t->users[idx], users_ok, b);
 }
 
 /* Global Administrator: served from the generated admins when the fixture has no roles. */
@@ -847,6 +884,7 @@ static void members(struct emu_app *app, const struct emu_request *rq, const cha
 {
 	const struct emu_tenant *t = &app->tenant;
 	const bool roles = strcmp(list, "directoryRoles") == 0;
+	const bool users_ok = app->cfg->perms & PERM_USERS;
 	const cJSON *obj, *m, *arr;
 	bool first = true;
 	struct buf *b = &rp->body;
@@ -868,7 +906,7 @@ static void members(struct emu_app *app, const struct emu_request *rq, const cha
 			if (!first)
 				buf_putc(b, ',');
 			first = false;
-			member_json(t, m, b);
+			member_json(app, m, b);
 		}
 	} else {
 		uint32_t i;
@@ -879,13 +917,7 @@ static void members(struct emu_app *app, const struct emu_request *rq, const cha
 			if (!first)
 				buf_putc(b, ',');
 			first = false;
-			buf_puts(b, "{\"@odata.type\":\"#microsoft.graph.user\",\"id\":");
-			buf_json_str(b, emu_user_id(t, u));
-			buf_puts(b, ",\"userPrincipalName\":");
-			buf_json_str(b, emu_user_upn(t, u));
-			buf_puts(b, ",\"displayName\":");
-			buf_json_str(b, emu_user_name(t, u));
-			buf_puts(b, "}");
+			user_member_json(t, u, users_ok, b);
 		}
 	}
 	buf_puts(b, "]}");
@@ -994,7 +1026,7 @@ static void route_match(const struct emu_request *rq, char **s, unsigned n, stru
 		} else if (get) {
 			r->kind = R_REQ_GET;
 			r->name = "requirements.get";
-			r->perms = PERM_POLICY_READ;
+			r->perms = PERM_REQ_READ;
 		} else if (patch) {
 			r->kind = R_REQ_PATCH;
 			r->name = "requirements.patch";
@@ -1007,7 +1039,7 @@ static void route_match(const struct emu_request *rq, char **s, unsigned n, stru
 		   is(s[2], "userRegistrationDetails")) {
 		r->kind = get ? R_REGISTRATION : R_BAD_METHOD;
 		r->name = "registrationDetails";
-		r->perms = EMU_PERM_AUDITLOG_READ_ALL;
+		r->perms = PERM_REGISTRATION;
 		r->scope = EMU_SCOPE_REPORTS;
 	} else if (n == 1 && strcmp(s[0], "$batch") == 0) {
 		r->kind = post ? R_BATCH : R_BAD_METHOD;

@@ -1,13 +1,45 @@
-"""Graph as it really is (issue 12): --state-select, innerError ids,
-client-request-id echo and its count in the stats."""
+"""Graph as it really is (issue 12): --state-select, per-endpoint
+permissions and limited member objects, innerError ids, client-request-id
+echo and its count in the stats."""
+import json
+import os
 import re
 import subprocess
+import tempfile
 
 import emu_harness as h
 
 REQ = "/beta/users/%s/authentication/requirements"
+GA = "62e90394-69f5-4237-9190-012177145e10"
 GUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$")
 ISO = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
+ALL = ["User.Read.All", "Policy.Read.All", "AuditLog.Read.All", "Policy.ReadWrite.AuthenticationMethod",
+       "Directory.Read.All", "User.ReadWrite.All", "GroupMember.Read.All", "RoleManagement.Read.Directory"]
+OLD_DEFAULT = "User.Read.All,Policy.Read.All,AuditLog.Read.All,Policy.ReadWrite.AuthenticationMethod"
+
+
+class Fixture:
+    """A --ca-fixture file: group g1 holds `members`, role r1 (Global
+    Administrator) holds a user and a role-assignable group."""
+
+    def __init__(self, members, role_members):
+        self.dir = tempfile.TemporaryDirectory(prefix="emu-fx-")
+        self.path = os.path.join(self.dir.name, "ca.json")
+        with open(self.path, "w") as f:
+            json.dump({"groups": [{"id": "g1", "displayName": "Scoped", "members": members}],
+                       "directoryRoles": [{"id": "r1", "roleTemplateId": GA, "displayName": "Global Administrator",
+                                           "members": role_members}]}, f)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.dir.cleanup()
+
+
+def tenant_ids(n, seed=1):
+    with h.Emulator("--users", n, "--seed", seed, "--limits", "off") as emu:
+        return list(emu.state())
 
 
 # ---- --state-select ----
@@ -53,6 +85,100 @@ def test_state_select_drop_and_inline():
     p = subprocess.run([h.EXE, "--help"], capture_output=True, text=True, timeout=20)
     for flag in ("--state-select inline|drop|reject", "--no-state-select"):
         assert flag in p.stdout, flag
+
+
+# ---- permissions ----
+
+def endpoints(uid):
+    """(name, method, url, body, permissions that satisfy it)."""
+    users = {"User.Read.All", "User.ReadWrite.All", "Directory.Read.All"}
+    groups = {"GroupMember.Read.All", "Directory.Read.All"}
+    roles = {"RoleManagement.Read.Directory", "Directory.Read.All"}
+    return [
+        ("users", "GET", "/v1.0/users?$top=5", None, users),
+        ("user", "GET", "/v1.0/users/" + uid, None, users),
+        ("requirements.get", "GET", REQ % uid, None,
+         {"Policy.Read.All", "Policy.ReadWrite.AuthenticationMethod", "Directory.Read.All"}),
+        ("requirements.patch", "PATCH", REQ % uid, {"perUserMfaState": "enforced"},
+         {"Policy.ReadWrite.AuthenticationMethod"}),
+        ("registration", "GET", "/v1.0/reports/authenticationMethods/userRegistrationDetails?$top=5", None,
+         {"AuditLog.Read.All", "Directory.Read.All"}),
+        ("ca", "GET", "/v1.0/identity/conditionalAccess/policies", None, {"Policy.Read.All", "Directory.Read.All"}),
+        ("securityDefaults", "GET", "/v1.0/policies/identitySecurityDefaultsEnforcementPolicy", None,
+         {"Policy.Read.All", "Directory.Read.All"}),
+        ("transitiveMembers", "GET", "/v1.0/groups/g1/transitiveMembers", None, groups),
+        ("members", "GET", "/v1.0/groups/g1/members", None, groups),
+        ("directoryRoles", "GET", "/v1.0/directoryRoles", None, roles),
+        ("roleMembers", "GET", "/v1.0/directoryRoles/r1/members", None, roles),
+        ("roleMembers.template", "GET", "/v1.0/directoryRoles/roleTemplateId=%s/members" % GA, None, roles),
+        ("roleMembers.alternateKey", "GET", "/v1.0/directoryRoles(roleTemplateId='%s')/members" % GA, None, roles),
+    ]
+
+
+def test_each_endpoint_needs_its_permission():
+    ids = tenant_ids(20)
+    eps = endpoints(ids[0])
+    with Fixture([ids[1]], [ids[2]]) as fx:
+        def answer(perms, ep):
+            _, method, url, body, _ = ep
+            with h.Emulator("--users", 20, "--limits", "off", "--ca-fixture", fx.path,
+                            "--app-permissions", ",".join(perms)) as emu:
+                return emu.request(method, url, body=body)
+
+        for ep in eps:
+            name, _, _, _, ok = ep
+            without = [p for p in ALL if p not in ok]
+            r = answer(without, ep)
+            assert r.status == 403, (name, without, r.status)
+            assert r.json()["error"]["code"] == "Authorization_RequestDenied", name
+            for perm in sorted(ok):  # each permission that satisfies it, alone
+                r = answer([perm], ep)
+                assert r.status in (200, 204), (name, perm, r.status, r.body[:200])
+        # Directory.Read.All satisfies every read, never the write
+        for name, method, url, body, _ in eps:
+            r = answer(["Directory.Read.All"], (name, method, url, body, None))
+            assert r.status == (403 if method == "PATCH" else 200), (name, r.status)
+        # the old default set (README before issue 12) reads no members any more
+        with h.Emulator("--users", 20, "--limits", "off", "--ca-fixture", fx.path) as emu:
+            for name, method, url, body, _ in eps:
+                want = 403 if name.startswith(("transitiveMembers", "members", "directoryRoles", "roleMembers")) else None
+                r = emu.request(method, url, body=body)
+                if want:
+                    assert r.status == want, (name, r.status)
+                else:
+                    assert r.status in (200, 204), (name, r.status)
+            assert emu.request("GET", "/_emulator/config", token=False).status == 200
+
+
+def test_members_the_app_may_not_read():
+    ids = tenant_ids(20)
+    group = {"@odata.type": "#microsoft.graph.group", "id": "ng", "displayName": "Nested"}
+    rgroup = {"@odata.type": "#microsoft.graph.group", "id": "rg", "displayName": "Role group"}
+    with Fixture([ids[0], group], [ids[1], rgroup]) as fx:
+        def served(perms, url):
+            with h.Emulator("--users", 20, "--limits", "off", "--ca-fixture", fx.path,
+                            "--app-permissions", perms) as emu:
+                return emu.get_json(url)["value"]
+
+        # GroupMember.Read.All alone: users as id + @odata.type only, groups whole
+        m = served("GroupMember.Read.All", "/v1.0/groups/g1/transitiveMembers")
+        assert m[0] == {"@odata.type": "#microsoft.graph.user", "id": ids[0]}, m[0]
+        assert m[1] == group, m[1]
+        # RoleManagement.Read.Directory alone: both limited
+        m = served("RoleManagement.Read.Directory", "/v1.0/directoryRoles/r1/members")
+        assert m == [{"@odata.type": "#microsoft.graph.user", "id": ids[1]},
+                     {"@odata.type": "#microsoft.graph.group", "id": "rg"}], m
+        # with User.Read.All the user is whole, the group still limited
+        m = served("RoleManagement.Read.Directory,User.Read.All", "/v1.0/directoryRoles/r1/members")
+        assert m[0]["id"] == ids[1] and m[0]["userPrincipalName"] and m[0]["displayName"] is not None, m[0]
+        assert m[1] == {"@odata.type": "#microsoft.graph.group", "id": "rg"}, m[1]
+        # Directory.Read.All reads every type
+        m = served("Directory.Read.All", "/v1.0/directoryRoles/r1/members")
+        assert m[0]["userPrincipalName"] and m[1] == rgroup, m
+    # the generated Global Administrators (no fixture) follow the same rule
+    with h.Emulator("--users", 1000, "--limits", "off", "--app-permissions", "RoleManagement.Read.Directory") as emu:
+        m = emu.get_json("/v1.0/directoryRoles/roleTemplateId=%s/members" % GA)["value"]
+        assert len(m) > 5 and all(set(x) == {"@odata.type", "id"} for x in m), m[:2]
 
 
 # ---- innerError, client-request-id ----
@@ -127,4 +253,5 @@ def test_client_request_ids_in_stats():
 
 
 if __name__ == "__main__":
-    h.run([test_state_select_reject, test_state_select_drop_and_inline, test_inner_error_and_echo, test_client_request_ids_in_stats])
+    h.run([test_state_select_reject, test_state_select_drop_and_inline, test_each_endpoint_needs_its_permission,
+           test_members_the_app_may_not_read, test_inner_error_and_echo, test_client_request_ids_in_stats])
