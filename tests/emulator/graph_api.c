@@ -1061,6 +1061,7 @@ static void route_match(const struct emu_request *rq, char **s, unsigned n, stru
 		r->name = "groupMembers";
 		r->perms = PERM_GROUPS;
 		r->key = s[1];
+		r->cost = is(s[2], "transitiveMembers") ? 5 : 3; /* Graph's documented costs */
 	} else if (n == 1 && is(s[0], "directoryRoles")) {
 		r->kind = get ? R_ROLES : R_BAD_METHOD;
 		r->name = "directoryRoles";
@@ -1090,6 +1091,24 @@ static void route_match(const struct emu_request *rq, char **s, unsigned n, stru
 			r->key = s[1];
 		}
 	}
+}
+
+/* Graph's identity and access cost of a request whose route costs `base`:
+ * $select lowers it by 1, $top under 20 by 1 (never below 1), $expand
+ * raises it by 1. */
+static int request_cost(const struct emu_request *rq, int base)
+{
+	const char *top = emu_request_query(rq, "$top");
+	int cost = base;
+	long n;
+
+	if (emu_request_query(rq, "$select") && cost > 1)
+		cost--;
+	if (top && parse_long(top, &n) && n < 20 && cost > 1)
+		cost--;
+	if (emu_request_query(rq, "$expand"))
+		cost++;
+	return cost;
 }
 
 void emu_api_begin(struct emu_app *app, const struct emu_request *rq, struct emu_reply *rp)
@@ -1138,11 +1157,7 @@ void emu_api_handle(struct emu_app *app, const struct emu_request *rq, struct em
 		emu_batch_handle(app, rq, rp);
 		goto cleanup;
 	}
-	cost = r.cost;
-	if (emu_request_query(rq, "$select") && cost > 1)
-		cost--;
-	if (emu_request_query(rq, "$expand"))
-		cost++;
+	cost = request_cost(rq, r.cost);
 	if (emu_throttle_charge(app->throttle, r.scope, cost, r.write, rp) < 0)
 		goto cleanup;
 	switch (r.kind) {

@@ -252,6 +252,48 @@ def test_client_request_ids_in_stats():
         assert s["clientRequestIds"] == 0 and s["graphRequests"] == 0, s
 
 
+# ---- costs ----
+
+def test_costs():
+    ids = tenant_ids(30)
+    with Fixture(ids[:25], ids[25:]) as fx:
+        with h.Emulator("--users", 30, "--ca-fixture", fx.path,
+                        "--app-permissions", "Directory.Read.All,Policy.ReadWrite.AuthenticationMethod") as emu:
+            cases = [
+                ("/v1.0/groups/g1/transitiveMembers", 5),
+                ("/v1.0/groups/g1/transitiveMembers?$select=id", 4),
+                ("/v1.0/groups/g1/transitiveMembers?$top=19", 4),
+                ("/v1.0/groups/g1/transitiveMembers?$top=20", 5),
+                ("/v1.0/groups/g1/transitiveMembers?$select=id,userPrincipalName&$top=5", 3),
+                ("/v1.0/groups/g1/transitiveMembers?$select=id,userPrincipalName&$top=999", 4),
+                ("/v1.0/groups/g1/members", 3),
+                ("/v1.0/groups/g1/members?$top=5", 2),
+                ("/v1.0/users", 2),
+                ("/v1.0/users?$top=5", 1),
+                ("/v1.0/users?$top=5&$select=id", 1),
+                ("/v1.0/directoryRoles/r1/members", 1),
+                (REQ % ids[0], 1),
+            ]
+            for url, ru in cases:
+                r = emu.request("GET", url)
+                assert r.status == 200, (url, r.status)
+                assert r.headers["x-ms-resource-unit"] == str(ru), (url, r.headers["x-ms-resource-unit"], ru)
+            r = emu.request("POST", "/v1.0/$batch", body={"requests": [
+                {"id": "1", "method": "GET", "url": "/groups/g1/transitiveMembers"},
+                {"id": "2", "method": "GET", "url": "/groups/g1/members?$top=3"}]})
+            by = {x["id"]: x for x in r.json()["responses"]}
+            assert by["1"]["headers"]["x-ms-resource-unit"] == "5" and by["2"]["headers"]["x-ms-resource-unit"] == "2"
+            assert r.headers["x-ms-resource-unit"] == "7"
+        # the budget is charged what the header says: 3,500 RU (< 50 users) = 700 transitiveMembers reads
+        with h.Emulator("--users", 30, "--ca-fixture", fx.path, "--app-permissions", "GroupMember.Read.All") as emu:
+            ok = 0
+            while emu.request("GET", "/v1.0/groups/g1/transitiveMembers").status == 200:
+                ok += 1
+                assert ok <= 700
+            assert ok == 700, ok
+
+
 if __name__ == "__main__":
     h.run([test_state_select_reject, test_state_select_drop_and_inline, test_each_endpoint_needs_its_permission,
-           test_members_the_app_may_not_read, test_inner_error_and_echo, test_client_request_ids_in_stats])
+           test_members_the_app_may_not_read, test_inner_error_and_echo, test_client_request_ids_in_stats,
+           test_costs])
