@@ -49,6 +49,8 @@ struct emu_config {
 	enum emu_state_select state_select; /* perUserMfaState named in a /users $select */
 	bool registration_license;  /* false: userRegistrationDetails answers 403 */
 	unsigned registration_page_size;
+	unsigned member_page_size;  /* group and role member lists without $top */
+	unsigned empty_pages;       /* empty pages (with a nextLink) put into every paged list */
 	const char *ca_fixture;
 	const char *export_csv;
 	unsigned perms;             /* enum emu_perm */

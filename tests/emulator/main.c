@@ -42,6 +42,8 @@ static const struct flag flags[] = {
 	{ "state-select", "inline|drop|reject", "inline",
 	  "perUserMfaState in a /users $select: served inline, silently dropped, or 400 as Graph answers an unknown property" },
 	{ "no-state-select", NULL, NULL, "the same as --state-select drop (kept for old scripts)" },
+	{ "member-page-size", "N", "100", "page size of group and role member lists without $top" },
+	{ "empty-pages", "N", "0", "put N empty pages (value [] with a nextLink) into every paged list, at seeded places" },
 	/* end issue 12: API fidelity */
 	{ "no-registration-license", NULL, NULL, "answer userRegistrationDetails 403 (no Entra ID P1)" },
 	{ "registration-page-size", "N", "999", "page size of userRegistrationDetails" },
@@ -201,6 +203,14 @@ static int parse_args(int argc, char **argv, struct emu_config *cfg, const char 
 			}
 		} else if (strcmp(name, "no-state-select") == 0) {
 			cfg->state_select = EMU_STATE_SELECT_DROP;
+		} else if (strcmp(name, "member-page-size") == 0) {
+			if (num(name, val, 1, 999, &d) < 0)
+				return -1;
+			cfg->member_page_size = (unsigned)d;
+		} else if (strcmp(name, "empty-pages") == 0) {
+			if (num(name, val, 0, 1000, &d) < 0)
+				return -1;
+			cfg->empty_pages = (unsigned)d;
 		/* end issue 12: API fidelity */
 		} else if (strcmp(name, "no-registration-license") == 0) {
 			cfg->registration_license = false;
@@ -263,6 +273,7 @@ int main(int argc, char **argv)
 		.client_id = DEFAULT_CLIENT, .client_secret = "emulator-secret", .token_ttl = 3600,
 		.limits = true, .time_scale = 1, .slow_seconds = 300, .state_select = EMU_STATE_SELECT_INLINE,
 		.registration_license = true, .registration_page_size = 999, .threads = 2,
+		.member_page_size = 100,
 	};
 	struct emu_app app;
 	struct emu_server *server = NULL;

@@ -1,6 +1,8 @@
 """Graph as it really is (issue 12): --state-select, per-endpoint
-permissions and limited member objects, innerError ids, client-request-id
-echo and its count in the stats."""
+permissions and limited member objects, @odata.count on the first page
+only, member paging, --empty-pages, innerError ids, client-request-id echo
+and its count in the stats, documented costs, nextLinks from the request's
+base URL."""
 import json
 import os
 import re
@@ -16,6 +18,19 @@ ISO = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
 ALL = ["User.Read.All", "Policy.Read.All", "AuditLog.Read.All", "Policy.ReadWrite.AuthenticationMethod",
        "Directory.Read.All", "User.ReadWrite.All", "GroupMember.Read.All", "RoleManagement.Read.Directory"]
 OLD_DEFAULT = "User.Read.All,Policy.Read.All,AuditLog.Read.All,Policy.ReadWrite.AuthenticationMethod"
+
+
+def collect(emu, url, headers=None):
+    """Every item of a paged list and the size of each page."""
+    items, sizes = [], []
+    while url:
+        page = emu.get_json(url, headers=headers)
+        items += page["value"]
+        sizes.append(len(page["value"]))
+        url = page.get("@odata.nextLink")
+        if not page["value"]:
+            assert url or len(sizes) > 1, "an empty first page needs a nextLink"
+    return items, sizes
 
 
 class Fixture:
@@ -83,7 +98,8 @@ def test_state_select_drop_and_inline():
     p = subprocess.run([h.EXE, "--state-select", "maybe", "--port", "0"], capture_output=True, text=True, timeout=20)
     assert p.returncode == 2 and "--state-select" in p.stderr, p.stderr
     p = subprocess.run([h.EXE, "--help"], capture_output=True, text=True, timeout=20)
-    for flag in ("--state-select inline|drop|reject", "--no-state-select"):
+    for flag in ("--state-select inline|drop|reject", "--no-state-select", "--member-page-size N",
+                 "--empty-pages N"):
         assert flag in p.stdout, flag
 
 
@@ -179,6 +195,95 @@ def test_members_the_app_may_not_read():
     with h.Emulator("--users", 1000, "--limits", "off", "--app-permissions", "RoleManagement.Read.Directory") as emu:
         m = emu.get_json("/v1.0/directoryRoles/roleTemplateId=%s/members" % GA)["value"]
         assert len(m) > 5 and all(set(x) == {"@odata.type", "id"} for x in m), m[:2]
+
+
+# ---- paging ----
+
+def test_count_on_first_page_only():
+    ev = {"ConsistencyLevel": "eventual"}
+    with h.Emulator("--users", 250, "--limits", "off") as emu:
+        url, pages = "/v1.0/users?$count=true&$top=100&$select=id", []
+        while url:
+            page = emu.get_json(url, headers=ev)
+            pages.append(page)
+            url = page.get("@odata.nextLink")
+        assert len(pages) == 3
+        assert pages[0]["@odata.count"] == 250
+        assert all("@odata.count" not in p for p in pages[1:]), [list(p) for p in pages]
+
+
+def test_member_paging():
+    ids = tenant_ids(300)
+    with Fixture(ids[:250], ids[250:]) as fx:
+        with h.Emulator("--users", 300, "--limits", "off", "--ca-fixture", fx.path,
+                        "--app-permissions", "GroupMember.Read.All,RoleManagement.Read.Directory,User.Read.All") as emu:
+            whole = [m["id"] for m in emu.get_json("/v1.0/groups/g1/transitiveMembers?$top=999")["value"]]
+            assert whole == ids[:250]
+            items, sizes = collect(emu, "/v1.0/groups/g1/transitiveMembers")  # Graph's default: 100
+            assert [m["id"] for m in items] == whole and sizes == [100, 100, 50], sizes
+            items, sizes = collect(emu, "/v1.0/groups/g1/members?$top=7&$select=id,userPrincipalName")
+            assert [m["id"] for m in items] == whole and len(sizes) == 36 and max(sizes) == 7, sizes
+            first = emu.get_json("/v1.0/groups/g1/transitiveMembers?$top=7")
+            assert first["@odata.nextLink"].startswith(emu.base + "/v1.0/groups/g1/transitiveMembers?")
+            items, sizes = collect(emu, "/v1.0/directoryRoles(roleTemplateId='%s')/members?$top=20" % GA)
+            assert [m["id"] for m in items] == ids[250:] and sizes == [20, 20, 10], sizes
+            for bad in ("0", "1000", "x"):
+                assert emu.request("GET", "/v1.0/groups/g1/transitiveMembers?$top=" + bad).status == 400, bad
+            r = emu.request("GET", "/v1.0/groups/g1/transitiveMembers?$skiptoken=RFNwdAIAforged")
+            assert r.status == 400 and r.json()["error"]["code"] == "Directory_ExpiredPageToken"
+        with h.Emulator("--users", 300, "--limits", "off", "--ca-fixture", fx.path, "--member-page-size", "30",
+                        "--app-permissions", "GroupMember.Read.All,RoleManagement.Read.Directory") as emu:
+            items, sizes = collect(emu, "/v1.0/groups/g1/transitiveMembers")
+            assert [m["id"] for m in items] == ids[:250] and sizes == [30] * 8 + [10], sizes
+    # the generated Global Administrators page too
+    with h.Emulator("--users", 2000, "--limits", "off", "--member-page-size", "5",
+                    "--app-permissions", "RoleManagement.Read.Directory,AuditLog.Read.All") as emu:
+        admins = {r["id"] for r in collect(emu, "/v1.0/reports/authenticationMethods/userRegistrationDetails")[0]
+                  if r["isAdmin"]}
+        items, sizes = collect(emu, "/v1.0/directoryRoles/roleTemplateId=%s/members" % GA)
+        got = [m["id"] for m in items]
+        assert len(admins) > 10 and sorted(got) == sorted(admins) and len(got) == len(set(got))
+        assert max(sizes) == 5 and len(sizes) >= len(admins) // 5, sizes
+
+
+def test_empty_pages():
+    def run(seed, n_empty):
+        with h.Emulator("--users", 450, "--seed", seed, "--limits", "off", "--empty-pages", n_empty) as emu:
+            want = set(emu.state())
+            out = {}
+            for name, url in (("users", "/v1.0/users?$select=id&$top=100"),
+                              ("registration", "/v1.0/reports/authenticationMethods/userRegistrationDetails?$top=100")):
+                items, sizes = collect(emu, url)
+                got = [u["id"] for u in items]
+                assert len(got) == len(want) and set(got) == want, name  # every user exactly once
+                assert sizes.count(0) == n_empty, (name, sizes)
+                assert [s for s in sizes if s] == [100] * 4 + [50], (name, sizes)
+                out[name] = sizes
+            # $count is on the first page, empty or not, and on no other
+            ev = {"ConsistencyLevel": "eventual"}
+            url, counted = "/v1.0/users?$count=true&$top=100&$select=id", []
+            while url:
+                page = emu.get_json(url, headers=ev)
+                counted.append("@odata.count" in page)
+                url = page.get("@odata.nextLink")
+            assert counted == [True] + [False] * (len(counted) - 1) and len(counted) == 5 + n_empty
+            return out
+
+    a = run(1, 3)
+    assert a == run(1, 3)  # seeded places: the same on every run
+    seen = {tuple(a["users"])}
+    for seed in (2, 3, 4, 5):
+        seen.add(tuple(run(seed, 3)["users"]))
+    assert len(seen) > 1, seen  # and the places move with the seed
+    run(1, 6)
+    ids = tenant_ids(120)
+    with Fixture(ids, ids[:3]) as fx:
+        with h.Emulator("--users", 120, "--limits", "off", "--ca-fixture", fx.path, "--empty-pages", "2",
+                        "--app-permissions", "GroupMember.Read.All,RoleManagement.Read.Directory") as emu:
+            items, sizes = collect(emu, "/v1.0/groups/g1/transitiveMembers?$top=50")
+            assert [m["id"] for m in items] == ids and sizes.count(0) == 2, sizes
+            items, sizes = collect(emu, "/v1.0/directoryRoles/r1/members")
+            assert [m["id"] for m in items] == ids[:3] and sizes.count(0) == 2, sizes
 
 
 # ---- innerError, client-request-id ----
@@ -293,7 +398,17 @@ def test_costs():
             assert ok == 700, ok
 
 
+def test_next_link_base_url():
+    with h.Emulator("--users", 30, "--limits", "off") as emu:
+        page = emu.get_json("/v1.0/users?$top=10&$select=id", headers={"Host": "graph.example.test:8443"})
+        link = page["@odata.nextLink"]
+        assert link.startswith("http://graph.example.test:8443/v1.0/users?"), link
+        assert "%24select=id" in link or "$select=id" in link, link
+        page = emu.get_json(link)
+        assert len(page["value"]) == 10
+
+
 if __name__ == "__main__":
     h.run([test_state_select_reject, test_state_select_drop_and_inline, test_each_endpoint_needs_its_permission,
-           test_members_the_app_may_not_read, test_inner_error_and_echo, test_client_request_ids_in_stats,
-           test_costs])
+           test_members_the_app_may_not_read, test_count_on_first_page_only, test_member_paging, test_empty_pages,
+           test_inner_error_and_echo, test_client_request_ids_in_stats, test_costs, test_next_link_base_url])
