@@ -272,8 +272,8 @@ int main(int argc, char **argv)
 		.port = 0, .users = 1000, .seed = 1, .tenant_id = DEFAULT_TENANT,
 		.client_id = DEFAULT_CLIENT, .client_secret = "emulator-secret", .token_ttl = 3600,
 		.limits = true, .time_scale = 1, .slow_seconds = 300, .state_select = EMU_STATE_SELECT_INLINE,
-		.registration_license = true, .registration_page_size = 999, .threads = 2,
 		.member_page_size = 100,
+		.registration_license = true, .registration_page_size = 999, .threads = 2,
 	};
 	struct emu_app app;
 	struct emu_server *server = NULL;
