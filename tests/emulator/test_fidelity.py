@@ -390,7 +390,9 @@ def test_costs():
             assert by["1"]["headers"]["x-ms-resource-unit"] == "5" and by["2"]["headers"]["x-ms-resource-unit"] == "2"
             assert r.headers["x-ms-resource-unit"] == "7"
         # the budget is charged what the header says: 3,500 RU (< 50 users) = 700 transitiveMembers reads
-        with h.Emulator("--users", 30, "--ca-fixture", fx.path, "--app-permissions", "GroupMember.Read.All") as emu:
+        # (--time-scale 0.001: a 10,000 s window, so nothing comes back while the loop runs)
+        with h.Emulator("--users", 30, "--ca-fixture", fx.path, "--app-permissions", "GroupMember.Read.All",
+                        "--time-scale", "0.001") as emu:
             ok = 0
             while emu.request("GET", "/v1.0/groups/g1/transitiveMembers").status == 200:
                 ok += 1
