@@ -97,11 +97,14 @@ def test_ca_fixture():
         with h.Emulator("--users", 20, "--ca-fixture", path, "--app-permissions", "User.Read.All") as emu:
             assert emu.request("GET", "/v1.0/identity/conditionalAccess/policies").status == 403
     # no fixture: empty policies, admins as Global Administrators
-    with h.Emulator("--users", 300, "--app-permissions", ALL_READS) as emu:
+    # (900 users: one registration page, and about a dozen admins to compare)
+    with h.Emulator("--users", 900, "--app-permissions", ALL_READS) as emu:
         assert emu.get_json("/v1.0/identity/conditionalAccess/policies")["value"] == []
         assert emu.get_json("/v1.0/policies/identitySecurityDefaultsEnforcementPolicy")["isEnabled"] is False
         admins = emu.get_json("/v1.0/directoryRoles/roleTemplateId=62e90394-69f5-4237-9190-012177145e10/members")
         regs = emu.get_json("/v1.0/reports/authenticationMethods/userRegistrationDetails")["value"]
+        assert len(regs) == 900 and "@odata.nextLink" not in admins
+        assert len(admins["value"]) > 0
         assert {a["id"] for a in admins["value"]} == {r["id"] for r in regs if r["isAdmin"]}
 
 
