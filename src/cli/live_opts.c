@@ -151,6 +151,10 @@ void cli_live_environment(struct mfa_session_options *o)
 	o->auth.env.access_token = getenv("MFA_MIGRATE_ACCESS_TOKEN");
 	o->auth.env.authority_host = getenv("AZURE_AUTHORITY_HOST");
 	o->auth.env.imds_url = getenv("MFA_MIGRATE_IMDS_URL");
+	/* App Service / Container Apps managed identity (IDENTITY_HEADER is a
+	 * secret: the library copies it, wipes its copy, never shows it) */
+	o->auth.env.identity_endpoint = getenv("IDENTITY_ENDPOINT");
+	o->auth.env.identity_header = getenv("IDENTITY_HEADER");
 	proxy_environment(&o->auth.proxy);
 	o->auth.trace = trace_wanted() ? trace_line : NULL;
 	if (!v || !*v)
