@@ -13,7 +13,7 @@ static const struct cli_option live_options[] = {
 	{ "certificate", 0, CLI_ARG, "FILE", "sign in with a certificate: PEM with key, or PFX (default: $AZURE_CLIENT_CERTIFICATE_PATH; password from $AZURE_CLIENT_CERTIFICATE_PASSWORD)", LIVE_OPT_CERTIFICATE },
 	{ "assertion-alg", 0, CLI_ARG, "ALG", "certificate assertion: ps256 (x5t#S256, default) or rs256 (x5t)", LIVE_OPT_ASSERTION_ALG },
 	{ "access-token-file", 0, CLI_ARG, "FILE", "use a ready access token (or $MFA_MIGRATE_ACCESS_TOKEN)", LIVE_OPT_TOKEN_FILE },
-	{ "managed-identity", 0, CLI_NO_ARG, NULL, "sign in as the machine's managed identity", LIVE_OPT_MANAGED_IDENTITY },
+	{ "managed-identity", 0, CLI_NO_ARG, NULL, "sign in as the machine's managed identity ($IDENTITY_ENDPOINT + $IDENTITY_HEADER on App Service and Container Apps, else IMDS; user-assigned: --client-id)", LIVE_OPT_MANAGED_IDENTITY },
 	{ "cloud", 0, CLI_ARG, "NAME", "global (default), usgov, usgov-dod or china", LIVE_OPT_CLOUD },
 	{ "graph-url", 0, CLI_ARG, "URL", "Graph base URL (https; plain http only to loopback)", LIVE_OPT_GRAPH_URL },
 	{ "login-url", 0, CLI_ARG, "URL", "sign-in base URL (default from --cloud or $AZURE_AUTHORITY_HOST)", LIVE_OPT_LOGIN_URL },
