@@ -155,6 +155,8 @@ void cli_live_environment(struct mfa_session_options *o)
 	 * secret: the library copies it, wipes its copy, never shows it) */
 	o->auth.env.identity_endpoint = getenv("IDENTITY_ENDPOINT");
 	o->auth.env.identity_header = getenv("IDENTITY_HEADER");
+	o->auth.env.identity_server_thumbprint = getenv("IDENTITY_SERVER_THUMBPRINT");
+	o->auth.env.imds_endpoint = getenv("IMDS_ENDPOINT");
 	proxy_environment(&o->auth.proxy);
 	o->auth.trace = trace_wanted() ? trace_line : NULL;
 	if (!v || !*v)

@@ -368,10 +368,18 @@ int mfa_auth_new(struct mfa_auth **out, const struct mfa_auth_options *opts,
 		break;
 	case MFA_AUTH_MANAGED_IDENTITY:
 		if (pick(NULL, o->env.identity_endpoint) && pick(NULL, o->env.identity_header)) {
+			if (pick(NULL, o->env.identity_server_thumbprint)) {
+				mfa_err_set(err, "IDENTITY_SERVER_THUMBPRINT is set: this is Service Fabric's managed identity, which mfa-migrate cannot use; sign in with an app registration (AZURE_CLIENT_ID with a secret or certificate)");
+				goto cleanup;
+			}
 			if (app_service_identity(a, o->env.identity_endpoint, o->env.identity_header,
 						 client_id, err) < 0)
 				goto cleanup;
 			break;
+		}
+		if (pick(NULL, o->env.identity_endpoint) && pick(NULL, o->env.imds_endpoint)) {
+			mfa_err_set(err, "IDENTITY_ENDPOINT and IMDS_ENDPOINT are set: this is Azure Arc's managed identity, which mfa-migrate cannot use; sign in with an app registration (AZURE_CLIENT_ID with a secret or certificate)");
+			goto cleanup;
 		}
 		imds = pick(NULL, o->env.imds_url);
 		if (imds && strchr(imds, '?')) {

@@ -35,7 +35,12 @@
  * client_id). IDENTITY_ENDPOINT must be https or plain http to loopback
  * (graph/cloud.h); it is asked
  *   GET {IDENTITY_ENDPOINT}?resource={Graph}/&api-version=2019-08-01[&client_id=ID]
- * with the header X-IDENTITY-HEADER: {IDENTITY_HEADER}. The resource is the
+ * with the header X-IDENTITY-HEADER: {IDENTITY_HEADER}. Service Fabric sets
+ * the same two and IDENTITY_SERVER_THUMBPRINT (its endpoint has a
+ * self-signed certificate pinned by that thumbprint): refused with a
+ * message, not supported; so is Azure Arc (IDENTITY_ENDPOINT and
+ * IMDS_ENDPOINT without IDENTITY_HEADER: its endpoint wants a challenge
+ * file read from the local disk). The resource is the
  * cloud's Graph (--cloud), whatever --graph-url says. Either form's reply
  * may give the lifetime as expires_in or expires_on (epoch seconds),
  * numbers or strings; it drives the refresh like any other token's.
@@ -103,6 +108,8 @@ struct mfa_auth_env {
 	const char *imds_url;          /* MFA_MIGRATE_IMDS_URL (tests only) */
 	const char *identity_endpoint; /* IDENTITY_ENDPOINT (App Service, Container Apps) */
 	const char *identity_header;   /* IDENTITY_HEADER: a secret, copied and wiped */
+	const char *identity_server_thumbprint; /* IDENTITY_SERVER_THUMBPRINT (Service Fabric) */
+	const char *imds_endpoint;     /* IMDS_ENDPOINT (Azure Arc, with IDENTITY_ENDPOINT) */
 };
 
 /* All strings are borrowed for the duration of mfa_auth_new only (it

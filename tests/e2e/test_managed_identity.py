@@ -33,7 +33,8 @@ def mi_env(emu, form, **extra):
     identity can sign in."""
     e = {"AZURE_TENANT_ID": "", "AZURE_CLIENT_ID": "", "AZURE_CLIENT_SECRET": "",
          "AZURE_CLIENT_CERTIFICATE_PATH": "", "MFA_MIGRATE_ACCESS_TOKEN": "",
-         "IDENTITY_ENDPOINT": "", "IDENTITY_HEADER": "", "MFA_MIGRATE_IMDS_URL": ""}
+         "IDENTITY_ENDPOINT": "", "IDENTITY_HEADER": "", "MFA_MIGRATE_IMDS_URL": "",
+         "IDENTITY_SERVER_THUMBPRINT": "", "IMDS_ENDPOINT": ""}
     if form == "imds":
         e["MFA_MIGRATE_IMDS_URL"] = emu.base + "/metadata/identity/oauth2/token"
     else:

@@ -120,6 +120,30 @@ static void test_refusals_keep_the_secret(void **state)
 	struct mfa_err err = MFA_ERR_INIT;
 
 	(void)state;
+	{
+		/* Service Fabric: the same two variables and a pinned certificate */
+		struct mfa_auth_options o = MFA_AUTH_OPTIONS_INIT;
+		struct mfa_auth *a = NULL;
+		o.managed_identity = 1;
+		o.env.identity_endpoint = "https://10.0.0.4:2377/metadata/identity/oauth2/token";
+		o.env.identity_header = SECRET;
+		o.env.identity_server_thumbprint = "0123456789abcdef";
+		assert_int_equal(mfa_auth_new(&a, &o, &err), -1);
+		assert_null(a);
+		assert_non_null(strstr(err.msg, "Service Fabric"));
+		assert_null(strstr(err.msg, SECRET));
+	}
+	{
+		/* Azure Arc: IDENTITY_ENDPOINT and IMDS_ENDPOINT, no header */
+		struct mfa_auth_options o = MFA_AUTH_OPTIONS_INIT;
+		struct mfa_auth *a = NULL;
+		o.managed_identity = 1;
+		o.env.identity_endpoint = "http://localhost:40342/metadata/identity/oauth2/token";
+		o.env.imds_endpoint = "http://localhost:40342";
+		assert_int_equal(mfa_auth_new(&a, &o, &err), -1);
+		assert_null(a);
+		assert_non_null(strstr(err.msg, "Azure Arc"));
+	}
 	assert_null(mi("http://192.0.2.7/msi/token", SECRET, NULL, NULL, &err));
 	assert_non_null(strstr(err.msg, "IDENTITY_ENDPOINT"));
 	assert_null(strstr(err.msg, SECRET));
