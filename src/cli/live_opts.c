@@ -13,7 +13,7 @@ static const struct cli_option live_options[] = {
 	{ "certificate", 0, CLI_ARG, "FILE", "sign in with a certificate: PEM with key, or PFX (default: $AZURE_CLIENT_CERTIFICATE_PATH; password from $AZURE_CLIENT_CERTIFICATE_PASSWORD)", LIVE_OPT_CERTIFICATE },
 	{ "assertion-alg", 0, CLI_ARG, "ALG", "certificate assertion: ps256 (x5t#S256, default) or rs256 (x5t)", LIVE_OPT_ASSERTION_ALG },
 	{ "access-token-file", 0, CLI_ARG, "FILE", "use a ready access token (or $MFA_MIGRATE_ACCESS_TOKEN)", LIVE_OPT_TOKEN_FILE },
-	{ "managed-identity", 0, CLI_NO_ARG, NULL, "sign in as the machine's managed identity", LIVE_OPT_MANAGED_IDENTITY },
+	{ "managed-identity", 0, CLI_NO_ARG, NULL, "sign in as the machine's managed identity ($IDENTITY_ENDPOINT + $IDENTITY_HEADER on App Service and Container Apps, else IMDS; user-assigned: --client-id)", LIVE_OPT_MANAGED_IDENTITY },
 	{ "cloud", 0, CLI_ARG, "NAME", "global (default), usgov, usgov-dod or china", LIVE_OPT_CLOUD },
 	{ "graph-url", 0, CLI_ARG, "URL", "Graph base URL (https; plain http only to loopback)", LIVE_OPT_GRAPH_URL },
 	{ "login-url", 0, CLI_ARG, "URL", "sign-in base URL (default from --cloud or $AZURE_AUTHORITY_HOST)", LIVE_OPT_LOGIN_URL },
@@ -151,6 +151,12 @@ void cli_live_environment(struct mfa_session_options *o)
 	o->auth.env.access_token = getenv("MFA_MIGRATE_ACCESS_TOKEN");
 	o->auth.env.authority_host = getenv("AZURE_AUTHORITY_HOST");
 	o->auth.env.imds_url = getenv("MFA_MIGRATE_IMDS_URL");
+	/* App Service / Container Apps managed identity (IDENTITY_HEADER is a
+	 * secret: the library copies it, wipes its copy, never shows it) */
+	o->auth.env.identity_endpoint = getenv("IDENTITY_ENDPOINT");
+	o->auth.env.identity_header = getenv("IDENTITY_HEADER");
+	o->auth.env.identity_server_thumbprint = getenv("IDENTITY_SERVER_THUMBPRINT");
+	o->auth.env.imds_endpoint = getenv("IMDS_ENDPOINT");
 	proxy_environment(&o->auth.proxy);
 	o->auth.trace = trace_wanted() ? trace_line : NULL;
 	if (!v || !*v)

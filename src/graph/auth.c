@@ -31,7 +31,11 @@ struct mfa_auth {
 	char *client_id;
 	char *secret;          /* wiped on free */
 	char *graph_url;
-	char *token_url;       /* or the IMDS URL */
+	char *token_url;       /* or the managed identity endpoint's URL */
+	int app_service;       /* managed identity at IDENTITY_ENDPOINT, not IMDS */
+	char *mi_secret;       /* IDENTITY_HEADER, wiped on free */
+	char *mi_header;       /* "X-IDENTITY-HEADER: <secret>", wiped on free */
+	const char *mi_headers[2];
 	char *ca_file;
 	char *proxy_url;       /* options.proxy, copied (may hold a password: wiped) */
 	char *no_proxy;
@@ -60,6 +64,15 @@ static double mono_now(void)
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Wall-clock seconds with fractions: expires_on is a time, not a span. */
+static double wall_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
@@ -114,6 +127,7 @@ static void scrub(const struct mfa_auth *a, struct mfa_err *err, const char *ext
 	if (!err)
 		return;
 	scrub_one(err->msg, sizeof(err->msg), a->secret);
+	scrub_one(err->msg, sizeof(err->msg), a->mi_secret);
 	if (a->bearer) {
 		tok = a->bearer + 7; /* after "Bearer " */
 		scrub_one(err->msg, sizeof(err->msg), tok);
@@ -250,6 +264,32 @@ static char *authority_url(const char *v)
 	return u;
 }
 
+/* The App Service / Container Apps form: the URL, and the header that
+ * carries IDENTITY_HEADER (kept apart so it can be scrubbed and wiped). */
+static int app_service_identity(struct mfa_auth *a, const char *endpoint, const char *secret,
+				const char *client_id, struct mfa_err *err)
+{
+	static const char name[] = "X-IDENTITY-HEADER: ";
+	size_t i, n = strlen(secret);
+
+	for (i = 0; i < n; i++)
+		if ((unsigned char)secret[i] < ' ' || (unsigned char)secret[i] == 0x7f)
+			return mfa_err_set(err, "IDENTITY_HEADER contains control characters: check the variable the platform set");
+	if (mfa_cloud_mi_url(&a->token_url, MFA_CLOUD_MI_APP_SERVICE, endpoint, a->cloud, client_id,
+			     err) < 0)
+		return -1;
+	a->mi_secret = dup_str(secret);
+	a->mi_header = malloc(sizeof(name) + n);
+	if (!a->mi_secret || !a->mi_header)
+		return mfa_err_set(err, "out of memory");
+	memcpy(a->mi_header, name, sizeof(name) - 1);
+	memcpy(a->mi_header + sizeof(name) - 1, secret, n + 1);
+	a->mi_headers[0] = a->mi_header;
+	a->mi_headers[1] = NULL;
+	a->app_service = 1;
+	return 0;
+}
+
 int mfa_auth_new(struct mfa_auth **out, const struct mfa_auth_options *opts,
 		 struct mfa_err *err)
 {
@@ -327,10 +367,28 @@ int mfa_auth_new(struct mfa_auth **out, const struct mfa_auth_options *opts,
 			goto cleanup;
 		break;
 	case MFA_AUTH_MANAGED_IDENTITY:
+		if (pick(NULL, o->env.identity_endpoint) && pick(NULL, o->env.identity_header)) {
+			if (pick(NULL, o->env.identity_server_thumbprint)) {
+				mfa_err_set(err, "IDENTITY_SERVER_THUMBPRINT is set: this is Service Fabric's managed identity, which mfa-migrate cannot use; sign in with an app registration (AZURE_CLIENT_ID with a secret or certificate)");
+				goto cleanup;
+			}
+			if (app_service_identity(a, o->env.identity_endpoint, o->env.identity_header,
+						 client_id, err) < 0)
+				goto cleanup;
+			break;
+		}
+		if (pick(NULL, o->env.identity_endpoint) && pick(NULL, o->env.imds_endpoint)) {
+			mfa_err_set(err, "IDENTITY_ENDPOINT and IMDS_ENDPOINT are set: this is Azure Arc's managed identity, which mfa-migrate cannot use; sign in with an app registration (AZURE_CLIENT_ID with a secret or certificate)");
+			goto cleanup;
+		}
 		imds = pick(NULL, o->env.imds_url);
-		if (imds) {
+		if (imds && strchr(imds, '?')) {
 			if (!(a->token_url = dup_str(imds)))
 				goto oom;
+		} else if (imds) {
+			if (mfa_cloud_mi_url(&a->token_url, MFA_CLOUD_MI_IMDS, imds, a->cloud, client_id,
+					     err) < 0)
+				goto cleanup;
 		} else if (mfa_cloud_imds_url(&a->token_url, a->cloud, client_id, err) < 0) {
 			goto cleanup;
 		}
@@ -384,6 +442,8 @@ void mfa_auth_free(struct mfa_auth *a)
 	free(a->tenant);
 	free(a->client_id);
 	free_secret(a->secret);
+	free_secret(a->mi_secret);
+	free_secret(a->mi_header);
 	free(a->graph_url);
 	free(a->token_url);
 	free(a->ca_file);
@@ -461,12 +521,34 @@ static void first_line(char *dst, size_t n, const char *s)
 	dst[i] = '\0';
 }
 
+/* A managed identity lives in one tenant, whatever --tenant says: its
+ * token's `tid` names it. A tenant id given that is another one fails the
+ * sign-in (an audit must never report one tenant under another's name);
+ * none given takes the token's. A domain name cannot be compared here. */
+static int check_mi_tenant(struct mfa_auth *a, const char *token, struct mfa_err *err)
+{
+	char *tid = token_tenant(token);
+	int rc = 0;
+
+	if (!tid)
+		return 0;
+	if (!a->tenant) {
+		a->tenant = tid;
+		return 0;
+	}
+	if (strlen(a->tenant) == 36 && strchr(a->tenant, '-') && strcasecmp(a->tenant, tid) != 0)
+		rc = mfa_err_set(err, "sign-in failed: the managed identity belongs to tenant '%s', not '%s': a managed identity signs in only to its own tenant (unset AZURE_TENANT_ID / --tenant, or use an app registration)",
+				 tid, a->tenant);
+	free(tid);
+	return rc;
+}
+
 /* Reads a token reply; on success stores the bearer and expiry. */
 static int read_reply(struct mfa_auth *a, long status, const char *body, size_t len,
 		      double now, struct mfa_err *err)
 {
 	cJSON *root = NULL;
-	const cJSON *tok, *exp, *e, *desc;
+	const cJSON *tok, *exp, *on, *e, *desc;
 	char line[300];
 	double secs = 3599;
 	int rc = -1;
@@ -486,6 +568,13 @@ static int read_reply(struct mfa_auth *a, long status, const char *body, size_t 
 			first_line(line, sizeof(line),
 				   cJSON_GetObjectItemCaseSensitive(e, "message")->valuestring);
 			mfa_err_set(err, "sign-in failed: http %ld: %s", status, line);
+		} else if (cJSON_IsString(cJSON_GetObjectItemCaseSensitive(root, "message"))) {
+			/* App Service: {"statusCode","message","correlationId"} */
+			first_line(line, sizeof(line),
+				   cJSON_GetObjectItemCaseSensitive(root, "message")->valuestring);
+			mfa_err_set(err, "sign-in failed: http %ld from the managed identity endpoint: %s%s",
+				    status, line, status == 401 || status == 403 ?
+				    " (check that IDENTITY_HEADER is the value the platform set now: it is rotated)" : "");
 		} else {
 			mfa_err_set(err, "sign-in failed: http %ld from the token endpoint", status);
 		}
@@ -497,12 +586,18 @@ static int read_reply(struct mfa_auth *a, long status, const char *body, size_t 
 		goto cleanup;
 	}
 	exp = cJSON_GetObjectItemCaseSensitive(root, "expires_in");
+	on = cJSON_GetObjectItemCaseSensitive(root, "expires_on");
 	if (cJSON_IsNumber(exp))
 		secs = exp->valuedouble;
 	else if (cJSON_IsString(exp)) /* IMDS sends it as a string */
 		secs = strtod(exp->valuestring, NULL);
+	else if (cJSON_IsNumber(on) || cJSON_IsString(on)) /* App Service: epoch seconds */
+		secs = fmax(1, (cJSON_IsNumber(on) ? on->valuedouble : strtod(on->valuestring, NULL)) -
+			       wall_now());
 	if (!(secs > 0) || !isfinite(secs))
 		secs = 300;
+	if (a->kind == MFA_AUTH_MANAGED_IDENTITY && check_mi_tenant(a, tok->valuestring, err) < 0)
+		goto cleanup;
 	if (set_bearer(a, tok->valuestring, strlen(tok->valuestring), err) < 0) {
 		mfa_err_prefix(err, "sign-in failed");
 		goto cleanup;
@@ -585,14 +680,16 @@ static int submit_token(struct mfa_auth *a, struct mfa_http *h, struct mfa_err *
 		goto cleanup;
 	req.method = mi ? "GET" : "POST";
 	req.url = a->token_url;
-	req.headers = mi ? imds_headers : form_headers;
+	req.headers = !mi ? form_headers : a->app_service ? a->mi_headers : imds_headers;
 	req.body = form;
 	req.body_len = flen;
 	req.token = 1;
 	req.scope = MFA_SCOPE_UNTHROTTLED;
 	req.max_body = MAX_TOKEN_REPLY;
 	req.timeout_s = a->timeout_s;
-	req.trace_name = mi ? "managed-identity endpoint" : NULL;
+	req.trace_name = !mi ? NULL : a->app_service ? "managed-identity endpoint (IDENTITY_ENDPOINT)"
+						      : "managed-identity endpoint";
+	req.sensitive = mi;
 	req.done = on_token;
 	req.ctx = a;
 	if (mfa_http_submit(h, &req, err) < 0) {
@@ -710,6 +807,13 @@ double mfa_auth_token_remaining(const struct mfa_auth *a)
 	if (isinf(a->expires_at))
 		return 1e9;
 	return a->expires_at - mono_now();
+}
+
+const char *mfa_auth_mi_endpoint_kind(const struct mfa_auth *a)
+{
+	if (a->kind != MFA_AUTH_MANAGED_IDENTITY)
+		return NULL;
+	return a->app_service ? "app-service" : "imds";
 }
 
 unsigned long mfa_auth_token_requests(const struct mfa_auth *a)

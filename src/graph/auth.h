@@ -6,7 +6,11 @@
  *                the app certificate's key (graph/jwt.h; PEM or PFX)
  *   token        a ready access token (--access-token-file, or the token
  *                itself in MFA_MIGRATE_ACCESS_TOKEN); cannot be refreshed
- *   managed-identity  the Azure metadata endpoint (IMDS)
+ *   managed-identity  the machine's managed identity: the App Service /
+ *                Container Apps endpoint when env.identity_endpoint and
+ *                env.identity_header (IDENTITY_ENDPOINT, IDENTITY_HEADER)
+ *                are both set, else the Azure metadata endpoint (IMDS), as
+ *                azure-identity's ManagedIdentityCredential chooses
  *
  * Which one: each setting comes from its option when set, else from what
  * the caller read from the environment (`env`: this library reads no
@@ -26,7 +30,20 @@
  * --login-url / AZURE_AUTHORITY_HOST (a bare host name gets https://) and
  * --graph-url override them; every URL must be https unless loopback.
  * The IMDS address is fixed; only for tests, env.imds_url
- * (MFA_MIGRATE_IMDS_URL) may name a loopback replacement.
+ * (MFA_MIGRATE_IMDS_URL) may name a loopback replacement: used as it is
+ * when it has a query, else given IMDS's query (api-version, resource,
+ * client_id). IDENTITY_ENDPOINT must be https or plain http to loopback
+ * (graph/cloud.h); it is asked
+ *   GET {IDENTITY_ENDPOINT}?resource={Graph}/&api-version=2019-08-01[&client_id=ID]
+ * with the header X-IDENTITY-HEADER: {IDENTITY_HEADER}. Service Fabric sets
+ * the same two and IDENTITY_SERVER_THUMBPRINT (its endpoint has a
+ * self-signed certificate pinned by that thumbprint): refused with a
+ * message, not supported; so is Azure Arc (IDENTITY_ENDPOINT and
+ * IMDS_ENDPOINT without IDENTITY_HEADER: its endpoint wants a challenge
+ * file read from the local disk). The resource is the
+ * cloud's Graph (--cloud), whatever --graph-url says. Either form's reply
+ * may give the lifetime as expires_in or expires_on (epoch seconds),
+ * numbers or strings; it drives the refresh like any other token's.
  *
  * A token request is a transfer of the http engine's loop (graph/http.h,
  * mfa_http_auth_fn), for every kind that fetches one (secret, certificate
@@ -43,8 +60,9 @@
  * serving until the new one is there; and when the engine reports a 401
  * (mfa_auth_bearer with refresh = 1), the requests that need it waiting.
  *
- * Secrets: the client secret, the certificate password, the assertion and
- * the access token never appear in a message. Error text from Entra
+ * Secrets: the client secret, the certificate password, the assertion,
+ * IDENTITY_HEADER and the access token never appear in a message (nor in a
+ * trace: token requests are traced by name, never by URL or header). Error text from Entra
  * (error_description) is shown, first line only, with anything equal to a
  * secret scrubbed anyway: "sign-in failed: invalid_client: AADSTS7000215:
  * Invalid client secret provided. ..."
@@ -88,6 +106,10 @@ struct mfa_auth_env {
 	const char *access_token;      /* MFA_MIGRATE_ACCESS_TOKEN */
 	const char *authority_host;    /* AZURE_AUTHORITY_HOST */
 	const char *imds_url;          /* MFA_MIGRATE_IMDS_URL (tests only) */
+	const char *identity_endpoint; /* IDENTITY_ENDPOINT (App Service, Container Apps) */
+	const char *identity_header;   /* IDENTITY_HEADER: a secret, copied and wiped */
+	const char *identity_server_thumbprint; /* IDENTITY_SERVER_THUMBPRINT (Service Fabric) */
+	const char *imds_endpoint;     /* IMDS_ENDPOINT (Azure Arc, with IDENTITY_ENDPOINT) */
 };
 
 /* All strings are borrowed for the duration of mfa_auth_new only (it
@@ -169,6 +191,10 @@ const char *mfa_auth_kind_name(enum mfa_auth_kind k);
 /* Seconds (monotonic) the current token has left; negative when there is
  * none or it expired; a large value for a ready token of unknown expiry. */
 double mfa_auth_token_remaining(const struct mfa_auth *a);
+
+/* For managed identity, which endpoint it signs in at: "imds" or
+ * "app-service" (static); NULL for the other kinds. */
+const char *mfa_auth_mi_endpoint_kind(const struct mfa_auth *a);
 
 /* Counts of token requests made (including retries), for the summary. */
 unsigned long mfa_auth_token_requests(const struct mfa_auth *a);

@@ -194,6 +194,39 @@ int mfa_cloud_imds_url(char **out, enum mfa_cloud c, const char *client_id,
 	return 0;
 }
 
+int mfa_cloud_mi_url(char **out, enum mfa_cloud_mi form, const char *endpoint, enum mfa_cloud c,
+		     const char *client_id, struct mfa_err *err)
+{
+	const char *graph = mfa_cloud_graph_url(c);
+	int loopback, extra;
+	size_t need;
+
+	*out = NULL;
+	if (client_id && !guid_like(client_id))
+		return mfa_err_set(err, "managed identity client id '%s' is not a GUID", client_id);
+	if (check_url(endpoint, &loopback, &extra, err) < 0) {
+		if (form == MFA_CLOUD_MI_APP_SERVICE)
+			mfa_err_prefix(err, "IDENTITY_ENDPOINT");
+		return -1;
+	}
+	if (extra)
+		return mfa_err_set(err, "%s '%s' must be an endpoint without '?' or '#'",
+				   form == MFA_CLOUD_MI_APP_SERVICE ? "IDENTITY_ENDPOINT"
+								    : "managed identity endpoint",
+				   endpoint);
+	need = strlen(endpoint) + strlen(graph) + 64 + (client_id ? strlen(client_id) : 0);
+	*out = malloc(need);
+	if (!*out)
+		return mfa_err_set(err, "out of memory");
+	if (form == MFA_CLOUD_MI_APP_SERVICE)
+		snprintf(*out, need, "%s?resource=%s/&api-version=2019-08-01%s%s", endpoint, graph,
+			 client_id ? "&client_id=" : "", client_id ? client_id : "");
+	else
+		snprintf(*out, need, "%s?api-version=2018-02-01&resource=%s/%s%s", endpoint, graph,
+			 client_id ? "&client_id=" : "", client_id ? client_id : "");
+	return 0;
+}
+
 int mfa_cloud_check_imds_url(const char *url, struct mfa_err *err)
 {
 	static const char cid[] = "&client_id=";

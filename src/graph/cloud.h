@@ -6,7 +6,11 @@
  * host (127.0.0.0/8, ::1, localhost) so tests can run an emulator without
  * certificates. Anything else is refused with a message naming the URL.
  * The one plain-http exception is the fixed managed-identity endpoint
- * (MFA_CLOUD_IMDS_URL), accepted only by mfa_cloud_check_imds_url.
+ * (MFA_CLOUD_IMDS_URL), accepted only by mfa_cloud_check_imds_url. The
+ * App Service / Container Apps identity endpoint (IDENTITY_ENDPOINT)
+ * follows the general rule: https, or http to loopback (where App Service
+ * and Container Apps serve it: http://127.0.0.1:PORT/msi/token,
+ * http://localhost:42356/msi/token).
  *
  *     enum mfa_cloud c;
  *     char *token_url = NULL;
@@ -62,6 +66,27 @@ int mfa_cloud_check_url(const char *url, struct mfa_err *err);
  * the id must be a GUID-like string. */
 int mfa_cloud_imds_url(char **out, enum mfa_cloud c, const char *client_id,
 		       struct mfa_err *err);
+
+/* Which managed-identity token endpoint a URL is built for. */
+enum mfa_cloud_mi {
+	MFA_CLOUD_MI_IMDS,         /* Azure IMDS, api-version 2018-02-01, header Metadata: true */
+	MFA_CLOUD_MI_APP_SERVICE   /* App Service / Container Apps, api-version 2019-08-01,
+				    * header X-IDENTITY-HEADER */
+};
+
+/* Builds the token URL of a managed-identity endpoint into *out (malloc'd,
+ * the caller frees): for IMDS
+ *   endpoint?api-version=2018-02-01&resource={cloud's Graph}/[&client_id=ID]
+ * and for App Service
+ *   endpoint?resource={cloud's Graph}/&api-version=2019-08-01[&client_id=ID]
+ * (client_id: a user-assigned identity, GUID-like, or NULL). The endpoint
+ * must follow mfa_cloud_check_url (https, or http to a loopback host) and
+ * carry no query, fragment or user name; a refused App Service endpoint
+ * is named as IDENTITY_ENDPOINT in the message. The IMDS form is for an
+ * endpoint other than the fixed address (tests); check the result with
+ * mfa_cloud_check_imds_url. */
+int mfa_cloud_mi_url(char **out, enum mfa_cloud_mi form, const char *endpoint, enum mfa_cloud c,
+		     const char *client_id, struct mfa_err *err);
 
 /* Checks a managed-identity endpoint: a URL mfa_cloud_imds_url can build
  * (the fixed Azure metadata address, the only plain-http non-loopback URL

@@ -74,6 +74,7 @@ void mfa_session_summarise(const struct mfa_session *s, struct mfa_summary *sum)
 	sum->graph.http_version = st.http_version;
 	sum->graph.token_requests = mfa_auth_token_requests(s->auth);
 	sum->graph.auth_kind = mfa_auth_kind_name(mfa_auth_kind(s->auth));
+	sum->graph.managed_identity = mfa_auth_mi_endpoint_kind(s->auth);
 	sum->graph.paused_seconds = 0;
 	for (i = 0; i < MFA_SCOPE__COUNT; i++) {
 		sum->graph.paused_seconds += st.scope[i].paused_seconds;

@@ -194,6 +194,8 @@ static cJSON *build(const struct mfa_summary *s)
 	if (s->graph.present) {
 		o = cJSON_AddObjectToObject(root, "graph");
 		add_str(o, "signIn", s->graph.auth_kind);
+		if (s->graph.managed_identity)
+			add_str(o, "managedIdentity", s->graph.managed_identity);
 		cJSON_AddNumberToObject(o, "requests", (double)s->graph.requests);
 		cJSON_AddNumberToObject(o, "retries", (double)s->graph.retries);
 		cJSON_AddNumberToObject(o, "throttled", (double)s->graph.throttled);

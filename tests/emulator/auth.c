@@ -10,6 +10,7 @@
 #include <openssl/x509.h>
 #include <cjson/cJSON.h>
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -466,6 +467,254 @@ cleanup:
 	if (fm.copy)
 		OPENSSL_cleanse(fm.copy, strlen(fm.copy));
 	free(fm.copy);
+}
+
+/* ---- managed identity (issue 12) ---- */
+
+#define IMDS_MIN_API_VERSION "2018-02-01"
+#define MSI_API_VERSION "2019-08-01"
+
+/* A fresh id for an error reply, shaped as a GUID. */
+static void correlation_id(char out[37])
+{
+	unsigned char r[16];
+
+	RAND_bytes(r, sizeof(r));
+	snprintf(out, 37, "%02x%02x%02x%02x-%02x%02x-4%x%02x-8%x%02x-%02x%02x%02x%02x%02x%02x",
+		 r[0], r[1], r[2], r[3], r[4], r[5], r[6] & 15, r[7], r[8] & 15, r[9], r[10], r[11],
+		 r[12], r[13], r[14], r[15]);
+}
+
+static void imds_error(struct emu_reply *rp, int status, const char *error, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+/* IMDS's identity endpoint answers errors the OAuth way. */
+static void imds_error(struct emu_reply *rp, int status, const char *error, const char *fmt, ...)
+{
+	char msg[600];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	rp->status = status;
+	rp->json = true;
+	buf_reset(&rp->body);
+	buf_puts(&rp->body, "{\"error\":");
+	buf_json_str(&rp->body, error);
+	buf_puts(&rp->body, ",\"error_description\":");
+	buf_json_str(&rp->body, msg);
+	buf_putc(&rp->body, '}');
+}
+
+static void msi_error(struct emu_reply *rp, int status, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* App Service's identity endpoint: {"statusCode","message","correlationId"}. */
+static void msi_error(struct emu_reply *rp, int status, const char *fmt, ...)
+{
+	char msg[600], cid[37];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	correlation_id(cid);
+	rp->status = status;
+	rp->json = true;
+	buf_reset(&rp->body);
+	buf_printf(&rp->body, "{\"statusCode\":%d,\"message\":", status);
+	buf_json_str(&rp->body, msg);
+	buf_printf(&rp->body, ",\"correlationId\":\"%s\"}", cid);
+}
+
+/* Graph's App ID URI, with or without its trailing slash. */
+static bool resource_is_graph(const char *r)
+{
+	return strcmp(r, "https://graph.microsoft.com") == 0 ||
+	       strcmp(r, "https://graph.microsoft.com/") == 0;
+}
+
+/* yyyy-mm-dd */
+static bool date_shaped(const char *v)
+{
+	int i;
+
+	for (i = 0; i < 10; i++)
+		if (i == 4 || i == 7 ? v[i] != '-' : !(v[i] >= '0' && v[i] <= '9'))
+			return false;
+	return v[10] == '\0';
+}
+
+/* Which identity the request names: 0 the emulator's (none named, or the
+ * one named is it), -1 no such identity, -2 more than one selector. The
+ * emulator's identity has the app's client id; it accepts any object id
+ * and any user-assigned identity resource id as naming it (it has one). */
+static int pick_identity(const struct emu_config *cfg, const char *client_id,
+			 const char *object_id, const char *res_id)
+{
+	if ((client_id != NULL) + (object_id != NULL) + (res_id != NULL) > 1)
+		return -2;
+	if (client_id && strcasecmp(client_id, cfg->client_id) != 0)
+		return -1;
+	if (object_id && !*object_id)
+		return -1;
+	if (res_id) {
+		static const char kind[] = "/providers/Microsoft.ManagedIdentity/userAssignedIdentities/";
+		const char *p;
+		for (p = res_id; *p; p++)
+			if (strncasecmp(p, kind, sizeof(kind) - 1) == 0 && p[sizeof(kind) - 1])
+				return 0;
+		return -1;
+	}
+	return 0;
+}
+
+/* Mints a token exactly as the token endpoint does (issue()), so Graph
+ * takes it like any other; *ttl is its lifetime in seconds. */
+static char *mint(struct emu_auth *a, double *ttl)
+{
+	struct emu_reply tmp;
+	cJSON *j;
+	const cJSON *t, *e;
+	char *tok = NULL;
+
+	emu_reply_init(&tmp);
+	issue(a, &tmp);
+	j = cJSON_Parse(buf_cstr(&tmp.body));
+	t = cJSON_GetObjectItemCaseSensitive(j, "access_token");
+	e = cJSON_GetObjectItemCaseSensitive(j, "expires_in");
+	if (cJSON_IsString(t) && cJSON_IsNumber(e)) {
+		tok = strdup(t->valuestring);
+		*ttl = e->valuedouble;
+		OPENSSL_cleanse(t->valuestring, strlen(t->valuestring));
+	}
+	if (!tok)
+		abort();
+	cJSON_Delete(j);
+	OPENSSL_cleanse(tmp.body.data, tmp.body.len);
+	emu_reply_release(&tmp);
+	return tok;
+}
+
+void emu_auth_imds(struct emu_auth *a, const struct emu_request *rq, const char *metadata,
+		   struct emu_reply *rp)
+{
+	const char *ver = emu_request_query(rq, "api-version");
+	const char *res = emu_request_query(rq, "resource");
+	double now = floor(emu_wall()), ttl = 0;
+	char *tok;
+	int who;
+
+	rp->route = "imds";
+	if (strcmp(rq->method, "GET") != 0) {
+		imds_error(rp, 405, "invalid_request", "Only GET requests are supported.");
+		return;
+	}
+	/* IMDS wants exactly "true", lower case: the header is its SSRF guard */
+	if (!metadata || strcmp(metadata, "true") != 0) {
+		imds_error(rp, 400, "invalid_request", "Required metadata header not specified");
+		return;
+	}
+	if (!ver || !*ver) {
+		imds_error(rp, 400, "invalid_request", "Required query variable 'api-version' is missing");
+		return;
+	}
+	if (!date_shaped(ver) || strcmp(ver, IMDS_MIN_API_VERSION) < 0) {
+		imds_error(rp, 400, "invalid_request", "Invalid api-version '%.40s'", ver);
+		return;
+	}
+	if (!res || !*res) {
+		imds_error(rp, 400, "invalid_request", "Required audience parameter not specified");
+		return;
+	}
+	if (!resource_is_graph(res)) {
+		imds_error(rp, 400, "invalid_resource",
+			   "AADSTS500011: The resource principal named %.200s was not found in the tenant named %s. "
+			   "This can happen if the application has not been installed by the administrator of the "
+			   "tenant or consented to by any user in the tenant.", res, a->cfg->tenant_id);
+		return;
+	}
+	who = pick_identity(a->cfg, emu_request_query(rq, "client_id"), emu_request_query(rq, "object_id"),
+			    emu_request_query(rq, "msi_res_id"));
+	if (who == -2) {
+		imds_error(rp, 400, "invalid_request",
+			   "Only one of client_id, object_id or msi_res_id may be specified");
+		return;
+	}
+	if (who < 0) {
+		imds_error(rp, 400, "invalid_request", "Identity not found");
+		return;
+	}
+	tok = mint(a, &ttl);
+	rp->status = 200;
+	rp->json = true;
+	buf_reset(&rp->body);
+	/* numbers as strings, as IMDS sends them */
+	buf_printf(&rp->body, "{\"access_token\":\"%s\",\"client_id\":\"%s\",\"expires_in\":\"%.0f\","
+		   "\"expires_on\":\"%.0f\",\"ext_expires_in\":\"%.0f\",\"not_before\":\"%.0f\",\"resource\":",
+		   tok, a->cfg->client_id, ttl, now + ttl, ttl, now);
+	buf_json_str(&rp->body, res);
+	buf_puts(&rp->body, ",\"token_type\":\"Bearer\"}");
+	OPENSSL_cleanse(tok, strlen(tok));
+	free(tok);
+}
+
+void emu_auth_msi(struct emu_auth *a, const struct emu_request *rq, const char *identity_header,
+		  struct emu_reply *rp)
+{
+	const char *want = a->cfg->identity_header;
+	const char *ver = emu_request_query(rq, "api-version");
+	const char *res = emu_request_query(rq, "resource");
+	double ttl = 0;
+	char *tok;
+	int who;
+
+	rp->route = "msi";
+	if (!want) {
+		msi_error(rp, 404, "No managed identity endpoint here: start graph-emulator with --identity-header SECRET.");
+		return;
+	}
+	if (strcmp(rq->method, "GET") != 0) {
+		msi_error(rp, 405, "The requested resource does not support http method '%.20s'.", rq->method);
+		return;
+	}
+	if (!identity_header || strlen(identity_header) != strlen(want) ||
+	    CRYPTO_memcmp(identity_header, want, strlen(want)) != 0) {
+		msi_error(rp, 401, "Unauthorized: the X-IDENTITY-HEADER header is missing or does not match.");
+		return;
+	}
+	if (!ver || strcmp(ver, MSI_API_VERSION) != 0) {
+		msi_error(rp, 400, "Invalid or missing api-version '%.40s': this endpoint serves " MSI_API_VERSION ".",
+			  ver ? ver : "");
+		return;
+	}
+	if (!res || !*res) {
+		msi_error(rp, 400, "Required query variable 'resource' is missing.");
+		return;
+	}
+	if (!resource_is_graph(res)) {
+		msi_error(rp, 400, "AADSTS500011: The resource principal named %.200s was not found in the tenant named %s.",
+			  res, a->cfg->tenant_id);
+		return;
+	}
+	who = pick_identity(a->cfg, emu_request_query(rq, "client_id"), emu_request_query(rq, "principal_id"),
+			    emu_request_query(rq, "mi_res_id"));
+	if (who < 0) {
+		msi_error(rp, 400, "Unable to load the proper Managed Identity.");
+		return;
+	}
+	tok = mint(a, &ttl);
+	rp->status = 200;
+	rp->json = true;
+	buf_reset(&rp->body);
+	/* App Service 2019-08-01: expires_on in epoch seconds, as a string */
+	buf_printf(&rp->body, "{\"access_token\":\"%s\",\"expires_on\":\"%.0f\",\"resource\":", tok,
+		   floor(emu_wall()) + ttl);
+	buf_json_str(&rp->body, res);
+	buf_printf(&rp->body, ",\"token_type\":\"Bearer\",\"client_id\":\"%s\"}", a->cfg->client_id);
+	OPENSSL_cleanse(tok, strlen(tok));
+	free(tok);
 }
 
 static void unauthorized(struct emu_reply *rp, const char *msg)

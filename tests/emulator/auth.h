@@ -22,6 +22,24 @@ void emu_auth_free(struct emu_auth *a);
 void emu_auth_token(struct emu_auth *a, const char *tenant, const char *token_url,
 		    const struct emu_request *rq, struct emu_reply *rp);
 
+/* issue 12: managed identity. The emulator's one app (--client-id) is
+ * also the machine's managed identity; both endpoints mint their tokens
+ * through the token endpoint's own signing (same claims, same lifetime),
+ * so Graph accepts them with the app's --app-permissions.
+ *
+ * emu_auth_imds answers GET /metadata/identity/oauth2/token as Azure IMDS
+ * does (`metadata` is the request's Metadata header, or NULL); errors are
+ * {"error","error_description"}. emu_auth_msi answers GET /msi/token as
+ * App Service / Container Apps do for api-version 2019-08-01
+ * (`identity_header` is the request's X-IDENTITY-HEADER, or NULL, checked
+ * against --identity-header; without that flag the endpoint is 404);
+ * errors are {"statusCode","message","correlationId"}. README.md lists
+ * every refusal. Route names in the stats: "imds", "msi". */
+void emu_auth_imds(struct emu_auth *a, const struct emu_request *rq, const char *metadata,
+		   struct emu_reply *rp);
+void emu_auth_msi(struct emu_auth *a, const struct emu_request *rq, const char *identity_header,
+		  struct emu_reply *rp);
+
 /* Checks the Authorization header. Returns 0 when it carries a live token
  * issued here; otherwise fills rp with Graph's 401 and returns -1. */
 int emu_auth_check(struct emu_auth *a, const char *authorization, struct emu_reply *rp);

@@ -40,6 +40,7 @@ struct emu_config {
 	const char *client_id;
 	const char *client_secret;
 	const char *client_cert;
+	const char *identity_header; /* --identity-header: /msi/token's secret; NULL: no endpoint */
 	double token_ttl;           /* seconds */
 	bool limits;                /* --limits graph */
 	double time_scale;

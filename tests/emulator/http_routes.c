@@ -376,6 +376,14 @@ static double dispatch(struct emu_server *s, struct MHD_Connection *c, const cha
 				delay += app->cfg->slow_seconds;
 		}
 		emu_request_release(&rq);
+	} else if (strcmp(url, "/metadata/identity/oauth2/token") == 0 || strcmp(url, "/msi/token") == 0) {
+		/* issue 12: managed identity, IMDS and App Service forms (auth.c) */
+		request_from(s, c, method, url, NULL, ctx, &rq);
+		if (strcmp(url, "/msi/token") == 0)
+			emu_auth_msi(app->auth, &rq, MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-IDENTITY-HEADER"), rp);
+		else
+			emu_auth_imds(app->auth, &rq, MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Metadata"), rp);
+		emu_request_release(&rq);
 	} else if ((slash = strchr(url + 1, '/')) && strcmp(slash, "/oauth2/v2.0/token") == 0) {
 		char tenant[128], token_url[512];
 		size_t tl = (size_t)(slash - url - 1);

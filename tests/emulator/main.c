@@ -29,6 +29,8 @@ static const struct flag flags[] = {
 	{ "client-secret", "SECRET", "emulator-secret", "that app's client secret" },
 	{ "client-cert", "PEM", NULL, "that app's certificate, for client_assertion (RS256/x5t, PS256/x5t#S256)" },
 	{ "token-ttl", "SECONDS", "3600", "access token lifetime (not time-scaled)" },
+	/* issue 12: managed identity */
+	{ "identity-header", "SECRET", NULL, "serve the App Service identity endpoint /msi/token, checking X-IDENTITY-HEADER against SECRET" },
 	{ "app-permissions", "LIST", DEFAULT_PERMS, "comma-separated application permissions the app holds" },
 	{ "limits", "graph|off", "graph", "Graph's throttling budgets, or none" },
 	{ "time-scale", "K", "1", "divide every throttle window and Retry-After by K" },
@@ -166,6 +168,13 @@ static int parse_args(int argc, char **argv, struct emu_config *cfg, const char 
 			cfg->client_secret = val;
 		} else if (strcmp(name, "client-cert") == 0) {
 			cfg->client_cert = val;
+		} else if (strcmp(name, "identity-header") == 0) {
+			/* issue 12: managed identity */
+			if (!*val) {
+				fprintf(stderr, "graph-emulator: --identity-header needs a non-empty value\n");
+				return -1;
+			}
+			cfg->identity_header = val;
 		} else if (strcmp(name, "token-ttl") == 0) {
 			if (num(name, val, 0.001, 1e9, &cfg->token_ttl) < 0)
 				return -1;

@@ -74,6 +74,8 @@ struct mfa_summary {
 	struct {
 		int present;
 		const char *auth_kind;     /* "secret", "certificate", ...; borrowed */
+		const char *managed_identity; /* "imds" or "app-service" for a managed
+					       * identity, else NULL; borrowed */
 		unsigned long requests;    /* HTTP requests sent, retries included */
 		unsigned long retries;
 		unsigned long throttled;   /* 429 answers */
