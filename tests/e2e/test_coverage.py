@@ -120,8 +120,13 @@ class Live(unittest.TestCase):
                                       "--ca-members", sample("ca-members.json"), "--out", files)
         self.assertEqual(code, 0, stderr)
         want = users(files)
+        # group and role members need GroupMember.Read.All and
+        # RoleManagement.Read.Directory, as in Graph (issue 12)
         with Emulator("--tenant-csv", sample("graph-peruser-state.csv"),
-                      "--ca-fixture", sample("ca-fixture.json")) as emu:
+                      "--ca-fixture", sample("ca-fixture.json"),
+                      "--app-permissions", "User.Read.All,Policy.Read.All,AuditLog.Read.All,"
+                      "Policy.ReadWrite.AuthenticationMethod,GroupMember.Read.All,"
+                      "RoleManagement.Read.Directory") as emu:
             code, out, stderr = self.run_live(emu, "--require-ca-coverage")
             self.assertEqual(code, 0, stderr)
             got = users(out)

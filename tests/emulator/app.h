@@ -25,6 +25,11 @@ struct emu_app {
 /* Loads --ca-fixture into app->fixture (checks its shape). */
 int emu_fixture_load(struct emu_app *app, const char *path, struct mfa_err *err);
 
+/* Called once per HTTP request to the Graph API, before anything answers
+ * it: gives rp its request-id and client-request-id (echoed, or fresh) and
+ * counts the request in the stats (graphRequests, clientRequestIds). */
+void emu_api_begin(struct emu_app *app, const struct emu_request *rq, struct emu_reply *rp);
+
 /* Answers one Graph API request (rq->version set): token check, routing,
  * permission, throttle, then the endpoint. Also used for $batch items. */
 void emu_api_handle(struct emu_app *app, const struct emu_request *rq, struct emu_reply *rp);

@@ -94,20 +94,30 @@ void buf_json_str(struct buf *b, const char *s)
 	buf_putc(b, '"');
 }
 
-void buf_url_encode(struct buf *b, const char *s)
+static void url_encode_keeping(struct buf *b, const char *s, const char *keep)
 {
 	static const char hex[] = "0123456789ABCDEF";
 	const unsigned char *p;
 
 	for (p = (const unsigned char *)s; *p; p++) {
 		if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
-		    (*p >= '0' && *p <= '9') || strchr("-_.~$,()'", *p)) {
+		    (*p >= '0' && *p <= '9') || strchr(keep, *p)) {
 			buf_putc(b, (char)*p);
 		} else {
 			char e[4] = { '%', hex[*p >> 4], hex[*p & 15], 0 };
 			buf_puts(b, e);
 		}
 	}
+}
+
+void buf_url_encode(struct buf *b, const char *s)
+{
+	url_encode_keeping(b, s, "-_.~$,()'");
+}
+
+void buf_url_encode_path(struct buf *b, const char *s)
+{
+	url_encode_keeping(b, s, "-_.~$,()'/=@:");
 }
 
 const char *buf_cstr(struct buf *b)

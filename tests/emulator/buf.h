@@ -26,6 +26,8 @@ void buf_printf(struct buf *b, const char *fmt, ...) __attribute__((format(print
 void buf_json_str(struct buf *b, const char *s);
 /* Appends s percent-encoded for a URL query value. */
 void buf_url_encode(struct buf *b, const char *s);
+/* The same for a URL path: '/', '=', '@' and ':' stay as they are. */
+void buf_url_encode_path(struct buf *b, const char *s);
 /* Returns the contents as a C string (never NULL). */
 const char *buf_cstr(struct buf *b);
 /* Hands the storage to the caller (free() it) and resets b. */

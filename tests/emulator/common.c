@@ -2,11 +2,15 @@
 #include "emu.h"
 
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <time.h>
+#include <unistd.h>
+
+#include "rng.h"
 
 void emu_request_release(struct emu_request *rq)
 {
@@ -22,6 +26,7 @@ void emu_request_release(struct emu_request *rq)
 	free(rq->authorization);
 	free(rq->consistency);
 	free(rq->content_type);
+	free(rq->client_request_id);
 	free(rq->base_url);
 	free(rq->body);
 	memset(rq, 0, sizeof(*rq));
@@ -79,6 +84,41 @@ const char *emu_reply_find_header(const struct emu_reply *rp, const char *name)
 	return NULL;
 }
 
+void emu_guid(char out[37])
+{
+	/* GUIDs need to be unique, not reproducible: a counter under a salt drawn once */
+	static atomic_ullong counter;
+	static _Atomic uint64_t salt;
+	uint64_t s = atomic_load(&salt), a, b;
+
+	if (!s) {
+		uint64_t fresh = rng_mix((uint64_t)(emu_wall() * 1e9) ^ ((uint64_t)getpid() << 32)) | 1;
+		atomic_compare_exchange_strong(&salt, &s, fresh);
+		s = atomic_load(&salt);
+	}
+	a = rng_mix(s ^ atomic_fetch_add(&counter, 1));
+	b = rng_mix(a ^ s);
+	snprintf(out, 37, "%08x-%04x-4%03x-%x%03x-%012llx", (unsigned)(a >> 32), (unsigned)(a >> 16) & 0xffff,
+		 (unsigned)a & 0xfff, 8 + (unsigned)(b >> 62), (unsigned)(b >> 48) & 0xfff,
+		 (unsigned long long)(b & 0xffffffffffffULL));
+}
+
+void emu_reply_ids(struct emu_reply *rp, const char *crid)
+{
+	char g[37];
+	const char *p;
+	bool ok = crid && *crid && strlen(crid) < sizeof(rp->client_request_id);
+
+	for (p = crid; ok && *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			ok = false;
+	emu_guid(g);
+	snprintf(rp->request_id, sizeof(rp->request_id), "%s", g);
+	if (!ok)
+		emu_guid(g);
+	snprintf(rp->client_request_id, sizeof(rp->client_request_id), "%s", ok ? crid : g);
+}
+
 void emu_reply_error(struct emu_reply *rp, int status, const char *code, const char *fmt, ...)
 {
 	char msg[512], date[32];
@@ -87,6 +127,8 @@ void emu_reply_error(struct emu_reply *rp, int status, const char *code, const c
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	if (!rp->request_id[0])
+		emu_reply_ids(rp, NULL);
 	emu_iso_time(emu_wall(), date);
 	rp->status = status;
 	rp->json = true;
@@ -95,7 +137,11 @@ void emu_reply_error(struct emu_reply *rp, int status, const char *code, const c
 	buf_json_str(&rp->body, code);
 	buf_puts(&rp->body, ",\"message\":");
 	buf_json_str(&rp->body, msg);
-	buf_printf(&rp->body, ",\"innerError\":{\"date\":\"%s\"}}}", date);
+	buf_printf(&rp->body, ",\"innerError\":{\"date\":\"%s\",\"request-id\":", date);
+	buf_json_str(&rp->body, rp->request_id);
+	buf_puts(&rp->body, ",\"client-request-id\":");
+	buf_json_str(&rp->body, rp->client_request_id);
+	buf_puts(&rp->body, "}}}");
 }
 
 double emu_now(void)

@@ -23,6 +23,13 @@ enum emu_perm {
 	EMU_PERM_ROLE_MGMT_READ_DIR = 1u << 7,   /* RoleManagement.Read.Directory */
 };
 
+/* What /users does with perUserMfaState in $select (--state-select). */
+enum emu_state_select {
+	EMU_STATE_SELECT_INLINE, /* served inline (the undocumented fast path) */
+	EMU_STATE_SELECT_DROP,   /* silently left out */
+	EMU_STATE_SELECT_REJECT, /* 400 as for any property user does not have */
+};
+
 struct emu_config {
 	int port;
 	const char *port_file;
@@ -39,9 +46,11 @@ struct emu_config {
 	double latency_ms;
 	double fail_5xx, fail_429, drop, slow;
 	double slow_seconds;
-	bool state_select;          /* perUserMfaState served inline when selected */
+	enum emu_state_select state_select; /* perUserMfaState named in a /users $select */
 	bool registration_license;  /* false: userRegistrationDetails answers 403 */
 	unsigned registration_page_size;
+	unsigned member_page_size;  /* group and role member lists without $top */
+	unsigned empty_pages;       /* empty pages (with a nextLink) put into every paged list */
 	const char *ca_fixture;
 	const char *export_csv;
 	unsigned perms;             /* enum emu_perm */
@@ -67,6 +76,7 @@ struct emu_request {
 	char *authorization;  /* Authorization header, or NULL */
 	char *consistency;    /* ConsistencyLevel header, or NULL */
 	char *content_type;   /* Content-Type header, or NULL */
+	char *client_request_id; /* client-request-id header, or NULL */
 	char *base_url;       /* "http://host:port", for @odata.nextLink */
 	char *body;           /* NUL-terminated; may be NULL */
 	size_t body_len;
@@ -82,8 +92,14 @@ struct emu_header {
 	char value[200];
 };
 
+#define EMU_REQUEST_ID_MAX 80
+
 struct emu_reply {
 	int status;
+	/* request-id and client-request-id of the answer (headers and
+	 * innerError); empty until emu_reply_ids or the first error fills them */
+	char request_id[40];
+	char client_request_id[EMU_REQUEST_ID_MAX];
 	struct emu_header headers[EMU_MAX_HEADERS];
 	unsigned nheaders;
 	struct buf body;
@@ -99,7 +115,15 @@ void emu_reply_release(struct emu_reply *rp);
 void emu_reply_header(struct emu_reply *rp, const char *name, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 const char *emu_reply_find_header(const struct emu_reply *rp, const char *name);
-/* Sets status and a Graph error body {"error":{"code","message","innerError"}}. */
+/* Sets rp's request-id (a fresh GUID) and client-request-id: the one the
+ * client sent (crid, may be NULL), or a fresh GUID when it sent none or one
+ * that cannot be echoed (too long, control characters). */
+void emu_reply_ids(struct emu_reply *rp, const char *crid);
+/* A fresh random version-4 GUID, lowercase. */
+void emu_guid(char out[37]);
+/* Sets status and a Graph error body {"error":{"code","message","innerError":
+ * {"date","request-id","client-request-id"}}} (ids from rp, made by
+ * emu_reply_ids(rp, NULL) when not set yet). */
 void emu_reply_error(struct emu_reply *rp, int status, const char *code, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 

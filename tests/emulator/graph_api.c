@@ -11,10 +11,17 @@
 #include "mfa/model/user.h"
 #include "rng.h"
 
-#define PERM_USERS (EMU_PERM_USER_READ_ALL | EMU_PERM_USER_RW_ALL | EMU_PERM_DIRECTORY_READ_ALL)
-#define PERM_POLICY_READ (EMU_PERM_POLICY_READ_ALL | EMU_PERM_POLICY_RW_AUTHMETHOD)
-#define PERM_GROUPS (PERM_USERS | EMU_PERM_GROUP_MEMBER_READ_ALL)
-#define PERM_ROLES (PERM_USERS | EMU_PERM_ROLE_MGMT_READ_DIR)
+/* Least privileged permissions per endpoint (Graph's per-API tables), any of
+ * the bits; Directory.Read.All satisfies every read. */
+#define PERM_DIR EMU_PERM_DIRECTORY_READ_ALL
+#define PERM_USERS (EMU_PERM_USER_READ_ALL | EMU_PERM_USER_RW_ALL | PERM_DIR)
+#define PERM_REQ_READ (EMU_PERM_POLICY_READ_ALL | EMU_PERM_POLICY_RW_AUTHMETHOD | PERM_DIR)
+#define PERM_POLICY_READ (EMU_PERM_POLICY_READ_ALL | PERM_DIR)
+#define PERM_REGISTRATION (EMU_PERM_AUDITLOG_READ_ALL | PERM_DIR)
+#define PERM_GROUPS (EMU_PERM_GROUP_MEMBER_READ_ALL | PERM_DIR)
+#define PERM_ROLES (EMU_PERM_ROLE_MGMT_READ_DIR | PERM_DIR)
+/* A member object is served whole only when the app may read its type
+ * (a user PERM_USERS, a group PERM_GROUPS), else as id + @odata.type. */
 
 void emu_query_parse(struct emu_request *rq, const char *qs)
 {
@@ -83,53 +90,140 @@ static bool parse_long(const char *s, long *out)
 	return true;
 }
 
-static void skiptoken_make(const struct emu_app *app, uint32_t offset, char out[40])
-{
-	uint64_t x = (uint64_t)offset ^ app->skip_key;
-	uint32_t check = (uint32_t)rng_mix(x ^ app->skip_key);
+/* Where a paged list stands: the next item (an index into the list), how
+ * many non-empty and how many empty pages were served before. A skiptoken
+ * carries it, xored with app->skip_key and checked, so a client cannot
+ * forge or rebuild one. */
+struct page_pos {
+	uint32_t offset, pages, empties;
+};
 
-	snprintf(out, 40, "RFNwdAIA%016llx%08x", (unsigned long long)x, (unsigned)check);
+static void skiptoken_make(const struct emu_app *app, const struct page_pos *pos, char out[48])
+{
+	uint64_t a = (uint64_t)pos->offset | ((uint64_t)pos->pages << 32);
+	uint32_t e = pos->empties ^ (uint32_t)(app->skip_key >> 7);
+	uint32_t check = (uint32_t)rng_mix(a ^ rng_mix(pos->empties) ^ app->skip_key);
+
+	snprintf(out, 48, "RFNwdAIA%016llx%08x%08x", (unsigned long long)(a ^ app->skip_key), (unsigned)e,
+		 (unsigned)check);
 }
 
-static bool skiptoken_read(const struct emu_app *app, const char *tok, uint32_t *offset)
+/* Reads a skiptoken of a list of `limit` items. */
+static bool skiptoken_read(const struct emu_app *app, const char *tok, uint32_t limit, struct page_pos *pos)
 {
 	unsigned long long x;
-	unsigned check;
+	unsigned e, check;
 	char tail;
+	uint64_t a;
 
-	if (!tok || strncmp(tok, "RFNwdAIA", 8) != 0 || strlen(tok) != 8 + 16 + 8)
+	if (!tok || strncmp(tok, "RFNwdAIA", 8) != 0 || strlen(tok) != 8 + 16 + 8 + 8)
 		return false;
-	if (sscanf(tok + 8, "%16llx%8x%c", &x, &check, &tail) != 2)
+	if (sscanf(tok + 8, "%16llx%8x%8x%c", &x, &e, &check, &tail) != 3)
 		return false;
-	if ((uint32_t)rng_mix(x ^ app->skip_key) != check)
+	a = x ^ app->skip_key;
+	e ^= (uint32_t)(app->skip_key >> 7);
+	if ((uint32_t)rng_mix(a ^ rng_mix(e) ^ app->skip_key) != check)
 		return false;
-	x ^= app->skip_key;
-	if (x > app->tenant.count)
+	if ((uint32_t)a > limit || e > app->cfg->empty_pages)
 		return false;
-	*offset = (uint32_t)x;
+	pos->offset = (uint32_t)a;
+	pos->pages = (uint32_t)(a >> 32);
+	pos->empties = e;
 	return true;
 }
 
-/* The nextLink: the same query with a new $skiptoken. */
-static void next_link(const struct emu_app *app, const struct emu_request *rq, const char *path,
-		      uint32_t offset, struct buf *b)
+/* The page a request asks for: the start, or its $skiptoken's position.
+ * Returns 0, or -1 with rp filled (Graph's answer to a forged token). */
+static int page_start(const struct emu_app *app, const struct emu_request *rq, uint32_t limit,
+		      struct page_pos *pos, struct emu_reply *rp)
 {
-	char tok[40];
+	const char *tok = emu_request_query(rq, "$skiptoken");
+
+	memset(pos, 0, sizeof(*pos));
+	if (tok && !skiptoken_read(app, tok, limit, pos)) {
+		emu_reply_error(rp, 400, "Directory_ExpiredPageToken",
+				"The specified page token value has expired or is invalid.");
+		return -1;
+	}
+	return 0;
+}
+
+/* The nextLink: the request's own path and query with a new $skiptoken.
+ * The only place a nextLink is built. */
+static void next_link(const struct emu_app *app, const struct emu_request *rq, const struct page_pos *pos,
+		      struct buf *b)
+{
+	struct buf url = BUF_INIT;
+	char tok[48];
 	unsigned i;
 
-	skiptoken_make(app, offset, tok);
-	buf_puts(b, ",\"@odata.nextLink\":\"");
-	buf_puts(b, rq->base_url ? rq->base_url : "http://127.0.0.1");
-	buf_printf(b, "/%s%s?", rq->version, path);
+	skiptoken_make(app, pos, tok);
+	buf_puts(&url, rq->base_url ? rq->base_url : "http://127.0.0.1");
+	buf_printf(&url, "/%s", rq->version);
+	buf_url_encode_path(&url, rq->path ? rq->path : "");
+	buf_putc(&url, '?');
 	for (i = 0; i < rq->nquery; i++) {
 		if (strcmp(rq->query[i].key, "$skiptoken") == 0)
 			continue;
-		buf_url_encode(b, rq->query[i].key);
-		buf_putc(b, '=');
-		buf_url_encode(b, rq->query[i].value);
-		buf_putc(b, '&');
+		buf_url_encode(&url, rq->query[i].key);
+		buf_putc(&url, '=');
+		buf_url_encode(&url, rq->query[i].value);
+		buf_putc(&url, '&');
 	}
-	buf_printf(b, "$skiptoken=%s\"", tok);
+	buf_printf(&url, "$skiptoken=%s", tok);
+	buf_puts(b, ",\"@odata.nextLink\":");
+	buf_json_str(b, buf_cstr(&url));
+	buf_release(&url);
+}
+
+/* --empty-pages: each of the N empty pages of a list goes before one of
+ * its non-empty pages, chosen from (seed, the list's path, its number), so
+ * a list of K non-empty pages has them at the same places on every run. */
+static bool empty_page_due(const struct emu_app *app, const struct emu_request *rq, const struct page_pos *pos,
+			   unsigned long items, long per_page)
+{
+	unsigned long k = items ? (items + (unsigned long)per_page - 1) / (unsigned long)per_page : 1;
+	uint64_t stream = 0xcbf29ce484222325ULL;
+	unsigned e, due = 0;
+	const char *p;
+
+	if (pos->empties >= app->cfg->empty_pages)
+		return false;
+	for (p = rq->path ? rq->path : ""; *p; p++)
+		stream = (stream ^ (unsigned char)*p) * 0x100000001b3ULL;
+	for (e = 0; e < app->cfg->empty_pages; e++)
+		if (rng_at(app->cfg->seed, stream, e) % k <= pos->pages)
+			due++;
+	return due > pos->empties;
+}
+
+/* Serves an empty page (value [] and a nextLink to the same place) when
+ * one is due here; b holds the page's opening. Returns true when it did. */
+static bool empty_page(const struct emu_app *app, const struct emu_request *rq, const struct page_pos *pos,
+		       unsigned long items, long per_page, struct buf *b)
+{
+	struct page_pos next = *pos;
+
+	if (!app->cfg->empty_pages || !empty_page_due(app, rq, pos, items, per_page))
+		return false;
+	next.empties++;
+	buf_puts(b, ",\"value\":[]");
+	next_link(app, rq, &next, b);
+	buf_putc(b, '}');
+	return true;
+}
+
+/* Ends a page whose items stop before `end` of `limit`: ']', the nextLink
+ * when more follows, '}'. */
+static void page_end(const struct emu_app *app, const struct emu_request *rq, const struct page_pos *pos,
+		     uint32_t end, uint32_t limit, struct buf *b)
+{
+	buf_putc(b, ']');
+	if (end < limit) {
+		struct page_pos next = { end, pos->pages + 1, pos->empties };
+		next_link(app, rq, &next, b);
+	}
+	buf_putc(b, '}');
 }
 
 /* ---- $filter: one clause, "<prop> eq <literal>" ---- */
@@ -254,7 +348,16 @@ struct selection {
 	char text[512];           /* for @odata.context */
 };
 
-static int select_parse(const char *sel, bool state_ok, struct selection *s, struct emu_reply *rp)
+/* An unknown property in $select: Graph's answer, word for word. */
+static void unknown_property(struct emu_reply *rp, const char *name, size_t n)
+{
+	emu_reply_error(rp, 400, "Request_BadRequest",
+			"Could not find a property named '%.*s' on type 'microsoft.graph.user'.",
+			(int)(n < 200 ? n : 200), name);
+}
+
+static int select_parse(const char *sel, enum emu_state_select state, struct selection *s,
+			struct emu_reply *rp)
 {
 	static const char *const defaults[] = { "businessPhones", "displayName", "givenName", "jobTitle",
 						"mail", "mobilePhone", "officeLocation",
@@ -286,9 +389,15 @@ static int select_parse(const char *sel, bool state_ok, struct selection *s, str
 		for (j = 0; n && j < sizeof(user_fields) / sizeof(user_fields[0]); j++) {
 			if (strlen(user_fields[j].name) == n && strncasecmp(user_fields[j].name, q, n) == 0) {
 				found = true;
-				/* with --no-state-select the property is dropped, as the
-				 * undocumented fast path is when Graph does not serve it */
-				if (user_fields[j].f == UF_STATE && !state_ok)
+				if (user_fields[j].f == UF_STATE && state == EMU_STATE_SELECT_REJECT) {
+					/* perUserMfaState is not a property of user in
+					 * Graph's metadata: answered as any unknown one */
+					unknown_property(rp, q, n);
+					return -1;
+				}
+				/* --state-select drop: left out, as the undocumented
+				 * fast path is when Graph does not serve it */
+				if (user_fields[j].f == UF_STATE && state == EMU_STATE_SELECT_DROP)
 					break;
 				if (s->n < MAX_SELECT)
 					s->idx[s->n++] = (unsigned)j;
@@ -296,9 +405,7 @@ static int select_parse(const char *sel, bool state_ok, struct selection *s, str
 			}
 		}
 		if (n && !found) {
-			emu_reply_error(rp, 400, "BadRequest",
-					"Parsing OData Select and Expand failed: Could not find a property "
-					"named '%.*s' on type 'microsoft.graph.user'.", (int)n, q);
+			unknown_property(rp, q, n);
 			return -1;
 		}
 		p += strcspn(p, ",");
@@ -415,8 +522,9 @@ static void users_list(struct emu_app *app, const struct emu_request *rq, struct
 	struct filter flt;
 	struct buf *b = &rp->body;
 	long top, shown = 0;
-	uint32_t i = 0;
+	uint32_t i;
 	bool first = true;
+	struct page_pos pos;
 
 	if (reject_unsupported(rq, rp, ok) < 0 ||
 	    select_parse(emu_request_query(rq, "$select"), app->cfg->state_select, &sel, rp) < 0 ||
@@ -434,17 +542,14 @@ static void users_list(struct emu_app *app, const struct emu_request *rq, struct
 				"$count requires the ConsistencyLevel header set to eventual.");
 		return;
 	}
-	if (emu_request_query(rq, "$skiptoken") &&
-	    !skiptoken_read(app, emu_request_query(rq, "$skiptoken"), &i)) {
-		emu_reply_error(rp, 400, "Directory_ExpiredPageToken",
-				"The specified page token value has expired or is invalid.");
+	if (page_start(app, rq, t->count, &pos, rp) < 0)
 		return;
-	}
 	rp->json = true;
 	buf_printf(b, "{\"@odata.context\":\"%s/%s/$metadata#users%s%s%s\"",
 		   rq->base_url ? rq->base_url : "", rq->version, sel.explicit_select ? "(" : "",
 		   sel.text, sel.explicit_select ? ")" : "");
-	if (count_wanted(rq))
+	/* Graph counts on the first page only */
+	if (count_wanted(rq) && !emu_request_query(rq, "$skiptoken"))
 		buf_printf(b, ",\"@odata.count\":%lu", filter_count(t, &flt, false));
 	if (flt.active && (strcmp(flt.prop, "id") == 0 || strcmp(flt.prop, "userPrincipalName") == 0)) {
 		long idx = emu_tenant_find(t, flt.value);
@@ -454,8 +559,12 @@ static void users_list(struct emu_app *app, const struct emu_request *rq, struct
 		buf_puts(b, "]}");
 		return;
 	}
+	if (app->cfg->empty_pages &&
+	    empty_page(app, rq, &pos, pos.empties < app->cfg->empty_pages ? filter_count(t, &flt, false) : 0,
+		       top, b))
+		return;
 	buf_puts(b, ",\"value\":[");
-	for (; i < t->count && shown < top; i++) {
+	for (i = pos.offset; i < t->count && shown < top; i++) {
 		if (flt.active && filter_user(t, &t->users[i], &flt, false) != 1)
 			continue;
 		if (!first)
@@ -464,10 +573,7 @@ static void users_list(struct emu_app *app, const struct emu_request *rq, struct
 		user_json(t, &t->users[i], &sel, b);
 		shown++;
 	}
-	buf_putc(b, ']');
-	if (i < t->count)
-		next_link(app, rq, "/users", i, b);
-	buf_putc(b, '}');
+	page_end(app, rq, &pos, i, t->count, b);
 }
 
 static void users_count(struct emu_app *app, const struct emu_request *rq, struct emu_reply *rp)
@@ -643,8 +749,9 @@ static void registration_list(struct emu_app *app, const struct emu_request *rq,
 	struct filter flt;
 	struct buf *b = &rp->body;
 	long top, shown = 0;
-	uint32_t i = 0;
+	uint32_t i;
 	bool first = true;
+	struct page_pos pos;
 
 	if (!app->cfg->registration_license) {
 		emu_reply_error(rp, 403, "Authentication_RequestFromNonPremiumTenantOrB2CTenant",
@@ -663,16 +770,17 @@ static void registration_list(struct emu_app *app, const struct emu_request *rq,
 				"resource 'userRegistrationDetails'.", flt.prop);
 		return;
 	}
-	if (emu_request_query(rq, "$skiptoken") &&
-	    !skiptoken_read(app, emu_request_query(rq, "$skiptoken"), &i)) {
-		emu_reply_error(rp, 400, "Directory_ExpiredPageToken",
-				"The specified page token value has expired or is invalid.");
+	if (page_start(app, rq, t->count, &pos, rp) < 0)
 		return;
-	}
 	rp->json = true;
-	buf_printf(b, "{\"@odata.context\":\"%s/%s/$metadata#reports/authenticationMethods/userRegistrationDetails\","
-		   "\"value\":[", rq->base_url ? rq->base_url : "", rq->version);
-	for (; i < t->count && shown < top; i++) {
+	buf_printf(b, "{\"@odata.context\":\"%s/%s/$metadata#reports/authenticationMethods/userRegistrationDetails\"",
+		   rq->base_url ? rq->base_url : "", rq->version);
+	if (app->cfg->empty_pages &&
+	    empty_page(app, rq, &pos, pos.empties < app->cfg->empty_pages ? filter_count(t, &flt, true) : 0,
+		       top, b))
+		return;
+	buf_puts(b, ",\"value\":[");
+	for (i = pos.offset; i < t->count && shown < top; i++) {
 		if (flt.active && filter_user(t, &t->users[i], &flt, true) != 1)
 			continue;
 		if (!first)
@@ -681,10 +789,7 @@ static void registration_list(struct emu_app *app, const struct emu_request *rq,
 		registration_json(t, &t->users[i], b);
 		shown++;
 	}
-	buf_putc(b, ']');
-	if (i < t->count)
-		next_link(app, rq, "/reports/authenticationMethods/userRegistrationDetails", i, b);
-	buf_putc(b, '}');
+	page_end(app, rq, &pos, i, t->count, b);
 }
 
 /* ---- Conditional Access fixture ---- */
@@ -786,21 +891,13 @@ static void security_defaults(struct emu_app *app, const struct emu_request *rq,
 	cJSON_Delete(o);
 }
 
-static void member_json(const struct emu_tenant *t, const cJSON *m, struct buf *b)
+/* A user as a member: whole when the app may read users, else as Graph
+ * serves an object the app may not read, id + @odata.type only. */
+static void user_member_json(const struct emu_tenant *t, const struct emu_user *u, bool whole, struct buf *b)
 {
-	long idx;
-
-	if (!cJSON_IsString(m)) {
-		append_json(b, m);
-		return;
-	}
-	idx = emu_tenant_find(t, m->valuestring);
 	buf_puts(b, "{\"@odata.type\":\"#microsoft.graph.user\",\"id\":");
-	if (idx < 0) {
-		buf_json_str(b, m->valuestring);
-	} else {
-		const struct emu_user *u = &t->users[idx];
-		buf_json_str(b, emu_user_id(t, u));
+	buf_json_str(b, emu_user_id(t, u));
+	if (whole) {
 		buf_puts(b, ",\"userPrincipalName\":");
 		buf_json_str(b, emu_user_upn(t, u));
 		buf_puts(b, ",\"displayName\":");
@@ -808,6 +905,44 @@ static void member_json(const struct emu_tenant *t, const cJSON *m, struct buf *
 		buf_printf(b, ",\"userType\":\"%s\"", (u->flags & EMU_F_GUEST) ? "Guest" : "Member");
 	}
 	buf_putc(b, '}');
+}
+
+/* A fixture member: a string is a tenant user (id or UPN), an object is
+ * served verbatim, or as id + @odata.type when the app may not read its type. */
+static void member_json(const struct emu_app *app, const cJSON *m, struct buf *b)
+{
+	const struct emu_tenant *t = &app->tenant;
+	const bool users_ok = app->cfg->perms & PERM_USERS, groups_ok = app->cfg->perms & PERM_GROUPS;
+	const cJSON *type, *id;
+	long idx;
+
+	if (!cJSON_IsString(m)) {
+		type = cJSON_GetObjectItemCaseSensitive(m, "@odata.type");
+		id = cJSON_GetObjectItemCaseSensitive(m, "id");
+		if (cJSON_IsString(type) &&
+		    ((!users_ok && strcasecmp(type->valuestring, "#microsoft.graph.user") == 0) ||
+		     (!groups_ok && strcasecmp(type->valuestring, "#microsoft.graph.group") == 0))) {
+			buf_puts(b, "{\"@odata.type\":");
+			buf_json_str(b, type->valuestring);
+			buf_puts(b, ",\"id\":");
+			if (id)
+				append_json(b, id);
+			else
+				buf_puts(b, "null");
+			buf_putc(b, '}');
+			return;
+		}
+		append_json(b, m);
+		return;
+	}
+	idx = emu_tenant_find(t, m->valuestring);
+	if (idx < 0) {
+		buf_puts(b, "{\"@odata.type\":\"#microsoft.graph.user\",\"id\":");
+		buf_json_str(b, m->valuestring);
+		buf_putc(b, '}');
+		return;
+	}
+	user_member_json(t, &t->users[idx], users_ok, b);
 }
 
 /* Global Administrator: served from the generated admins when the fixture has no roles. */
@@ -829,14 +964,22 @@ static const cJSON *fixture_find(const struct emu_app *app, const char *list, co
 	return NULL;
 }
 
+/* GET groups/{id}/transitiveMembers (or members) and directory role
+ * members: the fixture's list (or the tenant's admins for Global
+ * Administrator), paged by $top or --member-page-size. */
 static void members(struct emu_app *app, const struct emu_request *rq, const char *list,
 		    const char *key, bool by_template, struct emu_reply *rp)
 {
 	const struct emu_tenant *t = &app->tenant;
 	const bool roles = strcmp(list, "directoryRoles") == 0;
-	const cJSON *obj, *m, *arr;
+	const bool users_ok = app->cfg->perms & PERM_USERS;
+	const cJSON *obj, *arr = NULL, *m;
 	bool first = true;
 	struct buf *b = &rp->body;
+	struct page_pos pos;
+	uint32_t limit, i;
+	unsigned long items = 0;
+	long top, shown = 0;
 
 	obj = fixture_find(app, list, by_template ? "roleTemplateId" : "id", by_template ? NULL : "roleTemplateId", key);
 	if (!obj && !(roles && (!app->fixture || !cJSON_GetObjectItemCaseSensitive(app->fixture, "directoryRoles")) &&
@@ -846,36 +989,43 @@ static void members(struct emu_app *app, const struct emu_request *rq, const cha
 				"objects are not present.", key);
 		return;
 	}
-	rp->json = true;
-	buf_printf(b, "{\"@odata.context\":\"%s/%s/$metadata#directoryObjects\",\"value\":[",
-		   rq->base_url ? rq->base_url : "", rq->version);
 	if (obj) {
+		int n;
 		arr = cJSON_GetObjectItemCaseSensitive(obj, "members");
-		cJSON_ArrayForEach(m, arr) {
-			if (!first)
-				buf_putc(b, ',');
-			first = false;
-			member_json(t, m, b);
-		}
+		n = cJSON_IsArray(arr) ? cJSON_GetArraySize(arr) : 0;
+		limit = (uint32_t)(n > 0 ? n : 0);
+		items = limit;
 	} else {
-		uint32_t i;
-		for (i = 0; i < t->count; i++) {
-			const struct emu_user *u = &t->users[i];
-			if (!(u->flags & EMU_F_ADMIN))
-				continue;
-			if (!first)
-				buf_putc(b, ',');
-			first = false;
-			buf_puts(b, "{\"@odata.type\":\"#microsoft.graph.user\",\"id\":");
-			buf_json_str(b, emu_user_id(t, u));
-			buf_puts(b, ",\"userPrincipalName\":");
-			buf_json_str(b, emu_user_upn(t, u));
-			buf_puts(b, ",\"displayName\":");
-			buf_json_str(b, emu_user_name(t, u));
-			buf_puts(b, "}");
-		}
+		limit = t->count;
+		for (i = 0; app->cfg->empty_pages && i < t->count; i++)
+			if (t->users[i].flags & EMU_F_ADMIN)
+				items++;
 	}
-	buf_puts(b, "]}");
+	if (page_size(rq, (long)app->cfg->member_page_size, rp, &top) < 0 ||
+	    page_start(app, rq, limit, &pos, rp) < 0)
+		return;
+	rp->json = true;
+	buf_printf(b, "{\"@odata.context\":\"%s/%s/$metadata#directoryObjects\"",
+		   rq->base_url ? rq->base_url : "", rq->version);
+	if (empty_page(app, rq, &pos, items, top, b))
+		return;
+	buf_puts(b, ",\"value\":[");
+	m = obj && pos.offset < limit ? cJSON_GetArrayItem(arr, (int)pos.offset) : NULL;
+	for (i = pos.offset; i < limit && shown < top; i++) {
+		if (!obj && !(t->users[i].flags & EMU_F_ADMIN))
+			continue;
+		if (!first)
+			buf_putc(b, ',');
+		first = false;
+		if (obj) {
+			member_json(app, m, b);
+			m = m->next;
+		} else {
+			user_member_json(t, &t->users[i], users_ok, b);
+		}
+		shown++;
+	}
+	page_end(app, rq, &pos, i, limit, b);
 }
 
 static void directory_roles(struct emu_app *app, const struct emu_request *rq, struct emu_reply *rp)
@@ -981,7 +1131,7 @@ static void route_match(const struct emu_request *rq, char **s, unsigned n, stru
 		} else if (get) {
 			r->kind = R_REQ_GET;
 			r->name = "requirements.get";
-			r->perms = PERM_POLICY_READ;
+			r->perms = PERM_REQ_READ;
 		} else if (patch) {
 			r->kind = R_REQ_PATCH;
 			r->name = "requirements.patch";
@@ -994,7 +1144,7 @@ static void route_match(const struct emu_request *rq, char **s, unsigned n, stru
 		   is(s[2], "userRegistrationDetails")) {
 		r->kind = get ? R_REGISTRATION : R_BAD_METHOD;
 		r->name = "registrationDetails";
-		r->perms = EMU_PERM_AUDITLOG_READ_ALL;
+		r->perms = PERM_REGISTRATION;
 		r->scope = EMU_SCOPE_REPORTS;
 	} else if (n == 1 && strcmp(s[0], "$batch") == 0) {
 		r->kind = post ? R_BATCH : R_BAD_METHOD;
@@ -1016,6 +1166,7 @@ static void route_match(const struct emu_request *rq, char **s, unsigned n, stru
 		r->name = "groupMembers";
 		r->perms = PERM_GROUPS;
 		r->key = s[1];
+		r->cost = is(s[2], "transitiveMembers") ? 5 : 3; /* Graph's documented costs */
 	} else if (n == 1 && is(s[0], "directoryRoles")) {
 		r->kind = get ? R_ROLES : R_BAD_METHOD;
 		r->name = "directoryRoles";
@@ -1045,6 +1196,30 @@ static void route_match(const struct emu_request *rq, char **s, unsigned n, stru
 			r->key = s[1];
 		}
 	}
+}
+
+/* Graph's identity and access cost of a request whose route costs `base`:
+ * $select lowers it by 1, $top under 20 by 1 (never below 1), $expand
+ * raises it by 1. */
+static int request_cost(const struct emu_request *rq, int base)
+{
+	const char *top = emu_request_query(rq, "$top");
+	int cost = base;
+	long n;
+
+	if (emu_request_query(rq, "$select") && cost > 1)
+		cost--;
+	if (top && parse_long(top, &n) && n < 20 && cost > 1)
+		cost--;
+	if (emu_request_query(rq, "$expand"))
+		cost++;
+	return cost;
+}
+
+void emu_api_begin(struct emu_app *app, const struct emu_request *rq, struct emu_reply *rp)
+{
+	emu_reply_ids(rp, rq->client_request_id);
+	emu_stats_graph_request(&app->stats, rq->client_request_id && *rq->client_request_id);
 }
 
 void emu_api_handle(struct emu_app *app, const struct emu_request *rq, struct emu_reply *rp)
@@ -1087,11 +1262,7 @@ void emu_api_handle(struct emu_app *app, const struct emu_request *rq, struct em
 		emu_batch_handle(app, rq, rp);
 		goto cleanup;
 	}
-	cost = r.cost;
-	if (emu_request_query(rq, "$select") && cost > 1)
-		cost--;
-	if (emu_request_query(rq, "$expand"))
-		cost++;
+	cost = request_cost(rq, r.cost);
 	if (emu_throttle_charge(app->throttle, r.scope, cost, r.write, rp) < 0)
 		goto cleanup;
 	switch (r.kind) {

@@ -161,6 +161,7 @@ static void request_from(struct emu_server *s, struct MHD_Connection *c, const c
 	rq->authorization = header_dup(c, "Authorization");
 	rq->consistency = header_dup(c, "ConsistencyLevel");
 	rq->content_type = header_dup(c, "Content-Type");
+	rq->client_request_id = header_dup(c, "client-request-id");
 	if (host && *host && strlen(host) < 200 && !strpbrk(host, "\"\\/ "))
 		buf_printf(&base, "http://%s", host);
 	else
@@ -352,6 +353,7 @@ static double dispatch(struct emu_server *s, struct MHD_Connection *c, const cha
 		version[4] = '\0';
 		api = true;
 		request_from(s, c, method, url + 5, version, ctx, &rq);
+		emu_api_begin(app, &rq, rp);
 		emu_faults_draw(&app->faults, false, &ft);
 		delay = ft.delay;
 		if (ft.kind == EMU_FAULT_5XX || ft.kind == EMU_FAULT_429) {
@@ -452,9 +454,10 @@ static enum MHD_Result send_reply(struct emu_server *s, struct MHD_Connection *c
 	}
 	n = atomic_fetch_add(&s->request_ids, 1);
 	snprintf(rid, sizeof(rid), "00000000-0000-4000-8000-%012llx", n & 0xffffffffffffULL);
-	MHD_add_response_header(resp, "request-id", rid);
-	if (ctx->client_request_id[0])
-		MHD_add_response_header(resp, "client-request-id", ctx->client_request_id);
+	MHD_add_response_header(resp, "request-id", rp->request_id[0] ? rp->request_id : rid);
+	if (rp->client_request_id[0] || ctx->client_request_id[0])
+		MHD_add_response_header(resp, "client-request-id",
+					rp->client_request_id[0] ? rp->client_request_id : ctx->client_request_id);
 	for (i = 0; i < rp->nheaders; i++)
 		MHD_add_response_header(resp, rp->headers[i].name, rp->headers[i].value);
 	ret = MHD_queue_response(c, (unsigned)rp->status, resp);

@@ -38,7 +38,13 @@ static const struct flag flags[] = {
 	{ "drop", "RATE", "0", "share of Graph requests whose connection closes mid-response" },
 	{ "slow", "RATE", "0", "share of Graph requests held for --slow-seconds before answering" },
 	{ "slow-seconds", "SECONDS", "300", "how long a --slow response hangs" },
-	{ "no-state-select", NULL, NULL, "do not serve perUserMfaState inline in /users (no fast path)" },
+	/* issue 12: API fidelity */
+	{ "state-select", "inline|drop|reject", "inline",
+	  "perUserMfaState in a /users $select: served inline, silently dropped, or 400 as Graph answers an unknown property" },
+	{ "no-state-select", NULL, NULL, "the same as --state-select drop (kept for old scripts)" },
+	{ "member-page-size", "N", "100", "page size of group and role member lists without $top" },
+	{ "empty-pages", "N", "0", "put N empty pages (value [] with a nextLink) into every paged list, at seeded places" },
+	/* end issue 12: API fidelity */
 	{ "no-registration-license", NULL, NULL, "answer userRegistrationDetails 403 (no Entra ID P1)" },
 	{ "registration-page-size", "N", "999", "page size of userRegistrationDetails" },
 	{ "ca-fixture", "FILE", NULL, "JSON with CA policies, security defaults, groups, roles (README)" },
@@ -183,8 +189,29 @@ static int parse_args(int argc, char **argv, struct emu_config *cfg, const char 
 		} else if (strcmp(name, "slow-seconds") == 0) {
 			if (num(name, val, 0, 1e7, &cfg->slow_seconds) < 0)
 				return -1;
+		/* issue 12: API fidelity */
+		} else if (strcmp(name, "state-select") == 0) {
+			if (strcmp(val, "inline") == 0) {
+				cfg->state_select = EMU_STATE_SELECT_INLINE;
+			} else if (strcmp(val, "drop") == 0) {
+				cfg->state_select = EMU_STATE_SELECT_DROP;
+			} else if (strcmp(val, "reject") == 0) {
+				cfg->state_select = EMU_STATE_SELECT_REJECT;
+			} else {
+				fprintf(stderr, "graph-emulator: --state-select takes 'inline', 'drop' or 'reject'\n");
+				return -1;
+			}
 		} else if (strcmp(name, "no-state-select") == 0) {
-			cfg->state_select = false;
+			cfg->state_select = EMU_STATE_SELECT_DROP;
+		} else if (strcmp(name, "member-page-size") == 0) {
+			if (num(name, val, 1, 999, &d) < 0)
+				return -1;
+			cfg->member_page_size = (unsigned)d;
+		} else if (strcmp(name, "empty-pages") == 0) {
+			if (num(name, val, 0, 1000, &d) < 0)
+				return -1;
+			cfg->empty_pages = (unsigned)d;
+		/* end issue 12: API fidelity */
 		} else if (strcmp(name, "no-registration-license") == 0) {
 			cfg->registration_license = false;
 		} else if (strcmp(name, "registration-page-size") == 0) {
@@ -244,7 +271,8 @@ int main(int argc, char **argv)
 	struct emu_config cfg = {
 		.port = 0, .users = 1000, .seed = 1, .tenant_id = DEFAULT_TENANT,
 		.client_id = DEFAULT_CLIENT, .client_secret = "emulator-secret", .token_ttl = 3600,
-		.limits = true, .time_scale = 1, .slow_seconds = 300, .state_select = true,
+		.limits = true, .time_scale = 1, .slow_seconds = 300, .state_select = EMU_STATE_SELECT_INLINE,
+		.member_page_size = 100,
 		.registration_license = true, .registration_page_size = 999, .threads = 2,
 	};
 	struct emu_app app;

@@ -41,6 +41,15 @@ done:
 	pthread_mutex_unlock(&s->lock);
 }
 
+void emu_stats_graph_request(struct emu_stats *s, bool client_request_id)
+{
+	pthread_mutex_lock(&s->lock);
+	s->graph_requests++;
+	if (client_request_id)
+		s->client_request_ids++;
+	pthread_mutex_unlock(&s->lock);
+}
+
 void emu_stats_connection(struct emu_stats *s, int delta)
 {
 	long now = atomic_fetch_add(&s->connections, delta) + delta;
@@ -56,6 +65,8 @@ void emu_stats_reset(struct emu_stats *s)
 	s->nrows = 0;
 	s->throttled = 0;
 	s->requests = 0;
+	s->graph_requests = 0;
+	s->client_request_ids = 0;
 	atomic_store(&s->peak, atomic_load(&s->connections));
 	pthread_mutex_unlock(&s->lock);
 }
@@ -86,8 +97,10 @@ void emu_stats_json(struct emu_stats *s, const struct emu_tenant *t,
 					   s->rows[j].count);
 		buf_putc(b, '}');
 	}
-	buf_printf(b, "},\"throttled\":%lu,\"connections\":%ld,\"peakConnections\":%ld,",
-		   s->throttled, atomic_load(&s->connections), atomic_load(&s->peak));
+	buf_printf(b, "},\"throttled\":%lu,\"connections\":%ld,\"peakConnections\":%ld,"
+		   "\"graphRequests\":%lu,\"clientRequestIds\":%lu,",
+		   s->throttled, atomic_load(&s->connections), atomic_load(&s->peak),
+		   s->graph_requests, s->client_request_ids);
 	pthread_mutex_unlock(&s->lock);
 
 	buf_printf(b, "\"faults\":{\"drop\":%lu,\"slow\":%lu,\"5xx\":%lu,\"429\":%lu},",

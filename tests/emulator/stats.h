@@ -18,6 +18,8 @@ struct emu_stats {
 	unsigned nrows;
 	unsigned long throttled;
 	unsigned long requests;
+	unsigned long graph_requests;     /* HTTP requests to /v1.0 and /beta ($batch once) */
+	unsigned long client_request_ids; /* ... of which carried client-request-id */
 	atomic_long connections, peak;
 };
 
@@ -25,6 +27,9 @@ void emu_stats_init(struct emu_stats *s);
 void emu_stats_release(struct emu_stats *s);
 /* Counts one answered request; route is a static string. */
 void emu_stats_count(struct emu_stats *s, const char *route, int status, bool throttled);
+/* Counts one HTTP request to the Graph API (before faults, throttling or
+ * the token check), and whether it carried a client-request-id header. */
+void emu_stats_graph_request(struct emu_stats *s, bool client_request_id);
 /* A connection opened (+1) or closed (-1). */
 void emu_stats_connection(struct emu_stats *s, int delta);
 /* Clears the counts (the peak restarts from the open connections). */

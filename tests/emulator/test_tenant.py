@@ -55,6 +55,9 @@ def test_bad_csv_fails_to_start():
         assert p.returncode != 0 and "graph-emulator:" in p.stderr
 
 
+ALL_READS = ("User.Read.All,Policy.Read.All,AuditLog.Read.All,GroupMember.Read.All,"
+             "RoleManagement.Read.Directory")
+
 FIXTURE = {
     "policies": [{"id": "p1", "displayName": "Require MFA for all", "state": "enabled",
                   "conditions": {"users": {"includeUsers": ["All"], "excludeUsers": [],
@@ -79,7 +82,9 @@ def test_ca_fixture():
         path = os.path.join(d, "ca.json")
         with open(path, "w") as f:
             json.dump(fx, f)
-        with h.Emulator("--users", 20, "--ca-fixture", path, "--limits", "off") as emu:
+        # members need GroupMember.Read.All / RoleManagement.Read.Directory (issue 12)
+        with h.Emulator("--users", 20, "--ca-fixture", path, "--limits", "off",
+                        "--app-permissions", ALL_READS) as emu:
             pol = emu.get_json("/v1.0/identity/conditionalAccess/policies")["value"]
             assert pol == fx["policies"]
             assert emu.get_json("/v1.0/policies/identitySecurityDefaultsEnforcementPolicy")["isEnabled"] is True
@@ -91,7 +96,8 @@ def test_ca_fixture():
             assert emu.request("GET", "/v1.0/groups/nope/transitiveMembers").status == 404
         with h.Emulator("--users", 20, "--ca-fixture", path, "--app-permissions", "User.Read.All") as emu:
             assert emu.request("GET", "/v1.0/identity/conditionalAccess/policies").status == 403
-    with h.Emulator("--users", 300) as emu:  # no fixture: empty policies, admins as Global Administrators
+    # no fixture: empty policies, admins as Global Administrators
+    with h.Emulator("--users", 300, "--app-permissions", ALL_READS) as emu:
         assert emu.get_json("/v1.0/identity/conditionalAccess/policies")["value"] == []
         assert emu.get_json("/v1.0/policies/identitySecurityDefaultsEnforcementPolicy")["isEnabled"] is False
         admins = emu.get_json("/v1.0/directoryRoles/roleTemplateId=62e90394-69f5-4237-9190-012177145e10/members")
