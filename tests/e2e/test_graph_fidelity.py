@@ -83,6 +83,9 @@ class StatePath(unittest.TestCase):
     def test_reject_falls_back_to_batch(self):
         stats = self.scan("reject", REASON_REFUSED, "batch")
         self.assertIn("batch", json.dumps(stats))
+        # refused once, on the first page; the listing went on without it
+        self.assertEqual(stats["users"].get("400"), 1)
+        self.assertGreaterEqual(stats["users"].get("200", 0), 1)
 
     def test_inline(self):
         stats = self.scan("inline", REASON_INLINE, "inline")
@@ -256,10 +259,13 @@ class MemberPermissions(unittest.TestCase):
         # The role's members two to a page (the client sends no $top
         # there), and empty pages carrying a nextLink in every list: every
         # page is followed.
-        got, stderr, _ = self.audit(readme_permissions(), "--member-page-size", 2,
-                                    "--empty-pages", 3)
+        got, stderr, stats = self.audit(readme_permissions(), "--member-page-size", 2,
+                                        "--empty-pages", 3)
         self.check_known(got)
         self.assertNotIn("403", stderr)
+        # three groups and one role, each list more than one page
+        self.assertGreater(stats["groupMembers"]["200"], 3)
+        self.assertGreaterEqual(stats["roleMembers"]["200"], 3)
 
 
 if __name__ == "__main__":
