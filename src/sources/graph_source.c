@@ -13,8 +13,8 @@
 #include <strings.h>
 
 #define USER_FIELDS "id,userPrincipalName,displayName,userType,accountEnabled"
-/* The undocumented fast path (GRAPH.md): asked for on the first page only
- * while Graph has not refused it. */
+/* The undocumented fast path (GRAPH.md): named in the first page's $select
+ * (the nextLinks carry it on) unless Graph refused it there. */
 #define STATE_FIELD "perUserMfaState"
 
 /* Why the states were read the way they were (summary.json's
@@ -308,13 +308,12 @@ static void on_users_page(void *ctx, const struct mfa_http_response *resp)
 	}
 	root = cJSON_ParseWithLength(resp->body, resp->body_len);
 	value = cJSON_GetObjectItemCaseSensitive(root, "value");
-	if (cJSON_IsArray(value))
-		g->pages++;
 	if (!cJSON_IsArray(value)) {
 		fail(g, "cannot list the tenant's users",
 		     "Graph's answer is not a users page (malformed JSON)");
 		goto cleanup;
 	}
+	g->pages++;
 	count = cJSON_GetObjectItemCaseSensitive(root, "@odata.count");
 	if (cJSON_IsNumber(count) && count->valuedouble >= 0)
 		g->prog.total = (unsigned long)count->valuedouble;
