@@ -263,6 +263,23 @@ static long tell_unmatched(const struct mfa_scan_options *o, const char *flag, c
 	return n;
 }
 
+/* A live scan: which way the per-user states were read, and why
+ * (summary.json's graph.statePath, and a verbose line). */
+static void tell_state_path(const struct mfa_scan_options *o, const struct mfa_source *src,
+			    struct mfa_summary *s)
+{
+	struct mfa_source_stats st;
+
+	mfa_source_stats(src, &st);
+	s->graph.state_path = st.state_path;
+	s->graph.state_path_reason = st.state_path_reason;
+	if (st.state_path)
+		mfa_notify(&o->notify, MFA_LEVEL_INFO, "per-user MFA states read %s: %s",
+			   strcmp(st.state_path, "inline") == 0 ? "inline from the users list"
+								 : "user by user through $batch",
+			   st.state_path_reason);
+}
+
 static void tell_result(const struct mfa_scan_options *o, const struct mfa_summary *s)
 {
 	if (o->plan)
@@ -395,6 +412,8 @@ int mfa_scan_run(struct mfa_scan_result *res, const struct mfa_scan_options *o)
 	pipe.stop = o->from_csv ? o->stop : NULL;
 	if (mfa_pipeline_stream(&pipe, err) < 0)
 		goto cleanup;
+	if (!o->from_csv)
+		tell_state_path(o, src, &summary);
 	if (o->from_csv && account_rows(src, &summary, err) < 0)
 		goto cleanup;
 	if (!summary.incomplete) {

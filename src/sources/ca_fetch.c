@@ -10,6 +10,22 @@
 
 #define MAX_WARNINGS 8
 
+/* Member reads Graph refused for want of a permission (403): said once
+ * per permission, not once per group or role. */
+struct denied {
+	unsigned long n;       /* groups / roles whose members were refused */
+	long status;           /* the first refusal's HTTP status */
+	char code[64];         /* and its error code, e.g. Authorization_RequestDenied */
+};
+
+/* A directory role being read: its own member list, then the member lists
+ * of the role-assignable groups that hold it. It counts as read only once
+ * every one of those lists was read to its end. */
+struct role_read {
+	unsigned pending;      /* member pages submitted, not yet answered */
+	int failed;            /* one of them could not be read */
+};
+
 struct mfa_ca_fetch {
 	struct mfa_http *h;
 	char *graph;
@@ -17,17 +33,21 @@ struct mfa_ca_fetch {
 	struct mfa_ca_fetch_result res;
 	int policies_failed;
 	int oom;
+	struct role_read *roles;   /* one per role the policies name */
+	struct denied denied_groups, denied_roles;
 	/* Said only at the end, once it is known the scan itself succeeded. */
 	char *warnings[MAX_WARNINGS];
 	unsigned nwarnings, dropped;
 };
 
 
-/* One paged member list: of a group, or of a role (then `role` is set). */
+/* One page of a member list: of a group, or of a role (then `role` is
+ * set, and `rr` is that role's read). */
 struct members {
 	struct mfa_ca_fetch *f;
 	char *group;   /* the group whose members these are (a role's member group too) */
 	char *role;    /* role template id, or NULL */
+	struct role_read *rr;
 };
 
 static void warn(struct mfa_ca_fetch *f, const char *what, const char *why)
@@ -66,7 +86,9 @@ static void members_free(struct members *ms)
 
 static void on_members(void *ctx, const struct mfa_http_response *resp);
 
-static void fetch_members(struct mfa_ca_fetch *f, const char *group, const char *role, const char *url)
+/* Submits one page of a member list; a role's read waits for it. */
+static void fetch_members(struct mfa_ca_fetch *f, const char *group, const char *role,
+			  struct role_read *rr, const char *url)
 {
 	struct members *ms = calloc(1, sizeof(*ms));
 
@@ -74,17 +96,59 @@ static void fetch_members(struct mfa_ca_fetch *f, const char *group, const char 
 		if (ms)
 			members_free(ms);
 		f->oom = 1;
+		if (rr)
+			rr->failed = 1;
 		return;
 	}
 	ms->f = f;
-	if (get(f, url, MFA_SCOPE_IDENTITY_READ, on_members, ms) < 0)
+	ms->rr = rr;
+	if (get(f, url, MFA_SCOPE_IDENTITY_READ, on_members, ms) < 0) {
 		members_free(ms);
+		if (rr)
+			rr->failed = 1;
+		return;
+	}
+	if (rr)
+		rr->pending++;
 }
 
 static void group_url(const struct mfa_ca_fetch *f, const char *group, char *buf, size_t size)
 {
 	snprintf(buf, size, "%s/v1.0/groups/%s/transitiveMembers?$select=id,userPrincipalName&$top=999",
 		 f->graph, group);
+}
+
+/* A 403 on a member read: the app lacks the permission (GroupMember.Read.All
+ * for a group's transitiveMembers, RoleManagement.Read.Directory for a
+ * role's members). Counted, and said once at the end. */
+static void denied(struct denied *d, const struct mfa_http_response *resp)
+{
+	if (d->n++ == 0) {
+		cJSON *root = cJSON_ParseWithLength(resp->body, resp->body_len);
+		const char *code = cJSON_GetStringValue(
+			cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(root, "error"), "code"));
+
+		d->status = resp->status;
+		snprintf(d->code, sizeof(d->code), "%s", code ? code : "");
+		cJSON_Delete(root);
+	}
+}
+
+/* A member page answered: one fewer for its role to wait for, which is
+ * read once none is left and none failed. */
+static void role_page_done(struct members *ms, int ok)
+{
+	struct role_read *rr = ms->rr;
+
+	if (!rr)
+		return;
+	if (!ok)
+		rr->failed = 1;
+	if (--rr->pending == 0 && !rr->failed) {
+		if (mfa_ca_model_mark_role_read(ms->f->m, ms->role) < 0)
+			ms->f->oom = 1;
+		ms->f->res.roles++;
+	}
 }
 
 static void on_members(void *ctx, const struct mfa_http_response *resp)
@@ -95,18 +159,22 @@ static void on_members(void *ctx, const struct mfa_http_response *resp)
 	const cJSON *value, *m;
 	const char *next;
 	char what[256];
+	int ok = 0;
 
 	snprintf(what, sizeof(what), "cannot read the members of %s '%s': users whose coverage depends on it are 'unknown'",
-		 ms->role ? "directory role" : "group", ms->role ? ms->role : ms->group);
+		 ms->group ? "group" : "directory role", ms->group ? ms->group : ms->role);
 	if (resp->cancelled)
 		goto cleanup;
 	if (resp->status == 404) {
 		/* A role never activated in the tenant, or a deleted group:
 		 * nobody is in it. */
-		if (ms->role)
-			mfa_ca_model_mark_role_read(f->m, ms->role);
-		else
-			mfa_ca_model_mark_group_read(f->m, ms->group);
+		if (!ms->role && mfa_ca_model_mark_group_read(f->m, ms->group) < 0)
+			f->oom = 1;
+		ok = 1;
+		goto cleanup;
+	}
+	if (resp->status == 403) {
+		denied(ms->group ? &f->denied_groups : &f->denied_roles, resp);
 		goto cleanup;
 	}
 	if (resp->status != 200) {
@@ -119,6 +187,8 @@ static void on_members(void *ctx, const struct mfa_http_response *resp)
 		warn(f, what, "malformed JSON");
 		goto cleanup;
 	}
+	/* Members the app may not read in full come as id + @odata.type
+	 * only: the id is what they are matched by. */
 	cJSON_ArrayForEach(m, value) {
 		const cJSON *type = cJSON_GetObjectItemCaseSensitive(m, "@odata.type");
 		const cJSON *id = cJSON_GetObjectItemCaseSensitive(m, "id");
@@ -130,11 +200,11 @@ static void on_members(void *ctx, const struct mfa_http_response *resp)
 		if (cJSON_IsString(type) && strcmp(type->valuestring, "#microsoft.graph.group") == 0) {
 			/* A role-assignable group holding a role: its users hold it.
 			 * (A group's transitive list already has its nested users.) */
-			if (ms->role) {
+			if (ms->role && !ms->group) {
 				char url[1024];
 
 				group_url(f, id->valuestring, url, sizeof(url));
-				fetch_members(f, id->valuestring, ms->role, url);
+				fetch_members(f, id->valuestring, ms->role, ms->rr, url);
 			}
 			continue;
 		}
@@ -149,17 +219,18 @@ static void on_members(void *ctx, const struct mfa_http_response *resp)
 		if (rc < 0)
 			f->oom = 1;
 	}
+	/* Every page is followed, an empty one carrying a nextLink too. */
 	next = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(root, "@odata.nextLink"));
+	ok = 1;
 	if (next) {
-		fetch_members(f, ms->group, ms->role, next);
-	} else if (ms->role) {
-		mfa_ca_model_mark_role_read(f->m, ms->role);
-		f->res.roles++;
-	} else {
-		mfa_ca_model_mark_group_read(f->m, ms->group);
+		fetch_members(f, ms->group, ms->role, ms->rr, next);
+	} else if (!ms->role) {
+		if (mfa_ca_model_mark_group_read(f->m, ms->group) < 0)
+			f->oom = 1;
 		f->res.groups++;
 	}
 cleanup:
+	role_page_done(ms, ok && !resp->cancelled);
 	cJSON_Delete(root);
 	members_free(ms);
 }
@@ -170,19 +241,25 @@ static void fetch_all_members(struct mfa_ca_fetch *f)
 	char url[1024];
 	size_t i;
 
+	size_t nroles = mfa_ca_model_role_count(f->m);
+
 	for (i = 0; i < mfa_ca_model_group_count(f->m); i++) {
 		const char *g = mfa_ca_model_group_id(f->m, i);
 
 		group_url(f, g, url, sizeof(url));
-		fetch_members(f, g, NULL, url);
+		fetch_members(f, g, NULL, NULL, url);
 	}
-	for (i = 0; i < mfa_ca_model_role_count(f->m); i++) {
+	if (nroles && !(f->roles = calloc(nroles, sizeof(*f->roles)))) {
+		f->oom = 1;
+		return;
+	}
+	for (i = 0; i < nroles; i++) {
 		const char *r = mfa_ca_model_role_id(f->m, i);
 
 		snprintf(url, sizeof(url),
 			 "%s/v1.0/directoryRoles(roleTemplateId='%s')/members?$select=id,userPrincipalName",
 			 f->graph, r);
-		fetch_members(f, NULL, r, url);
+		fetch_members(f, NULL, r, &f->roles[i], url);
 	}
 }
 
@@ -277,6 +354,21 @@ int mfa_ca_fetch_start(struct mfa_ca_fetch **out, struct mfa_ca_model *m, struct
 	return 0;
 }
 
+/* One line per permission the member reads lacked, naming it. */
+static void tell_denied(const struct denied *d, const char *one, const char *many,
+			const char *permission, mfa_warn_fn warn_fn, void *warn_ctx)
+{
+	char msg[512];
+
+	if (!d->n || !warn_fn)
+		return;
+	snprintf(msg, sizeof(msg),
+		 "cannot read %s members (http %ld%s%s): %lu %s; users whose coverage depends on %s are 'unknown'; grant the app %s",
+		 one, d->status, d->code[0] ? ", " : "", d->code, d->n, d->n == 1 ? one : many,
+		 d->n == 1 ? "it" : "them", permission);
+	warn_fn(warn_ctx, msg);
+}
+
 int mfa_ca_fetch_finish(struct mfa_ca_fetch *f, struct mfa_ca_fetch_result *res,
 			mfa_warn_fn warn_fn, void *warn_ctx, struct mfa_err *err)
 {
@@ -288,6 +380,9 @@ int mfa_ca_fetch_finish(struct mfa_ca_fetch *f, struct mfa_ca_fetch_result *res,
 	*res = f->res;
 	if (f->policies_failed || !mfa_ca_model_policies_read(f->m))
 		res->policies = -1;
+	tell_denied(&f->denied_groups, "group", "groups", "GroupMember.Read.All", warn_fn, warn_ctx);
+	tell_denied(&f->denied_roles, "directory role", "directory roles",
+		    "RoleManagement.Read.Directory", warn_fn, warn_ctx);
 	for (i = 0; i < f->nwarnings; i++) {
 		if (warn_fn)
 			warn_fn(warn_ctx, f->warnings[i]);
@@ -301,6 +396,7 @@ int mfa_ca_fetch_finish(struct mfa_ca_fetch *f, struct mfa_ca_fetch_result *res,
 	}
 	if (f->oom)
 		rc = mfa_err_set(err, "out of memory reading Conditional Access memberships");
+	free(f->roles);
 	free(f->graph);
 	free(f);
 	return rc;

@@ -6,7 +6,14 @@
  *
  * Nothing here is fatal to a scan: what cannot be read is warned about and
  * left unread in the model, whose verdicts then say `unknown` wherever it
- * matters (never `not-covered` on a guess).
+ * matters (never `not-covered` on a guess). A member read refused with 403
+ * (the app lacks GroupMember.Read.All for groups, RoleManagement.Read.Directory
+ * for roles) is counted, not warned about one by one: one warning per
+ * missing permission, naming it. Member lists are followed through every
+ * nextLink (empty pages included); members the app may not read in full
+ * (id + @odata.type only) are matched by id. A role counts as read only
+ * when its own list and those of the role-assignable groups holding it were
+ * all read to their end.
  */
 #ifndef MFA_SOURCES_CA_FETCH_H
 #define MFA_SOURCES_CA_FETCH_H

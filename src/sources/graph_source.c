@@ -12,7 +12,17 @@
 #include <string.h>
 #include <strings.h>
 
-#define USER_FIELDS "id,userPrincipalName,displayName,userType,accountEnabled,perUserMfaState"
+#define USER_FIELDS "id,userPrincipalName,displayName,userType,accountEnabled"
+/* The undocumented fast path (GRAPH.md): named in the first page's $select
+ * (the nextLinks carry it on) unless Graph refused it there. */
+#define STATE_FIELD "perUserMfaState"
+
+/* Why the states were read the way they were (summary.json's
+ * graph.statePathReason). */
+static const char REASON_INLINE[] = "the users list served " STATE_FIELD;
+static const char REASON_REFUSED[] =
+	"Graph refused $select=" STATE_FIELD " (http 400): per-user reads";
+static const char REASON_ABSENT[] = "the users list did not serve " STATE_FIELD ": per-user reads";
 
 struct graph_source {
 	struct mfa_source base;
@@ -39,6 +49,8 @@ struct graph_source {
 	struct mfa_graph_progress prog;
 	char *deferred_page;       /* next users page, held back by the backlog */
 	int listing_done;
+	int pages;                 /* users pages answered 200 */
+	int state_refused;         /* the first page's 400 named perUserMfaState */
 	int scanned;
 	int failed;
 	int interrupted;
@@ -248,6 +260,30 @@ static void take_user(struct graph_source *g, const cJSON *u)
 		fail(g, "cannot read per-user MFA states", err.msg);
 }
 
+/* The first users page: with the state inline unless Graph refused it. */
+static void submit_first_page(struct graph_source *g)
+{
+	char url[1024];
+
+	snprintf(url, sizeof(url), "%s/v1.0/users?$select=%s%s&$top=%u&$count=true", g->graph_url,
+		 USER_FIELDS, g->state_refused ? "" : "," STATE_FIELD, g->page_size);
+	submit_users_page(g, url);
+}
+
+/* Graph's answer to an unknown $select property: 400 whose error names it
+ * ("Could not find a property named 'perUserMfaState' on type
+ * 'microsoft.graph.user'."). Any other 400 is a real failure. */
+static int refuses_state(const struct mfa_http_response *resp)
+{
+	cJSON *root = cJSON_ParseWithLength(resp->body, resp->body_len);
+	const cJSON *e = cJSON_GetObjectItemCaseSensitive(root, "error");
+	const char *msg = jstr(e, "message");
+	int named = msg && strstr(msg, STATE_FIELD) != NULL;
+
+	cJSON_Delete(root);
+	return named;
+}
+
 static void on_users_page(void *ctx, const struct mfa_http_response *resp)
 {
 	struct graph_source *g = ctx;
@@ -258,6 +294,14 @@ static void on_users_page(void *ctx, const struct mfa_http_response *resp)
 
 	if (resp->cancelled)
 		return;
+	if (resp->status == 400 && g->pages == 0 && !g->state_refused && refuses_state(resp)) {
+		/* Graph no longer serves the undocumented property: the same
+		 * first page without it, each state read per user. */
+		g->state_refused = 1;
+		g->prog.fast_path = 0;
+		submit_first_page(g);
+		return;
+	}
 	if (resp->status != 200) {
 		fail(g, "cannot list the tenant's users", resp->error ? resp->error : "no answer");
 		return;
@@ -269,6 +313,7 @@ static void on_users_page(void *ctx, const struct mfa_http_response *resp)
 		     "Graph's answer is not a users page (malformed JSON)");
 		goto cleanup;
 	}
+	g->pages++;
 	count = cJSON_GetObjectItemCaseSensitive(root, "@odata.count");
 	if (cJSON_IsNumber(count) && count->valuedouble >= 0)
 		g->prog.total = (unsigned long)count->valuedouble;
@@ -409,9 +454,7 @@ static int scan(struct graph_source *g, struct mfa_err *err)
 
 	if (mfa_spool_new(&g->spool, NULL, err) < 0)
 		return mfa_err_prefix(err, "cannot create a temporary spool file for the scan");
-	snprintf(url, sizeof(url), "%s/v1.0/users?$select=%s&$top=%u&$count=true", g->graph_url,
-		 USER_FIELDS, g->page_size);
-	submit_users_page(g, url);
+	submit_first_page(g);
 	if (g->want_registration) {
 		snprintf(url, sizeof(url), "%s/v1.0/reports/authenticationMethods/userRegistrationDetails",
 			 g->graph_url);
@@ -497,6 +540,10 @@ static void gs_stats(const struct mfa_source *src, struct mfa_source_stats *out)
 	out->unknown_states = g->unknown;
 	out->registration_unavailable = g->reg_unavailable;
 	out->interrupted = g->interrupted;
+	out->state_path = g->prog.fast_path < 0 ? NULL : g->prog.fast_path ? "inline" : "batch";
+	out->state_path_reason = g->prog.fast_path < 0 ? NULL
+				 : g->prog.fast_path ? REASON_INLINE
+				 : g->state_refused ? REASON_REFUSED : REASON_ABSENT;
 	out->ca_read = g->ca != NULL;
 	out->ca_policies = g->ca_result.policies;
 	out->security_defaults = g->ca_result.security_defaults;

@@ -7,6 +7,10 @@
  *     page submitted from the previous page's callback;
  *   - the state: inline when the first page carries perUserMfaState (the
  *     fast path), else read per user through $batch (graph/requirements.h);
+ *     a 400 on the first page whose error names perUserMfaState (Graph's
+ *     answer to an unknown $select property) asks for the page again
+ *     without it and reads per user; mfa_source_stats' state_path and
+ *     state_path_reason say which path ran and why;
  *   - at the same time, the registration report's pages into a compact map
  *     (mfa/regmap.h); without the licence or permission the run goes on
  *     with registration unknown and a warning.

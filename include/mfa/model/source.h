@@ -39,6 +39,9 @@ struct mfa_source_stats {
 	unsigned long unknown_states;  /* users whose per-user MFA state could not be read */
 	int registration_unavailable;  /* registration details could not be read: all unknown */
 	int interrupted;               /* stopped before it listed every user */
+	const char *state_path;        /* "inline" (the users list served the state) or
+					* "batch" (per-user reads); NULL: none read; static */
+	const char *state_path_reason; /* why that path, one line; static */
 	int ca_read;                   /* it read Conditional Access itself: the two below count */
 	int ca_policies;               /* policies read; -1 when the list could not be read */
 	int security_defaults;         /* -1 unknown, 0 off, 1 on */
