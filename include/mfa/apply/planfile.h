@@ -5,7 +5,7 @@
  *                     "tenantId":..|null,"createdDateTime":"...Z",
  *                     "source":{...},"options":{...},"counts":{...}}
  *   line 2.. one per user {"seq":N,"id":..,"userPrincipalName":..,
- *                     "displayName":..,"action":"disable|keep|hold",
+ *                     "displayName":..,"mail":..|null,"action":"disable|keep|hold",
  *                     "from":state,"to":state,"reason":..,"findings":[..]}
  *   last     trailer {"kind":"trailer","count":N,"crc32":"xxxxxxxx"}
  * crc32 (zlib's) covers every byte before the trailer line; count is the
@@ -34,6 +34,10 @@
 #define MFA_PLANFILE_MAX_LINE (64 * 1024)
 #define MFA_PLANFILE_MAX_KEY 4096
 #define MFA_PLANFILE_MAX_NAME 1024
+/* A mail property longer than an address can be (RFC 5321: 254 bytes) is
+ * written as null: the user is not notifiable, never mailed at a cut
+ * address. A plan without "mail" reads as null too. */
+#define MFA_PLANFILE_MAX_MAIL 254
 
 /* What the writer records about the run in the header. All borrowed. */
 struct mfa_planfile_meta {
@@ -64,6 +68,7 @@ struct mfa_plan_entry {
 	const char *id;
 	const char *upn;
 	const char *display_name;
+	const char *mail;           /* NULL: none (or an older plan) */
 	enum mfa_action action;
 	enum mfa_state from;
 	enum mfa_state to;
