@@ -323,7 +323,7 @@ static int filter_user(const struct emu_tenant *t, const struct emu_user *u, con
 
 enum user_field {
 	UF_ID, UF_UPN, UF_DISPLAY, UF_TYPE, UF_ENABLED, UF_SYNC, UF_CREATED, UF_STATE, UF_NULL,
-	UF_PHONES,
+	UF_PHONES, UF_MAIL,
 };
 
 static const struct { const char *name; enum user_field f; } user_fields[] = {
@@ -331,7 +331,7 @@ static const struct { const char *name; enum user_field f; } user_fields[] = {
 	{ "userType", UF_TYPE }, { "accountEnabled", UF_ENABLED },
 	{ "onPremisesSyncEnabled", UF_SYNC }, { "createdDateTime", UF_CREATED },
 	{ "perUserMfaState", UF_STATE }, { "businessPhones", UF_PHONES },
-	{ "givenName", UF_NULL }, { "surname", UF_NULL }, { "jobTitle", UF_NULL }, { "mail", UF_NULL },
+	{ "givenName", UF_NULL }, { "surname", UF_NULL }, { "jobTitle", UF_NULL }, { "mail", UF_MAIL },
 	{ "mobilePhone", UF_NULL }, { "officeLocation", UF_NULL }, { "preferredLanguage", UF_NULL },
 	{ "department", UF_NULL }, { "companyName", UF_NULL }, { "employeeId", UF_NULL },
 	{ "onPremisesImmutableId", UF_NULL }, { "onPremisesSamAccountName", UF_NULL },
@@ -446,6 +446,7 @@ static void user_json(const struct emu_tenant *t, const struct emu_user *u, cons
 			buf_printf(b, "\"%s\"", emu_state_name(atomic_load_explicit(&u->state, memory_order_relaxed)));
 			break;
 		case UF_PHONES: buf_puts(b, "[]"); break;
+		case UF_MAIL: buf_json_str(b, emu_user_mail(t, u)); break;
 		case UF_NULL: buf_puts(b, "null"); break;
 		}
 	}
