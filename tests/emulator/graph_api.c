@@ -1087,7 +1087,7 @@ static bool is(const char *a, const char *b)
 enum route_kind {
 	R_NONE, R_USERS, R_USERS_COUNT, R_USER, R_REQ_GET, R_REQ_PATCH, R_REGISTRATION, R_BATCH,
 	R_CA, R_SECDEF, R_GROUP_MEMBERS, R_ROLES, R_ROLE_MEMBERS, R_ROLE_TEMPLATE_MEMBERS,
-	R_BAD_METHOD, R_V1_REQUIREMENTS,
+	R_BAD_METHOD, R_V1_REQUIREMENTS, R_SENDMAIL,
 };
 
 struct route {
@@ -1122,6 +1122,13 @@ static void route_match(const struct emu_request *rq, char **s, unsigned n, stru
 		r->kind = get ? R_USER : R_BAD_METHOD;
 		r->name = "user";
 		r->perms = PERM_USERS;
+		r->key = s[1];
+	} else if (n == 3 && is(s[0], "users") && is(s[2], "sendMail")) {
+		/* an Outlook API: Exchange's own limits (mail.c), not identity RUs */
+		r->kind = post ? R_SENDMAIL : R_BAD_METHOD;
+		r->name = "sendMail";
+		r->perms = EMU_PERM_MAIL_SEND;
+		r->scope = EMU_SCOPE_NONE;
 		r->key = s[1];
 	} else if (n == 4 && is(s[0], "users") && is(s[2], "authentication") && is(s[3], "requirements")) {
 		r->key = s[1];
@@ -1252,7 +1259,14 @@ void emu_api_handle(struct emu_app *app, const struct emu_request *rq, struct em
 		goto cleanup;
 	}
 	if (!(app->cfg->perms & r.perms)) {
-		forbidden(rp);
+		if (r.kind == R_SENDMAIL) /* Exchange answers, not the directory */
+			emu_reply_error(rp, 403, "ErrorAccessDenied", "Access is denied. Check credentials and try again.");
+		else
+			forbidden(rp);
+		goto cleanup;
+	}
+	if (r.kind == R_SENDMAIL) {
+		emu_mail_send(app->mail, &app->tenant, rq, r.key, rp);
 		goto cleanup;
 	}
 	if (r.kind == R_BATCH) {
