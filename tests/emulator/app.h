@@ -7,6 +7,7 @@
 #include "auth.h"
 #include "emu.h"
 #include "faults.h"
+#include "mail.h"
 #include "stats.h"
 #include "tenant.h"
 #include "throttle.h"
@@ -18,6 +19,7 @@ struct emu_app {
 	struct emu_throttle *throttle;
 	struct emu_faults faults;
 	struct emu_stats stats;
+	struct emu_mail *mail; /* sendMail limits and log */
 	cJSON *fixture;        /* --ca-fixture, or NULL */
 	uint64_t skip_key;     /* hides offsets in skiptokens */
 };

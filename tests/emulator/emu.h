@@ -21,6 +21,7 @@ enum emu_perm {
 	EMU_PERM_USER_RW_ALL = 1u << 5,          /* User.ReadWrite.All */
 	EMU_PERM_GROUP_MEMBER_READ_ALL = 1u << 6,/* GroupMember.Read.All */
 	EMU_PERM_ROLE_MGMT_READ_DIR = 1u << 7,   /* RoleManagement.Read.Directory */
+	EMU_PERM_MAIL_SEND = 1u << 8,            /* Mail.Send (issue 13) */
 };
 
 /* What /users does with perUserMfaState in $select (--state-select). */
@@ -65,6 +66,9 @@ struct emu_config {
 	unsigned batch_parallelism; /* $batch items run this many at a time */
 	double app_writes_elsewhere; /* writes / 5 min the app spends in other tenants */
 	bool batch_424;             /* a $batch with a throttled item answers 424 */
+	/* issue 13: sendMail */
+	double mail_per_minute;     /* messages / minute per mailbox (Exchange: 30) */
+	double mail_recipients_per_day; /* recipients / day per mailbox (Exchange: 10,000) */
 };
 
 #define EMU_MAX_QUERY 32

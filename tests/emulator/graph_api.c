@@ -323,7 +323,7 @@ static int filter_user(const struct emu_tenant *t, const struct emu_user *u, con
 
 enum user_field {
 	UF_ID, UF_UPN, UF_DISPLAY, UF_TYPE, UF_ENABLED, UF_SYNC, UF_CREATED, UF_STATE, UF_NULL,
-	UF_PHONES,
+	UF_PHONES, UF_MAIL,
 };
 
 static const struct { const char *name; enum user_field f; } user_fields[] = {
@@ -331,7 +331,7 @@ static const struct { const char *name; enum user_field f; } user_fields[] = {
 	{ "userType", UF_TYPE }, { "accountEnabled", UF_ENABLED },
 	{ "onPremisesSyncEnabled", UF_SYNC }, { "createdDateTime", UF_CREATED },
 	{ "perUserMfaState", UF_STATE }, { "businessPhones", UF_PHONES },
-	{ "givenName", UF_NULL }, { "surname", UF_NULL }, { "jobTitle", UF_NULL }, { "mail", UF_NULL },
+	{ "givenName", UF_NULL }, { "surname", UF_NULL }, { "jobTitle", UF_NULL }, { "mail", UF_MAIL },
 	{ "mobilePhone", UF_NULL }, { "officeLocation", UF_NULL }, { "preferredLanguage", UF_NULL },
 	{ "department", UF_NULL }, { "companyName", UF_NULL }, { "employeeId", UF_NULL },
 	{ "onPremisesImmutableId", UF_NULL }, { "onPremisesSamAccountName", UF_NULL },
@@ -446,6 +446,7 @@ static void user_json(const struct emu_tenant *t, const struct emu_user *u, cons
 			buf_printf(b, "\"%s\"", emu_state_name(atomic_load_explicit(&u->state, memory_order_relaxed)));
 			break;
 		case UF_PHONES: buf_puts(b, "[]"); break;
+		case UF_MAIL: buf_json_str(b, emu_user_mail(t, u)); break;
 		case UF_NULL: buf_puts(b, "null"); break;
 		}
 	}
@@ -1086,7 +1087,7 @@ static bool is(const char *a, const char *b)
 enum route_kind {
 	R_NONE, R_USERS, R_USERS_COUNT, R_USER, R_REQ_GET, R_REQ_PATCH, R_REGISTRATION, R_BATCH,
 	R_CA, R_SECDEF, R_GROUP_MEMBERS, R_ROLES, R_ROLE_MEMBERS, R_ROLE_TEMPLATE_MEMBERS,
-	R_BAD_METHOD, R_V1_REQUIREMENTS,
+	R_BAD_METHOD, R_V1_REQUIREMENTS, R_SENDMAIL,
 };
 
 struct route {
@@ -1121,6 +1122,13 @@ static void route_match(const struct emu_request *rq, char **s, unsigned n, stru
 		r->kind = get ? R_USER : R_BAD_METHOD;
 		r->name = "user";
 		r->perms = PERM_USERS;
+		r->key = s[1];
+	} else if (n == 3 && is(s[0], "users") && is(s[2], "sendMail")) {
+		/* an Outlook API: Exchange's own limits (mail.c), not identity RUs */
+		r->kind = post ? R_SENDMAIL : R_BAD_METHOD;
+		r->name = "sendMail";
+		r->perms = EMU_PERM_MAIL_SEND;
+		r->scope = EMU_SCOPE_NONE;
 		r->key = s[1];
 	} else if (n == 4 && is(s[0], "users") && is(s[2], "authentication") && is(s[3], "requirements")) {
 		r->key = s[1];
@@ -1251,7 +1259,14 @@ void emu_api_handle(struct emu_app *app, const struct emu_request *rq, struct em
 		goto cleanup;
 	}
 	if (!(app->cfg->perms & r.perms)) {
-		forbidden(rp);
+		if (r.kind == R_SENDMAIL) /* Exchange answers, not the directory */
+			emu_reply_error(rp, 403, "ErrorAccessDenied", "Access is denied. Check credentials and try again.");
+		else
+			forbidden(rp);
+		goto cleanup;
+	}
+	if (r.kind == R_SENDMAIL) {
+		emu_mail_send(app->mail, &app->tenant, rq, r.key, rp);
 		goto cleanup;
 	}
 	if (r.kind == R_BATCH) {

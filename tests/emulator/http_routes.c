@@ -314,8 +314,12 @@ static void emulator_endpoint(struct emu_server *s, const char *method, const ch
 	} else if (get && strcmp(what, "health") == 0) {
 		rp->content_type = "text/plain";
 		buf_puts(&rp->body, "ok\n");
+	} else if (get && strcmp(what, "mail") == 0) {
+		rp->json = true;
+		emu_mail_json(app->mail, &rp->body);
 	} else if (post && strcmp(what, "reset") == 0) {
 		emu_tenant_reset(&app->tenant);
+		emu_mail_reset(app->mail);
 		emu_throttle_reset(app->throttle);
 		emu_faults_reset(&app->faults);
 		emu_stats_reset(&app->stats);
@@ -463,7 +467,7 @@ static enum MHD_Result send_reply(struct emu_server *s, struct MHD_Connection *c
 	}
 	if (!resp)
 		return MHD_NO;
-	if (rp->status != 204) {
+	if (rp->status != 204 && rp->status != 202) { /* 202: sendMail's empty answer */
 		MHD_add_response_header(resp, "Content-Type",
 					rp->json ? "application/json;odata.metadata=minimal;odata.streaming=true;"
 						   "IEEE754Compatible=false;charset=utf-8"

@@ -62,6 +62,9 @@ static const struct flag flags[] = {
 	{ "app-writes-elsewhere", "N", "0", "writes per 5 min the app spends in other tenants (35,000 app quota)" },
 	{ "batch-424", NULL, NULL, "answer a $batch that has a throttled item 424 (older Graph docs)" },
 	/* end issue 12: transport and throttling */
+	/* issue 13: sendMail */
+	{ "mail-per-minute", "N", "30", "sendMail messages per minute per mailbox (Exchange's message rate limit)" },
+	{ "mail-recipients-per-day", "N", "10000", "sendMail recipients per day per mailbox (Exchange's recipient rate limit)" },
 	{ "help", NULL, NULL, "show this help" },
 };
 
@@ -272,6 +275,12 @@ static int parse_args(int argc, char **argv, struct emu_config *cfg, const char 
 		} else if (strcmp(name, "batch-424") == 0) {
 			cfg->batch_424 = true;
 		/* end issue 12: transport and throttling */
+		} else if (strcmp(name, "mail-per-minute") == 0) {
+			if (num(name, val, 1, 1e6, &cfg->mail_per_minute) < 0)
+				return -1;
+		} else if (strcmp(name, "mail-recipients-per-day") == 0) {
+			if (num(name, val, 1, 1e9, &cfg->mail_recipients_per_day) < 0)
+				return -1;
 		}
 	}
 	if (!cfg->tls_cert != !cfg->tls_key) {
@@ -322,7 +331,7 @@ int main(int argc, char **argv)
 		.limits = true, .time_scale = 1, .slow_seconds = 300, .state_select = EMU_STATE_SELECT_INLINE,
 		.member_page_size = 100,
 		.registration_license = true, .registration_page_size = 999, .threads = 2,
-		.batch_parallelism = 1,
+		.batch_parallelism = 1, .mail_per_minute = 30, .mail_recipients_per_day = 10000,
 	};
 	struct emu_app app;
 	struct emu_server *server = NULL;
@@ -374,6 +383,10 @@ int main(int argc, char **argv)
 		mfa_err_set(&err, "out of memory");
 		goto fail;
 	}
+	if (emu_mail_new(&app.mail, &cfg) < 0) {
+		mfa_err_set(&err, "out of memory");
+		goto fail;
+	}
 	emu_faults_init(&app.faults, &cfg);
 	emu_stats_init(&app.stats);
 	if (emu_server_start(&server, &app, &port, &err) < 0)
@@ -396,6 +409,7 @@ cleanup:
 		emu_stats_release(&app.stats);
 		emu_throttle_free(app.throttle);
 	}
+	emu_mail_free(app.mail);
 	emu_auth_free(app.auth);
 	cJSON_Delete(app.fixture);
 	emu_tenant_release(&app.tenant);

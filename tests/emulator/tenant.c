@@ -7,6 +7,7 @@
 #include <strings.h>
 #include <time.h>
 
+#include "mfa/util/csvr.h"
 #include "mfa/util/csvw.h"
 #include "mfa/model/source.h"
 #include "sources/csv_source.h"
@@ -308,13 +309,13 @@ static void guid_text(uint64_t a, uint64_t b, char out[37])
 int emu_tenant_generate(struct emu_tenant *t, uint32_t n, uint64_t seed, struct mfa_err *err)
 {
 	uint32_t i;
-	char id[37], upn[160], name[160];
+	char id[37], upn[160], name[160], mail[160];
 
 	if (tenant_init(t, n, err) < 0)
 		return -1;
 	{
-		/* about 90 bytes of strings a user: one allocation, no regrowth copies */
-		size_t want = (size_t)n * 96 + 1;
+		/* about 120 bytes of strings a user: one allocation, no regrowth copies */
+		size_t want = (size_t)n * 128 + 1;
 		char *p = want > t->pool_cap ? realloc(t->pool, want) : t->pool;
 		if (!p)
 			return mfa_err_set(err, "out of memory for %u users", (unsigned)n);
@@ -327,7 +328,7 @@ int emu_tenant_generate(struct emu_tenant *t, uint32_t n, uint64_t seed, struct 
 		uint64_t r = rng_at(seed, 1, i), r2 = rng_at(seed, 2, i);
 		double ut = rng_unit(rng_at(seed, 3, i)), us = rng_unit(rng_at(seed, 4, i));
 		double ur = rng_unit(rng_at(seed, 5, i)), um = rng_unit(rng_at(seed, 6, i));
-		double ux = rng_unit(rng_at(seed, 7, i));
+		double ux = rng_unit(rng_at(seed, 7, i)), ul = rng_unit(rng_at(seed, 11, i));
 		const struct name *g = &given[r % NGIVEN];
 		const struct name *s = &surname[(r >> 16) % NSURNAME];
 		bool guest = ut < 0.08, registered;
@@ -336,11 +337,20 @@ int emu_tenant_generate(struct emu_tenant *t, uint32_t n, uint64_t seed, struct 
 		double p_reg;
 
 		guid_text(rng_at(seed, 8, i), rng_at(seed, 9, i), id);
-		if (guest)
+		/* mail: a guest's is its external address; a member's is its UPN's
+		 * name at the mail domain, except about 5% (no mailbox) */
+		mail[0] = '\0';
+		if (guest) {
 			snprintf(upn, sizeof(upn), "%s.%s%u_%s#EXT#@contoso.onmicrosoft.com",
 				 g->ascii, s->ascii, (unsigned)i, guest_domains[(r >> 32) % 5]);
-		else
+			snprintf(mail, sizeof(mail), "%s.%s%u@%s", g->ascii, s->ascii, (unsigned)i,
+				 guest_domains[(r >> 32) % 5]);
+		} else {
 			snprintf(upn, sizeof(upn), "%s.%s%u@contoso.example", g->ascii, s->ascii, (unsigned)i);
+			if (ul >= 0.05)
+				snprintf(mail, sizeof(mail), "%s.%s%u@" EMU_MAIL_DOMAIN, g->ascii, s->ascii,
+					 (unsigned)i);
+		}
 		/* a few display names a spreadsheet or CSV writer must handle with care */
 		if (ux < 0.003)
 			snprintf(name, sizeof(name), "%s, %s", s->display, g->display);
@@ -354,7 +364,7 @@ int emu_tenant_generate(struct emu_tenant *t, uint32_t n, uint64_t seed, struct 
 			snprintf(name, sizeof(name), "%s %s", g->display, s->display);
 
 		if (pool_add(t, id, &u->id_off, err) < 0 || pool_add(t, upn, &u->upn_off, err) < 0 ||
-		    pool_add(t, name, &u->name_off, err) < 0)
+		    pool_add(t, name, &u->name_off, err) < 0 || pool_add(t, mail, &u->mail_off, err) < 0)
 			return -1;
 
 		/* most users still disabled; a share enabled, a share enforced */
@@ -399,6 +409,65 @@ int emu_tenant_generate(struct emu_tenant *t, uint32_t n, uint64_t seed, struct 
 }
 
 /* ---- users.csv ---- */
+
+/* Column index of name (case-insensitive) in the header, or -1. */
+static long header_column(const struct mfa_csvr_record *rec, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < rec->n; i++)
+		if (strcasecmp(rec->cells[i], name) == 0)
+			return (long)i;
+	return -1;
+}
+
+/* The second pass over a loaded file: mfa_csv_source carries no mail, so
+ * the `mail` column (when there is one) is read here and matched to the
+ * users by id, else by userPrincipalName, else by row order. */
+static int load_mail(struct emu_tenant *t, const char *path, struct mfa_err *err)
+{
+	struct mfa_csvr *r = NULL;
+	struct mfa_csvr_record rec;
+	long col, idcol, upncol;
+	uint32_t row = 0;
+	int rc, ret = -1;
+
+	if (mfa_csvr_open(&r, path, 0, err) < 0)
+		goto cleanup;
+	if ((rc = mfa_csvr_next(r, &rec, err)) <= 0) {
+		ret = rc < 0 ? -1 : 0;
+		goto cleanup;
+	}
+	col = header_column(&rec, "mail");
+	idcol = header_column(&rec, "id");
+	upncol = header_column(&rec, "userPrincipalName");
+	if (col < 0) {
+		ret = 0;
+		goto cleanup;
+	}
+	while ((rc = mfa_csvr_next(r, &rec, err)) > 0) {
+		long i = -1;
+		const char *mail = (size_t)col < rec.n ? rec.cells[col] : "";
+
+		if (idcol >= 0 && (size_t)idcol < rec.n && rec.cells[idcol][0])
+			i = emu_tenant_find(t, rec.cells[idcol]);
+		if (i < 0 && upncol >= 0 && (size_t)upncol < rec.n && rec.cells[upncol][0])
+			i = emu_tenant_find(t, rec.cells[upncol]);
+		if (i < 0 && idcol < 0 && upncol < 0 && row < t->count)
+			i = (long)row;
+		row++;
+		if (i < 0 || !*mail)
+			continue;
+		if (pool_add(t, mail, &t->users[i].mail_off, err) < 0)
+			goto cleanup;
+	}
+	if (rc < 0)
+		goto cleanup;
+	ret = 0;
+cleanup:
+	mfa_csvr_free(r);
+	return ret;
+}
 
 int emu_tenant_load_csv(struct emu_tenant *t, const char *path, uint64_t seed, struct mfa_err *err)
 {
@@ -484,6 +553,8 @@ int emu_tenant_load_csv(struct emu_tenant *t, const char *path, uint64_t seed, s
 		mfa_err_prefix(err, "'%s'", path);
 		goto cleanup;
 	}
+	if (load_mail(t, path, err) < 0)
+		goto cleanup;
 	ret = 0;
 cleanup:
 	mfa_source_free(src);
@@ -515,7 +586,7 @@ int emu_tenant_export_csv(const struct emu_tenant *t, FILE *f)
 	char methods[1024];
 
 	mfa_csvw_init(&w, f);
-	fputs("id,userPrincipalName,displayName,userType,accountEnabled,perUserMfaState,"
+	fputs("id,userPrincipalName,displayName,mail,userType,accountEnabled,perUserMfaState,"
 	      "isMfaRegistered,isMfaCapable,methodsRegistered,defaultMfaMethod,isAdmin\n", f);
 	for (i = 0; i < t->count; i++) {
 		const struct emu_user *u = &t->users[i];
@@ -523,6 +594,7 @@ int emu_tenant_export_csv(const struct emu_tenant *t, FILE *f)
 		mfa_csvw_field(&w, emu_user_id(t, u));
 		mfa_csvw_field(&w, emu_user_upn(t, u));
 		mfa_csvw_field(&w, emu_user_name(t, u));
+		mfa_csvw_field(&w, u->mail_off ? emu_user_mail(t, u) : "");
 		mfa_csvw_field(&w, (u->flags & EMU_F_GUEST) ? "guest" : "member");
 		mfa_csvw_field(&w, (u->flags & EMU_F_ENABLED) ? "true" : "false");
 		mfa_csvw_field(&w, emu_state_name(atomic_load_explicit(&u->state, memory_order_relaxed)));

@@ -17,6 +17,9 @@
 
 #include "mfa/util/err.h"
 
+/* Members' mail addresses are their UPN's name at this domain. */
+#define EMU_MAIL_DOMAIN "mail.contoso.example"
+
 enum emu_state { EMU_DISABLED = 0, EMU_ENABLED = 1, EMU_ENFORCED = 2 };
 
 enum emu_user_flag {
@@ -32,6 +35,7 @@ enum emu_user_flag {
 struct emu_user {
 	uint32_t id_off, upn_off, name_off; /* into the pool; 0 is "" */
 	uint32_t other_off;                 /* ';'-joined unknown method names; 0: none */
+	uint32_t mail_off;                  /* the mail property; 0: none (Graph's null) */
 	uint32_t methods;                   /* bit (1u << enum mfa_method) */
 	uint32_t created;                   /* unix time */
 	uint32_t updated;                   /* registration lastUpdatedDateTime, unix time */
@@ -59,7 +63,9 @@ struct emu_tenant {
  * On failure returns -1 with err set. Free with emu_tenant_release. */
 int emu_tenant_generate(struct emu_tenant *t, uint32_t n, uint64_t seed, struct mfa_err *err);
 
-/* Loads mfa-migrate's users.csv (or any export mfa_csv_source_open reads). */
+/* Loads mfa-migrate's users.csv (or any export mfa_csv_source_open reads).
+ * A column named `mail` (any case), when the file has one, gives each row's
+ * mail (empty: none); without it nobody has a mail address. */
 int emu_tenant_load_csv(struct emu_tenant *t, const char *path, uint64_t seed, struct mfa_err *err);
 
 /* Writes the tenant (current states) as users.csv; see README for columns. */
@@ -88,6 +94,11 @@ static inline const char *emu_user_upn(const struct emu_tenant *t, const struct 
 static inline const char *emu_user_name(const struct emu_tenant *t, const struct emu_user *u)
 {
 	return t->pool + u->name_off;
+}
+/* The user's mail address, NULL when the user has none. */
+static inline const char *emu_user_mail(const struct emu_tenant *t, const struct emu_user *u)
+{
+	return u->mail_off ? t->pool + u->mail_off : NULL;
 }
 static inline const char *emu_user_default(const struct emu_tenant *t, const struct emu_user *u)
 {

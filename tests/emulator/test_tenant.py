@@ -21,7 +21,7 @@ def test_export_and_reload():
         assert text == live
         rows = list(csv.DictReader(io.StringIO(text)))
         assert len(rows) == 3000
-        assert list(rows[0].keys()) == ["id", "userPrincipalName", "displayName", "userType", "accountEnabled",
+        assert list(rows[0].keys()) == ["id", "userPrincipalName", "displayName", "mail", "userType", "accountEnabled",
                                         "perUserMfaState", "isMfaRegistered", "isMfaCapable",
                                         "methodsRegistered", "defaultMfaMethod", "isAdmin"]
         share = lambda pred: sum(1 for r in rows if pred(r)) / len(rows)  # noqa: E731
