@@ -102,6 +102,12 @@ class Target(unittest.TestCase):
             self.assertEqual({u["id"] for u in users if u["action"] == "enforce"}, stuck)
             self.assertEqual({u["action"] for u in users}, {"enforce", "keep"})
             self.assertEqual(head["counts"]["enforce"], len(stuck))
+            # the reviewer's copies list them too: plan.csv and the Plan sheet
+            rows = mfatest.read_csv(os.path.join(os.path.dirname(path), "plan.csv"))
+            self.assertEqual({r["id"] for r in rows}, stuck)
+            self.assertEqual({(r["action"], r["targetState"]) for r in rows}, {("enforce", "enforced")})
+            sheets, _ = mfatest.xlsx_sheets(os.path.join(os.path.dirname(path), "report.xlsx"))
+            self.assertEqual(sheets["Plan"], len(stuck) + 1)
             for u in users:
                 self.assertEqual(u["to"], "enforced" if u["id"] in stuck else u["from"])
                 self.assertNotIn("expect", u)
