@@ -173,6 +173,23 @@ class Target(unittest.TestCase):
             self.assertEqual(r["verify"]["enforcedByGraph"], len(yes))
             self.assertEqual(r["verify"]["atTarget"], len(no))
             self.assertEqual(r["verify"]["atOtherState"], 0)
+            # resume: users left "in doubt" (an intent, no outcome) whom Graph
+            # enforced are read back as changed, never drifted or written again
+            journal = os.path.join(out, "journal.jsonl")
+            writes = emu.stats()["writes"]
+            with open(journal) as f:
+                lines = f.read().splitlines(keepends=True)
+            doubt = [l for l in lines[1:] if json.loads(l)["event"] == "outcome"
+                     and json.loads(l)["id"] in yes][:10]
+            self.assertEqual(len(doubt), 10)
+            with open(journal, "w") as f:
+                f.write("".join(l for l in lines if l not in doubt))
+            code, _, stderr = mfa(emu, "apply", path, "--yes", "--resume", journal)
+            self.assertEqual(code, 0, stderr)
+            self.assertEqual(emu.stats()["writes"], writes)
+            r = summary(out)
+            self.assertEqual(r["outcomes"]["changed"], len(chosen))
+            self.assertEqual(r["outcomes"]["drifted"], 0)
             # back: the users Graph enforced too
             code, _, stderr = mfa(emu, "rollback", os.path.join(out, "journal.jsonl"), "--yes")
             self.assertEqual(code, 0, stderr)
