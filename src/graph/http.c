@@ -15,7 +15,8 @@
  *      hold it) or the request is finished and its callback runs;
  *   4. sleeps in curl_multi_poll until network activity or the earliest
  *      time something could be admitted.
- * Ordering within a scope is FIFO, retries first.
+ * Ordering within a scope is FIFO, retries and requests marked `first`
+ * (a listing's next page) at the front.
  */
 #include "graph/http.h"
 
@@ -34,6 +35,7 @@
 #include <openssl/crypto.h>
 
 #include "graph/cloud.h"
+#include "graph/concurrency.h"
 
 #define POLL_CAP_MS 200
 
@@ -102,12 +104,15 @@ struct mfa_http {
 	char proxy_shown[320];     /* "'http://host:port' (https_proxy)": no credentials */
 	CURLM *multi;
 	struct mfa_throttle lim[MFA_SCOPE__COUNT];
+	struct mfa_conc conc[MFA_SCOPE__COUNT]; /* in-flight target per scope */
+	unsigned scope_in_flight[MFA_SCOPE__COUNT];
 	struct queue q[MFA_SCOPE__COUNT];
 	struct queue tokq;         /* token requests: started first, outside `workers` */
 	struct queue held;         /* requests waiting for a token (auth_pending) */
 	struct xfer *delayed;      /* unsorted: retries are few */
 	int http_rank;             /* rank of st.http_version (note_http_version) */
-	struct xfer *running;      /* in flight (at most `workers`, and token requests) */
+	struct xfer *running;      /* in flight (at most `workers` and each scope's
+				    * target, plus token requests) */
 	unsigned in_flight;        /* requests in flight, token requests not counted */
 	unsigned token_in_flight;
 	unsigned rr;               /* round-robin start among scopes */
@@ -352,6 +357,17 @@ static struct xfer *q_pop(struct queue *q)
 	return x;
 }
 
+/* One request more (+1) or less (-1) in flight. */
+static void count_in_flight(struct mfa_http *h, const struct xfer *x, int d)
+{
+	if (x->token) {
+		h->token_in_flight += (unsigned)d;
+	} else {
+		h->in_flight += (unsigned)d;
+		h->scope_in_flight[x->scope] += (unsigned)d;
+	}
+}
+
 static void xfer_reset_response(struct xfer *x)
 {
 	if (x->buf && x->token)
@@ -482,6 +498,7 @@ int mfa_http_new(struct mfa_http **out, const struct mfa_http_options *opts,
 	static const struct mfa_http_options defaults = MFA_HTTP_OPTIONS_INIT;
 	struct mfa_http *h = NULL;
 	struct timespec ts;
+	int i;
 
 	*out = NULL;
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
@@ -513,6 +530,8 @@ int mfa_http_new(struct mfa_http **out, const struct mfa_http_options *opts,
 	}
 	mfa_throttle_apply_limits(h->o.limits, h->lim);
 	h->o.limits = NULL; /* not kept: copied into the limiters */
+	for (i = 0; i < MFA_SCOPE__COUNT; i++)
+		mfa_conc_init(&h->conc[i], h->o.workers_start, h->o.workers);
 	clock_gettime(CLOCK_REALTIME, &ts);
 	h->rng = ((uint64_t)ts.tv_sec * 1000000007ULL) ^ (uint64_t)ts.tv_nsec ^
 		 (uint64_t)(uintptr_t)h;
@@ -525,8 +544,9 @@ int mfa_http_new(struct mfa_http **out, const struct mfa_http_options *opts,
 	}
 	curl_multi_setopt(h->multi, CURLMOPT_PIPELINING, (long)CURLPIPE_MULTIPLEX);
 	/* with HTTP/1.1 each in-flight request needs its own connection:
-	 * never open more than there are workers, plus one for a token
-	 * request (which may go to the same host) */
+	 * never open more than the ceiling of requests in flight (the
+	 * scopes' targets stay below it), plus one for a token request
+	 * (which may go to the same host); HTTP/2 multiplexes them */
 	curl_multi_setopt(h->multi, CURLMOPT_MAX_HOST_CONNECTIONS, (long)h->o.workers + 1);
 	curl_multi_setopt(h->multi, CURLMOPT_MAX_TOTAL_CONNECTIONS, (long)h->o.workers + 1);
 	*out = h;
@@ -546,10 +566,7 @@ void mfa_http_free(struct mfa_http *h)
 	h->closing = 1; /* submits from the callbacks below are refused */
 	while ((x = h->running) != NULL) {
 		h->running = x->next;
-		if (x->token)
-			h->token_in_flight--;
-		else
-			h->in_flight--;
+		count_in_flight(h, x, -1);
 		finish(x, 1);
 	}
 	cancel_waiting(h);
@@ -595,10 +612,7 @@ static void abort_running(struct mfa_http *h)
 	while ((x = h->running) != NULL) {
 		h->running = x->next;
 		x->next = NULL;
-		if (x->token)
-			h->token_in_flight--;
-		else
-			h->in_flight--;
+		count_in_flight(h, x, -1);
 		finish(x, 1); /* xfer_free takes the handle out of the multi */
 	}
 }
@@ -623,6 +637,9 @@ void mfa_http_stats(const struct mfa_http *h, struct mfa_http_stats *out)
 		out->scope[i].paused_seconds = h->lim[i].paused_seconds;
 		out->scope[i].slowdowns = h->lim[i].slowdowns;
 		out->scope[i].units = h->lim[i].units_taken;
+		out->scope[i].peak_target = h->conc[i].peak;
+		out->scope[i].target = mfa_conc_target(&h->conc[i]);
+		out->scope[i].target_shrinks = h->conc[i].shrinks;
 	}
 }
 
@@ -718,6 +735,8 @@ int mfa_http_submit(struct mfa_http *h, const struct mfa_http_request *req,
 		x->start_at = x->submitted + req->delay_s;
 		x->next = h->delayed;
 		h->delayed = x;
+	} else if (req->first) {
+		q_push_front(x->token ? &h->tokq : &h->q[x->scope], x);
 	} else {
 		q_push(x->token ? &h->tokq : &h->q[x->scope], x);
 	}
@@ -1016,10 +1035,8 @@ static void start(struct mfa_http *h, struct xfer *x, const char *bearer, double
 	x->auth_gen = h->auth_gen;
 	x->next = h->running;
 	h->running = x;
-	if (x->token) {
-		h->token_in_flight++;
-	} else {
-		h->in_flight++;
+	count_in_flight(h, x, 1);
+	if (!x->token) {
 		if (h->in_flight > h->st.peak_in_flight)
 			h->st.peak_in_flight = h->in_flight;
 		h->st.attempts++;
@@ -1082,11 +1099,18 @@ static void admit(struct mfa_http *h, double now)
 	admit_tokens(h, now);
 	for (i = 0; i < MFA_SCOPE__COUNT && h->in_flight < h->o.workers; i++) {
 		int s = (int)((h->rr + (unsigned)i) % MFA_SCOPE__COUNT);
+		int capped = 0, held = 0;
 		struct xfer *x;
 
 		while (h->in_flight < h->o.workers && !h->fatal && (x = h->q[s].head) != NULL) {
-			if (mfa_throttle_ready_at(&h->lim[s], x->cost, now) > now)
+			if (mfa_throttle_ready_at(&h->lim[s], x->cost, now) > now) {
+				held = 1;
 				break;
+			}
+			if (h->scope_in_flight[s] >= mfa_conc_target(&h->conc[s])) {
+				capped = 1;
+				break;
+			}
 			q_pop(&h->q[s]);
 			/* the token first: a request held for one is not charged */
 			if (bearer_for(h, x, &bearer) != 0)
@@ -1094,6 +1118,10 @@ static void admit(struct mfa_http *h, double now)
 			mfa_throttle_take(&h->lim[s], x->cost, now);
 			start(h, x, bearer, now);
 		}
+		/* what held this scope back: its target (latency binds) or
+		 * its limiter (the rate binds) */
+		if (h->q[s].head)
+			mfa_conc_admission(&h->conc[s], capped, held, now);
 	}
 	h->rr = (h->rr + 1) % MFA_SCOPE__COUNT;
 	admit_tokens(h, now); /* asked for just now, by the token source */
@@ -1123,10 +1151,7 @@ static void unlink_running(struct mfa_http *h, struct xfer *x)
 		if (*pp == x) {
 			*pp = x->next;
 			x->next = NULL;
-			if (x->token)
-				h->token_in_flight--;
-			else
-				h->in_flight--;
+			count_in_flight(h, x, -1);
 			return;
 		}
 	}
@@ -1239,6 +1264,11 @@ static void attempt_done(struct mfa_http *h, CURL *easy, CURLcode result)
 	}
 
 	h->st.bytes_received += x->len;
+	/* the scope's in-flight target learns from every answer */
+	if (x->status == 429)
+		mfa_conc_throttled(&h->conc[x->scope], now);
+	else if (x->status > 0)
+		mfa_conc_done(&h->conc[x->scope], now - x->started, now);
 	if (x->status == 429)
 		h->st.throttled++;
 	else if (x->status >= 500 && x->status <= 599)
@@ -1407,7 +1437,9 @@ wait:
 		wake = now;
 	if (h->in_flight < h->o.workers && !h->stop && !h->fatal)
 		for (i = 0; i < MFA_SCOPE__COUNT; i++)
-			if (h->q[i].head) {
+			if (h->q[i].head &&
+			    h->scope_in_flight[i] < mfa_conc_target(&h->conc[i])) {
+				/* (a scope at its target wakes on an answer) */
 				double t = mfa_throttle_ready_at(&h->lim[i], h->q[i].head->cost, now);
 				if (t < wake)
 					wake = t;
@@ -1451,8 +1483,11 @@ const struct mfa_retry_policy *mfa_http_retry_policy(const struct mfa_http *h)
 	return &h->o.retry;
 }
 
-void mfa_http_note_items(struct mfa_http *h, unsigned long throttled, unsigned long retried)
+void mfa_http_note_items(struct mfa_http *h, int scope, unsigned long throttled,
+			 unsigned long retried)
 {
+	if (throttled && scope >= 0 && scope < MFA_SCOPE__COUNT)
+		mfa_conc_throttled(&h->conc[scope], mono_now());
 	h->st.items_throttled += throttled;
 	h->st.item_retries += retried;
 }

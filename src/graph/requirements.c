@@ -281,7 +281,8 @@ static void on_batch(void *ctx, const struct mfa_http_response *resp)
 			item_error(why, sizeof(why), it->status, it->body);
 		finish(r, op, MFA_STATE_UNKNOWN, it->status, why);
 	}
-	mfa_http_note_items(r->http, throttled, retried);
+	mfa_http_note_items(r->http, p->write ? MFA_SCOPE_IDENTITY_WRITE : MFA_SCOPE_IDENTITY_READ,
+			    throttled, retried);
 	if (again)
 		submit(r, again, 1, delay, &err);
 cleanup:

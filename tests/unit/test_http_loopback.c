@@ -502,6 +502,36 @@ static void test_workers_respected(void **state)
 	assert_true(S.peak_active >= 2);
 }
 
+/* --workers is a ceiling: each scope starts at MFA_CONC_START in flight
+ * and, while only the round trip holds requests back (an unthrottled
+ * scope, 50 ms answers), grows past it, never past the ceiling. */
+static void test_target_grows_to_ceiling(void **state)
+{
+	struct mfa_err err = MFA_ERR_INIT;
+	struct mfa_http_stats st;
+	static struct result res[200];
+	struct mfa_http *h;
+	int i;
+
+	(void)state;
+	reset_counts();
+	memset(res, 0, sizeof(res));
+	h = engine(24);
+	for (i = 0; i < 200; i++)
+		submit(h, "/slow", MFA_SCOPE_UNTHROTTLED, &res[i]);
+	assert_int_equal(mfa_http_run(h, &err), 0);
+	for (i = 0; i < 200; i++)
+		assert_int_equal(res[i].status, 200);
+	mfa_http_stats(h, &st);
+	assert_true(st.peak_in_flight > 8);   /* grew past the start */
+	assert_true(st.peak_in_flight <= 24); /* never past --workers */
+	assert_int_equal(st.scope[MFA_SCOPE_UNTHROTTLED].peak_target, 24);
+	assert_int_equal(st.scope[MFA_SCOPE_IDENTITY_READ].peak_target, 8); /* unused */
+	mfa_http_free(h);
+	assert_true(S.peak_active <= 24);
+	assert_true(S.peak_active > 8);
+}
+
 /* A 429 with Retry-After: 0.2 pauses the whole scope: nothing of that
  * scope reaches the server for 0.2 s, the request is retried and succeeds. */
 static void test_throttle_pauses_scope(void **state)
@@ -1470,6 +1500,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_workers_respected),
+		cmocka_unit_test(test_target_grows_to_ceiling),
 		cmocka_unit_test(test_throttle_pauses_scope),
 		cmocka_unit_test(test_503_and_drop_retried),
 		cmocka_unit_test(test_auth_refresh_once),
