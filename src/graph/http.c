@@ -33,6 +33,7 @@
 
 #include <cjson/cJSON.h>
 #include <openssl/crypto.h>
+#include <openssl/rand.h>
 
 #include "graph/cloud.h"
 #include "graph/concurrency.h"
@@ -58,6 +59,7 @@ struct xfer {
 	size_t max_body;
 	long timeout_s;
 	char *trace_name;
+	char cid[40];        /* client-request-id: one GUID per request, every attempt */
 	int proxied;         /* goes through the proxy (see proxy_wanted) */
 	char target[272];    /* host:port of the tunnel, for messages (proxied only) */
 	mfa_http_done_fn done;
@@ -643,6 +645,25 @@ void mfa_http_stats(const struct mfa_http *h, struct mfa_http_stats *out)
 	}
 }
 
+/* A random (version 4) GUID for client-request-id, from OpenSSL's CSPRNG
+ * (the engine's jitter PRNG if that fails: it needs to be unique, not
+ * secret). */
+static void new_request_id(struct mfa_http *h, char out[40])
+{
+	unsigned char b[16];
+	size_t i;
+
+	if (RAND_bytes(b, sizeof(b)) != 1)
+		for (i = 0; i < sizeof(b); i++)
+			b[i] = (unsigned char)(prng(&h->rng) * 256.0);
+	b[6] = (unsigned char)((b[6] & 0x0f) | 0x40); /* version 4 */
+	b[8] = (unsigned char)((b[8] & 0x3f) | 0x80); /* RFC 4122 variant */
+	snprintf(out, 40,
+		 "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
+		 b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11],
+		 b[12], b[13], b[14], b[15]);
+}
+
 static void set_fatal(struct mfa_http *h, const struct mfa_err *e)
 {
 	if (h->fatal)
@@ -719,6 +740,8 @@ int mfa_http_submit(struct mfa_http *h, const struct mfa_http_request *req,
 	if (req->trace_name && !(x->trace_name = dup_str(req->trace_name)))
 		goto oom;
 	x->token = req->token;
+	if (!x->token)
+		new_request_id(h, x->cid);
 	x->scope = x->token ? MFA_SCOPE_UNTHROTTLED : req->scope;
 	x->cost = req->cost > 0 ? req->cost : mfa_throttle_cost(method, req->url);
 	x->no_auth = req->no_auth || x->token;
@@ -791,10 +814,11 @@ static void body_error(char *dst, size_t n, const struct xfer *x)
 static void error_text(char *dst, size_t n, const struct xfer *x, int cancelled)
 {
 	char detail[384];
-	char tries[48];
+	char tries[96];
 
-	snprintf(tries, sizeof(tries), " (after %u attempt%s)", x->attempts,
-		 x->attempts == 1 ? "" : "s");
+	/* the id Microsoft support asks for, with every failure shown */
+	snprintf(tries, sizeof(tries), " (after %u attempt%s%s%s)", x->attempts,
+		 x->attempts == 1 ? "" : "s", x->cid[0] ? "; client-request-id " : "", x->cid);
 	if (x->too_big) {
 		snprintf(dst, n, "response larger than %zu bytes", x->max_body);
 	} else if (x->proxy_status) {
@@ -843,6 +867,7 @@ static void finish(struct xfer *x, int cancelled)
 	r.resource_unit = HDR(x->ru);
 	r.throttle_scope = HDR(x->tscope);
 	r.request_id = HDR(x->request_id);
+	r.client_request_id = HDR(x->cid);
 #undef HDR
 	r.location = x->location;
 	r.curl_code = x->curl_code;
@@ -896,7 +921,10 @@ static void cancel_waiting(struct mfa_http *h)
 
 /* ---- starting an attempt ------------------------------------------- */
 
-static void trace_line(const struct xfer *x, double now, const struct mfa_retry_decision *d)
+/* One line per finished attempt; `paused` names the limiter a pause went
+ * to ("identity-write (Tenant/Write)"), when the decision pauses one. */
+static void trace_line(const struct xfer *x, double now, const struct mfa_retry_decision *d,
+		       const char *paused)
 {
 	const char *q = x->sensitive ? strchr(x->url, '?') : NULL;
 	int ulen = q ? (int)(q - x->url) : (int)strlen(x->url);
@@ -921,11 +949,11 @@ static void trace_line(const struct xfer *x, double now, const struct mfa_retry_
 		snprintf(what, sizeof(what), "error (%s)", curl_easy_strerror((CURLcode)x->curl_code));
 	else
 		snprintf(what, sizeof(what), "%ld", x->status);
-	n = snprintf(line, sizeof(line), "%s %.*s -> %s %.0f ms attempt %u", x->method, ulen,
-		     x->url, what, (now - x->started) * 1000.0, x->attempts);
+	n = snprintf(line, sizeof(line), "%s %.*s -> %s %.0f ms attempt %u cid %s", x->method,
+		     ulen, x->url, what, (now - x->started) * 1000.0, x->attempts, x->cid);
 	if (d && d->retry && n > 0 && (size_t)n < sizeof(line))
-		snprintf(line + n, sizeof(line) - (size_t)n, " (retry in %.3f s%s: %s)", d->delay_s,
-			 d->pause_scope ? ", scope paused" : "", d->why);
+		snprintf(line + n, sizeof(line) - (size_t)n, " (retry in %.3f s%s%s: %s)", d->delay_s,
+			 d->pause_scope ? ", paused " : "", d->pause_scope ? paused : "", d->why);
 	x->h->o.trace(x->h->o.trace_ctx, line);
 }
 
@@ -974,6 +1002,13 @@ static void start(struct mfa_http *h, struct xfer *x, const char *bearer, double
 		/* the copy in the list is freed with it; wipe ours now */
 		memset(authline, 0, need);
 		if (!n)
+			goto oom;
+		l = n;
+	}
+	if (x->cid[0]) {
+		char line[64];
+		snprintf(line, sizeof(line), "client-request-id: %s", x->cid);
+		if (!(n = curl_slist_append(l, line)))
 			goto oom;
 		l = n;
 	}
@@ -1181,7 +1216,7 @@ static void token_attempt_done(struct mfa_http *h, struct xfer *x, double now)
 	} else {
 		mfa_retry_decide(NULL, &in, NULL, NULL, &d);
 	}
-	trace_line(x, now, &d);
+	trace_line(x, now, &d, NULL);
 	if (!d.retry) {
 		finish(x, 0);
 		return;
@@ -1228,6 +1263,10 @@ static void attempt_done(struct mfa_http *h, CURL *easy, CURLcode result)
 {
 	struct mfa_retry_input in;
 	struct mfa_retry_decision d;
+	struct mfa_throttle_scope_info si;
+	enum mfa_graph_scope paused;
+	char pdesc[96] = "";
+	int si_ok;
 	struct mfa_throttle *lim;
 	char *p = NULL;
 	struct xfer *x;
@@ -1265,11 +1304,11 @@ static void attempt_done(struct mfa_http *h, CURL *easy, CURLcode result)
 
 	h->st.bytes_received += x->len;
 	/* the scope's in-flight target learns from every answer */
-	if (x->status == 429)
+	if (x->status == 429 || x->status == 424) /* 424: a throttled $batch (older docs) */
 		mfa_conc_throttled(&h->conc[x->scope], now);
 	else if (x->status > 0)
 		mfa_conc_done(&h->conc[x->scope], now - x->started, now);
-	if (x->status == 429)
+	if (x->status == 429 || x->status == 424)
 		h->st.throttled++;
 	else if (x->status >= 500 && x->status <= 599)
 		h->st.server_errors++;
@@ -1301,7 +1340,16 @@ static void attempt_done(struct mfa_http *h, CURL *easy, CURLcode result)
 		mfa_retry_decide(&h->o.retry, &in, h->o.rand ? h->o.rand : prng,
 				 h->o.rand ? h->o.rand_ctx : (void *)&h->rng, &d);
 	}
-	trace_line(x, now, &d);
+	/* A throttled answer names the limit it hit (x-ms-throttle-scope):
+	 * a tenant-wide write limit or the app's cross-tenant quota holds the
+	 * write scope, whichever request ran into it. */
+	paused = (enum mfa_graph_scope)x->scope;
+	si_ok = x->tscope[0] && mfa_throttle_parse_scope(x->tscope, &si) == 0;
+	if (d.pause_scope && si_ok)
+		paused = mfa_throttle_scope_for(&si, (enum mfa_graph_scope)x->scope);
+	if (d.pause_scope)
+		mfa_throttle_scope_describe(pdesc, sizeof(pdesc), paused, si_ok ? &si : NULL);
+	trace_line(x, now, &d, pdesc);
 	if (!d.retry) {
 		finish(x, 0);
 		return;
@@ -1339,7 +1387,7 @@ static void attempt_done(struct mfa_http *h, CURL *easy, CURLcode result)
 		}
 	}
 	if (d.pause_scope)
-		mfa_throttle_pause(lim, now + d.delay_s, now);
+		mfa_throttle_pause(&h->lim[paused], now + d.delay_s, now);
 	h->st.retries++;
 	x->start_at = now + d.delay_s;
 	if (d.delay_s > 0) {

@@ -56,7 +56,16 @@
  *
  * Tracing: with options.trace set (the CLI prints to stderr under MFA_MIGRATE_TRACE)
  * each finished attempt is one line on stderr:
- *   mfa-migrate: trace: GET https://... -> 429 35 ms attempt 1 (retry in 2.128 s: throttled (429))
+ *   mfa-migrate: trace: GET https://... -> 429 35 ms attempt 1 cid 1b2c3d4e-... (retry in
+ *   2.128 s, paused identity-read (Tenant_Application/ReadWrite): throttled (429))
+ * "cid" is the request's client-request-id: every Graph request (a $batch
+ * envelope too) sends a fresh random GUID in that header, kept for every
+ * attempt of the same request (a retry is the same call to Microsoft
+ * support), and a failed request's error says it:
+ *   http 403: Authorization_RequestDenied: ... (after 1 attempt;
+ *   client-request-id 1b2c3d4e-...)
+ * The pause of a throttled answer goes to the limiter its
+ * x-ms-throttle-scope names (graph/throttle.h mfa_throttle_scope_for).
  * Headers and bodies are never traced, so neither Authorization nor any
  * token can appear; a request marked `sensitive` is traced without its
  * query string.
@@ -132,6 +141,9 @@ struct mfa_http_response {
 	const char *throttle_scope;      /* x-ms-throttle-scope */
 	const char *location;
 	const char *request_id;          /* request-id */
+	const char *client_request_id;   /* the client-request-id this request sent
+					  * (a random GUID, the same on every attempt);
+					  * NULL for a token request */
 	int curl_code;             /* CURLcode of the last attempt; 0 = fine */
 	int too_large;             /* 1: the body passed the cap (the request failed) */
 	const char *error;         /* NULL when status is 2xx/3xx; else one line
@@ -284,7 +296,7 @@ struct mfa_http_stats {
 	unsigned long cancelled;
 	unsigned long attempts;    /* requests actually sent, retries included */
 	unsigned long retries;
-	unsigned long throttled;   /* 429 answers */
+	unsigned long throttled;   /* 429 answers (and 424: a $batch throttled whole) */
 	unsigned long server_errors; /* 5xx answers */
 	unsigned long transport_errors;
 	unsigned long auth_refreshes;
