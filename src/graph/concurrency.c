@@ -110,7 +110,7 @@ void mfa_conc_done(struct mfa_conc *c, double latency_s, double now)
 	 * does not: then latency is what binds. */
 	if (!c->cap_blocked || mfa_conc_target(c) >= c->ceiling)
 		return;
-	c->target += c->slow_start ? 1.0 : 1.0 / c->target;
+	c->target += c->slow_start ? MFA_CONC_SLOW_START_GAIN : 1.0 / c->target;
 	c->grows++;
 	clamp(c);
 }

@@ -19,8 +19,9 @@
  *   slowdown or a pause) held nothing back. When the limiter binds, in
  *   flight settles at rate x latency below the target, so the target stops
  *   growing: more would only queue behind the limiter.
- *   Slow start: +1 per completed request (doubling per round trip) until
- *   the first shrink; after that +1 per round trip (1/target a completion).
+ *   Slow start: +MFA_CONC_SLOW_START_GAIN per completed request (tripling
+ *   per round trip) until the first shrink; after that +1 per round trip
+ *   (1/target a completion).
  * - shrink on a 429 (the request's own, or a $batch item's): halve;
  *   and when the recent latency (short average) exceeds 1.5x the long-run
  *   average: scale by long/short (at least halving). At most one shrink
@@ -42,6 +43,11 @@
 
 /* The start value (a small tenant, a short round trip need no more). */
 #define MFA_CONC_START 8
+/* Slow start: added to the target per answer while latency binds, so the
+ * target triples each round trip (TCP doubles; at a 2 s round trip every
+ * round trip of ramp costs 2 s of the run, and the scope's limiter, not
+ * the target, is what keeps the rate in check). */
+#define MFA_CONC_SLOW_START_GAIN 2
 /* Latency above this multiple of the long-run average counts as rising. */
 #define MFA_CONC_RISE 1.5
 

@@ -195,9 +195,9 @@ static void test_no_growth_when_limiter_binds(void **state)
 	}
 	assert_int_equal(mfa_conc_target(&c), 8);
 	assert_int_equal(c.grows, 0);
-	/* then the target binds alone: slow start, +1 an answer */
+	/* then the target binds alone: slow start, +2 an answer */
 	mfa_conc_admission(&c, 1, 0, 2.6);
-	for (i = 0; i < 8; i++)
+	for (i = 0; i < 4; i++)
 		mfa_conc_done(&c, 0.5, 2.6 + i * 0.01);
 	assert_int_equal(mfa_conc_target(&c), 16);
 	/* nothing ready beyond the target: no growth either */
