@@ -330,11 +330,14 @@ static int serve_batch(int fd, const char *req)
 	n += (size_t)snprintf(body + n, sizeof(body) - n, "{\"responses\":[");
 	while (p && (p = strstr(p, "\"id\":\"")) != NULL) {
 		int id = (int)strtol(p + 6, NULL, 10);
+		const char *url = strstr(p, "\"url\":\"");
+		int gone = url && !strncmp(url + 7, "/users/gone/", 12); /* a user that is not there */
 		p += 6;
 		n += (size_t)snprintf(body + n, sizeof(body) - n,
 				      "%s{\"id\":\"%d\",\"status\":%d,\"body\":%s}", body[n - 1] == '[' ? "" : ",", id,
-				      k == 1 && id == 1 ? 424 : 200,
-				      k == 1 && id == 1 ? "{\"error\":{\"code\":\"FailedDependency\"}}"
+				      gone ? 404 : k == 1 && id == 1 ? 424 : 200,
+				      gone ? "{\"error\":{\"code\":\"Request_ResourceNotFound\",\"message\":\"no such user\"}}"
+				      : k == 1 && id == 1 ? "{\"error\":{\"code\":\"FailedDependency\"}}"
 							: "{\"perUserMfaState\":\"disabled\"}");
 	}
 	snprintf(body + n, sizeof(body) - n, "]}");
@@ -704,9 +707,10 @@ static void test_batch_424(void **state)
 	struct mfa_reqs_options ro = MFA_REQS_OPTIONS_INIT;
 	struct mfa_err err = MFA_ERR_INIT;
 	struct mfa_http_stats st;
-	struct state_read r[3];
+	struct state_read r[4];
 	struct mfa_reqs *reqs = NULL;
 	struct mfa_http *h;
+	char batch_cid[64] = "";
 	char base[64];
 	int i;
 
@@ -723,6 +727,7 @@ static void test_batch_424(void **state)
 		snprintf(user, sizeof(user), "u%d", i);
 		assert_int_equal(mfa_reqs_read(reqs, user, on_state, &r[i], &err), 0);
 	}
+	assert_int_equal(mfa_reqs_read(reqs, "gone", on_state, &r[3], &err), 0);
 	assert_int_equal(mfa_reqs_flush(reqs, &err), 0);
 	assert_int_equal(mfa_http_run(h, &err), 0);
 	for (i = 0; i < 3; i++) {
@@ -732,6 +737,19 @@ static void test_batch_424(void **state)
 		assert_int_equal(r[i].status, 200);
 		assert_int_equal(r[i].attempts, i == 0 ? 2 : 1);
 	}
+	/* an item that fails names its $batch's client-request-id, as sent */
+	assert_int_equal(r[3].calls, 1);
+	assert_int_equal(r[3].status, 404);
+	assert_int_equal(r[3].state, MFA_STATE_UNKNOWN);
+	assert_non_null(strstr(r[3].error, "http 404: Request_ResourceNotFound: no such user (in $batch client-request-id "));
+	pthread_mutex_lock(&S.mu);
+	for (i = 0; i < S.nlog; i++)
+		if (!strcmp(S.log[i].path, "/beta/$batch") && !batch_cid[0])
+			snprintf(batch_cid, sizeof(batch_cid), "%s", S.log[i].cid);
+	pthread_mutex_unlock(&S.mu);
+	assert_int_equal(strlen(batch_cid), 36);
+	if (!strstr(r[3].error, batch_cid))
+		fail_msg("'%s' lacks '%s'", r[3].error, batch_cid);
 	assert_int_equal(S.count_batch, 3);
 	mfa_http_stats(h, &st);
 	assert_int_equal(st.throttled, 1);    /* the 424 envelope */
