@@ -14,6 +14,7 @@ struct job {
 	char *id, *upn;
 	const char *target;      /* id, else upn: what the URL names */
 	enum mfa_state expect, to;
+	enum mfa_state also, ends; /* mfa_change's; UNKNOWN: none */
 	int in_doubt;            /* the journal holds an intent from an earlier run */
 	long write_status;
 	unsigned write_attempts;
@@ -48,6 +49,18 @@ struct mfa_apply {
 	struct mfa_err fatal_err;
 	int read_back;
 };
+
+/* The state read is where the change ends. */
+static int at_end(const struct job *j, enum mfa_state s)
+{
+	return s == j->to || (j->ends != MFA_STATE_UNKNOWN && s == j->ends);
+}
+
+/* The state read is one the change may start from. */
+static int at_start(const struct job *j, enum mfa_state s)
+{
+	return s == j->expect || (j->also != MFA_STATE_UNKNOWN && s == j->also);
+}
 
 static void job_free(struct job *j)
 {
@@ -192,12 +205,12 @@ static void on_settle(void *ctx, const struct mfa_reqs_result *r)
 {
 	struct job *j = ctx;
 
-	if (!r->error && r->state == j->to) {
+	if (!r->error && at_end(j, r->state)) {
 		/* The write went through though its answer was lost. */
 		finish_job(j, MFA_OUTCOME_CHANGED, r->state, j->write_status, j->write_attempts, NULL);
 		return;
 	}
-	if (!r->error && r->state == j->expect && j->settles < max_settles(j->a) &&
+	if (!r->error && at_start(j, r->state) && j->settles < max_settles(j->a) &&
 	    !mfa_http_interrupted(j->a->http)) {
 		j->settles++;
 		free(j->write_error);
@@ -218,7 +231,7 @@ static void on_read_back(void *ctx, const struct mfa_reqs_result *r)
 
 	if (r->error && dropped(j))
 		return;
-	if (!r->error && r->state == j->to) {
+	if (!r->error && at_end(j, r->state)) {
 		finish_job(j, MFA_OUTCOME_CHANGED, r->state, j->write_status, j->write_attempts, NULL);
 		return;
 	}
@@ -267,7 +280,7 @@ static void on_read(void *ctx, const struct mfa_reqs_result *r)
 		finish_job(j, MFA_OUTCOME_FAILED, MFA_STATE_UNKNOWN, r->status, r->attempts, why);
 		return;
 	}
-	if (r->state == j->to) {
+	if (at_end(j, r->state)) {
 		if (j->in_doubt) {
 			/* Our journalled intent, and the state it announced: the
 			 * write landed before the interruption. */
@@ -278,7 +291,7 @@ static void on_read(void *ctx, const struct mfa_reqs_result *r)
 		}
 		return;
 	}
-	if (r->state != j->expect) {
+	if (!at_start(j, r->state)) {
 		if (j->in_doubt)
 			a->counts.in_doubt++;
 		finish_job(j, MFA_OUTCOME_DRIFTED, r->state, r->status, r->attempts, NULL);
@@ -347,6 +360,8 @@ static int dispatch(struct mfa_apply *a, const struct mfa_change *c, struct mfa_
 	j->target = j->id ? j->id : j->upn;
 	j->expect = c->expect;
 	j->to = c->to;
+	j->also = c->also;
+	j->ends = c->ends;
 	j->in_doubt = seen == MFA_SEEN_INTENT;
 	if (!j->target) {
 		job_free(j);

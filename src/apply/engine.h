@@ -7,12 +7,16 @@
  *
  *   hold / keep     -> `held` / `already`, journalled without a request;
  *   change          -> read the user's state (batched):
- *                        == to          -> `already`
- *                        == expect      -> journal the intent (synced), write `to`:
+ *                        == to (or ends)      -> `already`
+ *                        == expect (or also)  -> journal the intent (synced), write `to`:
  *                                            ok      -> `changed`
- *                                            failed  -> read back: == to -> `changed`,
+ *                                            failed  -> read back: == to (or ends) -> `changed`,
  *                                                       else `failed` (with the error)
  *                        anything else  -> `drifted` (left alone)
+ *
+ * `ends` is a second state the change counts as done (Graph turns
+ * `enabled` into `enforced` for a registered user); `also` a second state
+ * it may start from (a rollback of such a user finds it enforced).
  *                        read failed    -> `failed`
  *
  * Resume: the caller passes what the journal already holds per seq. A seq
@@ -47,6 +51,8 @@ struct mfa_change {
 	enum mfa_write_kind kind;
 	enum mfa_state expect;  /* the state the change may start from */
 	enum mfa_state to;
+	enum mfa_state also;    /* another state it may start from; UNKNOWN: none */
+	enum mfa_state ends;    /* another state that counts as done; UNKNOWN: none */
 };
 
 /* Fills *out with the next change: 1, 0 at the end, negative on error. */

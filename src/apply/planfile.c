@@ -71,8 +71,11 @@ static int pf_row(struct mfa_sink *s, const struct mfa_row *row, struct mfa_err 
 	write_name(f, u->display_name);
 	fputs(",\"mail\":", f);
 	mfa_json_write_string(f, u->mail && u->mail[0] && strlen(u->mail) <= MFA_PLANFILE_MAX_MAIL ? u->mail : NULL);
-	fprintf(f, ",\"action\":\"%s\",\"from\":\"%s\",\"to\":\"%s\",\"reason\":",
+	fprintf(f, ",\"action\":\"%s\",\"from\":\"%s\",\"to\":\"%s\"",
 		mfa_action_name(d->action), mfa_state_name(d->from), mfa_state_name(d->to));
+	if (mfa_action_is_change(d->action) && d->expect != d->to)
+		fprintf(f, ",\"expect\":\"%s\"", mfa_state_name(d->expect));
+	fputs(",\"reason\":", f);
 	mfa_json_write_string(f, d->reason ? mfa_hold_reason_name(d->reason) : NULL);
 	fprintf(f, ",\"risk\":\"%s\",\"findings\":[", mfa_severity_name(row->verdict->risk));
 	for (i = 0; i < MFA_FINDING__COUNT; i++) {
@@ -105,6 +108,7 @@ static char *header_line(const struct planfile_sink *ps, const struct mfa_summar
 	else
 		cJSON_AddNullToObject(root, "tenantId");
 	cJSON_AddStringToObject(root, "createdDateTime", when);
+	cJSON_AddStringToObject(root, "target", mfa_state_name(mfa_plan_target(po)));
 	o = cJSON_AddObjectToObject(root, "source");
 	cJSON_AddStringToObject(o, "kind", m->source_kind ? m->source_kind : "");
 	if (m->source_path)
@@ -127,9 +131,15 @@ static char *header_line(const struct planfile_sink *ps, const struct mfa_summar
 	}
 	o = cJSON_AddObjectToObject(root, "counts");
 	cJSON_AddNumberToObject(o, "users", (double)sum->users);
-	for (i = 0; i < MFA_ACTION__COUNT; i++)
+	/* the target's change action, keep and hold: a plan to disabled
+	 * counts as it always did */
+	for (i = 0; i < MFA_ACTION__COUNT; i++) {
+		if (mfa_action_is_change((enum mfa_action)i) &&
+		    i != (int)mfa_action_for_target(mfa_plan_target(po)))
+			continue;
 		cJSON_AddNumberToObject(o, mfa_action_name((enum mfa_action)i),
 					(double)sum->by_action[i]);
+	}
 	cJSON_AddNumberToObject(o, "inputRows", (double)sum->input_rows);
 	cJSON_AddNumberToObject(o, "badRows", (double)sum->bad_rows);
 	text = cJSON_PrintUnformatted(root);
@@ -323,6 +333,36 @@ static int read_line(struct mfa_planfile_reader *r, size_t *len, struct mfa_err 
 	return 1;
 }
 
+/* A line must agree with its header: a change goes to the target, with
+ * the target's action, from another state the scan read; keep and hold
+ * stay where they are. Checked whatever the checksum says, so a plan
+ * edited and re-summed is refused all the same. */
+static int check_entry(const struct mfa_planfile_reader *r, const struct mfa_plan_entry *e,
+		       struct mfa_err *err)
+{
+	enum mfa_state target = r->header.target;
+
+	if (mfa_action_is_change(e->action)) {
+		if (e->action != mfa_action_for_target(target) || e->to != target)
+			return mfa_err_set(err, "%s:%lu: the line asks to %s (to '%s'), but the plan's header says its target is '%s': the file was edited; make a new plan",
+					   r->path, r->lineno, mfa_action_name(e->action),
+					   mfa_state_name(e->to), mfa_state_name(target));
+		if (e->from == MFA_STATE_UNKNOWN || e->from == e->to ||
+		    (e->from == MFA_STATE_AMBIGUOUS && target != MFA_STATE_DISABLED))
+			return mfa_err_set(err, "%s:%lu: a change to '%s' must start from another state the scan read, not '%s'",
+					   r->path, r->lineno, mfa_state_name(e->to), mfa_state_name(e->from));
+	} else if (e->to != e->from) {
+		return mfa_err_set(err, "%s:%lu: a %s line must stay at '%s', but it says to '%s': the file was edited; make a new plan",
+				   r->path, r->lineno, mfa_action_name(e->action), mfa_state_name(e->from),
+				   mfa_state_name(e->to));
+	}
+	if (e->expect != e->to &&
+	    !(mfa_action_is_change(e->action) && e->to == MFA_STATE_ENABLED && e->expect == MFA_STATE_ENFORCED))
+		return mfa_err_set(err, "%s:%lu: \"expect\" may only be 'enforced' on a line to enabled",
+				   r->path, r->lineno);
+	return 0;
+}
+
 /* Checks one user line; fills out (strings owned by *json). */
 static int parse_entry(struct mfa_planfile_reader *r, cJSON **json, struct mfa_plan_entry *out,
 		       struct mfa_err *err)
@@ -354,18 +394,12 @@ static int parse_entry(struct mfa_planfile_reader *r, cJSON **json, struct mfa_p
 	out->action = (enum mfa_action)a;
 	out->from = mfa_state_parse(json_str(o, "from"));
 	out->to = mfa_state_parse(json_str(o, "to"));
+	out->expect = json_str(o, "expect") ? mfa_state_parse(json_str(o, "expect")) : out->to;
 	reason = json_str(o, "reason") ? mfa_hold_reason_parse(json_str(o, "reason")) : 0;
 	if (reason < 0)
 		return mfa_err_set(err, "%s:%lu: unknown hold reason", r->path, r->lineno);
 	out->reason = (enum mfa_hold_reason)reason;
-	/* The only change a plan may ask for is to disabled, from a state it
-	 * actually read. */
-	if (out->action == MFA_ACTION_DISABLE &&
-	    (out->to != MFA_STATE_DISABLED || out->from == MFA_STATE_UNKNOWN ||
-	     out->from == MFA_STATE_DISABLED))
-		return mfa_err_set(err, "%s:%lu: a disable action must go from enabled or enforced to disabled",
-				   r->path, r->lineno);
-	return 0;
+	return check_entry(r, out, err);
 }
 
 static int parse_header(struct mfa_planfile_reader *r, struct mfa_err *err)
@@ -397,6 +431,13 @@ static int parse_header(struct mfa_planfile_reader *r, struct mfa_err *err)
 		goto cleanup;
 	}
 	snprintf(r->header.created, sizeof(r->header.created), "%s", s);
+	v = cJSON_GetObjectItemCaseSensitive(o, "target");
+	r->header.target = v ? mfa_state_parse(json_str(o, "target")) : MFA_STATE_DISABLED;
+	if (r->header.target != MFA_STATE_DISABLED && r->header.target != MFA_STATE_ENABLED &&
+	    r->header.target != MFA_STATE_ENFORCED) {
+		mfa_err_set(err, "%s:1: the header's target must be disabled, enabled or enforced", r->path);
+		goto cleanup;
+	}
 	counts = cJSON_GetObjectItemCaseSensitive(o, "counts");
 	for (i = 0; i < MFA_ACTION__COUNT; i++) {
 		v = cJSON_GetObjectItemCaseSensitive(counts, mfa_action_name((enum mfa_action)i));

@@ -30,8 +30,10 @@ static const struct cli_group *const apply_groups[] = {
 
 static const struct cli_usage apply_usage = {
 	"mfa-migrate apply PLAN [--yes] [--canary N] [--max-changes N] [--resume JOURNAL] [options]",
-	"Sets per-user MFA to disabled for every user the plan (plan.jsonl) says to\n"
-	"disable, and nobody else. Each user's state is read just before the change:\n"
+	"Sets per-user MFA to the plan's target (disabled, enabled or enforced) for\n"
+	"every user the plan (plan.jsonl) says to change, and nobody else. A registered\n"
+	"user set to enabled ends enforced (Graph's rule): that counts as done.\n"
+	"Each user's state is read just before the change:\n"
 	"a user no longer in the state the plan saw is left alone ('drifted'). Every\n"
 	"change is journalled ahead in journal.jsonl, so a crash or Ctrl-C loses\n"
 	"nothing: 'apply PLAN --resume JOURNAL' continues, and 'rollback JOURNAL'\n"
@@ -80,8 +82,9 @@ static int on_option(void *ctx, int id, const char *value)
 	}
 }
 
-/* The plan's lines as changes: disable is compare-and-set from the state
- * the plan saw; holds and keeps are journalled as they are. */
+/* The plan's lines as changes: a change is compare-and-set from the state
+ * the plan saw to its target (done at `expect` too); holds and keeps are
+ * journalled as they are. */
 static int next_change(void *ctx, struct mfa_change *out, struct mfa_err *err)
 {
 	struct apply_args *a = ctx;
@@ -96,13 +99,24 @@ static int next_change(void *ctx, struct mfa_change *out, struct mfa_err *err)
 	out->upn = e.upn;
 	out->expect = e.from;
 	out->to = e.to;
-	if (e.action == MFA_ACTION_DISABLE)
+	out->ends = e.expect != e.to ? e.expect : MFA_STATE_UNKNOWN;
+	if (mfa_action_is_change(e.action))
 		out->kind = MFA_WRITE_SET;
 	else if (e.action == MFA_ACTION_HOLD)
 		out->kind = MFA_WRITE_HOLD;
 	else
 		out->kind = MFA_WRITE_KEEP;
 	return 1;
+}
+
+/* What the run does, in the words the confirmation asks about. */
+static const char *target_words(enum mfa_state target)
+{
+	switch (target) {
+	case MFA_STATE_ENABLED: return "ENABLE per-user MFA for";
+	case MFA_STATE_ENFORCED: return "ENFORCE per-user MFA for";
+	default: return "DISABLE per-user MFA for";
+	}
 }
 
 int cmd_apply(int argc, char **argv)
@@ -150,7 +164,8 @@ int cmd_apply(int argc, char **argv)
 	a.run.o.source_path = a.plan;
 	a.run.o.source_crc = h->crc32;
 	a.run.o.source_tenant = h->tenant_id;
-	a.run.o.total_changes = h->by_action[MFA_ACTION_DISABLE];
+	a.run.o.total_changes = h->by_action[mfa_action_for_target(h->target)];
+	a.run.o.what = target_words(h->target);
 	a.run.o.holds = h->by_action[MFA_ACTION_HOLD];
 	a.run.o.keeps = h->by_action[MFA_ACTION_KEEP];
 	a.run.o.max_seq = h->users;

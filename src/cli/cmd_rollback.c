@@ -1,6 +1,7 @@
 /* cmd_rollback.c - `rollback JOURNAL`: put every user an apply changed back
- * to exactly the state it had (enabled stays enabled, enforced stays
- * enforced), compare-and-set against disabled, journalled the same way. */
+ * to exactly the state it had (its `from`: disabled, enabled or enforced),
+ * compare-and-set against the state the apply set, journalled the same
+ * way. */
 #include "cli/change_opts.h"
 #include "cli/live_opts.h"
 #include "cli/commands.h"
@@ -29,10 +30,11 @@ static const struct cli_group *const rollback_groups[] = {
 static const struct cli_usage rollback_usage = {
 	"mfa-migrate rollback JOURNAL [--yes] [--resume ROLLBACK_JOURNAL] [options]",
 	"Reads an apply's journal.jsonl and sets every user it changed back to the\n"
-	"state recorded there (enabled or enforced), if the user is still disabled;\n"
-	"a user changed since is left alone ('drifted'). Journalled and resumable like\n"
-	"apply. Note: Graph turns 'enabled' into 'enforced' for a user who has\n"
-	"registered a method; such users are reported (verified=false).",
+	"state recorded there (disabled, enabled or enforced), if the user is still\n"
+	"where the apply put it; a user changed since is left alone ('drifted').\n"
+	"Journalled and resumable like apply. Note: Graph turns 'enabled' into\n"
+	"'enforced' for a user who has registered a method; such users are reported\n"
+	"(verified=enforced-by-graph).",
 	rollback_groups,
 };
 
@@ -65,8 +67,10 @@ static int on_option(void *ctx, int id, const char *value)
 	return -1;
 }
 
-/* The apply journal's `changed` users, each back from disabled to its
- * recorded state. */
+/* The apply journal's `changed` users, each back from the state the apply
+ * set to its recorded one. A user the apply set to enabled may be found
+ * enforced (Graph's rule for registered users): that is still the apply's
+ * doing. */
 static int next_change(void *ctx, struct mfa_change *out, struct mfa_err *err)
 {
 	struct rollback_args *a = ctx;
@@ -82,14 +86,15 @@ static int next_change(void *ctx, struct mfa_change *out, struct mfa_err *err)
 		out->upn = e.upn;
 		out->kind = MFA_WRITE_SET;
 		out->expect = e.to;
+		out->also = e.to == MFA_STATE_ENABLED ? MFA_STATE_ENFORCED : MFA_STATE_UNKNOWN;
 		out->to = e.from;
 		return 1;
 	}
 	return rc;
 }
 
-/* The plan's disable lines by seq: the user each names (id, else UPN) and
- * the state it went from; NULL for any other action. */
+/* The plan's change lines by seq: the user each names (id, else UPN) and
+ * the state it went from; NULL for keep and hold. */
 struct plan_users {
 	char **key;
 	enum mfa_state *from;
@@ -107,7 +112,7 @@ static void plan_users_release(struct plan_users *p)
 }
 
 /* Opens the plan the journal names (or --plan), checks it is the one the
- * apply ran (its CRC) and keeps its disable lines. */
+ * apply ran (its CRC) and keeps its change lines. */
 static int load_plan(struct rollback_args *a, const struct mfa_journal_header *jh,
 		     struct plan_users *p, struct mfa_err *err)
 {
@@ -135,7 +140,7 @@ static int load_plan(struct rollback_args *a, const struct mfa_journal_header *j
 		goto cleanup;
 	}
 	while ((got = mfa_planfile_next(pr, &e, err)) > 0) {
-		if (e.action != MFA_ACTION_DISABLE || e.seq > p->n)
+		if (!mfa_action_is_change(e.action) || e.seq > p->n)
 			continue;
 		p->from[e.seq] = e.from;
 		if (!(p->key[e.seq] = strdup(e.id ? e.id : e.upn))) {
@@ -154,7 +159,7 @@ enum { SAW_INTENT = 1, SAW_FINAL = 2 };
 /* Counts what the apply journal changed and checks it is one an apply of
  * that plan wrote: every `changed` line has an earlier intent for the same
  * seq and user, no seq has two final outcomes, and every user it would
- * touch is a disable line of the plan, from the state it recorded. */
+ * touch is a change line of the plan, from the state it recorded. */
 static int survey(struct rollback_args *a, struct mfa_err *err)
 {
 	struct mfa_journal_reader *r = NULL;
@@ -203,7 +208,7 @@ static int survey(struct rollback_args *a, struct mfa_err *err)
 			saw[e.seq] |= SAW_FINAL;
 		if (e.outcome == MFA_OUTCOME_CHANGED) {
 			if (!mine || e.from != plan.from[e.seq]) {
-				mfa_err_set(err, "%s: user %lu ('%s') is not one the plan disables from '%s': refusing to roll back",
+				mfa_err_set(err, "%s: user %lu ('%s') is not one the plan changes from '%s': refusing to roll back",
 					    a->journal, e.seq, key ? key : "?", mfa_state_name(e.from));
 				goto cleanup;
 			}
@@ -212,7 +217,8 @@ static int survey(struct rollback_args *a, struct mfa_err *err)
 					    a->journal, e.seq);
 				goto cleanup;
 			}
-			if (e.from != MFA_STATE_ENABLED && e.from != MFA_STATE_ENFORCED) {
+			if (e.from != MFA_STATE_DISABLED && e.from != MFA_STATE_ENABLED &&
+			    e.from != MFA_STATE_ENFORCED) {
 				mfa_err_set(err, "%s: user %lu was changed from '%s', which cannot be restored",
 					    a->journal, e.seq, mfa_state_name(e.from));
 				goto cleanup;

@@ -18,7 +18,7 @@ static const struct cli_option live_options[] = {
 	{ "graph-url", 0, CLI_ARG, "URL", "Graph base URL (https; plain http only to loopback)", LIVE_OPT_GRAPH_URL },
 	{ "login-url", 0, CLI_ARG, "URL", "sign-in base URL (default from --cloud or $AZURE_AUTHORITY_HOST)", LIVE_OPT_LOGIN_URL },
 	{ "ca-bundle", 0, CLI_ARG, "FILE", "extra CA certificates to trust (TLS is always verified)", LIVE_OPT_CA_BUNDLE },
-	{ "workers", 0, CLI_ARG, "N", "requests in flight at once (default 16)", LIVE_OPT_WORKERS },
+	{ "workers", 0, CLI_ARG, "N", "most requests in flight at once (default 256); below it the tool adapts to the round trip", LIVE_OPT_WORKERS },
 	{ "timeout", 0, CLI_ARG, "SECONDS", "give up on one request attempt after this long (default 60); it is retried", LIVE_OPT_TIMEOUT },
 	{ "attempts", 0, CLI_ARG, "N", "tries per request before giving up on it (default 8)", LIVE_OPT_ATTEMPTS },
 	{ "read-budget", 0, CLI_ARG, "RU", "identity reads per 10 s, in resource units (default 8000: Graph's large-tenant limit)", LIVE_OPT_READ_BUDGET },

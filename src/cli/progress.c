@@ -71,7 +71,7 @@ void cli_progress_users(void *ctx, const struct mfa_summary *s, int done)
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	elapsed = since(&p->start, &now);
 	snprintf(line, sizeof(line), "  %lu users, %.0f users/s, %lu to change, %lu held", s->users,
-		 elapsed > 0 ? (double)s->users / elapsed : 0.0, s->by_action[MFA_ACTION_DISABLE],
+		 elapsed > 0 ? (double)s->users / elapsed : 0.0, mfa_summary_changes(s),
 		 s->by_action[MFA_ACTION_HOLD]);
 	draw(p, line);
 	if (done)

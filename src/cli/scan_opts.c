@@ -12,7 +12,8 @@ enum {
 	OPT_STRICT, OPT_SKIP_GUESTS, OPT_SKIP_DISABLED, OPT_HOLD_UNREGISTERED,
 	OPT_HOLD_ADMINS, OPT_FAIL_ON, OPT_QUIET, OPT_VERBOSE, OPT_NO_REGISTRATION,
 	OPT_CA_POLICIES, OPT_CA_MEMBERS, OPT_NO_CA, OPT_REQUIRE_CA, OPT_COMPARE, OPT_HISTORY,
-	OPT_KEEP, OPT_JSONL, OPT_TENANTS, OPT_ALLOW_SHARED,
+	OPT_KEEP, OPT_JSONL, OPT_TENANTS, OPT_ALLOW_SHARED, OPT_TARGET, OPT_SELECT,
+	OPT_DESPITE_CA, OPT_ALLOW_UNREGISTERED,
 };
 
 static const struct cli_option input_options[] = {
@@ -27,6 +28,10 @@ static const struct cli_option input_options[] = {
 };
 
 static const struct cli_option plan_only_options[] = {
+	{ "target", 0, CLI_ARG, "STATE", "where the changed users go: disabled (default), enabled or enforced", OPT_TARGET },
+	{ "select", 0, CLI_ARG, "LIST", "change only users with one of these states, classes or findings (as --fail-on, e.g. stuck-enabled); the others are keep", OPT_SELECT },
+	{ "despite-conditional-access", 0, CLI_NO_ARG, NULL, "--target enabled|enforced: do not hold users whom Conditional Access or security defaults already require MFA of, nor those it cannot tell (policies unread)", OPT_DESPITE_CA },
+	{ "allow-unregistered", 0, CLI_NO_ARG, NULL, "--target enforced: do not hold users with no MFA method registered (their legacy clients stop until they get app passwords)", OPT_ALLOW_UNREGISTERED },
 	{ "require-ca-coverage", 0, CLI_NO_ARG, NULL, "hold every user whom Conditional Access does not fully cover (unknown coverage too)", OPT_REQUIRE_CA },
 	{ "exclude", 0, CLI_ARG, "FILE", "UPNs or ids never to change, one per line (break-glass accounts)", OPT_EXCLUDE },
 	{ "only", 0, CLI_ARG, "FILE", "change only these UPNs or ids (a pilot group); hold everyone else", OPT_ONLY },
@@ -74,7 +79,8 @@ const struct cli_usage cli_plan_usage = {
 	"Reads every user (live from Microsoft Graph, or from an export), classifies each\n"
 	"by per-user MFA state and registration, and plans the move to Conditional Access:\n"
 	"every enabled or enforced user to disabled, with the risks spelled out and the\n"
-	"users to hold back. Writes users.csv, plan.csv, plan.jsonl (what 'apply' runs),\n"
+	"users to hold back (or, with --target enabled|enforced, the chosen users to that\n"
+	"state, with Microsoft's guardrails as holds). Writes users.csv, plan.csv, plan.jsonl (what 'apply' runs),\n"
 	"summary.json and report.xlsx into the output folder and prints the folder's path.\n"
 	"Nothing is changed in the tenant.",
 	plan_groups,
@@ -161,6 +167,26 @@ int cli_scan_option(void *ctx, int id, const char *value)
 	case OPT_SKIP_DISABLED: o->plan_opts.skip_disabled_accounts = true; break;
 	case OPT_HOLD_UNREGISTERED: o->plan_opts.hold_unregistered = true; break;
 	case OPT_HOLD_ADMINS: o->plan_opts.hold_admins = true; break;
+	case OPT_TARGET:
+		o->plan_opts.target = mfa_state_parse(value);
+		if (o->plan_opts.target != MFA_STATE_DISABLED && o->plan_opts.target != MFA_STATE_ENABLED &&
+		    o->plan_opts.target != MFA_STATE_ENFORCED) {
+			errorf("--target: '%s' is not a per-user MFA state to set (use disabled, enabled or enforced)", value);
+			return -1;
+		}
+		break;
+	case OPT_SELECT:
+		if (mfa_fail_on_parse(&o->select, value, &err) < 0) {
+			errorf("--select: %s", err.msg);
+			return -1;
+		}
+		if (o->select.change_any) {
+			errorf("--select: '%s' names a change; --select takes states, classes and findings (e.g. stuck-enabled)", value);
+			return -1;
+		}
+		break;
+	case OPT_DESPITE_CA: o->plan_opts.despite_conditional_access = true; break;
+	case OPT_ALLOW_UNREGISTERED: o->plan_opts.allow_unregistered = true; break;
 	case OPT_FAIL_ON:
 		o->fail_on_text = value;
 		if (mfa_fail_on_parse(&o->fail_on, value, &err) < 0) {

@@ -15,7 +15,8 @@
  *      hold it) or the request is finished and its callback runs;
  *   4. sleeps in curl_multi_poll until network activity or the earliest
  *      time something could be admitted.
- * Ordering within a scope is FIFO, retries first.
+ * Ordering within a scope is FIFO, retries and requests marked `first`
+ * (a listing's next page) at the front.
  */
 #include "graph/http.h"
 
@@ -32,8 +33,10 @@
 
 #include <cjson/cJSON.h>
 #include <openssl/crypto.h>
+#include <openssl/rand.h>
 
 #include "graph/cloud.h"
+#include "graph/concurrency.h"
 
 #define POLL_CAP_MS 200
 
@@ -56,6 +59,7 @@ struct xfer {
 	size_t max_body;
 	long timeout_s;
 	char *trace_name;
+	char cid[40];        /* client-request-id: one GUID per request, every attempt */
 	int proxied;         /* goes through the proxy (see proxy_wanted) */
 	char target[272];    /* host:port of the tunnel, for messages (proxied only) */
 	mfa_http_done_fn done;
@@ -102,12 +106,15 @@ struct mfa_http {
 	char proxy_shown[320];     /* "'http://host:port' (https_proxy)": no credentials */
 	CURLM *multi;
 	struct mfa_throttle lim[MFA_SCOPE__COUNT];
+	struct mfa_conc conc[MFA_SCOPE__COUNT]; /* in-flight target per scope */
+	unsigned scope_in_flight[MFA_SCOPE__COUNT];
 	struct queue q[MFA_SCOPE__COUNT];
 	struct queue tokq;         /* token requests: started first, outside `workers` */
 	struct queue held;         /* requests waiting for a token (auth_pending) */
 	struct xfer *delayed;      /* unsorted: retries are few */
 	int http_rank;             /* rank of st.http_version (note_http_version) */
-	struct xfer *running;      /* in flight (at most `workers`, and token requests) */
+	struct xfer *running;      /* in flight (at most `workers` and each scope's
+				    * target, plus token requests) */
 	unsigned in_flight;        /* requests in flight, token requests not counted */
 	unsigned token_in_flight;
 	unsigned rr;               /* round-robin start among scopes */
@@ -352,6 +359,17 @@ static struct xfer *q_pop(struct queue *q)
 	return x;
 }
 
+/* One request more (+1) or less (-1) in flight. */
+static void count_in_flight(struct mfa_http *h, const struct xfer *x, int d)
+{
+	if (x->token) {
+		h->token_in_flight += (unsigned)d;
+	} else {
+		h->in_flight += (unsigned)d;
+		h->scope_in_flight[x->scope] += (unsigned)d;
+	}
+}
+
 static void xfer_reset_response(struct xfer *x)
 {
 	if (x->buf && x->token)
@@ -482,6 +500,7 @@ int mfa_http_new(struct mfa_http **out, const struct mfa_http_options *opts,
 	static const struct mfa_http_options defaults = MFA_HTTP_OPTIONS_INIT;
 	struct mfa_http *h = NULL;
 	struct timespec ts;
+	int i;
 
 	*out = NULL;
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
@@ -513,6 +532,8 @@ int mfa_http_new(struct mfa_http **out, const struct mfa_http_options *opts,
 	}
 	mfa_throttle_apply_limits(h->o.limits, h->lim);
 	h->o.limits = NULL; /* not kept: copied into the limiters */
+	for (i = 0; i < MFA_SCOPE__COUNT; i++)
+		mfa_conc_init(&h->conc[i], h->o.workers_start, h->o.workers);
 	clock_gettime(CLOCK_REALTIME, &ts);
 	h->rng = ((uint64_t)ts.tv_sec * 1000000007ULL) ^ (uint64_t)ts.tv_nsec ^
 		 (uint64_t)(uintptr_t)h;
@@ -525,8 +546,9 @@ int mfa_http_new(struct mfa_http **out, const struct mfa_http_options *opts,
 	}
 	curl_multi_setopt(h->multi, CURLMOPT_PIPELINING, (long)CURLPIPE_MULTIPLEX);
 	/* with HTTP/1.1 each in-flight request needs its own connection:
-	 * never open more than there are workers, plus one for a token
-	 * request (which may go to the same host) */
+	 * never open more than the ceiling of requests in flight (the
+	 * scopes' targets stay below it), plus one for a token request
+	 * (which may go to the same host); HTTP/2 multiplexes them */
 	curl_multi_setopt(h->multi, CURLMOPT_MAX_HOST_CONNECTIONS, (long)h->o.workers + 1);
 	curl_multi_setopt(h->multi, CURLMOPT_MAX_TOTAL_CONNECTIONS, (long)h->o.workers + 1);
 	*out = h;
@@ -546,10 +568,7 @@ void mfa_http_free(struct mfa_http *h)
 	h->closing = 1; /* submits from the callbacks below are refused */
 	while ((x = h->running) != NULL) {
 		h->running = x->next;
-		if (x->token)
-			h->token_in_flight--;
-		else
-			h->in_flight--;
+		count_in_flight(h, x, -1);
 		finish(x, 1);
 	}
 	cancel_waiting(h);
@@ -595,10 +614,7 @@ static void abort_running(struct mfa_http *h)
 	while ((x = h->running) != NULL) {
 		h->running = x->next;
 		x->next = NULL;
-		if (x->token)
-			h->token_in_flight--;
-		else
-			h->in_flight--;
+		count_in_flight(h, x, -1);
 		finish(x, 1); /* xfer_free takes the handle out of the multi */
 	}
 }
@@ -623,7 +639,29 @@ void mfa_http_stats(const struct mfa_http *h, struct mfa_http_stats *out)
 		out->scope[i].paused_seconds = h->lim[i].paused_seconds;
 		out->scope[i].slowdowns = h->lim[i].slowdowns;
 		out->scope[i].units = h->lim[i].units_taken;
+		out->scope[i].peak_target = h->conc[i].peak;
+		out->scope[i].target = mfa_conc_target(&h->conc[i]);
+		out->scope[i].target_shrinks = h->conc[i].shrinks;
 	}
+}
+
+/* A random (version 4) GUID for client-request-id, from OpenSSL's CSPRNG
+ * (the engine's jitter PRNG if that fails: it needs to be unique, not
+ * secret). */
+static void new_request_id(struct mfa_http *h, char out[40])
+{
+	unsigned char b[16];
+	size_t i;
+
+	if (RAND_bytes(b, sizeof(b)) != 1)
+		for (i = 0; i < sizeof(b); i++)
+			b[i] = (unsigned char)(prng(&h->rng) * 256.0);
+	b[6] = (unsigned char)((b[6] & 0x0f) | 0x40); /* version 4 */
+	b[8] = (unsigned char)((b[8] & 0x3f) | 0x80); /* RFC 4122 variant */
+	snprintf(out, 40,
+		 "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
+		 b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11],
+		 b[12], b[13], b[14], b[15]);
 }
 
 static void set_fatal(struct mfa_http *h, const struct mfa_err *e)
@@ -702,6 +740,8 @@ int mfa_http_submit(struct mfa_http *h, const struct mfa_http_request *req,
 	if (req->trace_name && !(x->trace_name = dup_str(req->trace_name)))
 		goto oom;
 	x->token = req->token;
+	if (!x->token)
+		new_request_id(h, x->cid);
 	x->scope = x->token ? MFA_SCOPE_UNTHROTTLED : req->scope;
 	x->cost = req->cost > 0 ? req->cost : mfa_throttle_cost(method, req->url);
 	x->no_auth = req->no_auth || x->token;
@@ -718,6 +758,8 @@ int mfa_http_submit(struct mfa_http *h, const struct mfa_http_request *req,
 		x->start_at = x->submitted + req->delay_s;
 		x->next = h->delayed;
 		h->delayed = x;
+	} else if (req->first) {
+		q_push_front(x->token ? &h->tokq : &h->q[x->scope], x);
 	} else {
 		q_push(x->token ? &h->tokq : &h->q[x->scope], x);
 	}
@@ -772,10 +814,11 @@ static void body_error(char *dst, size_t n, const struct xfer *x)
 static void error_text(char *dst, size_t n, const struct xfer *x, int cancelled)
 {
 	char detail[384];
-	char tries[48];
+	char tries[96];
 
-	snprintf(tries, sizeof(tries), " (after %u attempt%s)", x->attempts,
-		 x->attempts == 1 ? "" : "s");
+	/* the id Microsoft support asks for, with every failure shown */
+	snprintf(tries, sizeof(tries), " (after %u attempt%s%s%s)", x->attempts,
+		 x->attempts == 1 ? "" : "s", x->cid[0] ? "; client-request-id " : "", x->cid);
 	if (x->too_big) {
 		snprintf(dst, n, "response larger than %zu bytes", x->max_body);
 	} else if (x->proxy_status) {
@@ -824,6 +867,7 @@ static void finish(struct xfer *x, int cancelled)
 	r.resource_unit = HDR(x->ru);
 	r.throttle_scope = HDR(x->tscope);
 	r.request_id = HDR(x->request_id);
+	r.client_request_id = HDR(x->cid);
 #undef HDR
 	r.location = x->location;
 	r.curl_code = x->curl_code;
@@ -877,7 +921,10 @@ static void cancel_waiting(struct mfa_http *h)
 
 /* ---- starting an attempt ------------------------------------------- */
 
-static void trace_line(const struct xfer *x, double now, const struct mfa_retry_decision *d)
+/* One line per finished attempt; `paused` names the limiter a pause went
+ * to ("identity-write (Tenant/Write)"), when the decision pauses one. */
+static void trace_line(const struct xfer *x, double now, const struct mfa_retry_decision *d,
+		       const char *paused)
 {
 	const char *q = x->sensitive ? strchr(x->url, '?') : NULL;
 	int ulen = q ? (int)(q - x->url) : (int)strlen(x->url);
@@ -902,11 +949,11 @@ static void trace_line(const struct xfer *x, double now, const struct mfa_retry_
 		snprintf(what, sizeof(what), "error (%s)", curl_easy_strerror((CURLcode)x->curl_code));
 	else
 		snprintf(what, sizeof(what), "%ld", x->status);
-	n = snprintf(line, sizeof(line), "%s %.*s -> %s %.0f ms attempt %u", x->method, ulen,
-		     x->url, what, (now - x->started) * 1000.0, x->attempts);
+	n = snprintf(line, sizeof(line), "%s %.*s -> %s %.0f ms attempt %u cid %s", x->method,
+		     ulen, x->url, what, (now - x->started) * 1000.0, x->attempts, x->cid);
 	if (d && d->retry && n > 0 && (size_t)n < sizeof(line))
-		snprintf(line + n, sizeof(line) - (size_t)n, " (retry in %.3f s%s: %s)", d->delay_s,
-			 d->pause_scope ? ", scope paused" : "", d->why);
+		snprintf(line + n, sizeof(line) - (size_t)n, " (retry in %.3f s%s%s: %s)", d->delay_s,
+			 d->pause_scope ? ", paused " : "", d->pause_scope ? paused : "", d->why);
 	x->h->o.trace(x->h->o.trace_ctx, line);
 }
 
@@ -955,6 +1002,13 @@ static void start(struct mfa_http *h, struct xfer *x, const char *bearer, double
 		/* the copy in the list is freed with it; wipe ours now */
 		memset(authline, 0, need);
 		if (!n)
+			goto oom;
+		l = n;
+	}
+	if (x->cid[0]) {
+		char line[64];
+		snprintf(line, sizeof(line), "client-request-id: %s", x->cid);
+		if (!(n = curl_slist_append(l, line)))
 			goto oom;
 		l = n;
 	}
@@ -1016,10 +1070,8 @@ static void start(struct mfa_http *h, struct xfer *x, const char *bearer, double
 	x->auth_gen = h->auth_gen;
 	x->next = h->running;
 	h->running = x;
-	if (x->token) {
-		h->token_in_flight++;
-	} else {
-		h->in_flight++;
+	count_in_flight(h, x, 1);
+	if (!x->token) {
 		if (h->in_flight > h->st.peak_in_flight)
 			h->st.peak_in_flight = h->in_flight;
 		h->st.attempts++;
@@ -1082,11 +1134,18 @@ static void admit(struct mfa_http *h, double now)
 	admit_tokens(h, now);
 	for (i = 0; i < MFA_SCOPE__COUNT && h->in_flight < h->o.workers; i++) {
 		int s = (int)((h->rr + (unsigned)i) % MFA_SCOPE__COUNT);
+		int capped = 0, held = 0;
 		struct xfer *x;
 
 		while (h->in_flight < h->o.workers && !h->fatal && (x = h->q[s].head) != NULL) {
-			if (mfa_throttle_ready_at(&h->lim[s], x->cost, now) > now)
+			if (mfa_throttle_ready_at(&h->lim[s], x->cost, now) > now) {
+				held = 1;
 				break;
+			}
+			if (h->scope_in_flight[s] >= mfa_conc_target(&h->conc[s])) {
+				capped = 1;
+				break;
+			}
 			q_pop(&h->q[s]);
 			/* the token first: a request held for one is not charged */
 			if (bearer_for(h, x, &bearer) != 0)
@@ -1094,6 +1153,10 @@ static void admit(struct mfa_http *h, double now)
 			mfa_throttle_take(&h->lim[s], x->cost, now);
 			start(h, x, bearer, now);
 		}
+		/* what held this scope back: its target (latency binds) or
+		 * its limiter (the rate binds) */
+		if (h->q[s].head)
+			mfa_conc_admission(&h->conc[s], capped, held, now);
 	}
 	h->rr = (h->rr + 1) % MFA_SCOPE__COUNT;
 	admit_tokens(h, now); /* asked for just now, by the token source */
@@ -1123,10 +1186,7 @@ static void unlink_running(struct mfa_http *h, struct xfer *x)
 		if (*pp == x) {
 			*pp = x->next;
 			x->next = NULL;
-			if (x->token)
-				h->token_in_flight--;
-			else
-				h->in_flight--;
+			count_in_flight(h, x, -1);
 			return;
 		}
 	}
@@ -1156,7 +1216,7 @@ static void token_attempt_done(struct mfa_http *h, struct xfer *x, double now)
 	} else {
 		mfa_retry_decide(NULL, &in, NULL, NULL, &d);
 	}
-	trace_line(x, now, &d);
+	trace_line(x, now, &d, NULL);
 	if (!d.retry) {
 		finish(x, 0);
 		return;
@@ -1203,6 +1263,10 @@ static void attempt_done(struct mfa_http *h, CURL *easy, CURLcode result)
 {
 	struct mfa_retry_input in;
 	struct mfa_retry_decision d;
+	struct mfa_throttle_scope_info si;
+	enum mfa_graph_scope paused;
+	char pdesc[96] = "";
+	int si_ok;
 	struct mfa_throttle *lim;
 	char *p = NULL;
 	struct xfer *x;
@@ -1239,7 +1303,12 @@ static void attempt_done(struct mfa_http *h, CURL *easy, CURLcode result)
 	}
 
 	h->st.bytes_received += x->len;
-	if (x->status == 429)
+	/* the scope's in-flight target learns from every answer */
+	if (x->status == 429 || x->status == 424) /* 424: a throttled $batch (older docs) */
+		mfa_conc_throttled(&h->conc[x->scope], now);
+	else if (x->status > 0)
+		mfa_conc_done(&h->conc[x->scope], now - x->started, now);
+	if (x->status == 429 || x->status == 424)
 		h->st.throttled++;
 	else if (x->status >= 500 && x->status <= 599)
 		h->st.server_errors++;
@@ -1271,7 +1340,16 @@ static void attempt_done(struct mfa_http *h, CURL *easy, CURLcode result)
 		mfa_retry_decide(&h->o.retry, &in, h->o.rand ? h->o.rand : prng,
 				 h->o.rand ? h->o.rand_ctx : (void *)&h->rng, &d);
 	}
-	trace_line(x, now, &d);
+	/* A throttled answer names the limit it hit (x-ms-throttle-scope):
+	 * a tenant-wide write limit or the app's cross-tenant quota holds the
+	 * write scope, whichever request ran into it. */
+	paused = (enum mfa_graph_scope)x->scope;
+	si_ok = x->tscope[0] && mfa_throttle_parse_scope(x->tscope, &si) == 0;
+	if (d.pause_scope && si_ok)
+		paused = mfa_throttle_scope_for(&si, (enum mfa_graph_scope)x->scope);
+	if (d.pause_scope)
+		mfa_throttle_scope_describe(pdesc, sizeof(pdesc), paused, si_ok ? &si : NULL);
+	trace_line(x, now, &d, pdesc);
 	if (!d.retry) {
 		finish(x, 0);
 		return;
@@ -1309,7 +1387,7 @@ static void attempt_done(struct mfa_http *h, CURL *easy, CURLcode result)
 		}
 	}
 	if (d.pause_scope)
-		mfa_throttle_pause(lim, now + d.delay_s, now);
+		mfa_throttle_pause(&h->lim[paused], now + d.delay_s, now);
 	h->st.retries++;
 	x->start_at = now + d.delay_s;
 	if (d.delay_s > 0) {
@@ -1407,7 +1485,9 @@ wait:
 		wake = now;
 	if (h->in_flight < h->o.workers && !h->stop && !h->fatal)
 		for (i = 0; i < MFA_SCOPE__COUNT; i++)
-			if (h->q[i].head) {
+			if (h->q[i].head &&
+			    h->scope_in_flight[i] < mfa_conc_target(&h->conc[i])) {
+				/* (a scope at its target wakes on an answer) */
 				double t = mfa_throttle_ready_at(&h->lim[i], h->q[i].head->cost, now);
 				if (t < wake)
 					wake = t;
@@ -1451,8 +1531,11 @@ const struct mfa_retry_policy *mfa_http_retry_policy(const struct mfa_http *h)
 	return &h->o.retry;
 }
 
-void mfa_http_note_items(struct mfa_http *h, unsigned long throttled, unsigned long retried)
+void mfa_http_note_items(struct mfa_http *h, int scope, unsigned long throttled,
+			 unsigned long retried)
 {
+	if (throttled && scope >= 0 && scope < MFA_SCOPE__COUNT)
+		mfa_conc_throttled(&h->conc[scope], mono_now());
 	h->st.items_throttled += throttled;
 	h->st.item_retries += retried;
 }

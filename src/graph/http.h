@@ -3,8 +3,10 @@
  *
  * Modelled on curl's own --parallel mode (tool_operate.c): one struct per
  * transfer attached with CURLOPT_PRIVATE; an admission loop that starts a
- * queued request only when (1) fewer than `workers` are in flight, (2) its
- * scope's limiter says it is ready (graph/throttle.h), (3) its own
+ * queued request only when (1) fewer than `workers` are in flight and
+ * fewer than its scope's adaptive target (graph/concurrency.h: grown while
+ * latency binds, shrunk on 429 or rising latency, never above `workers`),
+ * (2) its scope's limiter says it is ready (graph/throttle.h), (3) its own
  * backoff time has passed and (4) the token source has a token for it;
  * otherwise curl_multi_poll waits until the earliest of those times. A
  * finished attempt goes through mfa_retry_decide (graph/retry.h); the
@@ -17,7 +19,7 @@
  *
  *     struct mfa_http_options o = MFA_HTTP_OPTIONS_INIT;
  *     struct mfa_http *h = NULL;
- *     o.workers = 8;
+ *     o.workers = 64;                      // the ceiling; the target adapts below it
  *     if (mfa_http_new(&h, &o, &err) < 0) goto cleanup;
  *     mfa_http_set_auth(h, mfa_auth_bearer, auth);      // graph/auth.h
  *     struct mfa_http_request r = MFA_HTTP_REQUEST_INIT;
@@ -54,7 +56,16 @@
  *
  * Tracing: with options.trace set (the CLI prints to stderr under MFA_MIGRATE_TRACE)
  * each finished attempt is one line on stderr:
- *   mfa-migrate: trace: GET https://... -> 429 35 ms attempt 1 (retry in 2.128 s: throttled (429))
+ *   mfa-migrate: trace: GET https://... -> 429 35 ms attempt 1 cid 1b2c3d4e-... (retry in
+ *   2.128 s, paused identity-read (Tenant_Application/ReadWrite): throttled (429))
+ * "cid" is the request's client-request-id: every Graph request (a $batch
+ * envelope too) sends a fresh random GUID in that header, kept for every
+ * attempt of the same request (a retry is the same call to Microsoft
+ * support), and a failed request's error says it:
+ *   http 403: Authorization_RequestDenied: ... (after 1 attempt;
+ *   client-request-id 1b2c3d4e-...)
+ * The pause of a throttled answer goes to the limiter its
+ * x-ms-throttle-scope names (graph/throttle.h mfa_throttle_scope_for).
  * Headers and bodies are never traced, so neither Authorization nor any
  * token can appear; a request marked `sensitive` is traced without its
  * query string.
@@ -90,7 +101,10 @@ struct mfa_http_proxy {
 #define MFA_HTTP_PROXY_INIT { NULL, NULL, NULL }
 
 struct mfa_http_options {
-	unsigned workers;          /* max requests in flight; default 16 */
+	unsigned workers;          /* ceiling of requests in flight, all scopes
+				    * together; default 256 (2 s round trips at
+				    * 800 users/s in batches of 20 need ~96). Each
+				    * scope's target adapts below it */
 	long connect_timeout_s;    /* default 10 */
 	long timeout_s;            /* whole request, per attempt; default 60 */
 	size_t max_body;           /* response body cap in bytes; default 64 MiB */
@@ -104,11 +118,12 @@ struct mfa_http_options {
 	mfa_retry_rand_fn rand;    /* jitter source, NULL: internal PRNG */
 	void *rand_ctx;
 	struct mfa_http_proxy proxy; /* default: none, every request direct */
+	unsigned workers_start;    /* each scope's first target; 0: MFA_CONC_START (8) */
 };
 
 #define MFA_HTTP_OPTIONS_INIT \
-	{ 16, 10, 60, (size_t)64 << 20, 1, NULL, MFA_RETRY_POLICY_INIT, NULL, NULL, NULL, NULL, NULL, NULL, \
-	  MFA_HTTP_PROXY_INIT }
+	{ 256, 10, 60, (size_t)64 << 20, 1, NULL, MFA_RETRY_POLICY_INIT, NULL, NULL, NULL, NULL, NULL, NULL, \
+	  MFA_HTTP_PROXY_INIT, 0 }
 
 /* What a finished request looks like to its callback. Everything here is
  * owned by the engine and valid only during the callback: copy what you
@@ -126,6 +141,9 @@ struct mfa_http_response {
 	const char *throttle_scope;      /* x-ms-throttle-scope */
 	const char *location;
 	const char *request_id;          /* request-id */
+	const char *client_request_id;   /* the client-request-id this request sent
+					  * (a random GUID, the same on every attempt);
+					  * NULL for a token request */
 	int curl_code;             /* CURLcode of the last attempt; 0 = fine */
 	int too_large;             /* 1: the body passed the cap (the request failed) */
 	const char *error;         /* NULL when status is 2xx/3xx; else one line
@@ -167,6 +185,10 @@ struct mfa_http_request {
 	size_t max_body;           /* > 0: a lower body cap for this request */
 	long timeout_s;            /* > 0: this request's own per-attempt timeout */
 	const char *trace_name;    /* traced instead of the URL when set; copied */
+	int first;                 /* 1: queued at the front of its scope, not the
+				    * back: the next page of a listing whose users
+				    * the queued work is made of (waiting behind that
+				    * work would leave the pipe empty later) */
 };
 
 #define MFA_HTTP_REQUEST_INIT { .scope = MFA_SCOPE_IDENTITY_READ }
@@ -260,6 +282,9 @@ struct mfa_http_scope_stats {
 	double paused_seconds;
 	unsigned long slowdowns;   /* x-ms-throttle-limit-percentage > 0.8 seen */
 	double units;              /* units spent */
+	unsigned peak_target;      /* highest in-flight target (graph/concurrency.h) */
+	unsigned target;           /* the target now */
+	unsigned long target_shrinks; /* shrinks on 429 or rising latency */
 };
 
 /* Token requests (mfa_http_request.token) are not counted here: their
@@ -271,7 +296,7 @@ struct mfa_http_stats {
 	unsigned long cancelled;
 	unsigned long attempts;    /* requests actually sent, retries included */
 	unsigned long retries;
-	unsigned long throttled;   /* 429 answers */
+	unsigned long throttled;   /* 429 answers (and 424: a $batch throttled whole) */
 	unsigned long server_errors; /* 5xx answers */
 	unsigned long transport_errors;
 	unsigned long auth_refreshes;
@@ -285,9 +310,12 @@ struct mfa_http_stats {
 	struct mfa_http_scope_stats scope[MFA_SCOPE__COUNT];
 };
 
-/* Counts what happened to the items inside a $batch reply, which the
- * engine itself only sees as one 200 (graph/requirements.h calls it). */
-void mfa_http_note_items(struct mfa_http *h, unsigned long throttled, unsigned long retried);
+/* Counts what happened to the items inside a $batch reply of `scope`,
+ * which the engine itself only sees as one 200 (graph/requirements.h
+ * calls it). Throttled items shrink the scope's in-flight target like a
+ * 429 of the envelope. */
+void mfa_http_note_items(struct mfa_http *h, int scope, unsigned long throttled,
+			 unsigned long retried);
 
 /* Copies the counters so far into *out (for summary.json). */
 void mfa_http_stats(const struct mfa_http *h, struct mfa_http_stats *out);

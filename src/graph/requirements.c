@@ -279,9 +279,16 @@ static void on_batch(void *ctx, const struct mfa_http_response *resp)
 			snprintf(why, sizeof(why), "%s", err.msg);
 		else
 			item_error(why, sizeof(why), it->status, it->body);
+		/* the id Microsoft support asks for: the $batch's own */
+		if (resp->client_request_id) {
+			size_t wl = strlen(why);
+			snprintf(why + wl, sizeof(why) - wl, " (in $batch client-request-id %s)",
+				 resp->client_request_id);
+		}
 		finish(r, op, MFA_STATE_UNKNOWN, it->status, why);
 	}
-	mfa_http_note_items(r->http, throttled, retried);
+	mfa_http_note_items(r->http, p->write ? MFA_SCOPE_IDENTITY_WRITE : MFA_SCOPE_IDENTITY_READ,
+			    throttled, retried);
 	if (again)
 		submit(r, again, 1, delay, &err);
 cleanup:

@@ -102,7 +102,7 @@ void mfa_retry_decide(const struct mfa_retry_policy *policy,
 		      struct mfa_retry_decision *out)
 {
 	double ra = 0;
-	int has_ra, connect_kind = 0, backoff = 0;
+	int has_ra, connect_kind = 0, backoff = 0, never_ran = 0;
 	int auth_refreshed = in->auth_refreshed;
 	long s = in->status;
 
@@ -137,6 +137,19 @@ void mfa_retry_decide(const struct mfa_retry_policy *policy,
 		out->pause_scope = 1;
 		out->why = "throttled (429)";
 		backoff = !has_ra;
+	} else if (s == 424 && in->kind != MFA_RETRY_TOKEN) {
+		/* Failed dependency: nothing ran. A whole $batch answered 424 is
+		 * a throttled batch (older docs): like a 429. An item's 424 is
+		 * that item not run: backoff (or its Retry-After), no pause. */
+		never_ran = 1;
+		backoff = !has_ra;
+		if (in->kind == MFA_RETRY_REQUEST) {
+			out->throttled = 1;
+			out->pause_scope = 1;
+			out->why = "throttled $batch (424)";
+		} else {
+			out->why = "failed dependency (424)";
+		}
 	} else if (mfa_retry_status_pauses(s) && has_ra) {
 		out->pause_scope = 1;
 		out->why = "service unavailable (503)";
@@ -155,7 +168,8 @@ void mfa_retry_decide(const struct mfa_retry_policy *policy,
 		return;
 	}
 
-	if (in->not_idempotent && !out->throttled && !out->refresh_auth && !connect_kind) {
+	if (in->not_idempotent && !out->throttled && !out->refresh_auth && !connect_kind &&
+	    !never_ran) {
 		out->pause_scope = 0;
 		out->why = "not retried: the server may have acted on it";
 		return;

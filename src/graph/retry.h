@@ -19,6 +19,11 @@
  *   partial replies are retried with backoff; a refused connection or an
  *   unresolvable host only for the first `max_connect_attempts` attempts.
  *   TLS, certificate, URL and size errors are never retried.
+ * - 424 (failed dependency: nothing ran): a request answered 424 is a
+ *   $batch envelope throttled as a whole (older docs): handled as a 429
+ *   (throttled, scope paused, Retry-After or backoff); a $batch item's 424
+ *   is retried with backoff (or its Retry-After), no pause. Either is sent
+ *   again even when not idempotent.
  * - 401: refresh the token once, then retry once, immediately
  *   (refresh_auth set). A second 401 is final.
  * - any other 4xx: final.

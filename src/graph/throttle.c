@@ -31,6 +31,7 @@
 #include "graph/throttle.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -215,6 +216,7 @@ void mfa_throttle_observe_percentage(struct mfa_throttle *lim, double pct, doubl
 {
 	struct mfa_throttle_window *w;
 	double left;
+	int i;
 
 	if (!isfinite(pct) || pct < 0)
 		return;
@@ -229,9 +231,9 @@ void mfa_throttle_observe_percentage(struct mfa_throttle *lim, double pct, doubl
 	/* The tightest window (smallest units per second) is the one the
 	 * server is most likely warning about. */
 	w = &lim->win[0];
-	if (lim->nwin > 1 && lim->win[1].units / lim->win[1].window_s <
-			     w->units / w->window_s)
-		w = &lim->win[1];
+	for (i = 1; i < lim->nwin; i++)
+		if (lim->win[i].units / lim->win[i].window_s < w->units / w->window_s)
+			w = &lim->win[i];
 	/* The server's figure only tells us something our own window does
 	 * not when it is above what we spent ourselves: other apps on a
 	 * tenant-wide budget. Otherwise the window already paces us, and
@@ -239,6 +241,10 @@ void mfa_throttle_observe_percentage(struct mfa_throttle *lim, double pct, doubl
 	win_advance(w, now);
 	if (pct <= w->sum / w->units + 0.05)
 		return;
+	/* Over the limit (1.2 = 20 % over): the excess must refill before
+	 * anything more is accepted. */
+	if (pct > 1.0)
+		mfa_throttle_pause(lim, now + (pct > 2.0 ? 1.0 : pct - 1.0) * w->window_s, now);
 	left = (1.0 - pct) * w->units;
 	if (left < 0.05 * w->units)
 		left = 0.05 * w->units;
@@ -285,6 +291,16 @@ const char *mfa_throttle_scope_name(enum mfa_graph_scope s)
 	return (unsigned)s < MFA_SCOPE__COUNT ? scope_names[s] : "?";
 }
 
+static void add_write_window(struct mfa_throttle *w, double units, double window_s)
+{
+	if (!(units > 0 && window_s > 0))
+		return;
+	if (w->nwin == 0)
+		mfa_throttle_init(w, units, window_s);
+	else
+		mfa_throttle_add_window(w, units, window_s);
+}
+
 void mfa_throttle_apply_limits(const struct mfa_graph_limits *l,
 			    struct mfa_throttle lims[MFA_SCOPE__COUNT])
 {
@@ -294,13 +310,9 @@ void mfa_throttle_apply_limits(const struct mfa_graph_limits *l,
 		l = &defaults;
 	mfa_throttle_init(&lims[MFA_SCOPE_IDENTITY_READ], l->read_units, l->read_window_s);
 	mfa_throttle_init(&lims[MFA_SCOPE_IDENTITY_WRITE], l->write_units, l->write_window_s);
-	if (l->write_tenant_units > 0 && l->write_tenant_window_s > 0) {
-		struct mfa_throttle *w = &lims[MFA_SCOPE_IDENTITY_WRITE];
-		if (w->nwin == 0)
-			mfa_throttle_init(w, l->write_tenant_units, l->write_tenant_window_s);
-		else
-			mfa_throttle_add_window(w, l->write_tenant_units, l->write_tenant_window_s);
-	}
+	add_write_window(&lims[MFA_SCOPE_IDENTITY_WRITE], l->write_tenant_units,
+			 l->write_tenant_window_s);
+	add_write_window(&lims[MFA_SCOPE_IDENTITY_WRITE], l->write_app_units, l->write_app_window_s);
 	mfa_throttle_init(&lims[MFA_SCOPE_REPORTS], l->reports_units, l->reports_window_s);
 	mfa_throttle_init(&lims[MFA_SCOPE_CONDITIONAL_ACCESS], l->ca_units, l->ca_window_s);
 	mfa_throttle_mail_limits(&lims[MFA_SCOPE_MAIL], MFA_MAIL_PER_MINUTE, MFA_MAIL_PER_DAY, 1);
@@ -321,9 +333,71 @@ void mfa_throttle_mail_limits(struct mfa_throttle *lim, double per_minute, doubl
 		mfa_throttle_add_window(lim, per_day, 86400 / k);
 }
 
-/* Nonzero when the query string q (after '?') has parameter name, written
- * as "$name" or "%24name". */
-static int has_param(const char *q, const char *name)
+/* Copies the part of v up to the next '/' (or its end) into dst; returns
+ * a pointer past the '/', or NULL at the end. *bad is set when it does not
+ * fit. */
+static const char *scope_part(const char *v, char *dst, size_t n, int *bad)
+{
+	size_t len = strcspn(v, "/");
+
+	if (len >= n) {
+		*bad = 1;
+		len = n - 1;
+	}
+	memcpy(dst, v, len);
+	dst[len] = '\0';
+	return v[len] == '/' ? v + len + 1 : NULL;
+}
+
+int mfa_throttle_parse_scope(const char *value, struct mfa_throttle_scope_info *out)
+{
+	const char *p = value;
+	int bad = 0;
+
+	memset(out, 0, sizeof(*out));
+	if (!p)
+		return -1;
+	while (*p == ' ' || *p == '\t')
+		p++;
+	p = scope_part(p, out->scope, sizeof(out->scope), &bad);
+	if (p)
+		p = scope_part(p, out->limit, sizeof(out->limit), &bad);
+	if (p)
+		p = scope_part(p, out->app, sizeof(out->app), &bad);
+	if (p)
+		scope_part(p, out->tenant, sizeof(out->tenant), &bad);
+	if (bad || !out->scope[0] || !out->limit[0] || strpbrk(out->scope, " \t") ||
+	    strpbrk(out->limit, " \t")) {
+		memset(out, 0, sizeof(*out));
+		return -1;
+	}
+	return 0;
+}
+
+enum mfa_graph_scope mfa_throttle_scope_for(const struct mfa_throttle_scope_info *si,
+					    enum mfa_graph_scope request_scope)
+{
+	if (request_scope != MFA_SCOPE_IDENTITY_READ && request_scope != MFA_SCOPE_IDENTITY_WRITE)
+		return request_scope;
+	if (!si || !si->scope[0])
+		return request_scope;
+	if (!strcasecmp(si->limit, "Write") || !strcasecmp(si->scope, "Application"))
+		return MFA_SCOPE_IDENTITY_WRITE;
+	return request_scope;
+}
+
+void mfa_throttle_scope_describe(char *dst, size_t n, enum mfa_graph_scope s,
+				 const struct mfa_throttle_scope_info *si)
+{
+	if (si && si->scope[0])
+		snprintf(dst, n, "%s (%s/%s)", mfa_throttle_scope_name(s), si->scope, si->limit);
+	else
+		snprintf(dst, n, "%s", mfa_throttle_scope_name(s));
+}
+
+/* The value of query parameter name in q (after '?'), written as "$name"
+ * or "%24name": a pointer just past its '=', or NULL. */
+static const char *param(const char *q, const char *name)
 {
 	size_t n = strlen(name);
 
@@ -336,17 +410,37 @@ static int has_param(const char *q, const char *name)
 		else
 			p = NULL;
 		if (p && !strncasecmp(p, name, n) && p[n] == '=')
-			return 1;
+			return p + n + 1;
 		q = strchr(q, '&');
 		if (q)
 			q++;
 	}
-	return 0;
+	return NULL;
+}
+
+/* Nonzero when path[0..plen) is "/groups/{id}/<seg>", optionally followed
+ * by a type cast ("/microsoft.graph.user") or "/$count". */
+static int group_list(const char *path, size_t plen, const char *seg)
+{
+	const char *id, *rest, *end = path + plen;
+	size_t sl = strlen(seg);
+
+	if (plen < 8 || strncasecmp(path, "/groups/", 8))
+		return 0;
+	id = path + 8;
+	rest = memchr(id, '/', (size_t)(end - id));
+	if (!rest || rest == id)
+		return 0;
+	rest++;
+	if ((size_t)(end - rest) < sl || strncasecmp(rest, seg, sl))
+		return 0;
+	rest += sl;
+	return rest == end || *rest == '/';
 }
 
 double mfa_throttle_cost(const char *method, const char *url)
 {
-	const char *path = url ? url : "", *q, *s;
+	const char *path = url ? url : "", *q, *s, *top;
 	size_t plen;
 	double cost;
 
@@ -370,11 +464,21 @@ double mfa_throttle_cost(const char *method, const char *url)
 	if ((plen == 6 && !strncasecmp(path, "/users", 6)) ||
 	    (plen == 12 && !strncasecmp(path, "/users/delta", 12)))
 		cost = 2;
+	else if (group_list(path, plen, "transitiveMembers"))
+		cost = 5;
+	else if (group_list(path, plen, "members"))
+		cost = 3;
 	else
 		cost = 1;
-	if (q && has_param(q + 1, "select"))
+	if (q && param(q + 1, "select"))
 		cost -= 1;
-	if (q && has_param(q + 1, "expand"))
+	if (q && param(q + 1, "expand"))
 		cost += 1;
+	if (q && (top = param(q + 1, "top")) != NULL) {
+		char *end;
+		long n = strtol(top, &end, 10);
+		if (end != top && (*end == '\0' || *end == '&') && n >= 0 && n < 20)
+			cost -= 1;
+	}
 	return cost < 1 ? 1 : cost;
 }

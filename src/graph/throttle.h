@@ -28,9 +28,11 @@
 #ifndef MFA_GRAPH_THROTTLE_H
 #define MFA_GRAPH_THROTTLE_H
 
+#include <stddef.h>
+
 /* Slots a window is divided into (see throttle.c for why slots). */
 #define MFA_THROTTLE_SLOTS 100
-#define MFA_THROTTLE_MAX_WINDOWS 2
+#define MFA_THROTTLE_MAX_WINDOWS 3
 
 /* One sliding window: at most `units` spent in any `window_s` seconds.
  * Internal state; read `units` and `window_s` if you like. */
@@ -65,9 +67,10 @@ struct mfa_throttle {
  * units <= 0 or window_s <= 0 means unlimited (no window). */
 void mfa_throttle_init(struct mfa_throttle *lim, double units, double window_s);
 
-/* Adds a second window that must allow as well (writes: 3,000 / 150 s per
- * app+tenant and 18,000 / 300 s per tenant). Returns -1 if both windows are
- * already in use or the values are not positive. */
+/* Adds another window that must allow as well (writes: 3,000 / 150 s per
+ * app+tenant, 18,000 / 300 s per tenant and 35,000 / 300 s per app across
+ * tenants). Returns -1 if MFA_THROTTLE_MAX_WINDOWS windows are already in
+ * use or the values are not positive. */
 int mfa_throttle_add_window(struct mfa_throttle *lim, double units, double window_s);
 
 /* The earliest time, >= now, at which a request costing `cost` units may
@@ -90,7 +93,10 @@ void mfa_throttle_pause(struct mfa_throttle *lim, double until, double now);
  * the window already paces that. Otherwise, above 0.8 the
  * limiter spreads what is left of the window's budget evenly over one
  * window: requests are spaced by window_s / remaining units, with at least
- * 5% of the budget left so progress continues. At or below 0.8 it lifts the
+ * 5% of the budget left so progress continues. Above 1.0 the app is over
+ * the limit (1.2 = 20 % over) and is being throttled: the scope pauses
+ * until the excess has refilled, (pct - 1) x window_s (at most one window),
+ * and then goes on at that slowest spacing. At or below 0.8 it lifts the
  * slowdown. */
 void mfa_throttle_observe_percentage(struct mfa_throttle *lim, double pct, double now);
 
@@ -118,12 +124,46 @@ enum mfa_graph_scope {
 /* Short name of a scope for messages and summary.json ("identity-read"). */
 const char *mfa_throttle_scope_name(enum mfa_graph_scope s);
 
+/* x-ms-throttle-scope, as Graph documents it:
+ * "<Scope>/<Limit>/<ApplicationId>/<TenantId>", e.g.
+ * "Tenant_Application/ReadWrite/9a3d.../72f9..." (the app's resource units
+ * in this tenant), "Tenant/Write/..." (the tenant's writes, all apps),
+ * "Application/Write/..." (the app's writes across tenants). */
+struct mfa_throttle_scope_info {
+	char scope[32];   /* "Tenant_Application", "Tenant", "Application" */
+	char limit[32];   /* "Read", "Write", "ReadWrite" */
+	char app[64];     /* may be empty */
+	char tenant[64];  /* may be empty */
+};
+
+/* Reads the header value into *out. Returns 0, or -1 (out emptied) when
+ * it is absent or not of that form (fewer than two parts, an empty scope
+ * or limit, or a part too long). */
+int mfa_throttle_parse_scope(const char *value, struct mfa_throttle_scope_info *out);
+
+/* The limiter a 429 naming *si holds back, for a request of request_scope:
+ * a write limit ("Write") or the application's cross-tenant quota
+ * ("Application/...") is the identity-write scope, whatever the request
+ * was; anything else (resource units: "Read", "ReadWrite") is the
+ * request's own scope. Scopes other than identity reads and writes are
+ * never redirected. */
+enum mfa_graph_scope mfa_throttle_scope_for(const struct mfa_throttle_scope_info *si,
+					    enum mfa_graph_scope request_scope);
+
+/* "identity-write (Tenant/Write)": the limiter and, when known, the scope
+ * string's first two parts, for messages and trace lines. */
+void mfa_throttle_scope_describe(char *dst, size_t n, enum mfa_graph_scope s,
+				 const struct mfa_throttle_scope_info *si);
+
 /* Budgets per scope; a value <= 0 disables that window. The defaults are
  * Graph's published limits (GRAPH.md), for a large tenant:
  *   identity reads   8,000 RU / 10 s per app+tenant (3,500 below 50 users,
  *                    5,000 up to 500: lower it for small tenants)
- *   identity writes  3,000 writes / 150 s per app+tenant, and
- *                    18,000 writes / 300 s per tenant (shared with other apps)
+ *   identity writes  3,000 writes / 150 s per app+tenant,
+ *                    18,000 writes / 300 s per tenant (shared with other apps),
+ *                    and 35,000 writes / 300 s per app across tenants (the
+ *                    other tenants' runs of this app count too: lower it
+ *                    when several run at once)
  *   reports          5 requests / 10 s per app+tenant (unconfirmed)
  *   conditional access 1 request / 1 s per tenant
  * CLI flags map onto these fields. */
@@ -131,11 +171,12 @@ struct mfa_graph_limits {
 	double read_units, read_window_s;
 	double write_units, write_window_s;
 	double write_tenant_units, write_tenant_window_s;
+	double write_app_units, write_app_window_s;
 	double reports_units, reports_window_s;
 	double ca_units, ca_window_s;
 };
 
-#define MFA_GRAPH_LIMITS_INIT { 8000, 10, 3000, 150, 18000, 300, 5, 10, 1, 1 }
+#define MFA_GRAPH_LIMITS_INIT { 8000, 10, 3000, 150, 18000, 300, 35000, 300, 5, 10, 1, 1 }
 
 /* Exchange Online's sending limits per mailbox (GRAPH.md): 30 messages a
  * minute and 10,000 recipients a day. mfa-migrate sends one recipient a
@@ -155,8 +196,9 @@ void mfa_throttle_apply_limits(const struct mfa_graph_limits *l,
 			    struct mfa_throttle lims[MFA_SCOPE__COUNT]);
 
 /* Graph's cost of one request in resource units: a GET of the users
- * collection costs 2, any other GET 1, a write 1; `$select` lowers it by 1
- * and `$expand` raises it by 1; never below 1. url may be absolute or
+ * collection costs 2, of a group's transitiveMembers 5, of its members 3,
+ * any other GET 1, a write 1; `$select` lowers it by 1, `$expand` raises it
+ * by 1 and a `$top` under 20 lowers it by 1; never below 1. url may be absolute or
  * relative ("/users/{id}/..."). For the write scope the cost is 1 write.
  * A $batch is charged the sum of its items' costs (Graph counts the items,
  * not the envelope): its submitter adds them up and sets request.cost. */

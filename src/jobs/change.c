@@ -294,17 +294,24 @@ int mfa_change_run(struct mfa_change_result *res, const struct mfa_change_option
 	if (r->resume && load_resume(r, &seen, &done, &doubt, &retry, err) < 0)
 		goto cleanup;
 
-	mfa_notify(&r->notify, MFA_LEVEL_NOTE,
-		   "%s: %lu users to change in tenant '%s' (%lu held, %lu already at their target)%s",
-		   r->operation, r->total_changes, tenant, r->holds, r->keeps,
-		   r->resume ? "; resuming" : "");
+	if (r->what)
+		mfa_notify(&r->notify, MFA_LEVEL_NOTE,
+			   "%s: %s %lu users in tenant '%s' (%lu held, %lu kept)%s", r->operation,
+			   r->what, r->total_changes, tenant, r->holds, r->keeps,
+			   r->resume ? "; resuming" : "");
+	else
+		mfa_notify(&r->notify, MFA_LEVEL_NOTE,
+			   "%s: %lu users to change in tenant '%s' (%lu held, %lu already at their target)%s",
+			   r->operation, r->total_changes, tenant, r->holds, r->keeps,
+			   r->resume ? "; resuming" : "");
 	if (r->resume)
 		mfa_notify(&r->notify, MFA_LEVEL_NOTE,
 			   "the journal shows %lu users finished (never sent again%s), %lu in doubt (read before anything else) and %lu failed (tried again, compare-and-set)",
 			   done, r->no_retry_failed ? ", failed ones included" : "", doubt, retry);
 	mfa_notify(&r->notify, MFA_LEVEL_NOTE, "at Graph's write quota this takes at least %.0f s",
 		   mfa_plan_min_apply_seconds(r->total_changes));
-	if (r->confirm && r->confirm(r->confirm_ctx, r->operation, r->total_changes, tenant) != 0) {
+	if (r->confirm && r->confirm(r->confirm_ctx, r->what ? r->what : r->operation,
+				     r->total_changes, tenant) != 0) {
 		res->outcome = MFA_CHANGE_REFUSED;
 		ret = 0;
 		goto cleanup;
@@ -390,7 +397,11 @@ int mfa_change_run(struct mfa_change_result *res, const struct mfa_change_option
 		   res->results.outcomes[MFA_OUTCOME_ALREADY], res->results.outcomes[MFA_OUTCOME_DRIFTED],
 		   res->results.outcomes[MFA_OUTCOME_HELD], res->results.outcomes[MFA_OUTCOME_FAILED],
 		   r->no_verify ? " (not verified)" : "");
-	if (res->results.graph_enforced)
+	if (res->results.graph_enforced && strcmp(r->operation, "apply") == 0)
+		mfa_notify(&r->notify, MFA_LEVEL_NOTE,
+			   "%lu users set to enabled are enforced: Graph does that for users who registered a method, as the plan expected (results.csv: verified=enforced-by-graph)",
+			   res->results.graph_enforced);
+	else if (res->results.graph_enforced)
 		mfa_notify(&r->notify, MFA_LEVEL_WARN,
 			   "%lu users were set back to enabled but Graph enforces them, as it does for users who registered a method (results.csv: verified=enforced-by-graph)",
 			   res->results.graph_enforced);

@@ -29,6 +29,9 @@ enum mfa_change_phase { MFA_CHANGE_STARTING, MFA_CHANGE_UPDATE, MFA_CHANGE_FINIS
 struct mfa_change_options {
 	/* what runs; strings borrowed for the run */
 	const char *operation;       /* "apply" | "rollback" */
+	/* what the run does, in words for the confirmation and the first
+	 * line: "ENABLE per-user MFA for" (then the count); NULL: the operation */
+	const char *what;
 	const char *source_path;     /* the plan / the apply journal */
 	uint32_t source_crc;
 	const char *source_tenant;   /* tenant the source belongs to ("" or NULL: none, refused) */
@@ -54,7 +57,7 @@ struct mfa_change_options {
 
 	/* The caller's say before anything is sent: 0 go on; anything else
 	 * stops the run (outcome MFA_CHANGE_REFUSED; the caller said why).
-	 * NULL: go on. */
+	 * `operation` is `what` when set. NULL: go on. */
 	int (*confirm)(void *ctx, const char *operation, unsigned long changes, const char *tenant);
 	void *confirm_ctx;
 	struct mfa_notify notify;

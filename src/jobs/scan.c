@@ -282,12 +282,32 @@ static void tell_state_path(const struct mfa_scan_options *o, const struct mfa_s
 
 static void tell_result(const struct mfa_scan_options *o, const struct mfa_summary *s)
 {
-	if (o->plan)
+	enum mfa_state target = mfa_plan_target(&o->plan_opts);
+
+	if (o->plan && target == MFA_STATE_DISABLED && !o->select.any)
 		mfa_notify(&o->notify, MFA_LEVEL_NOTE,
 			   "%lu users: %lu to disable, %lu already disabled, %lu held; applying takes at least %.0f s at Graph's write quota",
 			   s->users, s->by_action[MFA_ACTION_DISABLE], s->by_action[MFA_ACTION_KEEP],
 			   s->by_action[MFA_ACTION_HOLD], mfa_summary_min_apply_seconds(s));
-	else
+	else if (o->plan)
+		mfa_notify(&o->notify, MFA_LEVEL_NOTE,
+			   "%lu users: %lu to %s, %lu kept (already %s, or not selected), %lu held; applying takes at least %.0f s at Graph's write quota",
+			   s->users, mfa_summary_changes(s), mfa_action_name(mfa_action_for_target(target)),
+			   s->by_action[MFA_ACTION_KEEP], mfa_state_name(target),
+			   s->by_action[MFA_ACTION_HOLD], mfa_summary_min_apply_seconds(s));
+	if (o->plan && s->by_hold[MFA_HOLD_USES_CA])
+		mfa_notify(&o->notify, MFA_LEVEL_WARN,
+			   "%lu users held 'uses-conditional-access': Conditional Access or security defaults already require MFA of them, and Microsoft advises against per-user MFA beside it (--despite-conditional-access overrides)",
+			   s->by_hold[MFA_HOLD_USES_CA]);
+	if (o->plan && s->by_hold[MFA_HOLD_CA_UNKNOWN])
+		mfa_notify(&o->notify, MFA_LEVEL_WARN,
+			   "%lu users held 'ca-unknown': the Conditional Access policies could not be read, so the plan cannot tell whether they already require MFA (grant Policy.Read.All, or give --ca-policies; --despite-conditional-access overrides)",
+			   s->by_hold[MFA_HOLD_CA_UNKNOWN]);
+	if (o->plan && s->by_hold[MFA_HOLD_UNREGISTERED] && target == MFA_STATE_ENFORCED)
+		mfa_notify(&o->notify, MFA_LEVEL_WARN,
+			   "%lu users held 'unregistered': enforcing a user with no MFA method registered breaks their legacy clients until they get app passwords (--allow-unregistered overrides)",
+			   s->by_hold[MFA_HOLD_UNREGISTERED]);
+	if (!o->plan)
 		mfa_notify(&o->notify, MFA_LEVEL_NOTE, "%lu users audited: %lu high-risk, %lu medium-risk",
 			   s->users, s->by_risk[MFA_SEV_HIGH], s->by_risk[MFA_SEV_MEDIUM]);
 	if (s->bad_rows)
@@ -328,6 +348,7 @@ int mfa_scan_run(struct mfa_scan_result *res, const struct mfa_scan_options *o)
 		goto cleanup;
 	cls.exclude = exclude;
 	plan_opts.only = only;
+	plan_opts.select = o->select.any ? &o->select : NULL;
 
 	mfa_summary_init(&summary);
 	if (open_coverage(o, &ca, &summary, err) < 0)
@@ -355,9 +376,14 @@ int mfa_scan_run(struct mfa_scan_result *res, const struct mfa_scan_options *o)
 		goto cleanup;
 	cls.ca = ca;
 	summary.coverage_checked = ca != NULL;
-	if (plan_opts.require_ca_coverage && !ca)
+	if (plan_opts.require_ca_coverage && !ca && mfa_plan_target(&plan_opts) == MFA_STATE_DISABLED)
 		mfa_notify(&o->notify, MFA_LEVEL_WARN,
 			   "--require-ca-coverage without Conditional Access data: every user not already disabled is held");
+	if (o->plan && !ca && mfa_plan_target(&plan_opts) != MFA_STATE_DISABLED &&
+	    !plan_opts.despite_conditional_access)
+		mfa_notify(&o->notify, MFA_LEVEL_WARN,
+			   "--target %s without Conditional Access data: every user it would change is held 'ca-unknown' (read the policies, give --ca-policies, or add --despite-conditional-access)",
+			   mfa_state_name(mfa_plan_target(&plan_opts)));
 
 	out.allow_shared = o->allow_shared_out;
 	if (mfa_outdir_make(&out, out_path, o->command, err) < 0)

@@ -57,7 +57,8 @@ struct mfa_scan_options {
 	bool no_ca;                   /* live: do not read Conditional Access */
 	const char *exclude;          /* ids or UPNs never to change / marked excluded, or NULL */
 	const char *only;             /* plan: change only these, or NULL */
-	struct mfa_plan_options plan_opts; /* plan: the holds (its `only` is the job's) */
+	struct mfa_plan_options plan_opts; /* plan: the holds (its `only` and `select` are the job's) */
+	struct mfa_fail_on select;    /* plan: parsed --select (nothing named: everyone) */
 
 	/* audit */
 	struct mfa_fail_on fail_on;   /* parsed --fail-on */
@@ -89,7 +90,7 @@ struct mfa_scan_options {
 
 #define MFA_SCAN_OPTIONS_INIT { \
 	.command = "audit", .plan = false, .plan_opts = MFA_PLAN_OPTIONS_INIT, \
-	.fail_on = MFA_FAIL_ON_INIT, .keep = 12, \
+	.fail_on = MFA_FAIL_ON_INIT, .select = MFA_FAIL_ON_INIT, .keep = 12, \
 	.formats = MFA_SCAN_CSV | MFA_SCAN_XLSX | MFA_SCAN_JSON, \
 	.session = MFA_SESSION_OPTIONS_INIT, .notify = MFA_NOTIFY_INIT }
 

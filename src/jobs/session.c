@@ -10,6 +10,7 @@ static void apply_time_scale(struct mfa_graph_limits *l, double k)
 	l->read_window_s /= k;
 	l->write_window_s /= k;
 	l->write_tenant_window_s /= k;
+	l->write_app_window_s /= k;
 	l->reports_window_s /= k;
 	l->ca_window_s /= k;
 }

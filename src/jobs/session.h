@@ -32,7 +32,7 @@ struct mfa_session_options {
 };
 
 #define MFA_SESSION_OPTIONS_INIT { \
-	.auth = MFA_AUTH_OPTIONS_INIT, .limits = MFA_GRAPH_LIMITS_INIT, .workers = 16, \
+	.auth = MFA_AUTH_OPTIONS_INIT, .limits = MFA_GRAPH_LIMITS_INIT, .workers = 256, \
 	.timeout_s = 0, .attempts = 0, .time_scale = 0, .notify = MFA_NOTIFY_INIT }
 
 struct mfa_session {

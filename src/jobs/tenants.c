@@ -17,7 +17,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#define WORKERS_PER_TENANT 4
+#define WORKERS_PER_TENANT 64 /* a ceiling: each audit adapts below it */
 
 struct tenant {
 	char id[256], name[256], client[256], cert[1024], graph[1024];
@@ -286,7 +286,7 @@ int mfa_tenants_run(struct mfa_tenants_result *res, const struct mfa_tenants_opt
 	struct tenant *t = NULL;
 	struct mfa_rollup_tenant *rows = NULL;
 	size_t n = 0, next = 0, running = 0, i;
-	unsigned total = o->workers ? o->workers : 16, at_once, each;
+	unsigned total = o->workers ? o->workers : 256, at_once, each;
 	int worst = c->done, rc = -1;
 
 	memset(res, 0, sizeof(*res));

@@ -34,7 +34,7 @@ struct mfa_tenants_codes {
 struct mfa_tenants_options {
 	const char *file;       /* the --tenants file */
 	const char *out;        /* the roll-up folder; NULL: reports/<UTC time>-audit-tenants */
-	unsigned workers;       /* requests in flight across all tenants; 0: 16 */
+	unsigned workers;       /* requests in flight across all tenants; 0: 256 */
 	const char *history;    /* --history DIR as given, or NULL */
 	bool allow_shared_out;  /* take a roll-up folder others can write in (the
 				 * audits get the flag in argv as given) */

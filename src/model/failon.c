@@ -5,10 +5,27 @@
 
 #define MAX_LIST 1024
 
-/* One item: a change, a finding or a state. */
+/* A class name (enforced-registered, ...): 0 and *st, *reg; -1 if none. */
+static int class_parse(const char *item, int *st, int *reg)
+{
+	int i, j;
+
+	for (i = 0; i < MFA_STATE__COUNT; i++) {
+		for (j = 0; j < MFA_REG__COUNT; j++) {
+			if (strcmp(item, mfa_class_name((enum mfa_state)i, (enum mfa_reg_status)j)) == 0) {
+				*st = i;
+				*reg = j;
+				return 0;
+			}
+		}
+	}
+	return -1;
+}
+
+/* One item: a change, a finding, a class or a state. */
 static int add_item(struct mfa_fail_on *f, const char *item, struct mfa_err *err)
 {
-	int finding = mfa_finding_parse(item);
+	int finding = mfa_finding_parse(item), st = 0, reg = 0;
 	enum mfa_state state = mfa_state_parse(item);
 	int c = mfa_change_fail_on_parse(item, &f->change, err);
 
@@ -20,10 +37,12 @@ static int add_item(struct mfa_fail_on *f, const char *item, struct mfa_err *err
 	}
 	if (finding >= 0)
 		f->finding[finding] = true;
+	else if (class_parse(item, &st, &reg) == 0)
+		f->cls[st][reg] = true;
 	else if (state != MFA_STATE_UNKNOWN || strcmp(item, "unknown") == 0)
 		f->state[state] = true;
 	else
-		return mfa_err_set(err, "'%s' is neither a per-user MFA state (disabled, enabled, enforced, enabled-or-enforced, unknown) nor a finding (see the README)",
+		return mfa_err_set(err, "'%s' is neither a per-user MFA state (disabled, enabled, enforced, enabled-or-enforced, unknown) nor a class (enforced-registered, ...) nor a finding (see the README)",
 				   item);
 	f->any = true;
 	return 0;
@@ -72,9 +91,29 @@ bool mfa_fail_on_matched(const struct mfa_fail_on *f, const struct mfa_summary *
 			if (s->by_class[i][j])
 				return true;
 		}
+		for (j = 0; j < MFA_REG__COUNT; j++) {
+			if (f->cls[i][j] && s->by_class[i][j])
+				return true;
+		}
 	}
 	for (i = 0; i < MFA_FINDING__COUNT; i++) {
 		if (f->finding[i] && s->by_finding[i])
+			return true;
+	}
+	return false;
+}
+
+bool mfa_fail_on_matches(const struct mfa_fail_on *f, const struct mfa_verdict *v)
+{
+	int i;
+
+	if ((unsigned)v->state < MFA_STATE__COUNT && state_named(f, v->state))
+		return true;
+	if ((unsigned)v->state < MFA_STATE__COUNT && (unsigned)v->reg < MFA_REG__COUNT &&
+	    f->cls[v->state][v->reg])
+		return true;
+	for (i = 0; i < MFA_FINDING__COUNT; i++) {
+		if (f->finding[i] && (v->findings & (1u << i)))
 			return true;
 	}
 	return false;

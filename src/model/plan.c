@@ -1,12 +1,16 @@
 /* plan.c - the action for each user (mfa/plan.h). Pure. */
 #include "mfa/model/plan.h"
 
+#include "model/failon.h"
+
 #include <string.h>
 
 static const char *const action_names[MFA_ACTION__COUNT] = {
 	[MFA_ACTION_DISABLE] = "disable",
 	[MFA_ACTION_KEEP] = "keep",
 	[MFA_ACTION_HOLD] = "hold",
+	[MFA_ACTION_ENABLE] = "enable",
+	[MFA_ACTION_ENFORCE] = "enforce",
 };
 
 static const char *const hold_names[MFA_HOLD__COUNT] = {
@@ -19,6 +23,8 @@ static const char *const hold_names[MFA_HOLD__COUNT] = {
 	[MFA_HOLD_UNREGISTERED] = "unregistered",
 	[MFA_HOLD_ADMIN] = "admin",
 	[MFA_HOLD_NOT_COVERED] = "not-covered",
+	[MFA_HOLD_USES_CA] = "uses-conditional-access",
+	[MFA_HOLD_CA_UNKNOWN] = "ca-unknown",
 };
 
 static bool on_list(const struct mfa_idset *set, const struct mfa_user *u)
@@ -27,20 +33,71 @@ static bool on_list(const struct mfa_idset *set, const struct mfa_user *u)
 	       (u->upn && mfa_idset_contains(set, u->upn));
 }
 
+enum mfa_state mfa_plan_target(const struct mfa_plan_options *o)
+{
+	if (o && (o->target == MFA_STATE_ENABLED || o->target == MFA_STATE_ENFORCED))
+		return o->target;
+	return MFA_STATE_DISABLED;
+}
+
+enum mfa_action mfa_action_for_target(enum mfa_state target)
+{
+	switch (target) {
+	case MFA_STATE_ENABLED: return MFA_ACTION_ENABLE;
+	case MFA_STATE_ENFORCED: return MFA_ACTION_ENFORCE;
+	default: return MFA_ACTION_DISABLE;
+	}
+}
+
+bool mfa_action_is_change(enum mfa_action a)
+{
+	return a == MFA_ACTION_DISABLE || a == MFA_ACTION_ENABLE || a == MFA_ACTION_ENFORCE;
+}
+
+/* Towards enabled or enforced: Microsoft's article says not to use
+ * per-user MFA beside Conditional Access, and never to enforce a user who
+ * has not registered. Unread policies hold too: never assume there are
+ * none. */
+static enum mfa_hold_reason guardrail(const struct mfa_plan_options *o,
+				      const struct mfa_verdict *v, enum mfa_state target)
+{
+	enum mfa_coverage_verdict c = v->coverage.verdict;
+
+	if (target == MFA_STATE_DISABLED)
+		return MFA_HOLD_NONE;
+	if (!o->despite_conditional_access) {
+		if (!v->coverage_checked || c == MFA_COVERAGE_UNKNOWN)
+			return MFA_HOLD_CA_UNKNOWN;
+		if (c == MFA_COVERAGE_COVERED || c == MFA_COVERAGE_PARTIAL ||
+		    c == MFA_COVERAGE_SECURITY_DEFAULTS)
+			return MFA_HOLD_USES_CA;
+	}
+	if (target == MFA_STATE_ENFORCED && !o->allow_unregistered && v->reg != MFA_REG_REGISTERED)
+		return MFA_HOLD_UNREGISTERED;
+	return MFA_HOLD_NONE;
+}
+
 /* The first rule that holds the user, in the order an admin reads them:
- * their own choices first, then what the data cannot support. */
+ * their own choices first, then what the data cannot support, then the
+ * guardrails of the target. */
 static enum mfa_hold_reason hold_reason(const struct mfa_plan_options *o,
-					const struct mfa_user *u, const struct mfa_verdict *v)
+					const struct mfa_user *u, const struct mfa_verdict *v,
+					enum mfa_state target)
 {
 	if (v->findings & (1u << MFA_FINDING_EXCLUDED))
 		return MFA_HOLD_EXCLUDED;
 	if (v->state == MFA_STATE_UNKNOWN)
 		return MFA_HOLD_STATE_UNKNOWN;
+	/* enabled-or-enforced (an export that cannot tell): towards enabled
+	 * or enforced it may already be there, so nothing can be compared */
+	if (target != MFA_STATE_DISABLED && v->state == MFA_STATE_AMBIGUOUS)
+		return MFA_HOLD_STATE_UNKNOWN;
 	if (!o)
 		return MFA_HOLD_NONE;
 	/* Unknown coverage (policies unreadable) holds too: the point of the
 	 * option is that nobody is left without MFA on a guess. */
-	if (o->require_ca_coverage && v->coverage.verdict != MFA_COVERAGE_COVERED)
+	if (target == MFA_STATE_DISABLED && o->require_ca_coverage &&
+	    v->coverage.verdict != MFA_COVERAGE_COVERED)
 		return MFA_HOLD_NOT_COVERED;
 	if (o->only && !on_list(o->only, u))
 		return MFA_HOLD_NOT_IN_ONLY;
@@ -52,28 +109,41 @@ static enum mfa_hold_reason hold_reason(const struct mfa_plan_options *o,
 		return MFA_HOLD_ADMIN;
 	if (o->hold_unregistered && v->reg != MFA_REG_REGISTERED)
 		return MFA_HOLD_UNREGISTERED;
-	return MFA_HOLD_NONE;
+	return guardrail(o, v, target);
 }
 
 void mfa_plan_decide(const struct mfa_plan_options *opts, const struct mfa_user *u,
 		     const struct mfa_verdict *v, struct mfa_decision *out)
 {
+	enum mfa_state target = mfa_plan_target(opts);
+
 	out->from = v->state;
 	out->to = v->state;
+	out->expect = v->state;
 	out->reason = MFA_HOLD_NONE;
-	/* Already where the migration ends: nothing to change, whatever the
-	 * lists say. */
-	if (v->state == MFA_STATE_DISABLED) {
+	/* Already where the plan ends: nothing to change, whatever the lists
+	 * say. */
+	if (v->state == target) {
 		out->action = MFA_ACTION_KEEP;
 		return;
 	}
-	out->reason = hold_reason(opts, u, v);
+	/* Not chosen by --select: left as it is. An excluded user or an
+	 * unknown state is still held, so the reports say why. */
+	if (opts && opts->select && !mfa_fail_on_matches(opts->select, v) &&
+	    !(v->findings & (1u << MFA_FINDING_EXCLUDED)) && v->state != MFA_STATE_UNKNOWN) {
+		out->action = MFA_ACTION_KEEP;
+		return;
+	}
+	out->reason = hold_reason(opts, u, v, target);
 	if (out->reason != MFA_HOLD_NONE) {
 		out->action = MFA_ACTION_HOLD;
 		return;
 	}
-	out->action = MFA_ACTION_DISABLE;
-	out->to = MFA_STATE_DISABLED;
+	out->action = mfa_action_for_target(target);
+	out->to = target;
+	/* Graph enforces a registered user set to enabled (GRAPH.md). */
+	out->expect = target == MFA_STATE_ENABLED && v->reg == MFA_REG_REGISTERED ? MFA_STATE_ENFORCED
+										  : target;
 }
 
 const char *mfa_action_name(enum mfa_action a)

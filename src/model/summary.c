@@ -55,7 +55,13 @@ void mfa_summary_finish(struct mfa_summary *s)
 		     (double)(now.tv_nsec - s->mono_started.tv_nsec) / 1e9;
 }
 
+unsigned long mfa_summary_changes(const struct mfa_summary *s)
+{
+	return s->by_action[MFA_ACTION_DISABLE] + s->by_action[MFA_ACTION_ENABLE] +
+	       s->by_action[MFA_ACTION_ENFORCE];
+}
+
 double mfa_summary_min_apply_seconds(const struct mfa_summary *s)
 {
-	return mfa_plan_min_apply_seconds(s->by_action[MFA_ACTION_DISABLE]);
+	return mfa_plan_min_apply_seconds(mfa_summary_changes(s));
 }

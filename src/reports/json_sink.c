@@ -222,7 +222,7 @@ static cJSON *build(const struct mfa_summary *s)
 			cJSON_AddNumberToObject(o, mfa_hold_reason_name((enum mfa_hold_reason)i),
 						(double)s->by_hold[i]);
 		o = cJSON_AddObjectToObject(root, "apply");
-		cJSON_AddNumberToObject(o, "changes", (double)s->by_action[MFA_ACTION_DISABLE]);
+		cJSON_AddNumberToObject(o, "changes", (double)mfa_summary_changes(s));
 		cJSON_AddNumberToObject(o, "writeQuotaPer150s", MFA_WRITE_QUOTA_WRITES);
 		cJSON_AddNumberToObject(o, "minSeconds", mfa_summary_min_apply_seconds(s));
 	}

@@ -200,7 +200,7 @@ static int xlsx_row(struct mfa_sink *base, const struct mfa_row *r, struct mfa_e
 			return -1;
 
 	/* Plan: what apply will change or leave alone on purpose. */
-	if (d && (d->action == MFA_ACTION_DISABLE || d->action == MFA_ACTION_HOLD)) {
+	if (d && (mfa_action_is_change(d->action) || d->action == MFA_ACTION_HOLD)) {
 		const char *cells[COUNT_OF(plan_headers)] = {
 			col[MFA_COL_ID], col[MFA_COL_UPN], col[MFA_COL_DISPLAY_NAME],
 			mfa_state_name(d->from), col[MFA_COL_ACTION], mfa_state_name(d->to),

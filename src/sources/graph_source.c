@@ -156,6 +156,7 @@ static void submit_users_page(struct graph_source *g, const char *url)
 	req.url = url;
 	req.headers = headers;
 	req.scope = MFA_SCOPE_IDENTITY_READ;
+	req.first = 1; /* ahead of the state reads it feeds */
 	req.done = on_users_page;
 	req.ctx = g;
 	if (mfa_http_submit(g->http, &req, &err) < 0)

@@ -262,7 +262,7 @@ class Forgeries(unittest.TestCase):
         h = dict(head, plan="nowhere.jsonl", planCrc32="00000000")
         self.refused("rollback", forged(h, [never, never]), needle="nowhere.jsonl")
         # the real plan named, but lines no apply wrote
-        self.refused("rollback", forged(head, [never]), needle="not one the plan disables")
+        self.refused("rollback", forged(head, [never]), needle="not one the plan changes")
         no_intents = [e for e in body if e["event"] != "intent"]
         self.refused("rollback", forged(head, no_intents), needle="without an intent line")
         self.refused("rollback", forged(head, body + [changed[0]]), needle="two outcomes")

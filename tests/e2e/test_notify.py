@@ -167,6 +167,29 @@ def test_template_and_out():
     assert code == 2 and "--yes" in err, err
 
 
+def test_target_plans():
+    """Plans to enabled and to enforced get their own built-in messages."""
+    d = mfatest.tmpdir()
+    csv_plan(d)
+    src = os.path.join(d, "users.csv")
+    by_id = {u[0]: u for u in USERS}
+    for target, needle in (("enforced", "App password"), ("enabled", "More information required")):
+        plan = os.path.join(d, "plan-" + target)
+        code, _, err = mfatest.run(BIN, "plan", "--from-csv", src, "--target", target,
+                                   "--despite-conditional-access", "--out", plan, "-q")
+        assert code == 0, err
+        changes = plan_changes(plan)
+        assert changes and all(u["to"] == target for u in changes.values()), changes
+        want = {i: (by_id[i][1], by_id[i][2], by_id[i][3], u["from"], u["to"]) for i, u in changes.items()}
+        code, _, err = mfatest.run(BIN, "notify", plan)
+        assert code == 0, err
+        rows = check_messages(plan, want, "in the coming days")
+        sent = [r for r in rows if r["message"]]
+        assert sent, rows
+        for r in sent:
+            assert needle in parse_eml(os.path.join(plan, r["message"])).get_content()
+
+
 # ---- against graph-emulator ------------------------------------------------
 
 PERMS = "User.Read.All,Policy.Read.All,AuditLog.Read.All,Policy.ReadWrite.AuthenticationMethod,Mail.Send"
@@ -414,7 +437,7 @@ def test_throttled_sends_retried():
 test_throttled_sends_retried.needs_emulator = True
 
 
-TESTS = [test_plan_folder, test_template_and_out, test_apply_folder_and_send, test_kill_and_resume,
+TESTS = [test_plan_folder, test_template_and_out, test_target_plans, test_apply_folder_and_send, test_kill_and_resume,
          test_throttled_sends_retried]
 
 

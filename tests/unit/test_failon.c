@@ -92,6 +92,44 @@ static void test_ambiguous_matches_enabled_and_enforced(void **state)
 	}
 }
 
+static void test_classes_and_users(void **state)
+{
+	struct mfa_fail_on f = MFA_FAIL_ON_INIT;
+	struct mfa_err err = MFA_ERR_INIT;
+	struct mfa_summary s;
+	struct mfa_verdict v;
+
+	(void)state;
+	assert_int_equal(mfa_fail_on_parse(&f, "disabled-registered", &err), 0);
+	assert_true(f.cls[MFA_STATE_DISABLED][MFA_REG_REGISTERED]);
+	assert_false(f.state[MFA_STATE_DISABLED]);
+	memset(&v, 0, sizeof(v));
+	v.state = MFA_STATE_DISABLED;
+	v.reg = MFA_REG_REGISTERED;
+	assert_true(mfa_fail_on_matches(&f, &v));
+	v.reg = MFA_REG_NOT_REGISTERED;
+	assert_false(mfa_fail_on_matches(&f, &v));
+	/* the summary matcher sees classes too */
+	mfa_summary_init(&s);
+	s.by_class[MFA_STATE_DISABLED][MFA_REG_NOT_REGISTERED] = 3;
+	assert_false(mfa_fail_on_matched(&f, &s));
+	s.by_class[MFA_STATE_DISABLED][MFA_REG_REGISTERED] = 1;
+	assert_true(mfa_fail_on_matched(&f, &s));
+	/* a finding, per user */
+	f = (struct mfa_fail_on)MFA_FAIL_ON_INIT;
+	assert_int_equal(mfa_fail_on_parse(&f, "stuck-enabled", &err), 0);
+	v.state = MFA_STATE_ENABLED;
+	v.findings = 1u << MFA_FINDING_ENABLED_REGISTERED;
+	assert_true(mfa_fail_on_matches(&f, &v));
+	v.findings = 0;
+	assert_false(mfa_fail_on_matches(&f, &v));
+	/* a state, per user, with enabled-or-enforced */
+	f = (struct mfa_fail_on)MFA_FAIL_ON_INIT;
+	assert_int_equal(mfa_fail_on_parse(&f, "enforced", &err), 0);
+	v.state = MFA_STATE_AMBIGUOUS;
+	assert_true(mfa_fail_on_matches(&f, &v));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -99,6 +137,7 @@ int main(void)
 		cmocka_unit_test(test_parse_errors),
 		cmocka_unit_test(test_matched),
 		cmocka_unit_test(test_ambiguous_matches_enabled_and_enforced),
+		cmocka_unit_test(test_classes_and_users),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

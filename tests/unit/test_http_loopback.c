@@ -47,6 +47,7 @@
 
 #include "graph/auth.h"
 #include "graph/http.h"
+#include "graph/requirements.h"
 
 #define SECRET "Zx9~TopSecretValue.42"
 #define CERT_PASSWORD "cert-Pa55-QWERTY"
@@ -54,6 +55,7 @@
 
 struct hit {
 	char path[128];
+	char cid[64];   /* its client-request-id header, "" if none */
 	double t;
 };
 
@@ -64,7 +66,7 @@ static struct server {
 	volatile int stop;
 	pthread_mutex_t mu;
 	int conns, peak_conns, active, peak_active, threads;
-	int count_throttle, count_503, count_drop, tokens_issued;
+	int count_throttle, count_503, count_drop, count_wq, count_batch, tokens_issued;
 	int slow_tokens;             /* token answers still to delay by 2 s */
 	double slow_token_start, slow_token_end; /* when the slow one was open */
 	char valid_token[64];
@@ -216,6 +218,8 @@ static int serve_token(int fd, const char *path, const char *req)
 	return rc;
 }
 
+static int serve_batch(int fd, const char *req);
+
 static int serve(int fd, const char *req)
 {
 	char method[16], path[256], auth[256], md[32];
@@ -228,6 +232,8 @@ static int serve(int fd, const char *req)
 		snprintf(S.log[S.nlog].path, sizeof(S.log[0].path), "%s%s",
 			 strcmp(method, "CONNECT") ? "" : "CONNECT ", path);
 		S.log[S.nlog].t = mono();
+		if (!header_value(req, "client-request-id", S.log[S.nlog].cid, sizeof(S.log[0].cid)))
+			S.log[S.nlog].cid[0] = '\0';
 		S.nlog++;
 	}
 	if (header_value(req, "Authorization", auth, sizeof(auth)))
@@ -258,6 +264,17 @@ static int serve(int fd, const char *req)
 		pthread_mutex_unlock(&S.mu);
 		if (first)
 			return respond(fd, 429, "Retry-After: 0.2\r\nx-ms-throttle-limit-percentage: 1.0\r\n",
+				       "{\"error\":{\"code\":\"TooManyRequests\",\"message\":\"slow down\"}}");
+		return respond(fd, 200, NULL, "{\"ok\":true}");
+	}
+	if (!strcmp(path, "/beta/$batch"))
+		return serve_batch(fd, req);
+	if (!strcmp(path, "/writequota")) { /* the tenant's write limit, hit by a read */
+		pthread_mutex_lock(&S.mu);
+		first = S.count_wq++ == 0;
+		pthread_mutex_unlock(&S.mu);
+		if (first)
+			return respond(fd, 429, "Retry-After: 0.2\r\nx-ms-throttle-scope: Tenant/Write/app-1/tenant-1\r\n",
 				       "{\"error\":{\"code\":\"TooManyRequests\",\"message\":\"slow down\"}}");
 		return respond(fd, 200, NULL, "{\"ok\":true}");
 	}
@@ -292,6 +309,39 @@ static int serve(int fd, const char *req)
 		return respond(fd, 403, NULL,
 			       "{\"error\":{\"code\":\"Authorization_RequestDenied\",\"message\":\"Insufficient privileges to complete the operation.\"}}");
 	return respond(fd, 404, NULL, "{}");
+}
+
+/* $batch of requirement reads: the first envelope is answered 424 as a
+ * whole (a throttled batch, as older docs have it), the second answers
+ * item "1" 424 (failed dependency) and the rest 200, then all 200. */
+static int serve_batch(int fd, const char *req)
+{
+	const char *p = strstr(req, "\r\n\r\n");
+	char body[8192];
+	size_t n = 0;
+	int k;
+
+	pthread_mutex_lock(&S.mu);
+	k = S.count_batch++;
+	pthread_mutex_unlock(&S.mu);
+	if (k == 0)
+		return respond(fd, 424, "Retry-After: 0.1\r\n",
+			       "{\"error\":{\"code\":\"TooManyRequests\",\"message\":\"throttled\"}}");
+	n += (size_t)snprintf(body + n, sizeof(body) - n, "{\"responses\":[");
+	while (p && (p = strstr(p, "\"id\":\"")) != NULL) {
+		int id = (int)strtol(p + 6, NULL, 10);
+		const char *url = strstr(p, "\"url\":\"");
+		int gone = url && !strncmp(url + 7, "/users/gone/", 12); /* a user that is not there */
+		p += 6;
+		n += (size_t)snprintf(body + n, sizeof(body) - n,
+				      "%s{\"id\":\"%d\",\"status\":%d,\"body\":%s}", body[n - 1] == '[' ? "" : ",", id,
+				      gone ? 404 : k == 1 && id == 1 ? 424 : 200,
+				      gone ? "{\"error\":{\"code\":\"Request_ResourceNotFound\",\"message\":\"no such user\"}}"
+				      : k == 1 && id == 1 ? "{\"error\":{\"code\":\"FailedDependency\"}}"
+							: "{\"perUserMfaState\":\"disabled\"}");
+	}
+	snprintf(body + n, sizeof(body) - n, "]}");
+	return respond(fd, 200, NULL, body);
 }
 
 static void *conn_main(void *arg)
@@ -397,7 +447,7 @@ static void reset_counts(void)
 	pthread_mutex_lock(&S.mu);
 	S.peak_conns = S.conns;
 	S.peak_active = 0;
-	S.count_throttle = S.count_503 = S.count_drop = 0;
+	S.count_throttle = S.count_503 = S.count_drop = S.count_wq = S.count_batch = 0;
 	S.nlog = 0;
 	pthread_mutex_unlock(&S.mu);
 }
@@ -420,6 +470,7 @@ struct result {
 	int cancelled;
 	int calls;
 	char error[512];
+	char cid[64];         /* the client-request-id it sent */
 	struct mfa_http *h;   /* for callbacks that stop or submit */
 	int stop_on_done;
 };
@@ -433,6 +484,7 @@ static void on_done(void *ctx, const struct mfa_http_response *r)
 	res->cancelled = r->cancelled;
 	res->calls++;
 	snprintf(res->error, sizeof(res->error), "%s", r->error ? r->error : "");
+	snprintf(res->cid, sizeof(res->cid), "%s", r->client_request_id ? r->client_request_id : "");
 	if (res->stop_on_done)
 		mfa_http_stop(res->h);
 }
@@ -502,6 +554,36 @@ static void test_workers_respected(void **state)
 	assert_true(S.peak_active >= 2);
 }
 
+/* --workers is a ceiling: each scope starts at MFA_CONC_START in flight
+ * and, while only the round trip holds requests back (an unthrottled
+ * scope, 50 ms answers), grows past it, never past the ceiling. */
+static void test_target_grows_to_ceiling(void **state)
+{
+	struct mfa_err err = MFA_ERR_INIT;
+	struct mfa_http_stats st;
+	static struct result res[200];
+	struct mfa_http *h;
+	int i;
+
+	(void)state;
+	reset_counts();
+	memset(res, 0, sizeof(res));
+	h = engine(24);
+	for (i = 0; i < 200; i++)
+		submit(h, "/slow", MFA_SCOPE_UNTHROTTLED, &res[i]);
+	assert_int_equal(mfa_http_run(h, &err), 0);
+	for (i = 0; i < 200; i++)
+		assert_int_equal(res[i].status, 200);
+	mfa_http_stats(h, &st);
+	assert_true(st.peak_in_flight > 8);   /* grew past the start */
+	assert_true(st.peak_in_flight <= 24); /* never past --workers */
+	assert_int_equal(st.scope[MFA_SCOPE_UNTHROTTLED].peak_target, 24);
+	assert_int_equal(st.scope[MFA_SCOPE_IDENTITY_READ].peak_target, 8); /* unused */
+	mfa_http_free(h);
+	assert_true(S.peak_active <= 24);
+	assert_true(S.peak_active > 8);
+}
+
 /* A 429 with Retry-After: 0.2 pauses the whole scope: nothing of that
  * scope reaches the server for 0.2 s, the request is retried and succeeds. */
 static void test_throttle_pauses_scope(void **state)
@@ -549,12 +631,144 @@ static void test_throttle_pauses_scope(void **state)
 	mfa_http_free(h);
 }
 
+static char traced[4][512];
+static int ntraced;
+
+static void keep_trace(void *ctx, const char *line)
+{
+	(void)ctx;
+	if (ntraced < 4)
+		snprintf(traced[ntraced++], sizeof(traced[0]), "%s", line);
+}
+
+/* A 429 whose x-ms-throttle-scope names the tenant's write limit pauses
+ * the write scope, though a read ran into it; the read scope goes on. The
+ * trace names the limiter and the request's client-request-id. */
+static void test_throttle_scope_string(void **state)
+{
+	struct mfa_http_options o = MFA_HTTP_OPTIONS_INIT;
+	struct mfa_err err = MFA_ERR_INIT;
+	struct mfa_http_stats st;
+	struct result t = { 0 };
+	struct mfa_http *h = NULL;
+	char want[160];
+
+	(void)state;
+	reset_counts();
+	ntraced = 0;
+	o.workers = 2;
+	o.rand = zero_rand;
+	o.trace = keep_trace;
+	if (mfa_http_new(&h, &o, &err) < 0)
+		fail_msg("%s", err.msg);
+	submit(h, "/writequota", MFA_SCOPE_IDENTITY_READ, &t);
+	assert_int_equal(mfa_http_run(h, &err), 0);
+	assert_int_equal(t.status, 200);
+	assert_int_equal(t.attempts, 2);
+	mfa_http_stats(h, &st);
+	assert_int_equal(st.scope[MFA_SCOPE_IDENTITY_WRITE].pauses, 1);
+	assert_true(st.scope[MFA_SCOPE_IDENTITY_WRITE].paused_seconds > 0.19);
+	assert_int_equal(st.scope[MFA_SCOPE_IDENTITY_READ].pauses, 0);
+	assert_int_equal(ntraced, 2);
+	snprintf(want, sizeof(want), "-> 429 ");
+	assert_non_null(strstr(traced[0], want));
+	snprintf(want, sizeof(want), " attempt 1 cid %s (retry in 0.200 s, paused identity-write (Tenant/Write): throttled (429))", t.cid);
+	if (!strstr(traced[0], want))
+		fail_msg("trace '%s' lacks '%s'", traced[0], want);
+	snprintf(want, sizeof(want), " attempt 2 cid %s", t.cid);
+	assert_non_null(strstr(traced[1], want));
+	mfa_http_free(h);
+}
+
+struct state_read {
+	enum mfa_state state;
+	long status;
+	unsigned attempts;
+	int calls;
+	char error[256];
+};
+
+static void on_state(void *ctx, const struct mfa_reqs_result *r)
+{
+	struct state_read *s = ctx;
+
+	s->state = r->state;
+	s->status = r->status;
+	s->attempts = r->attempts;
+	s->calls++;
+	snprintf(s->error, sizeof(s->error), "%s", r->error ? r->error : "");
+}
+
+/* A $batch answered 424 as a whole is throttled: sent again after its
+ * Retry-After, nothing counted done; an item answered 424 goes into the
+ * next batch; in the end every read has its answer. */
+static void test_batch_424(void **state)
+{
+	struct mfa_reqs_options ro = MFA_REQS_OPTIONS_INIT;
+	struct mfa_err err = MFA_ERR_INIT;
+	struct mfa_http_stats st;
+	struct state_read r[4];
+	struct mfa_reqs *reqs = NULL;
+	struct mfa_http *h;
+	char batch_cid[64] = "";
+	char base[64];
+	int i;
+
+	(void)state;
+	reset_counts();
+	memset(r, 0, sizeof(r));
+	h = engine(4);
+	snprintf(base, sizeof(base), "http://127.0.0.1:%d", S.port);
+	ro.http = h;
+	ro.graph_url = base;
+	assert_int_equal(mfa_reqs_new(&reqs, &ro, &err), 0);
+	for (i = 0; i < 3; i++) {
+		char user[16];
+		snprintf(user, sizeof(user), "u%d", i);
+		assert_int_equal(mfa_reqs_read(reqs, user, on_state, &r[i], &err), 0);
+	}
+	assert_int_equal(mfa_reqs_read(reqs, "gone", on_state, &r[3], &err), 0);
+	assert_int_equal(mfa_reqs_flush(reqs, &err), 0);
+	assert_int_equal(mfa_http_run(h, &err), 0);
+	for (i = 0; i < 3; i++) {
+		assert_int_equal(r[i].calls, 1);
+		assert_string_equal(r[i].error, "");
+		assert_int_equal(r[i].state, MFA_STATE_DISABLED);
+		assert_int_equal(r[i].status, 200);
+		assert_int_equal(r[i].attempts, i == 0 ? 2 : 1);
+	}
+	/* an item that fails names its $batch's client-request-id, as sent */
+	assert_int_equal(r[3].calls, 1);
+	assert_int_equal(r[3].status, 404);
+	assert_int_equal(r[3].state, MFA_STATE_UNKNOWN);
+	assert_non_null(strstr(r[3].error, "http 404: Request_ResourceNotFound: no such user (in $batch client-request-id "));
+	pthread_mutex_lock(&S.mu);
+	for (i = 0; i < S.nlog; i++)
+		if (!strcmp(S.log[i].path, "/beta/$batch") && !batch_cid[0])
+			snprintf(batch_cid, sizeof(batch_cid), "%s", S.log[i].cid);
+	pthread_mutex_unlock(&S.mu);
+	assert_int_equal(strlen(batch_cid), 36);
+	if (!strstr(r[3].error, batch_cid))
+		fail_msg("'%s' lacks '%s'", r[3].error, batch_cid);
+	assert_int_equal(S.count_batch, 3);
+	mfa_http_stats(h, &st);
+	assert_int_equal(st.throttled, 1);    /* the 424 envelope */
+	assert_int_equal(st.retries, 1);
+	assert_int_equal(st.scope[MFA_SCOPE_IDENTITY_READ].pauses, 1);
+	assert_int_equal(st.item_retries, 1); /* the 424 item */
+	assert_int_equal(mfa_reqs_retried(reqs), 1);
+	mfa_reqs_free(reqs);
+	mfa_http_free(h);
+}
+
 static void test_503_and_drop_retried(void **state)
 {
 	struct mfa_err err = MFA_ERR_INIT;
 	struct mfa_http_stats st;
 	struct result a = { 0 }, b = { 0 }, c = { 0 };
 	struct mfa_http *h;
+	char want[640];
+	int i, drops = 0;
 
 	(void)state;
 	reset_counts();
@@ -570,7 +784,39 @@ static void test_503_and_drop_retried(void **state)
 	/* a 403 is final, and its message carries Graph's error */
 	assert_int_equal(c.status, 403);
 	assert_int_equal(c.attempts, 1);
-	assert_string_equal(c.error, "http 403: Authorization_RequestDenied: Insufficient privileges to complete the operation. (after 1 attempt)");
+	snprintf(want, sizeof(want),
+		 "http 403: Authorization_RequestDenied: Insufficient privileges to complete the operation. (after 1 attempt; client-request-id %s)",
+		 c.cid);
+	assert_string_equal(c.error, want);
+	/* client-request-id: a random v4 GUID per request, the same on each
+	 * of its attempts, as the server received it */
+	for (i = 0; i < 3; i++) {
+		const char *id = i == 0 ? a.cid : i == 1 ? b.cid : c.cid;
+		size_t k;
+		assert_int_equal(strlen(id), 36);
+		for (k = 0; k < 36; k++)
+			if (k == 8 || k == 13 || k == 18 || k == 23)
+				assert_int_equal(id[k], '-');
+			else
+				assert_non_null(strchr("0123456789abcdef", id[k]));
+		assert_int_equal(id[14], '4');
+		assert_non_null(strchr("89ab", id[19]));
+	}
+	assert_string_not_equal(a.cid, b.cid);
+	assert_string_not_equal(b.cid, c.cid);
+	pthread_mutex_lock(&S.mu);
+	for (i = 0; i < S.nlog; i++) {
+		if (!strcmp(S.log[i].path, "/drop")) {
+			assert_string_equal(S.log[i].cid, a.cid);
+			drops++;
+		} else if (!strcmp(S.log[i].path, "/flaky503")) {
+			assert_string_equal(S.log[i].cid, b.cid);
+		} else if (!strcmp(S.log[i].path, "/graphjson")) {
+			assert_string_equal(S.log[i].cid, c.cid);
+		}
+	}
+	pthread_mutex_unlock(&S.mu);
+	assert_int_equal(drops, 2); /* both attempts, one id */
 	mfa_http_stats(h, &st);
 	assert_int_equal(st.retries, 2);
 	assert_int_equal(st.server_errors, 1);
@@ -1470,7 +1716,10 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_workers_respected),
+		cmocka_unit_test(test_target_grows_to_ceiling),
 		cmocka_unit_test(test_throttle_pauses_scope),
+		cmocka_unit_test(test_throttle_scope_string),
+		cmocka_unit_test(test_batch_424),
 		cmocka_unit_test(test_503_and_drop_retried),
 		cmocka_unit_test(test_auth_refresh_once),
 		cmocka_unit_test(test_refused_urls_and_size_cap),

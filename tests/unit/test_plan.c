@@ -6,6 +6,7 @@
 #include <cmocka.h>
 
 #include "mfa/model/plan.h"
+#include "model/failon.h"
 
 struct case_ {
 	const char *what;
@@ -38,16 +39,16 @@ static const struct case_ cases[] = {
 	{ "disabled: keep", MFA_STATE_DISABLED, Y, N, M, Y, "a@x", NOOPTS, 0, 0, MFA_ACTION_KEEP, MFA_HOLD_NONE, MFA_STATE_DISABLED },
 	{ "disabled and excluded: still keep", MFA_STATE_DISABLED, Y, N, M, Y, "a@x", NOOPTS, 0, 1, MFA_ACTION_KEEP, MFA_HOLD_NONE, MFA_STATE_DISABLED },
 	{ "unknown: hold, never disabled", MFA_STATE_UNKNOWN, Y, N, M, Y, "a@x", NOOPTS, 0, 0, MFA_ACTION_HOLD, MFA_HOLD_STATE_UNKNOWN, MFA_STATE_UNKNOWN },
-	{ "excluded wins over everything", MFA_STATE_ENFORCED, Y, Y, G, N, "a@x", { NULL, true, true, true, true, false }, 1, 1, MFA_ACTION_HOLD, MFA_HOLD_EXCLUDED, MFA_STATE_ENFORCED },
+	{ "excluded wins over everything", MFA_STATE_ENFORCED, Y, Y, G, N, "a@x", { NULL, true, true, true, true, false, MFA_STATE_DISABLED, NULL, false, false }, 1, 1, MFA_ACTION_HOLD, MFA_HOLD_EXCLUDED, MFA_STATE_ENFORCED },
 	{ "not on --only", MFA_STATE_ENFORCED, Y, N, M, Y, "other@x", NOOPTS, 1, 0, MFA_ACTION_HOLD, MFA_HOLD_NOT_IN_ONLY, MFA_STATE_ENFORCED },
 	{ "on --only", MFA_STATE_ENFORCED, Y, N, M, Y, "A@X", NOOPTS, 1, 0, MFA_ACTION_DISABLE, MFA_HOLD_NONE, MFA_STATE_DISABLED },
-	{ "--skip-guests", MFA_STATE_ENABLED, Y, N, G, Y, "g#EXT#@x", { NULL, true, false, false, false, false }, 0, 0, MFA_ACTION_HOLD, MFA_HOLD_GUEST, MFA_STATE_ENABLED },
+	{ "--skip-guests", MFA_STATE_ENABLED, Y, N, G, Y, "g#EXT#@x", { NULL, true, false, false, false, false, MFA_STATE_DISABLED, NULL, false, false }, 0, 0, MFA_ACTION_HOLD, MFA_HOLD_GUEST, MFA_STATE_ENABLED },
 	{ "guest without --skip-guests", MFA_STATE_ENABLED, Y, N, G, Y, "g#EXT#@x", NOOPTS, 0, 0, MFA_ACTION_DISABLE, MFA_HOLD_NONE, MFA_STATE_DISABLED },
-	{ "--skip-disabled-accounts", MFA_STATE_ENFORCED, Y, N, M, N, "a@x", { NULL, false, true, false, false, false }, 0, 0, MFA_ACTION_HOLD, MFA_HOLD_ACCOUNT_DISABLED, MFA_STATE_ENFORCED },
-	{ "--hold-unregistered: not registered", MFA_STATE_ENABLED, N, N, M, Y, "a@x", { NULL, false, false, true, false, false }, 0, 0, MFA_ACTION_HOLD, MFA_HOLD_UNREGISTERED, MFA_STATE_ENABLED },
-	{ "--hold-unregistered: unknown counts as not", MFA_STATE_ENABLED, U, N, M, Y, "a@x", { NULL, false, false, true, false, false }, 0, 0, MFA_ACTION_HOLD, MFA_HOLD_UNREGISTERED, MFA_STATE_ENABLED },
-	{ "--hold-unregistered: registered goes", MFA_STATE_ENFORCED, Y, N, M, Y, "a@x", { NULL, false, false, true, false, false }, 0, 0, MFA_ACTION_DISABLE, MFA_HOLD_NONE, MFA_STATE_DISABLED },
-	{ "--hold-admins", MFA_STATE_ENFORCED, Y, Y, M, Y, "a@x", { NULL, false, false, false, true, false }, 0, 0, MFA_ACTION_HOLD, MFA_HOLD_ADMIN, MFA_STATE_ENFORCED },
+	{ "--skip-disabled-accounts", MFA_STATE_ENFORCED, Y, N, M, N, "a@x", { NULL, false, true, false, false, false, MFA_STATE_DISABLED, NULL, false, false }, 0, 0, MFA_ACTION_HOLD, MFA_HOLD_ACCOUNT_DISABLED, MFA_STATE_ENFORCED },
+	{ "--hold-unregistered: not registered", MFA_STATE_ENABLED, N, N, M, Y, "a@x", { NULL, false, false, true, false, false, MFA_STATE_DISABLED, NULL, false, false }, 0, 0, MFA_ACTION_HOLD, MFA_HOLD_UNREGISTERED, MFA_STATE_ENABLED },
+	{ "--hold-unregistered: unknown counts as not", MFA_STATE_ENABLED, U, N, M, Y, "a@x", { NULL, false, false, true, false, false, MFA_STATE_DISABLED, NULL, false, false }, 0, 0, MFA_ACTION_HOLD, MFA_HOLD_UNREGISTERED, MFA_STATE_ENABLED },
+	{ "--hold-unregistered: registered goes", MFA_STATE_ENFORCED, Y, N, M, Y, "a@x", { NULL, false, false, true, false, false, MFA_STATE_DISABLED, NULL, false, false }, 0, 0, MFA_ACTION_DISABLE, MFA_HOLD_NONE, MFA_STATE_DISABLED },
+	{ "--hold-admins", MFA_STATE_ENFORCED, Y, Y, M, Y, "a@x", { NULL, false, false, false, true, false, MFA_STATE_DISABLED, NULL, false, false }, 0, 0, MFA_ACTION_HOLD, MFA_HOLD_ADMIN, MFA_STATE_ENFORCED },
 };
 
 static void test_table(void **state)
@@ -147,6 +148,175 @@ static void test_require_ca_coverage(void **state)
 	assert_int_equal(d.action, MFA_ACTION_DISABLE);
 }
 
+/* One user towards a target: enforced/enabled/disabled state, registered
+ * or not, coverage read (verdict) or not. */
+static void decide(const struct mfa_plan_options *po, enum mfa_state state, enum mfa_tri registered,
+		   int coverage_checked, enum mfa_coverage_verdict cov, struct mfa_decision *d)
+{
+	struct mfa_user u;
+	struct mfa_verdict v;
+
+	mfa_user_init(&u);
+	u.upn = "x@y";
+	u.state = state;
+	u.reg.registered = registered;
+	mfa_classify(NULL, &u, &v);
+	v.coverage_checked = coverage_checked;
+	v.coverage.verdict = cov;
+	mfa_plan_decide(po, &u, &v, d);
+}
+
+static void test_target_enforced(void **state)
+{
+	struct mfa_plan_options po = MFA_PLAN_OPTIONS_INIT;
+	struct mfa_decision d;
+
+	(void)state;
+	po.target = MFA_STATE_ENFORCED;
+	/* a registered enabled user, no CA: enforce */
+	decide(&po, MFA_STATE_ENABLED, Y, 1, MFA_COVERAGE_NOT_COVERED, &d);
+	assert_int_equal(d.action, MFA_ACTION_ENFORCE);
+	assert_int_equal(d.from, MFA_STATE_ENABLED);
+	assert_int_equal(d.to, MFA_STATE_ENFORCED);
+	assert_int_equal(d.expect, MFA_STATE_ENFORCED);
+	/* disabled -> enforced too */
+	decide(&po, MFA_STATE_DISABLED, Y, 1, MFA_COVERAGE_REPORT_ONLY, &d);
+	assert_int_equal(d.action, MFA_ACTION_ENFORCE);
+	/* already enforced: keep */
+	decide(&po, MFA_STATE_ENFORCED, Y, 1, MFA_COVERAGE_NOT_COVERED, &d);
+	assert_int_equal(d.action, MFA_ACTION_KEEP);
+	assert_int_equal(d.to, MFA_STATE_ENFORCED);
+	/* nothing registered, or unknown: held unregistered, unless allowed */
+	decide(&po, MFA_STATE_ENABLED, N, 1, MFA_COVERAGE_NOT_COVERED, &d);
+	assert_int_equal(d.action, MFA_ACTION_HOLD);
+	assert_int_equal(d.reason, MFA_HOLD_UNREGISTERED);
+	assert_int_equal(d.to, MFA_STATE_ENABLED);
+	decide(&po, MFA_STATE_DISABLED, U, 1, MFA_COVERAGE_NOT_COVERED, &d);
+	assert_int_equal(d.reason, MFA_HOLD_UNREGISTERED);
+	po.allow_unregistered = true;
+	decide(&po, MFA_STATE_DISABLED, N, 1, MFA_COVERAGE_NOT_COVERED, &d);
+	assert_int_equal(d.action, MFA_ACTION_ENFORCE);
+	/* an unknown state is held, never assumed at the target */
+	decide(&po, MFA_STATE_UNKNOWN, Y, 1, MFA_COVERAGE_NOT_COVERED, &d);
+	assert_int_equal(d.reason, MFA_HOLD_STATE_UNKNOWN);
+	decide(&po, MFA_STATE_AMBIGUOUS, Y, 1, MFA_COVERAGE_NOT_COVERED, &d);
+	assert_int_equal(d.reason, MFA_HOLD_STATE_UNKNOWN);
+}
+
+static void test_target_conditional_access(void **state)
+{
+	struct mfa_plan_options po = MFA_PLAN_OPTIONS_INIT;
+	struct mfa_decision d;
+	int verdict, t;
+
+	(void)state;
+	for (t = 0; t < 2; t++) {
+		po.target = t ? MFA_STATE_ENFORCED : MFA_STATE_ENABLED;
+		po.despite_conditional_access = false;
+		for (verdict = 0; verdict < MFA_COVERAGE__COUNT; verdict++) {
+			decide(&po, MFA_STATE_DISABLED, Y, 1, (enum mfa_coverage_verdict)verdict, &d);
+			switch (verdict) {
+			case MFA_COVERAGE_COVERED:
+			case MFA_COVERAGE_PARTIAL:
+			case MFA_COVERAGE_SECURITY_DEFAULTS:
+				assert_int_equal(d.reason, MFA_HOLD_USES_CA);
+				break;
+			case MFA_COVERAGE_UNKNOWN:
+				assert_int_equal(d.reason, MFA_HOLD_CA_UNKNOWN);
+				break;
+			default:
+				assert_true(mfa_action_is_change(d.action));
+			}
+		}
+		/* policies never read: held, never assumed absent */
+		decide(&po, MFA_STATE_DISABLED, Y, 0, MFA_COVERAGE_UNKNOWN, &d);
+		assert_int_equal(d.action, MFA_ACTION_HOLD);
+		assert_int_equal(d.reason, MFA_HOLD_CA_UNKNOWN);
+		po.despite_conditional_access = true;
+		decide(&po, MFA_STATE_DISABLED, Y, 1, MFA_COVERAGE_COVERED, &d);
+		assert_int_equal(d.action, mfa_action_for_target(po.target));
+		decide(&po, MFA_STATE_DISABLED, Y, 0, MFA_COVERAGE_UNKNOWN, &d);
+		assert_int_equal(d.action, mfa_action_for_target(po.target));
+	}
+	/* towards disabled, CA is no guardrail (coverage decides only with
+	 * --require-ca-coverage) */
+	po = (struct mfa_plan_options)MFA_PLAN_OPTIONS_INIT;
+	decide(&po, MFA_STATE_ENFORCED, Y, 1, MFA_COVERAGE_COVERED, &d);
+	assert_int_equal(d.action, MFA_ACTION_DISABLE);
+	assert_int_equal(d.expect, MFA_STATE_DISABLED);
+}
+
+static void test_target_enabled(void **state)
+{
+	struct mfa_plan_options po = MFA_PLAN_OPTIONS_INIT;
+	struct mfa_decision d;
+
+	(void)state;
+	po.target = MFA_STATE_ENABLED;
+	/* registered: Graph makes it enforced, and the plan says so */
+	decide(&po, MFA_STATE_DISABLED, Y, 1, MFA_COVERAGE_NOT_COVERED, &d);
+	assert_int_equal(d.action, MFA_ACTION_ENABLE);
+	assert_int_equal(d.to, MFA_STATE_ENABLED);
+	assert_int_equal(d.expect, MFA_STATE_ENFORCED);
+	/* unregistered: enabled it stays (no unregistered hold for enabled) */
+	decide(&po, MFA_STATE_DISABLED, N, 1, MFA_COVERAGE_NOT_COVERED, &d);
+	assert_int_equal(d.action, MFA_ACTION_ENABLE);
+	assert_int_equal(d.expect, MFA_STATE_ENABLED);
+	/* enforced -> enabled is a plain change */
+	decide(&po, MFA_STATE_ENFORCED, N, 1, MFA_COVERAGE_NOT_COVERED, &d);
+	assert_int_equal(d.action, MFA_ACTION_ENABLE);
+	assert_int_equal(d.from, MFA_STATE_ENFORCED);
+	assert_int_equal(d.to, MFA_STATE_ENABLED);
+	decide(&po, MFA_STATE_ENABLED, N, 1, MFA_COVERAGE_NOT_COVERED, &d);
+	assert_int_equal(d.action, MFA_ACTION_KEEP);
+	/* --hold-unregistered still holds */
+	po.hold_unregistered = true;
+	decide(&po, MFA_STATE_DISABLED, N, 1, MFA_COVERAGE_NOT_COVERED, &d);
+	assert_int_equal(d.reason, MFA_HOLD_UNREGISTERED);
+}
+
+static void test_select(void **state)
+{
+	struct mfa_plan_options po = MFA_PLAN_OPTIONS_INIT;
+	struct mfa_fail_on sel = MFA_FAIL_ON_INIT;
+	struct mfa_err err = MFA_ERR_INIT;
+	struct mfa_decision d;
+
+	(void)state;
+	assert_int_equal(mfa_fail_on_parse(&sel, "stuck-enabled", &err), 0);
+	po.target = MFA_STATE_ENFORCED;
+	po.select = &sel;
+	/* enabled and registered: stuck-enabled, chosen */
+	decide(&po, MFA_STATE_ENABLED, Y, 1, MFA_COVERAGE_NOT_COVERED, &d);
+	assert_int_equal(d.action, MFA_ACTION_ENFORCE);
+	/* anyone else is keep, not hold */
+	decide(&po, MFA_STATE_DISABLED, Y, 1, MFA_COVERAGE_NOT_COVERED, &d);
+	assert_int_equal(d.action, MFA_ACTION_KEEP);
+	assert_int_equal(d.reason, MFA_HOLD_NONE);
+	assert_int_equal(d.to, MFA_STATE_DISABLED);
+	decide(&po, MFA_STATE_ENABLED, N, 1, MFA_COVERAGE_NOT_COVERED, &d);
+	assert_int_equal(d.action, MFA_ACTION_KEEP);
+	/* an unknown state is still held */
+	decide(&po, MFA_STATE_UNKNOWN, Y, 1, MFA_COVERAGE_NOT_COVERED, &d);
+	assert_int_equal(d.reason, MFA_HOLD_STATE_UNKNOWN);
+	/* a class and a state select too */
+	sel = (struct mfa_fail_on)MFA_FAIL_ON_INIT;
+	assert_int_equal(mfa_fail_on_parse(&sel, "disabled-registered", &err), 0);
+	decide(&po, MFA_STATE_DISABLED, Y, 1, MFA_COVERAGE_NOT_COVERED, &d);
+	assert_int_equal(d.action, MFA_ACTION_ENFORCE);
+	decide(&po, MFA_STATE_DISABLED, N, 1, MFA_COVERAGE_NOT_COVERED, &d);
+	assert_int_equal(d.action, MFA_ACTION_KEEP);
+	/* towards disabled as well */
+	po.target = MFA_STATE_DISABLED;
+	sel = (struct mfa_fail_on)MFA_FAIL_ON_INIT;
+	assert_int_equal(mfa_fail_on_parse(&sel, "enabled-not-registered", &err), 0);
+	decide(&po, MFA_STATE_ENABLED, N, 1, MFA_COVERAGE_NOT_COVERED, &d);
+	assert_int_equal(d.action, MFA_ACTION_DISABLE);
+	decide(&po, MFA_STATE_ENFORCED, Y, 1, MFA_COVERAGE_NOT_COVERED, &d);
+	assert_int_equal(d.action, MFA_ACTION_KEEP);
+	assert_int_equal(d.to, MFA_STATE_ENFORCED);
+}
+
 static void test_min_apply_seconds(void **state)
 {
 	(void)state;
@@ -178,6 +348,10 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_table),
 		cmocka_unit_test(test_unknown_never_disabled),
+		cmocka_unit_test(test_target_enforced),
+		cmocka_unit_test(test_target_conditional_access),
+		cmocka_unit_test(test_target_enabled),
+		cmocka_unit_test(test_select),
 		cmocka_unit_test(test_require_ca_coverage),
 		cmocka_unit_test(test_min_apply_seconds),
 		cmocka_unit_test(test_names),

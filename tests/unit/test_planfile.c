@@ -29,10 +29,12 @@ static const struct {
 };
 #define NUSERS (sizeof(users) / sizeof(users[0]))
 
-static void write_plan(void)
+/* The plan of users[] under po; towards enabled or enforced the first
+ * user is registered. */
+static void write_plan_with(const struct mfa_plan_options *popts)
 {
 	struct mfa_err err = MFA_ERR_INIT;
-	struct mfa_plan_options po = MFA_PLAN_OPTIONS_INIT;
+	struct mfa_plan_options po = *popts;
 	struct mfa_planfile_meta meta = { "tenant-1", "csv", "in.csv", NULL, NULL, NULL, &po, "" };
 	struct mfa_sink *s = NULL;
 	struct mfa_summary sum;
@@ -52,6 +54,8 @@ static void write_plan(void)
 		u.display_name = users[i].name;
 		u.mail = users[i].mail;
 		u.state = users[i].state;
+		if (i == 0 && po.target != MFA_STATE_DISABLED)
+			u.reg.registered = MFA_TRI_YES;
 		mfa_classify(NULL, &u, &v);
 		mfa_plan_decide(&po, &u, &v, &d);
 		mfa_summary_add(&sum, &u, &v, &d);
@@ -60,6 +64,13 @@ static void write_plan(void)
 	mfa_summary_finish(&sum);
 	assert_int_equal(mfa_sink_finish(s, &sum, &err), 0);
 	mfa_sink_free(s);
+}
+
+static void write_plan(void)
+{
+	struct mfa_plan_options po = MFA_PLAN_OPTIONS_INIT;
+
+	write_plan_with(&po);
 }
 
 static char *slurp(size_t *len)
@@ -325,10 +336,78 @@ static int teardown(void **state)
 	return 0;
 }
 
+static void test_target_round_trip(void **state)
+{
+	struct mfa_err err = MFA_ERR_INIT;
+	struct mfa_plan_options po = MFA_PLAN_OPTIONS_INIT;
+	struct mfa_planfile_reader *r = NULL;
+	struct mfa_plan_entry e;
+	const struct mfa_planfile_header *h;
+	char *buf, *p;
+	size_t len;
+
+	(void)state;
+	po.target = MFA_STATE_ENABLED;
+	po.despite_conditional_access = true;
+	write_plan_with(&po);
+	buf = slurp(&len);
+	assert_non_null(strstr(buf, "\"target\":\"enabled\""));
+	assert_non_null(strstr(buf, "\"counts\":{\"users\":4,\"keep\":1,\"hold\":1,\"enable\":2,"));
+	assert_null(strstr(buf, "\"disable\":"));
+	assert_int_equal(mfa_planfile_open(&r, path, &err), 0);
+	h = mfa_planfile_header(r);
+	assert_int_equal(h->target, MFA_STATE_ENABLED);
+	assert_int_equal(h->by_action[MFA_ACTION_ENABLE], 2);
+	/* Ann: registered, enforced -> enabled, Graph keeps her enforced */
+	assert_int_equal(mfa_planfile_next(r, &e, &err), 1);
+	assert_int_equal(e.action, MFA_ACTION_ENABLE);
+	assert_int_equal(e.from, MFA_STATE_ENFORCED);
+	assert_int_equal(e.to, MFA_STATE_ENABLED);
+	assert_int_equal(e.expect, MFA_STATE_ENFORCED);
+	/* Bob: registration unknown, disabled -> enabled, no expect */
+	assert_int_equal(mfa_planfile_next(r, &e, &err), 1);
+	assert_int_equal(e.action, MFA_ACTION_ENABLE);
+	assert_int_equal(e.expect, MFA_STATE_ENABLED);
+	/* Cy: already enabled */
+	assert_int_equal(mfa_planfile_next(r, &e, &err), 1);
+	assert_int_equal(e.action, MFA_ACTION_KEEP);
+	mfa_planfile_close(r);
+	/* only one "expect", on Ann's line */
+	p = strstr(buf, "\"expect\":\"enforced\"");
+	assert_non_null(p);
+	assert_null(strstr(p + 1, "\"expect\""));
+	free(buf);
+}
+
+static void test_target_in_header(void **state)
+{
+	char *buf, *p;
+	size_t len;
+
+	(void)state;
+	write_plan();
+	buf = slurp(&len);
+	assert_non_null(strstr(buf, "\"target\":\"disabled\","));
+	assert_null(strstr(buf, "\"expect\""));
+	assert_null(strstr(buf, "\"enable\""));
+	/* a header naming another target is refused at the first change line */
+	p = strstr(buf, "\"target\":\"disabled\"");
+	memcpy(p, "\"target\":\"enforced\"", strlen("\"target\":\"enforced\""));
+	spit(buf, len);
+	expect_refused(":2: the line asks to disable (to 'disabled'), but the plan's header says its target is 'enforced'");
+	/* a target that is no state to set */
+	memcpy(p, "\"target\":\"unknown\" ", strlen("\"target\":\"unknown\" "));
+	spit(buf, len);
+	expect_refused(":1: the header's target must be disabled, enabled or enforced");
+	free(buf);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_round_trip),
+		cmocka_unit_test(test_target_round_trip),
+		cmocka_unit_test(test_target_in_header),
 		cmocka_unit_test(test_truncated),
 		cmocka_unit_test(test_edited),
 		cmocka_unit_test(test_reordered),

@@ -123,6 +123,19 @@ static void test_table(void **state)
 		{ 503, 0, "3", 1, 0, 0, 0, 0, 0, 0, MFA_RETRY_BATCH_ITEM, 1 },
 		{ 401, 0, NO_RA, 1, 0, 0, 0, 0, 0, 0, MFA_RETRY_BATCH_ITEM, 1 },
 
+		/* 424, failed dependency: nothing ran. A whole $batch answered
+		 * 424 is throttled (older docs): a 429, even for writes; an
+		 * item's 424 is retried with backoff, even a write, no pause */
+		{ 424, 0, "3", 1, 0, 1, 3, 1, 0, 1, MFA_RETRY_REQUEST, 0 },
+		{ 424, 0, NO_RA, 1, 0, 1, 0.75, 1, 0, 1, MFA_RETRY_REQUEST, 0 },
+		{ 424, 0, "3", 1, 0, 1, 3, 1, 0, 1, MFA_RETRY_REQUEST, 1 },
+		{ 424, 0, "3", 8, 0, 0, 0, 0, 0, 1, MFA_RETRY_REQUEST, 1 },
+		{ 424, 0, NO_RA, 1, 0, 1, 0.5, 0, 0, 0, MFA_RETRY_BATCH_ITEM, 0 },
+		{ 424, 0, NO_RA, 2, 0, 1, 1.0, 0, 0, 0, MFA_RETRY_BATCH_ITEM, 1 },
+		{ 424, 0, "4", 1, 0, 1, 4, 0, 0, 0, MFA_RETRY_BATCH_ITEM, 1 },
+		{ 424, 0, NO_RA, 8, 0, 0, 0, 0, 0, 0, MFA_RETRY_BATCH_ITEM, 1 },
+		{ 424, 0, NO_RA, 1, 0, 0, 0, 0, 0, 0, MFA_RETRY_TOKEN, 0 },
+
 		/* token requests: 3 attempts, ceilings 1, 2, 4, 8, Retry-After
 		 * up to 30 s, a 401 final, no scope paused */
 		{ 500, 0, NO_RA, 1, 0, 1, 0.5, 0, 0, 0, MFA_RETRY_TOKEN, 0 },

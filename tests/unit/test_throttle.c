@@ -123,7 +123,8 @@ static void test_two_windows_both_must_allow(void **state)
 	(void)state;
 	mfa_throttle_init(&lim, 3, 1.0);
 	assert_int_equal(mfa_throttle_add_window(&lim, 4, 100.0), 0);
-	assert_int_equal(mfa_throttle_add_window(&lim, 4, 100.0), -1); /* only two */
+	assert_int_equal(mfa_throttle_add_window(&lim, 50, 300.0), 0);
+	assert_int_equal(mfa_throttle_add_window(&lim, 4, 100.0), -1); /* only three */
 	for (i = 0; i < 3; i++)
 		mfa_throttle_take(&lim, 1, 0.0);
 	/* short window full: wait ~1 s */
@@ -165,7 +166,7 @@ static void test_slowdown(void **state)
 		{ 0.8, 0 },
 		{ 0.9, 10.0 / 10 },   /* 10% of 100 left -> 10 units over 10 s */
 		{ 0.95, 10.0 / 5 },
-		{ 1.2, 10.0 / 5 },    /* floor: 5% of the budget */
+		{ 1.0, 10.0 / 5 },    /* floor: 5% of the budget */
 		{ 90, 10.0 / 10 },    /* sent as a percentage */
 	};
 	size_t i;
@@ -186,6 +187,83 @@ static void test_slowdown(void **state)
 			assert_true(mfa_throttle_ready_at(&lim, 1, 10.5) == 10.5);
 		}
 	}
+}
+
+/* Above 1.0 the app is over the limit (1.2 = 20 % over): values up to
+ * 1.8 are not capped at 1.0 but pause the scope until the excess has
+ * refilled, (pct - 1) x window, the more the further over. */
+static void test_over_limit_pauses(void **state)
+{
+	static const struct {
+		double pct, pause;
+	} cases[] = {
+		{ 1.0, 0 }, { 1.2, 2.0 }, { 1.5, 5.0 }, { 1.8, 8.0 }, { 120, 2.0 }, { 1.95, 9.5 },
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct mfa_throttle lim;
+		double t;
+
+		mfa_throttle_init(&lim, 100, 10);
+		mfa_throttle_observe_percentage(&lim, cases[i].pct, 1.0);
+		t = mfa_throttle_ready_at(&lim, 1, 1.0);
+		if (cases[i].pause == 0) {
+			assert_int_equal(lim.pauses, 0);
+			assert_true(t == 1.0);
+		} else {
+			assert_int_equal(lim.pauses, 1);
+			if (t < 1.0 + cases[i].pause - 1e-9 || t > 1.0 + cases[i].pause + 1e-9)
+				fail_msg("%g: ready at %g, want %g", cases[i].pct, t, 1.0 + cases[i].pause);
+		}
+		assert_int_equal(lim.slowdowns, 1);
+		/* and after the pause the slowest spacing: 5 units over 10 s */
+		mfa_throttle_take(&lim, 1, t);
+		assert_true(mfa_throttle_ready_at(&lim, 1, t) >= t + 2.0 - 1e-9);
+	}
+}
+
+/* x-ms-throttle-scope as documented: <Scope>/<Limit>/<ApplicationId>/<TenantId>,
+ * and which limiter a 429 naming it holds back. */
+static void test_scope_string(void **state)
+{
+	struct mfa_throttle_scope_info si;
+	char d[96];
+
+	(void)state;
+	assert_int_equal(mfa_throttle_parse_scope("Tenant_Application/ReadWrite/9a3d0c4b-app/72f988bf-tenant", &si), 0);
+	assert_string_equal(si.scope, "Tenant_Application");
+	assert_string_equal(si.limit, "ReadWrite");
+	assert_string_equal(si.app, "9a3d0c4b-app");
+	assert_string_equal(si.tenant, "72f988bf-tenant");
+	/* resource units: the request's own scope */
+	assert_int_equal(mfa_throttle_scope_for(&si, MFA_SCOPE_IDENTITY_READ), MFA_SCOPE_IDENTITY_READ);
+	assert_int_equal(mfa_throttle_scope_for(&si, MFA_SCOPE_IDENTITY_WRITE), MFA_SCOPE_IDENTITY_WRITE);
+	mfa_throttle_scope_describe(d, sizeof(d), MFA_SCOPE_IDENTITY_READ, &si);
+	assert_string_equal(d, "identity-read (Tenant_Application/ReadWrite)");
+
+	/* the tenant's write limit (all apps) holds writes, even when a read saw it */
+	assert_int_equal(mfa_throttle_parse_scope("Tenant/Write/app/tenant", &si), 0);
+	assert_int_equal(mfa_throttle_scope_for(&si, MFA_SCOPE_IDENTITY_READ), MFA_SCOPE_IDENTITY_WRITE);
+	/* the app's cross-tenant quota: writes */
+	assert_int_equal(mfa_throttle_parse_scope("Application/ReadWrite/app/tenant", &si), 0);
+	assert_int_equal(mfa_throttle_scope_for(&si, MFA_SCOPE_IDENTITY_READ), MFA_SCOPE_IDENTITY_WRITE);
+	/* other scopes are never redirected */
+	assert_int_equal(mfa_throttle_scope_for(&si, MFA_SCOPE_CONDITIONAL_ACCESS),
+			 MFA_SCOPE_CONDITIONAL_ACCESS);
+	/* two parts are enough; fewer, empty or oversized parts are not */
+	assert_int_equal(mfa_throttle_parse_scope("Tenant/Read", &si), 0);
+	assert_string_equal(si.app, "");
+	assert_int_equal(mfa_throttle_parse_scope("Tenant", &si), -1);
+	assert_int_equal(mfa_throttle_parse_scope("/Write/a/b", &si), -1);
+	assert_int_equal(mfa_throttle_parse_scope("Tenant//a/b", &si), -1);
+	assert_int_equal(mfa_throttle_parse_scope("Tenant_Application_Tenant_Application_X/Read", &si), -1);
+	assert_int_equal(mfa_throttle_parse_scope(NULL, &si), -1);
+	assert_string_equal(si.scope, "");
+	assert_int_equal(mfa_throttle_scope_for(&si, MFA_SCOPE_IDENTITY_READ), MFA_SCOPE_IDENTITY_READ);
+	mfa_throttle_scope_describe(d, sizeof(d), MFA_SCOPE_IDENTITY_WRITE, NULL);
+	assert_string_equal(d, "identity-write");
 }
 
 static void test_slowdown_lifted(void **state)
@@ -295,6 +373,22 @@ static void test_graph_cost(void **state)
 		{ "PATCH", "/beta/users/abc/authentication/requirements", 1 },
 		{ "POST", "https://graph.microsoft.com/beta/$batch", 1 },
 		{ "GET", "/v1.0/usersx", 1 },
+		/* Graph's documented costs: a group's transitive members 5, its
+		 * members 3 (and the usual $select -1), a $top under 20 -1 */
+		{ "GET", "https://graph.microsoft.com/v1.0/groups/g1/transitiveMembers", 5 },
+		{ "GET", "https://graph.microsoft.com/v1.0/groups/g1/transitiveMembers?$select=id,userPrincipalName&$top=999", 4 },
+		{ "GET", "/v1.0/groups/g1/transitiveMembers/microsoft.graph.user", 5 },
+		{ "GET", "/v1.0/groups/g1/members", 3 },
+		{ "GET", "/v1.0/groups/g1/members?$select=id", 2 },
+		{ "GET", "/v1.0/groups/g1/members?$select=id&$top=5", 1 },
+		{ "GET", "/v1.0/groups/g1/membersx", 1 },
+		{ "GET", "/v1.0/groups/members", 1 },
+		{ "GET", "/v1.0/users?$top=19", 1 },
+		{ "GET", "/v1.0/users?%24top=0", 1 },
+		{ "GET", "/v1.0/users?$top=20", 2 },
+		{ "GET", "/v1.0/users?$top=abc", 2 },
+		{ "GET", "/v1.0/users/abc?$top=5", 1 }, /* never below 1 */
+		{ "GET", "/v1.0/directoryRoles(roleTemplateId='r1')/members?$select=id", 1 },
 	};
 	size_t i;
 
@@ -316,9 +410,12 @@ static void test_defaults(void **state)
 	mfa_throttle_apply_limits(NULL, lims);
 	assert_int_equal(lims[MFA_SCOPE_IDENTITY_READ].nwin, 1);
 	assert_true(lims[MFA_SCOPE_IDENTITY_READ].win[0].units == 8000);
-	assert_int_equal(lims[MFA_SCOPE_IDENTITY_WRITE].nwin, 2);
+	assert_int_equal(lims[MFA_SCOPE_IDENTITY_WRITE].nwin, 3);
 	assert_true(lims[MFA_SCOPE_IDENTITY_WRITE].win[1].units == 18000);
 	assert_true(lims[MFA_SCOPE_IDENTITY_WRITE].win[1].window_s == 300);
+	/* the app's writes across tenants: 35,000 / 5 min */
+	assert_true(lims[MFA_SCOPE_IDENTITY_WRITE].win[2].units == 35000);
+	assert_true(lims[MFA_SCOPE_IDENTITY_WRITE].win[2].window_s == 300);
 	assert_true(lims[MFA_SCOPE_REPORTS].win[0].units == 5);
 	assert_true(lims[MFA_SCOPE_CONDITIONAL_ACCESS].win[0].window_s == 1);
 	assert_int_equal(lims[MFA_SCOPE_UNTHROTTLED].nwin, 0);
@@ -326,6 +423,10 @@ static void test_defaults(void **state)
 	l.write_tenant_units = 0; /* disabled */
 	mfa_throttle_apply_limits(&l, lims);
 	assert_true(lims[MFA_SCOPE_IDENTITY_READ].win[0].units == 3500);
+	assert_int_equal(lims[MFA_SCOPE_IDENTITY_WRITE].nwin, 2);
+	assert_true(lims[MFA_SCOPE_IDENTITY_WRITE].win[1].units == 35000);
+	l.write_app_units = 0;
+	mfa_throttle_apply_limits(&l, lims);
 	assert_int_equal(lims[MFA_SCOPE_IDENTITY_WRITE].nwin, 1);
 	assert_string_equal(mfa_throttle_scope_name(MFA_SCOPE_REPORTS), "reports");
 }
@@ -339,6 +440,8 @@ int main(void)
 		cmocka_unit_test(test_two_windows_both_must_allow),
 		cmocka_unit_test(test_pause),
 		cmocka_unit_test(test_slowdown),
+		cmocka_unit_test(test_over_limit_pauses),
+		cmocka_unit_test(test_scope_string),
 		cmocka_unit_test(test_slowdown_lifted),
 		cmocka_unit_test(test_slowdown_only_for_others_use),
 		cmocka_unit_test(test_observe_reply),

@@ -3,14 +3,23 @@
  * Format (one JSON object per line, '\n' terminated):
  *   line 1   header  {"kind":"mfa-migrate-plan","formatVersion":1,
  *                     "tenantId":..|null,"createdDateTime":"...Z",
+ *                     "target":"disabled|enabled|enforced",
  *                     "source":{...},"options":{...},"counts":{...}}
  *   line 2.. one per user {"seq":N,"id":..,"userPrincipalName":..,
- *                     "displayName":..,"mail":..|null,"action":"disable|keep|hold",
- *                     "from":state,"to":state,"reason":..,"findings":[..]}
+ *                     "displayName":..,"mail":..|null,"action":"disable|enable|enforce|keep|hold",
+ *                     "from":state,"to":state[,"expect":"enforced"],"reason":..,
+ *                     "findings":[..]}
  *   last     trailer {"kind":"trailer","count":N,"crc32":"xxxxxxxx"}
  * crc32 (zlib's) covers every byte before the trailer line; count is the
  * number of user lines. A file whose trailer is missing, whose crc or count
  * does not match, or whose seq numbers are out of order is refused.
+ * A header without "target" is a plan to disabled (older plans). A change
+ * line must go to the header's target, with the action for it, from
+ * another state the scan read; a keep or hold line must stay where it
+ * was (to == from); "expect" (written only when it differs from "to")
+ * may only be "enforced" on a line to enabled. Anything else is refused,
+ * whatever the checksum says. The header's counts name the target's
+ * change action, keep and hold only.
  */
 #ifndef MFA_PLANFILE_H
 #define MFA_PLANFILE_H
@@ -72,6 +81,7 @@ struct mfa_plan_entry {
 	enum mfa_action action;
 	enum mfa_state from;
 	enum mfa_state to;
+	enum mfa_state expect;      /* where the user ends: to, or enforced (Graph's rule) */
 	enum mfa_hold_reason reason;
 };
 
@@ -81,6 +91,7 @@ struct mfa_planfile_header {
 	char source_kind[16];       /* source.kind: "graph" (a live scan), "csv" (an export), "" */
 	char created[32];           /* "YYYY-MM-DDTHH:MM:SSZ" */
 	time_t created_time;
+	enum mfa_state target;      /* disabled, enabled or enforced */
 	unsigned long users;        /* count from the trailer */
 	unsigned long by_action[MFA_ACTION__COUNT];
 	uint32_t crc32;

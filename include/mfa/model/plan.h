@@ -1,10 +1,21 @@
 /* mfa/plan.h - what to do with each user: a pure function of the record,
  * its verdict and the options. No I/O, no globals.
  *
- * The target is always per-user MFA `disabled` (Conditional Access takes
- * over). A user is `disable`d (enabled/enforced -> disabled), `keep`
- * (already disabled, nothing to do) or `hold` with a reason (left alone).
- * An unknown state is always held, never assumed disabled.
+ * The target is per-user MFA `disabled` (Conditional Access takes over:
+ * the default), `enabled` or `enforced` (plan --target). A user is changed
+ * to the target (action `disable`, `enable` or `enforce`), `keep` (already
+ * at the target, or not chosen by --select: nothing to do) or `hold` with a
+ * reason (left alone). An unknown state is always held, never assumed to
+ * be at the target.
+ *
+ * Towards enabled or enforced, the guardrails of Microsoft's per-user MFA
+ * article are holds too, checked after the others: Conditional Access that
+ * requires MFA of the user, or security defaults (`uses-conditional-access`,
+ * unless despite_conditional_access), policies that could not be read
+ * (`ca-unknown`, the same override), and `enforced` for a user who has not
+ * registered a method (`unregistered`, unless allow_unregistered). Graph
+ * turns `enabled` into `enforced` for a registered user: such a decision
+ * says so in `expect`.
  */
 #ifndef MFA_PLAN_H
 #define MFA_PLAN_H
@@ -19,6 +30,8 @@ enum mfa_action {
 	MFA_ACTION_DISABLE = 0,
 	MFA_ACTION_KEEP,
 	MFA_ACTION_HOLD,
+	MFA_ACTION_ENABLE,        /* target enabled */
+	MFA_ACTION_ENFORCE,       /* target enforced */
 	MFA_ACTION__COUNT
 };
 
@@ -32,8 +45,13 @@ enum mfa_hold_reason {
 	MFA_HOLD_UNREGISTERED,    /* unregistered: --hold-unregistered and not registered (or unknown) */
 	MFA_HOLD_ADMIN,           /* admin: --hold-admins */
 	MFA_HOLD_NOT_COVERED,     /* not-covered: --require-ca-coverage and coverage is not `covered` */
+	MFA_HOLD_USES_CA,         /* uses-conditional-access: target enabled|enforced while CA requires
+				   * MFA of the user (covered, partial) or security defaults are on */
+	MFA_HOLD_CA_UNKNOWN,      /* ca-unknown: target enabled|enforced and the policies were not read */
 	MFA_HOLD__COUNT
 };
+
+struct mfa_fail_on; /* model/failon.h: --fail-on's items, also --select's */
 
 struct mfa_plan_options {
 	const struct mfa_idset *only; /* --only list, borrowed; NULL: everyone */
@@ -41,23 +59,45 @@ struct mfa_plan_options {
 	bool skip_disabled_accounts;
 	bool hold_unregistered;
 	bool hold_admins;
-	bool require_ca_coverage; /* hold every user Conditional Access does not cover */
+	bool require_ca_coverage; /* target disabled: hold every user Conditional Access does not cover */
+	/* where the changed users go: DISABLED, ENABLED or ENFORCED (any
+	 * other value is DISABLED) */
+	enum mfa_state target;
+	/* --select: only users with one of these states, classes or findings
+	 * change, the others are `keep`; borrowed; NULL: everyone */
+	const struct mfa_fail_on *select;
+	bool despite_conditional_access; /* no uses-conditional-access / ca-unknown holds */
+	bool allow_unregistered;         /* target enforced: no `unregistered` hold */
 };
 
-#define MFA_PLAN_OPTIONS_INIT { NULL, false, false, false, false, false }
+#define MFA_PLAN_OPTIONS_INIT { NULL, false, false, false, false, false, MFA_STATE_DISABLED, \
+				NULL, false, false }
 
 struct mfa_decision {
 	enum mfa_action action;
 	enum mfa_hold_reason reason; /* MFA_HOLD_NONE unless action is HOLD */
 	enum mfa_state from;         /* the state the plan saw */
-	enum mfa_state to;           /* DISABLED for disable; from otherwise */
+	enum mfa_state to;           /* the target for a change; from otherwise */
+	/* the state the user ends in: `to`, except ENFORCED for a registered
+	 * user set to enabled (Graph's own rule) */
+	enum mfa_state expect;
 };
+
+/* The target of o (DISABLED when o is NULL). */
+enum mfa_state mfa_plan_target(const struct mfa_plan_options *o);
+
+/* The action that moves a user to target: disable, enable or enforce
+ * (disable for any other value). */
+enum mfa_action mfa_action_for_target(enum mfa_state target);
+
+/* True for disable, enable and enforce. */
+bool mfa_action_is_change(enum mfa_action a);
 
 /* Decides u's action. Pure. */
 void mfa_plan_decide(const struct mfa_plan_options *opts, const struct mfa_user *u,
 		     const struct mfa_verdict *v, struct mfa_decision *out);
 
-/* "disable", "keep", "hold". */
+/* "disable", "keep", "hold", "enable", "enforce". */
 const char *mfa_action_name(enum mfa_action a);
 int mfa_action_parse(const char *name);
 

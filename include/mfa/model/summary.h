@@ -116,6 +116,9 @@ void mfa_summary_add(struct mfa_summary *s, const struct mfa_user *u,
 /* Stamps the elapsed time. */
 void mfa_summary_finish(struct mfa_summary *s);
 
+/* The plan's changes: disable + enable + enforce. */
+unsigned long mfa_summary_changes(const struct mfa_summary *s);
+
 /* Least time to apply the plan's changes at Graph's write quota. */
 double mfa_summary_min_apply_seconds(const struct mfa_summary *s);
 
