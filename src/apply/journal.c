@@ -291,7 +291,7 @@ int mfa_journal_open(struct mfa_journal_reader **out, const char *path, struct m
 		goto fail;
 	}
 	s = jstr(o, "operation");
-	if (!s || (strcmp(s, "apply") != 0 && strcmp(s, "rollback") != 0)) {
+	if (!s || (strcmp(s, "apply") != 0 && strcmp(s, "rollback") != 0 && strcmp(s, "notify") != 0)) {
 		mfa_err_set(err, "%s:1: the journal header names no operation", path);
 		goto fail;
 	}

@@ -15,7 +15,7 @@
 
 /* The longest user line the writer can make: every string JSON-escaped
  * at 6 bytes a byte at worst, plus the fixed keys and every finding. */
-_Static_assert((2 * MFA_PLANFILE_MAX_KEY + MFA_PLANFILE_MAX_NAME) * 6 + 4096 <= MFA_PLANFILE_MAX_LINE,
+_Static_assert((2 * MFA_PLANFILE_MAX_KEY + MFA_PLANFILE_MAX_NAME + MFA_PLANFILE_MAX_MAIL) * 6 + 4096 <= MFA_PLANFILE_MAX_LINE,
 	       "a plan line the writer makes must fit the reader's limit");
 
 /* ---- writer ---------------------------------------------------------- */
@@ -69,6 +69,8 @@ static int pf_row(struct mfa_sink *s, const struct mfa_row *row, struct mfa_err 
 	mfa_json_write_string(f, u->upn);
 	fputs(",\"displayName\":", f);
 	write_name(f, u->display_name);
+	fputs(",\"mail\":", f);
+	mfa_json_write_string(f, u->mail && u->mail[0] && strlen(u->mail) <= MFA_PLANFILE_MAX_MAIL ? u->mail : NULL);
 	fprintf(f, ",\"action\":\"%s\",\"from\":\"%s\",\"to\":\"%s\"",
 		mfa_action_name(d->action), mfa_state_name(d->from), mfa_state_name(d->to));
 	if (mfa_action_is_change(d->action) && d->expect != d->to)
@@ -382,6 +384,7 @@ static int parse_entry(struct mfa_planfile_reader *r, cJSON **json, struct mfa_p
 	out->id = json_str(o, "id");
 	out->upn = json_str(o, "userPrincipalName");
 	out->display_name = json_str(o, "displayName");
+	out->mail = json_str(o, "mail");
 	if (!out->id && !out->upn)
 		return mfa_err_set(err, "%s:%lu: a user line with neither id nor userPrincipalName",
 				   r->path, r->lineno);

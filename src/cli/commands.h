@@ -8,5 +8,6 @@ int cmd_plan(int argc, char **argv);
 int cmd_audit(int argc, char **argv);
 int cmd_apply(int argc, char **argv);
 int cmd_rollback(int argc, char **argv);
+int cmd_notify(int argc, char **argv);
 
 #endif

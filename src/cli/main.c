@@ -22,6 +22,7 @@ static const struct command commands[] = {
 	{ "audit", cmd_audit, "classify every user and report findings (scheduled compliance runs)" },
 	{ "apply", cmd_apply, "run a reviewed plan: set per-user MFA to disabled, journalled (resumable)" },
 	{ "rollback", cmd_rollback, "put every user an apply changed back to its previous state" },
+	{ "notify", cmd_notify, "tell the users a plan or an apply changes: notify.csv, .eml messages, sendMail" },
 	{ NULL, NULL, NULL },
 };
 

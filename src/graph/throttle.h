@@ -116,6 +116,7 @@ enum mfa_graph_scope {
 	MFA_SCOPE_IDENTITY_WRITE,
 	MFA_SCOPE_REPORTS,
 	MFA_SCOPE_CONDITIONAL_ACCESS,
+	MFA_SCOPE_MAIL,           /* sendMail: Exchange's limits per sending mailbox */
 	MFA_SCOPE_UNTHROTTLED,    /* token endpoint and anything not Graph */
 	MFA_SCOPE__COUNT
 };
@@ -177,7 +178,20 @@ struct mfa_graph_limits {
 
 #define MFA_GRAPH_LIMITS_INIT { 8000, 10, 3000, 150, 18000, 300, 35000, 300, 5, 10, 1, 1 }
 
-/* Initialises lims[MFA_SCOPE__COUNT] from l (NULL = the defaults). */
+/* Exchange Online's sending limits per mailbox (GRAPH.md): 30 messages a
+ * minute and 10,000 recipients a day. mfa-migrate sends one recipient a
+ * message, so both count messages. */
+#define MFA_MAIL_PER_MINUTE 30
+#define MFA_MAIL_PER_DAY 10000
+
+/* Sets the mail scope's limiter: per_minute messages / 60 s and per_day
+ * / 86,400 s (a value <= 0 drops that window), each window divided by
+ * time_scale when it is above 1 (graph-emulator --time-scale). */
+void mfa_throttle_mail_limits(struct mfa_throttle *lim, double per_minute, double per_day,
+			      double time_scale);
+
+/* Initialises lims[MFA_SCOPE__COUNT] from l (NULL = the defaults); the
+ * mail scope gets Exchange's defaults (mfa_throttle_mail_limits). */
 void mfa_throttle_apply_limits(const struct mfa_graph_limits *l,
 			    struct mfa_throttle lims[MFA_SCOPE__COUNT]);
 

@@ -8,6 +8,7 @@ const char *const mfa_user_column_names[MFA_COL__COUNT] = {
 	[MFA_COL_ID] = MFA_COL_NAME_ID,
 	[MFA_COL_UPN] = MFA_COL_NAME_UPN,
 	[MFA_COL_DISPLAY_NAME] = MFA_COL_NAME_DISPLAY_NAME,
+	[MFA_COL_MAIL] = MFA_COL_NAME_MAIL,
 	[MFA_COL_USER_TYPE] = MFA_COL_NAME_USER_TYPE,
 	[MFA_COL_ACCOUNT_ENABLED] = MFA_COL_NAME_ACCOUNT_ENABLED,
 	[MFA_COL_STATE] = MFA_COL_NAME_STATE,
@@ -64,6 +65,7 @@ void mfa_user_columns(const struct mfa_row *row, struct mfa_column_scratch *scra
 	out[MFA_COL_ID] = u->id ? u->id : "";
 	out[MFA_COL_UPN] = u->upn ? u->upn : "";
 	out[MFA_COL_DISPLAY_NAME] = u->display_name ? u->display_name : "";
+	out[MFA_COL_MAIL] = u->mail ? u->mail : "";
 	out[MFA_COL_USER_TYPE] = mfa_user_type_name(u->user_type);
 	out[MFA_COL_ACCOUNT_ENABLED] = mfa_tri_name(u->account_enabled);
 	out[MFA_COL_STATE] = mfa_state_name(v->state);

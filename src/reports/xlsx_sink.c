@@ -46,6 +46,7 @@ static const double users_widths[MFA_COL__COUNT] = {
 	[MFA_COL_ID] = 38,
 	[MFA_COL_UPN] = 36,
 	[MFA_COL_DISPLAY_NAME] = 28,
+	[MFA_COL_MAIL] = 32,
 	[MFA_COL_USER_TYPE] = 10,
 	[MFA_COL_ACCOUNT_ENABLED] = 15,
 	[MFA_COL_STATE] = 18,

@@ -29,6 +29,7 @@ static const struct mfa_csv_format formats[] = {
 			{ MFA_CSV_F_ID, MFA_COL_NAME_ID, REQ, 0 },
 			{ MFA_CSV_F_UPN, MFA_COL_NAME_UPN, REQ, 0 },
 			{ MFA_CSV_F_DISPLAY_NAME, MFA_COL_NAME_DISPLAY_NAME, 0, 0 },
+			{ MFA_CSV_F_MAIL, MFA_COL_NAME_MAIL, 0, 0 },
 			{ MFA_CSV_F_USER_TYPE, MFA_COL_NAME_USER_TYPE, 0, 0 },
 			{ MFA_CSV_F_ACCOUNT_ENABLED, MFA_COL_NAME_ACCOUNT_ENABLED, 0, 0 },
 			{ MFA_CSV_F_STATE, MFA_COL_NAME_STATE, REQ, 0 },
@@ -607,6 +608,10 @@ enum mfa_csv_row_result mfa_csv_row_map(const struct mfa_csv_layout *l, char **c
 		case MFA_CSV_F_DISPLAY_NAME:
 			if (!u->display_name)
 				u->display_name = v;
+			break;
+		case MFA_CSV_F_MAIL:
+			if (!u->mail)
+				u->mail = v;
 			break;
 		case MFA_CSV_F_USER_TYPE:
 			have_type = true;

@@ -24,6 +24,7 @@ enum mfa_csv_field {
 	MFA_CSV_F_ID,
 	MFA_CSV_F_UPN,
 	MFA_CSV_F_DISPLAY_NAME,
+	MFA_CSV_F_MAIL,             /* the mail property */
 	MFA_CSV_F_USER_TYPE,        /* Member / Guest */
 	MFA_CSV_F_ACCOUNT_ENABLED,  /* boolean */
 	MFA_CSV_F_SIGNIN_STATUS,    /* Allowed/Denied (or Enabled/Disabled, booleans) */

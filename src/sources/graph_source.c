@@ -12,7 +12,7 @@
 #include <string.h>
 #include <strings.h>
 
-#define USER_FIELDS "id,userPrincipalName,displayName,userType,accountEnabled"
+#define USER_FIELDS "id,userPrincipalName,displayName,mail,userType,accountEnabled"
 /* The undocumented fast path (GRAPH.md): named in the first page's $select
  * (the nextLinks carry it on) unless Graph refused it there. */
 #define STATE_FIELD "perUserMfaState"
@@ -65,7 +65,7 @@ struct graph_source {
 /* A listed user waiting for its state. */
 struct pending_user {
 	struct graph_source *g;
-	char *id, *upn, *name;
+	char *id, *upn, *name, *mail;
 	enum mfa_user_type type;
 	enum mfa_tri enabled;
 };
@@ -93,23 +93,25 @@ static void fail(struct graph_source *g, const char *what, const char *detail)
 /* ---- spool ----------------------------------------------------------- */
 
 /* One scanned user on the spool (util/spool.h): type, enabled and state
- * in one 3-byte field, then id, UPN, display name and the state's error,
- * each absent when NULL. */
+ * in one 3-byte field, then id, UPN, display name, the state's error and
+ * mail, each absent when NULL. */
 static void spool_user(struct graph_source *g, const char *id, const char *upn, const char *name,
+		       const char *mail,
 		       enum mfa_user_type type, enum mfa_tri enabled, enum mfa_state state,
 		       const char *error)
 {
 	unsigned char fixed[3] = { (unsigned char)type, (unsigned char)enabled, (unsigned char)state };
-	struct mfa_spool_field f[5] = {
+	struct mfa_spool_field f[6] = {
 		{ (const char *)fixed, sizeof(fixed) },
 		{ id, id ? strlen(id) : 0 },
 		{ upn, upn ? strlen(upn) : 0 },
 		{ name, name ? strlen(name) : 0 },
 		{ error, error ? strlen(error) : 0 },
+		{ mail, mail ? strlen(mail) : 0 },
 	};
 	struct mfa_err e = MFA_ERR_INIT;
 
-	if (mfa_spool_append(g->spool, f, 5, &e) < 0)
+	if (mfa_spool_append(g->spool, f, 6, &e) < 0)
 		fail(g, "cannot write the scan's spool file (is the disk full?)", e.msg);
 	g->spooled++;
 	g->prog.done++;
@@ -127,13 +129,14 @@ static int spool_next(struct graph_source *g, struct mfa_user *u, struct mfa_err
 
 	if (rc <= 0)
 		return rc;
-	if (n != 5 || f[0].len != 3)
+	if (n != 6 || f[0].len != 3)
 		return mfa_err_set(err, "the scan's spool file is damaged");
 	mfa_user_init(u);
 	u->id = f[1].data;
 	u->upn = f[2].data;
 	u->display_name = f[3].data;
 	u->state_error = f[4].data;
+	u->mail = f[5].len ? f[5].data : NULL; /* "": the user has none */
 	u->user_type = (enum mfa_user_type)(unsigned char)f[0].data[0];
 	u->account_enabled = (enum mfa_tri)(unsigned char)f[0].data[1];
 	u->state = (enum mfa_state)(unsigned char)f[0].data[2];
@@ -180,11 +183,12 @@ static void on_state(void *ctx, const struct mfa_reqs_result *r)
 
 	if (r->error)
 		snprintf(why, sizeof(why), "per-user MFA state not read: %s", r->error);
-	spool_user(g, p->id, p->upn, p->name, p->type, p->enabled,
+	spool_user(g, p->id, p->upn, p->name, p->mail, p->type, p->enabled,
 		   r->error ? MFA_STATE_UNKNOWN : r->state, r->error ? why : NULL);
 	free(p->id);
 	free(p->upn);
 	free(p->name);
+	free(p->mail);
 	free(p);
 	release_deferred(g);
 	report(g);
@@ -220,7 +224,7 @@ static enum mfa_user_type user_type(const char *s, const char *upn)
 static void take_user(struct graph_source *g, const cJSON *u)
 {
 	const char *id = jstr(u, "id"), *upn = jstr(u, "userPrincipalName");
-	const char *name = jstr(u, "displayName");
+	const char *name = jstr(u, "displayName"), *mail = jstr(u, "mail");
 	enum mfa_user_type type = user_type(jstr(u, "userType"), upn);
 	enum mfa_tri enabled = jbool(u, "accountEnabled");
 	const cJSON *st = cJSON_GetObjectItemCaseSensitive(u, "perUserMfaState");
@@ -231,7 +235,7 @@ static void take_user(struct graph_source *g, const cJSON *u)
 	if (!id) {
 		/* Graph always sends an id; a user without one cannot be read
 		 * or changed, but it is not dropped either. */
-		spool_user(g, NULL, upn, name, type, enabled, MFA_STATE_UNKNOWN,
+		spool_user(g, NULL, upn, name, mail, type, enabled, MFA_STATE_UNKNOWN,
 			   "the users list gave this user no id");
 		return;
 	}
@@ -239,16 +243,17 @@ static void take_user(struct graph_source *g, const cJSON *u)
 		char why[128];
 		enum mfa_state s = mfa_state_from_graph(st->valuestring, why, sizeof(why));
 
-		spool_user(g, id, upn, name, type, enabled, s, s == MFA_STATE_UNKNOWN ? why : NULL);
+		spool_user(g, id, upn, name, mail, type, enabled, s, s == MFA_STATE_UNKNOWN ? why : NULL);
 		return;
 	}
 	p = calloc(1, sizeof(*p));
 	if (!p || !(p->id = strdup(id)) || (upn && !(p->upn = strdup(upn))) ||
-	    (name && !(p->name = strdup(name)))) {
+	    (name && !(p->name = strdup(name))) || (mail && !(p->mail = strdup(mail)))) {
 		if (p) {
 			free(p->id);
 			free(p->upn);
 			free(p->name);
+			free(p->mail);
 		}
 		free(p);
 		fail(g, "out of memory", NULL);

@@ -252,7 +252,7 @@ struct map_case {
 	const char *other, *dflt;
 	enum mfa_tri admin, enabled;
 	enum mfa_user_type type;
-	const char *id, *upn, *display;
+	const char *id, *upn, *display, *mail;
 };
 
 static const struct map_case map_cases[] = {

@@ -19,13 +19,13 @@ static char dir[] = "/tmp/mfa-test-planfile-XXXXXX";
 static char path[256];
 
 static const struct {
-	const char *id, *upn, *name;
+	const char *id, *upn, *name, *mail;
 	enum mfa_state state;
 } users[] = {
-	{ "11111111-0000-0000-0000-000000000001", "ann@contoso.example", "Ann \"Quote\", Jr.", MFA_STATE_ENFORCED },
-	{ "11111111-0000-0000-0000-000000000002", "bob@contoso.example", "Bob", MFA_STATE_DISABLED },
-	{ "11111111-0000-0000-0000-000000000003", "cy@contoso.example", "=cmd|' /C calc'!A0", MFA_STATE_ENABLED },
-	{ NULL, "dee@contoso.example", "Dee\nNewline", MFA_STATE_UNKNOWN },
+	{ "11111111-0000-0000-0000-000000000001", "ann@contoso.example", "Ann \"Quote\", Jr.", "ann.q@contoso.example", MFA_STATE_ENFORCED },
+	{ "11111111-0000-0000-0000-000000000002", "bob@contoso.example", "Bob", NULL, MFA_STATE_DISABLED },
+	{ "11111111-0000-0000-0000-000000000003", "cy@contoso.example", "=cmd|' /C calc'!A0", "", MFA_STATE_ENABLED },
+	{ NULL, "dee@contoso.example", "Dee\nNewline", "d\u00e9e@contoso.example", MFA_STATE_UNKNOWN },
 };
 #define NUSERS (sizeof(users) / sizeof(users[0]))
 
@@ -52,6 +52,7 @@ static void write_plan_with(const struct mfa_plan_options *popts)
 		u.id = users[i].id;
 		u.upn = users[i].upn;
 		u.display_name = users[i].name;
+		u.mail = users[i].mail;
 		u.state = users[i].state;
 		if (i == 0 && po.target != MFA_STATE_DISABLED)
 			u.reg.registered = MFA_TRI_YES;
@@ -138,6 +139,11 @@ static void test_round_trip(void **state)
 		assert_int_equal(e.seq, i + 1);
 		assert_string_equal(e.upn, users[i].upn);
 		assert_string_equal(e.display_name, users[i].name);
+		/* mail: carried as read; none (or "") is null, never made up */
+		if (users[i].mail && users[i].mail[0])
+			assert_string_equal(e.mail, users[i].mail);
+		else
+			assert_null(e.mail);
 		if (users[i].id)
 			assert_string_equal(e.id, users[i].id);
 		else

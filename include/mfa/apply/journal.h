@@ -3,7 +3,7 @@
  *
  * Format (one JSON object per line):
  *   header   {"kind":"mfa-migrate-journal","formatVersion":1,
- *             "operation":"apply|rollback","plan":"path","planCrc32":"xxxxxxxx",
+ *             "operation":"apply|rollback|notify","plan":"path","planCrc32":"xxxxxxxx",
  *             "tenantId":..,"startedDateTime":"...Z"}
  *   intent   {"seq":N,"event":"intent","id":..,"userPrincipalName":..,
  *             "from":"enforced","to":"disabled","time":"...Z"}
@@ -41,7 +41,7 @@ enum mfa_journal_event {
 };
 
 struct mfa_journal_header {
-	char operation[16];      /* "apply" or "rollback" */
+	char operation[16];      /* "apply", "rollback" or "notify" (jobs/notify_users.h) */
 	char plan[1024];         /* the plan (apply) or the apply journal (rollback) */
 	uint32_t plan_crc32;     /* the plan's crc32; 0 when not applicable */
 	char tenant_id[64];      /* "" when none */

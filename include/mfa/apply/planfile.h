@@ -6,7 +6,7 @@
  *                     "target":"disabled|enabled|enforced",
  *                     "source":{...},"options":{...},"counts":{...}}
  *   line 2.. one per user {"seq":N,"id":..,"userPrincipalName":..,
- *                     "displayName":..,"action":"disable|enable|enforce|keep|hold",
+ *                     "displayName":..,"mail":..|null,"action":"disable|enable|enforce|keep|hold",
  *                     "from":state,"to":state[,"expect":"enforced"],"reason":..,
  *                     "findings":[..]}
  *   last     trailer {"kind":"trailer","count":N,"crc32":"xxxxxxxx"}
@@ -43,6 +43,10 @@
 #define MFA_PLANFILE_MAX_LINE (64 * 1024)
 #define MFA_PLANFILE_MAX_KEY 4096
 #define MFA_PLANFILE_MAX_NAME 1024
+/* A mail property longer than an address can be (RFC 5321: 254 bytes) is
+ * written as null: the user is not notifiable, never mailed at a cut
+ * address. A plan without "mail" reads as null too. */
+#define MFA_PLANFILE_MAX_MAIL 254
 
 /* What the writer records about the run in the header. All borrowed. */
 struct mfa_planfile_meta {
@@ -73,6 +77,7 @@ struct mfa_plan_entry {
 	const char *id;
 	const char *upn;
 	const char *display_name;
+	const char *mail;           /* NULL: none (or an older plan) */
 	enum mfa_action action;
 	enum mfa_state from;
 	enum mfa_state to;

@@ -17,6 +17,7 @@ enum mfa_user_column {
 	MFA_COL_ID = 0,
 	MFA_COL_UPN,
 	MFA_COL_DISPLAY_NAME,
+	MFA_COL_MAIL,
 	MFA_COL_USER_TYPE,
 	MFA_COL_ACCOUNT_ENABLED,
 	MFA_COL_STATE,
@@ -41,6 +42,7 @@ enum mfa_user_column {
 #define MFA_COL_NAME_ID "id"
 #define MFA_COL_NAME_UPN "userPrincipalName"
 #define MFA_COL_NAME_DISPLAY_NAME "displayName"
+#define MFA_COL_NAME_MAIL "mail"
 #define MFA_COL_NAME_USER_TYPE "userType"
 #define MFA_COL_NAME_ACCOUNT_ENABLED "accountEnabled"
 #define MFA_COL_NAME_STATE "perUserMfaState"

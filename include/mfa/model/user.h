@@ -82,6 +82,8 @@ struct mfa_user {
 	const char *id;           /* object id; NULL when the input has none */
 	const char *upn;          /* userPrincipalName; NULL only when id is set */
 	const char *display_name; /* NULL if none */
+	const char *mail;         /* the mail property (where mail reaches the user); NULL
+				   * if none: never made up from the UPN */
 	enum mfa_user_type user_type;
 	enum mfa_tri account_enabled; /* NO: sign-in blocked */
 	enum mfa_state state;
