@@ -18,9 +18,9 @@ struct command {
 };
 
 static const struct command commands[] = {
-	{ "plan", cmd_plan, "classify every user and plan the move to Conditional Access (writes plan.jsonl)" },
+	{ "plan", cmd_plan, "plan the move to Conditional Access, or (--target) another state for chosen users (plan.jsonl)" },
 	{ "audit", cmd_audit, "classify every user and report findings (scheduled compliance runs)" },
-	{ "apply", cmd_apply, "run a reviewed plan: set per-user MFA to disabled, journalled (resumable)" },
+	{ "apply", cmd_apply, "run a reviewed plan: set per-user MFA to its target, journalled (resumable)" },
 	{ "rollback", cmd_rollback, "put every user an apply changed back to its previous state" },
 	{ "notify", cmd_notify, "tell the users a plan or an apply changes: notify.csv, .eml messages, sendMail" },
 	{ NULL, NULL, NULL },
