@@ -612,6 +612,8 @@ static void users_list(struct emu_app *app, const struct emu_request *rq, struct
 	    page_size(rq, 100, rp, &top) < 0 ||
 	    filter_parse(emu_request_query(rq, "$filter"), !app->cfg->no_upn_range_filter, &flt, rp) < 0)
 		return;
+	if (flt.range) /* counted apart in /_emulator/stats */
+		rp->route = "usersRange";
 	if (flt.active && filter_user(t, &t->users[0], &flt, false) < 0 && t->count) {
 		emu_reply_error(rp, 400, "Request_UnsupportedQuery",
 				"Unsupported or invalid query filter clause specified for property '%s' of "

@@ -71,6 +71,9 @@ def test_ranges_generated_tenant():
         high = listing(emu, "userPrincipalName ge %s" % lit(b))[0]
         assert set(low) | set(high) == set(everyone)
         assert {everyone[i] for i in set(low) & set(high)} == {b}
+        # counted apart in the stats
+        by = emu.stats()["byEndpoint"]
+        assert by["usersRange"]["200"] >= pages, by
         # the order of clauses does not matter
         assert listing(emu, "userPrincipalName le 'd' and userPrincipalName ge 'b'")[0] == want
 
