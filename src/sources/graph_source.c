@@ -2,7 +2,9 @@
 #include "sources/graph_source.h"
 
 #include "graph/requirements.h"
+#include "mfa/model/idset.h"
 #include "mfa/model/regmap.h"
+#include "sources/upn_ranges.h"
 #include "util/spool.h"
 
 #include <cjson/cJSON.h>
@@ -23,6 +25,21 @@ static const char REASON_INLINE[] = "the users list served " STATE_FIELD;
 static const char REASON_REFUSED[] =
 	"Graph refused $select=" STATE_FIELD " (http 400): per-user reads";
 static const char REASON_ABSENT[] = "the users list did not serve " STATE_FIELD ": per-user reads";
+
+struct graph_source;
+
+/* One run of users pages followed by their nextLinks: the serial listing
+ * (the first page and, unless partitioned, every page after it), or one
+ * userPrincipalName range of a partitioned listing. */
+struct users_listing {
+	struct graph_source *g;
+	char *deferred;  /* its next page, held back by the backlog */
+	int partition;   /* -1: the serial listing */
+	int abandoned;   /* a range dropped when Graph refused the filter */
+};
+
+/* How the rest of the tenant is listed after the first page. */
+enum partitioning { PART_NONE, PART_RUNNING, PART_REFUSED };
 
 struct graph_source {
 	struct mfa_source base;
@@ -47,7 +64,19 @@ struct graph_source {
 	char reg_warning[MFA_ERR_MAX + 256]; /* said once the scan succeeded */
 
 	struct mfa_graph_progress prog;
-	char *deferred_page;       /* next users page, held back by the backlog */
+	struct users_listing serial;
+	/* Per-user reads with more than one page: the rest of the tenant in
+	 * UPN ranges (upn_ranges.h), each followed by its own nextLinks;
+	 * serial_next (the first page's nextLink) is kept until they are done,
+	 * for the serial listing if Graph refuses the filter. seen holds
+	 * every id taken, so a user listed twice is taken once. */
+	struct users_listing *parts;
+	size_t nparts, parts_open;
+	char *serial_next;
+	enum partitioning partitioning;
+	int partition_decided;
+	struct mfa_idset *seen;
+	char reason[320];          /* state_path_reason with how the list was read */
 	int listing_done;
 	int pages;                 /* users pages answered 200 */
 	int state_refused;         /* the first page's 400 named perUserMfaState */
@@ -147,32 +176,58 @@ static int spool_next(struct graph_source *g, struct mfa_user *u, struct mfa_err
 
 static void on_users_page(void *ctx, const struct mfa_http_response *resp);
 
-static void submit_users_page(struct graph_source *g, const char *url)
+/* A users page of l. The serial listing asks $count (ConsistencyLevel:
+ * eventual); UPN ranges need no advanced query headers. */
+static void submit_users_page(struct users_listing *l, const char *url)
 {
 	static const char *const headers[] = { "ConsistencyLevel: eventual", NULL };
 	struct mfa_http_request req = MFA_HTTP_REQUEST_INIT;
 	struct mfa_err err = MFA_ERR_INIT;
 
 	req.url = url;
-	req.headers = headers;
+	req.headers = l->partition < 0 ? headers : NULL;
 	req.scope = MFA_SCOPE_IDENTITY_READ;
 	req.first = 1; /* ahead of the state reads it feeds */
 	req.done = on_users_page;
-	req.ctx = g;
-	if (mfa_http_submit(g->http, &req, &err) < 0)
-		fail(g, "cannot list users", err.msg);
+	req.ctx = l;
+	if (mfa_http_submit(l->g->http, &req, &err) < 0)
+		fail(l->g, "cannot list users", err.msg);
 }
 
-/* Lets a held-back users page go once the state reads have caught up. */
+/* Lets a held-back page of l go once the state reads have caught up. */
+static void release_one(struct users_listing *l)
+{
+	char *url = l->deferred;
+
+	if (!url || mfa_reqs_pending(l->g->reqs) > l->g->backlog / 2)
+		return;
+	l->deferred = NULL;
+	submit_users_page(l, url);
+	free(url);
+}
+
 static void release_deferred(struct graph_source *g)
 {
-	char *url = g->deferred_page;
+	size_t i;
 
-	if (!url || mfa_reqs_pending(g->reqs) > g->backlog / 2)
-		return;
-	g->deferred_page = NULL;
-	submit_users_page(g, url);
-	free(url);
+	release_one(&g->serial);
+	for (i = 0; i < g->nparts; i++)
+		release_one(&g->parts[i]);
+}
+
+/* The next page of l: now, or held back while the state reads lag. */
+static void follow(struct users_listing *l, const char *next)
+{
+	struct graph_source *g = l->g;
+
+	if (mfa_reqs_pending(g->reqs) > g->backlog) {
+		free(l->deferred);
+		l->deferred = strdup(next);
+		if (!l->deferred)
+			fail(g, "out of memory", NULL);
+	} else {
+		submit_users_page(l, next);
+	}
 }
 
 static void on_state(void *ctx, const struct mfa_reqs_result *r)
@@ -231,6 +286,16 @@ static void take_user(struct graph_source *g, const cJSON *u)
 	struct pending_user *p;
 	struct mfa_err err = MFA_ERR_INIT;
 
+	if (g->seen && id) {
+		/* partitioned: a user at a boundary, or of the first page,
+		 * comes again; it is taken once */
+		if (mfa_idset_contains(g->seen, id))
+			return;
+		if (mfa_idset_add(g->seen, id) < 0) {
+			fail(g, "out of memory", NULL);
+			return;
+		}
+	}
 	g->prog.listed++;
 	if (!id) {
 		/* Graph always sends an id; a user without one cannot be read
@@ -273,7 +338,7 @@ static void submit_first_page(struct graph_source *g)
 
 	snprintf(url, sizeof(url), "%s/v1.0/users?$select=%s%s&$top=%u&$count=true", g->graph_url,
 		 USER_FIELDS, g->state_refused ? "" : "," STATE_FIELD, g->page_size);
-	submit_users_page(g, url);
+	submit_users_page(&g->serial, url);
 }
 
 /* Graph's answer to an unknown $select property: 400 whose error names it
@@ -290,22 +355,140 @@ static int refuses_state(const struct mfa_http_response *resp)
 	return named;
 }
 
+/* Sets state_path_reason's note on how the users list was read. */
+static void set_reason(struct graph_source *g, const char *how)
+{
+	snprintf(g->reason, sizeof(g->reason), "%s; %s", g->state_refused ? REASON_REFUSED : REASON_ABSENT, how);
+}
+
+/* The end of one listing's pages; the whole list is read when the serial
+ * listing ends, or the last range while partitioned. */
+static void listing_ended(struct graph_source *g, struct users_listing *l)
+{
+	struct mfa_err err = MFA_ERR_INIT;
+
+	if (l->partition >= 0) {
+		if (--g->parts_open > 0)
+			return;
+		free(g->serial_next);
+		g->serial_next = NULL;
+	}
+	g->listing_done = 1;
+	if (mfa_reqs_flush(g->reqs, &err) < 0)
+		fail(g, "cannot read per-user MFA states", err.msg);
+}
+
+/* Graph answered a range 400 (it refuses the filter): every range is
+ * dropped (what they listed stays, taken once) and the kept nextLink of
+ * the first page is followed serially; seen keeps each user once. */
+static void fall_back_serial(struct graph_source *g)
+{
+	char *next = g->serial_next;
+	size_t i;
+
+	if (g->partitioning != PART_RUNNING || !next)
+		return;
+	g->partitioning = PART_REFUSED;
+	for (i = 0; i < g->nparts; i++) {
+		g->parts[i].abandoned = 1;
+		free(g->parts[i].deferred);
+		g->parts[i].deferred = NULL;
+	}
+	set_reason(g, "listed serially: Graph refused the userPrincipalName range $filter (http 400)");
+	g->serial_next = NULL;
+	follow(&g->serial, next);
+	free(next);
+}
+
+/* The rest of the tenant after the first page (value, whose nextLink is
+ * next) in UPN ranges: boundaries from the first page's UPNs, about one
+ * range per MFA_UPN_USERS_PER_PARTITION users of @odata.count (a fixed
+ * alphabet when Graph gave no count). Returns 1 when the ranges were
+ * submitted, 0 when the page cannot make two (follow next instead). */
+static int start_partitions(struct graph_source *g, const cJSON *value, const char *next)
+{
+	const char **upns = NULL, *bounds[MFA_UPN_MAX_PARTITIONS];
+	size_t n = 0, k, parts = mfa_upn_partitions(g->prog.total), i;
+	const cJSON *u;
+	char how[96];
+	int rc = 0;
+
+	if (parts) {
+		upns = calloc((size_t)cJSON_GetArraySize(value) + 1, sizeof(*upns));
+		if (!upns) {
+			fail(g, "out of memory", NULL);
+			return 1;
+		}
+		cJSON_ArrayForEach(u, value)
+			upns[n++] = jstr(u, "userPrincipalName");
+		k = mfa_upn_bounds(upns, n, parts, bounds);
+	} else {
+		k = mfa_upn_alphabet(bounds, MFA_UPN_MAX_PARTITIONS - 1);
+	}
+	if (k == 0)
+		goto cleanup;
+	g->parts = calloc(k + 1, sizeof(*g->parts));
+	g->serial_next = strdup(next);
+	if (!g->parts || !g->serial_next) {
+		fail(g, "out of memory", NULL);
+		rc = 1;
+		goto cleanup;
+	}
+	g->nparts = g->parts_open = k + 1;
+	g->partitioning = PART_RUNNING;
+	snprintf(how, sizeof(how), "listed in %zu partitions by userPrincipalName", k + 1);
+	set_reason(g, how);
+	for (i = 0; i <= k; i++) {
+		g->parts[i].g = g;
+		g->parts[i].partition = (int)i;
+	}
+	for (i = 0; i <= k && !g->failed; i++) {
+		char *flt = mfa_upn_range_filter(i ? bounds[i - 1] : NULL, i < k ? bounds[i] : NULL);
+		char *url = NULL;
+		size_t len;
+
+		len = flt ? strlen(g->graph_url) + strlen(flt) + 128 : 0;
+		if (flt)
+			url = malloc(len);
+		if (!url) {
+			free(flt);
+			fail(g, "out of memory", NULL);
+			break;
+		}
+		snprintf(url, len, "%s/v1.0/users?$select=%s&$top=%u&$filter=%s", g->graph_url, USER_FIELDS,
+			 g->page_size, flt);
+		follow(&g->parts[i], url);
+		free(url);
+		free(flt);
+	}
+	rc = 1;
+cleanup:
+	free(upns);
+	return rc;
+}
+
 static void on_users_page(void *ctx, const struct mfa_http_response *resp)
 {
-	struct graph_source *g = ctx;
-	struct mfa_err err = MFA_ERR_INIT;
+	struct users_listing *l = ctx;
+	struct graph_source *g = l->g;
 	cJSON *root = NULL;
 	const cJSON *value, *u, *count;
 	const char *next;
+	int partition = 0;
 
-	if (resp->cancelled)
+	if (resp->cancelled || l->abandoned)
 		return;
-	if (resp->status == 400 && g->pages == 0 && !g->state_refused && refuses_state(resp)) {
+	if (l->partition < 0 && resp->status == 400 && g->pages == 0 && !g->state_refused &&
+	    refuses_state(resp)) {
 		/* Graph no longer serves the undocumented property: the same
 		 * first page without it, each state read per user. */
 		g->state_refused = 1;
 		g->prog.fast_path = 0;
 		submit_first_page(g);
+		return;
+	}
+	if (l->partition >= 0 && resp->status == 400) {
+		fall_back_serial(g);
 		return;
 	}
 	if (resp->status != 200) {
@@ -321,30 +504,37 @@ static void on_users_page(void *ctx, const struct mfa_http_response *resp)
 	}
 	g->pages++;
 	count = cJSON_GetObjectItemCaseSensitive(root, "@odata.count");
-	if (cJSON_IsNumber(count) && count->valuedouble >= 0)
+	if (l->partition < 0 && cJSON_IsNumber(count) && count->valuedouble >= 0)
 		g->prog.total = (unsigned long)count->valuedouble;
 	/* The fast path is decided once, on the first user seen. */
 	if (g->prog.fast_path < 0 && cJSON_GetArraySize(value) > 0)
 		g->prog.fast_path = cJSON_HasObjectItem(cJSON_GetArrayItem(value, 0), "perUserMfaState");
+	next = jstr(root, "@odata.nextLink");
+	/* Partitioning is decided once, on the first page with users: states
+	 * read per user and more pages to come. */
+	if (l->partition < 0 && !g->partition_decided && cJSON_GetArraySize(value) > 0) {
+		g->partition_decided = 1;
+		if (g->prog.fast_path == 0 && next) {
+			partition = 1;
+			g->seen = mfa_idset_new();
+			if (!g->seen) {
+				fail(g, "out of memory", NULL);
+				goto cleanup;
+			}
+		}
+	}
 	cJSON_ArrayForEach(u, value) {
 		if (g->failed)
 			goto cleanup;
 		take_user(g, u);
 	}
-	next = jstr(root, "@odata.nextLink");
-	if (next) {
+	if (partition && start_partitions(g, value, next)) {
+		/* the ranges list the rest */
+	} else if (next) {
 		/* Follow the link whole; never rebuild it (GRAPH.md). */
-		if (mfa_reqs_pending(g->reqs) > g->backlog) {
-			g->deferred_page = strdup(next);
-			if (!g->deferred_page)
-				fail(g, "out of memory", NULL);
-		} else {
-			submit_users_page(g, next);
-		}
+		follow(l, next);
 	} else {
-		g->listing_done = 1;
-		if (mfa_reqs_flush(g->reqs, &err) < 0)
-			fail(g, "cannot read per-user MFA states", err.msg);
+		listing_ended(g, l);
 	}
 	report(g);
 cleanup:
@@ -549,6 +739,7 @@ static void gs_stats(const struct mfa_source *src, struct mfa_source_stats *out)
 	out->state_path = g->prog.fast_path < 0 ? NULL : g->prog.fast_path ? "inline" : "batch";
 	out->state_path_reason = g->prog.fast_path < 0 ? NULL
 				 : g->prog.fast_path ? REASON_INLINE
+				 : g->reason[0] ? g->reason
 				 : g->state_refused ? REASON_REFUSED : REASON_ABSENT;
 	out->ca_read = g->ca != NULL;
 	out->ca_policies = g->ca_result.policies;
@@ -569,7 +760,12 @@ static void gs_free(struct mfa_source *src)
 	}
 	mfa_regmap_free(g->reg);
 	mfa_spool_free(g->spool);
-	free(g->deferred_page);
+	free(g->serial.deferred);
+	for (size_t i = 0; i < g->nparts; i++)
+		free(g->parts[i].deferred);
+	free(g->parts);
+	free(g->serial_next);
+	mfa_idset_free(g->seen);
 	free(g->graph_url);
 	free(g);
 }
@@ -601,6 +797,8 @@ int mfa_graph_source_open(struct mfa_source **out, const struct mfa_graph_source
 	g->progress = o->progress;
 	g->progress_ctx = o->progress_ctx;
 	g->prog.fast_path = -1;
+	g->serial.g = g;
+	g->serial.partition = -1;
 	g->ca = o->ca;
 	g->ca_result.policies = -1;
 	g->ca_result.security_defaults = -1;

@@ -11,6 +11,13 @@
  *     answer to an unknown $select property) asks for the page again
  *     without it and reads per user; mfa_source_stats' state_path and
  *     state_path_reason say which path ran and why;
+ *   - per-user reads with a nextLink on the first page: the rest of the
+ *     list in parallel userPrincipalName ranges (sources/upn_ranges.h),
+ *     each followed by its own nextLinks, users de-duplicated by id; a
+ *     range answered 400 (a Graph that refuses the filter) drops them
+ *     all and follows the first page's nextLink serially instead;
+ *     state_path_reason says "listed in N partitions" or "listed
+ *     serially";
  *   - at the same time, the registration report's pages into a compact map
  *     (mfa/regmap.h); without the licence or permission the run goes on
  *     with registration unknown and a warning.

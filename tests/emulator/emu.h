@@ -53,6 +53,7 @@ struct emu_config {
 	unsigned registration_page_size;
 	unsigned member_page_size;  /* group and role member lists without $top */
 	unsigned empty_pages;       /* empty pages (with a nextLink) put into every paged list */
+	bool no_upn_range_filter;   /* /users $filter ge/le on userPrincipalName answers 400 */
 	const char *ca_fixture;
 	const char *export_csv;
 	unsigned perms;             /* enum emu_perm */

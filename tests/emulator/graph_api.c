@@ -226,34 +226,47 @@ static void page_end(const struct emu_app *app, const struct emu_request *rq, co
 	buf_putc(b, '}');
 }
 
-/* ---- $filter: one clause, "<prop> eq <literal>" ---- */
+/* ---- $filter: one clause "<prop> eq <literal>", or on users' userPrincipalName
+ * "ge"/"le" ranges, one clause or two joined by "and" ---- */
 
-struct filter {
+enum filter_op { FOP_EQ, FOP_GE, FOP_LE };
+
+struct filter_clause {
 	char prop[64];
 	char value[512];
-	bool active;
+	enum filter_op op;
 };
 
-/* Returns 0, or -1 with rp filled. */
-static int filter_parse(const char *text, struct filter *f, struct emu_reply *rp)
+struct filter {
+	struct filter_clause c[2];
+	unsigned n;
+	bool active;
+	bool range;  /* a ge/le clause: no eq lookup by key */
+};
+
+/* Parses one clause at *pp; advances it. Returns 0, -1 bad. */
+static int clause_parse(const char **pp, struct filter_clause *c)
 {
-	const char *p = text, *v;
+	const char *p = *pp, *v;
 	size_t n;
 
-	memset(f, 0, sizeof(*f));
-	if (!text)
-		return 0;
 	while (*p == ' ')
 		p++;
 	n = strcspn(p, " ");
-	if (n == 0 || n >= sizeof(f->prop))
-		goto bad;
-	memcpy(f->prop, p, n);
+	if (n == 0 || n >= sizeof(c->prop))
+		return -1;
+	memcpy(c->prop, p, n);
 	p += n;
 	while (*p == ' ')
 		p++;
-	if (strncasecmp(p, "eq ", 3) != 0)
-		goto bad;
+	if (strncasecmp(p, "eq ", 3) == 0)
+		c->op = FOP_EQ;
+	else if (strncasecmp(p, "ge ", 3) == 0)
+		c->op = FOP_GE;
+	else if (strncasecmp(p, "le ", 3) == 0)
+		c->op = FOP_LE;
+	else
+		return -1;
 	p += 3;
 	while (*p == ' ')
 		p++;
@@ -267,24 +280,59 @@ static int filter_parse(const char *text, struct filter *f, struct emu_reply *rp
 					break;
 				}
 			}
-			if (w + 1 >= sizeof(f->value))
-				goto bad;
-			f->value[w++] = *v;
+			if (w + 1 >= sizeof(c->value))
+				return -1;
+			c->value[w++] = *v;
 		}
 		if (*v != '\'')
-			goto bad;
+			return -1;
 		v++;
 	} else {
 		n = strcspn(p, " ");
-		if (n == 0 || n >= sizeof(f->value))
-			goto bad;
-		memcpy(f->value, p, n);
+		if (n == 0 || n >= sizeof(c->value))
+			return -1;
+		memcpy(c->value, p, n);
 		v = p + n;
 	}
 	while (*v == ' ')
 		v++;
-	if (*v)
+	*pp = v;
+	return 0;
+}
+
+static bool is_upn_range(const struct filter_clause *c)
+{
+	return c->op != FOP_EQ && strcmp(c->prop, "userPrincipalName") == 0;
+}
+
+/* Returns 0, or -1 with rp filled. ranges: the list takes ge/le on
+ * userPrincipalName (users; not with --no-upn-range-filter). */
+static int filter_parse(const char *text, bool ranges, struct filter *f, struct emu_reply *rp)
+{
+	const char *p = text;
+
+	memset(f, 0, sizeof(*f));
+	if (!text)
+		return 0;
+	if (clause_parse(&p, &f->c[0]) < 0)
 		goto bad;
+	f->n = 1;
+	if (strncasecmp(p, "and ", 4) == 0) {
+		p += 4;
+		if (clause_parse(&p, &f->c[1]) < 0)
+			goto bad;
+		f->n = 2;
+		/* "and" joins two userPrincipalName ranges only */
+		if (!is_upn_range(&f->c[0]) || !is_upn_range(&f->c[1]))
+			goto bad;
+	}
+	if (*p)
+		goto bad;
+	if (f->c[0].op != FOP_EQ) {
+		if (!ranges || !is_upn_range(&f->c[0]))
+			goto bad;
+		f->range = true;
+	}
 	f->active = true;
 	return 0;
 bad:
@@ -298,10 +346,29 @@ static bool bool_matches(bool have, const char *lit)
 	return strcmp(lit, have ? "true" : "false") == 0;
 }
 
+/* Graph's order for userPrincipalName ranges here: ordinal on the UTF-8
+ * bytes with ASCII letters lowercased (other bytes, non-ASCII included,
+ * compare unsigned as they are). */
+static int upn_cmp(const char *a, const char *b)
+{
+	const unsigned char *x = (const unsigned char *)a, *y = (const unsigned char *)b;
+
+	for (;; x++, y++) {
+		int cx = (*x >= 'A' && *x <= 'Z') ? *x + 32 : *x;
+		int cy = (*y >= 'A' && *y <= 'Z') ? *y + 32 : *y;
+		if (cx != cy || !cx)
+			return cx - cy;
+	}
+}
+
 /* 1 match, 0 no match, -1 property not filterable. */
-static int filter_user(const struct emu_tenant *t, const struct emu_user *u, const struct filter *f,
+static int clause_user(const struct emu_tenant *t, const struct emu_user *u, const struct filter_clause *f,
 		       bool registration)
 {
+	if (f->op != FOP_EQ) {
+		int c = upn_cmp(emu_user_upn(t, u), f->value);
+		return f->op == FOP_GE ? c >= 0 : c <= 0;
+	}
 	if (strcmp(f->prop, "id") == 0)
 		return strcasecmp(emu_user_id(t, u), f->value) == 0;
 	if (strcmp(f->prop, "userPrincipalName") == 0)
@@ -317,6 +384,19 @@ static int filter_user(const struct emu_tenant *t, const struct emu_user *u, con
 	if (registration && strcmp(f->prop, "isMfaCapable") == 0)
 		return bool_matches(u->flags & EMU_F_CAPABLE, f->value);
 	return -1;
+}
+
+static int filter_user(const struct emu_tenant *t, const struct emu_user *u, const struct filter *f,
+		       bool registration)
+{
+	unsigned i;
+
+	for (i = 0; i < f->n; i++) {
+		int m = clause_user(t, u, &f->c[i], registration);
+		if (m != 1)
+			return m;
+	}
+	return 1;
 }
 
 /* ---- /users ---- */
@@ -530,12 +610,14 @@ static void users_list(struct emu_app *app, const struct emu_request *rq, struct
 	if (reject_unsupported(rq, rp, ok) < 0 ||
 	    select_parse(emu_request_query(rq, "$select"), app->cfg->state_select, &sel, rp) < 0 ||
 	    page_size(rq, 100, rp, &top) < 0 ||
-	    filter_parse(emu_request_query(rq, "$filter"), &flt, rp) < 0)
+	    filter_parse(emu_request_query(rq, "$filter"), !app->cfg->no_upn_range_filter, &flt, rp) < 0)
 		return;
+	if (flt.range) /* counted apart in /_emulator/stats */
+		rp->route = "usersRange";
 	if (flt.active && filter_user(t, &t->users[0], &flt, false) < 0 && t->count) {
 		emu_reply_error(rp, 400, "Request_UnsupportedQuery",
 				"Unsupported or invalid query filter clause specified for property '%s' of "
-				"resource 'User'.", flt.prop);
+				"resource 'User'.", flt.c[0].prop);
 		return;
 	}
 	if (count_wanted(rq) && !eventual(rq)) {
@@ -552,8 +634,9 @@ static void users_list(struct emu_app *app, const struct emu_request *rq, struct
 	/* Graph counts on the first page only */
 	if (count_wanted(rq) && !emu_request_query(rq, "$skiptoken"))
 		buf_printf(b, ",\"@odata.count\":%lu", filter_count(t, &flt, false));
-	if (flt.active && (strcmp(flt.prop, "id") == 0 || strcmp(flt.prop, "userPrincipalName") == 0)) {
-		long idx = emu_tenant_find(t, flt.value);
+	if (flt.active && !flt.range &&
+	    (strcmp(flt.c[0].prop, "id") == 0 || strcmp(flt.c[0].prop, "userPrincipalName") == 0)) {
+		long idx = emu_tenant_find(t, flt.c[0].value);
 		buf_puts(b, ",\"value\":[");
 		if (idx >= 0 && filter_user(t, &t->users[idx], &flt, false) == 1)
 			user_json(t, &t->users[idx], &sel, b);
@@ -586,7 +669,7 @@ static void users_count(struct emu_app *app, const struct emu_request *rq, struc
 				"$count requires the ConsistencyLevel header set to eventual.");
 		return;
 	}
-	if (filter_parse(emu_request_query(rq, "$filter"), &flt, rp) < 0)
+	if (filter_parse(emu_request_query(rq, "$filter"), !app->cfg->no_upn_range_filter, &flt, rp) < 0)
 		return;
 	rp->json = false;
 	rp->content_type = "text/plain";
@@ -761,14 +844,14 @@ static void registration_list(struct emu_app *app, const struct emu_request *rq,
 	}
 	if (reject_unsupported(rq, rp, ok) < 0 ||
 	    page_size(rq, (long)app->cfg->registration_page_size, rp, &top) < 0 ||
-	    filter_parse(emu_request_query(rq, "$filter"), &flt, rp) < 0)
+	    filter_parse(emu_request_query(rq, "$filter"), false, &flt, rp) < 0)
 		return;
 	if (top > (long)app->cfg->registration_page_size)
 		top = (long)app->cfg->registration_page_size;
 	if (flt.active && t->count && filter_user(t, &t->users[0], &flt, true) < 0) {
 		emu_reply_error(rp, 400, "Request_UnsupportedQuery",
 				"Unsupported or invalid query filter clause specified for property '%s' of "
-				"resource 'userRegistrationDetails'.", flt.prop);
+				"resource 'userRegistrationDetails'.", flt.c[0].prop);
 		return;
 	}
 	if (page_start(app, rq, t->count, &pos, rp) < 0)

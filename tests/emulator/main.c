@@ -46,6 +46,8 @@ static const struct flag flags[] = {
 	{ "no-state-select", NULL, NULL, "the same as --state-select drop (kept for old scripts)" },
 	{ "member-page-size", "N", "100", "page size of group and role member lists without $top" },
 	{ "empty-pages", "N", "0", "put N empty pages (value [] with a nextLink) into every paged list, at seeded places" },
+	{ "no-upn-range-filter", NULL, NULL,
+	  "answer a /users $filter with userPrincipalName ge/le 400 (a Graph that refuses range filters)" },
 	/* end issue 12: API fidelity */
 	{ "no-registration-license", NULL, NULL, "answer userRegistrationDetails 403 (no Entra ID P1)" },
 	{ "registration-page-size", "N", "999", "page size of userRegistrationDetails" },
@@ -232,6 +234,8 @@ static int parse_args(int argc, char **argv, struct emu_config *cfg, const char 
 			if (num(name, val, 0, 1000, &d) < 0)
 				return -1;
 			cfg->empty_pages = (unsigned)d;
+		} else if (strcmp(name, "no-upn-range-filter") == 0) {
+			cfg->no_upn_range_filter = true;
 		/* end issue 12: API fidelity */
 		} else if (strcmp(name, "no-registration-license") == 0) {
 			cfg->registration_license = false;
