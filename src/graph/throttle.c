@@ -3,30 +3,23 @@
  *
  * How it works, in one read:
  *
- * Graph counts what an app spent in a *sliding* window (e.g. 8,000 resource
- * units in any 10 s). We mirror that with a sliding-window log whose
- * entries are grouped into MFA_THROTTLE_SLOTS slots per window: each slot
- * holds the units started during its 1/100 of the window, and a request may
- * start when the units in the last window plus its own cost fit the budget.
+ * Graph documents its limits as token buckets, and the emulator serves
+ * them so: a budget of N units per W seconds is a bucket holding at most N
+ * tokens, refilled continuously at N / W per second, starting full. A
+ * request may start when every bucket of its scope holds its cost; starting
+ * it takes the cost from each. So a client may spend N at once, then
+ * N / W per second, and never stalls for a window to slide by: what it
+ * spent comes back a token at a time. Two numbers a bucket, whatever N.
  *
- * Why not a token bucket: a bucket that starts full (capacity = budget) and
- * refills budget/W per second lets a client spend the full budget at once
- * and then, within the same W seconds, the refill on top: up to twice the
- * budget in one sliding window, which Graph answers with 429. Halving the
- * capacity fixes that but halves the steady rate. The slotted log is exact
- * up to one slot and errs on the safe side: a slot is kept one slot longer
- * than the window (we keep SLOTS + 1 of them), so units leave the count
- * between W and W + W/100 seconds after they were spent, never earlier.
- * Memory is fixed (101 doubles a window) whatever the budget.
- *
- * On top of the windows:
+ * On top of the buckets:
  * - a pause: a 429 (or 503) with Retry-After stops the whole scope until
  *   then. Graph throttles the app+tenant, not a request, so one request's
  *   429 means every request of that scope would get one.
- * - a slowdown: Graph sends x-ms-throttle-limit-percentage once an app has
- *   used more than 0.8 of a limit. Our own count cannot see other apps that
- *   share a per-tenant limit, so we trust the server's figure: what it says
- *   is left of the budget is spread evenly over the next window.
+ * - a slowdown: Graph sends x-ms-throttle-limit-percentage, the share of
+ *   the budget drained, once above 0.8 (1.0 and over: throttled, 1.2 = 20 %
+ *   over). Our own bucket cannot see other apps that share a per-tenant
+ *   limit, so a figure above our own drained share means others spend
+ *   too: what the server says is left is spread evenly over one window.
  */
 #include "graph/throttle.h"
 
@@ -36,7 +29,6 @@
 #include <string.h>
 #include <strings.h>
 
-#define RING (MFA_THROTTLE_SLOTS + 1)
 #define EPS 1e-9
 
 static void win_init(struct mfa_throttle_window *w, double units, double window_s)
@@ -44,98 +36,44 @@ static void win_init(struct mfa_throttle_window *w, double units, double window_
 	memset(w, 0, sizeof(*w));
 	w->units = units;
 	w->window_s = window_s;
-	w->slot_s = window_s / MFA_THROTTLE_SLOTS;
-	w->head = -1;
+	w->rate = units / window_s;
+	w->level = units;
+	w->started = 0;
 }
 
-static long long slot_of(const struct mfa_throttle_window *w, double t)
+/* Tokens in the bucket at now (full before the first take). */
+static double win_level(const struct mfa_throttle_window *w, double now)
 {
-	return (long long)floor(t / w->slot_s);
+	double l = w->level;
+
+	if (w->started && now > w->last)
+		l += (now - w->last) * w->rate;
+	return l < w->units ? l : w->units;
 }
 
-/* Ring position of slot j; j may be negative when time starts near 0. */
-static size_t ring_pos(long long j)
-{
-	long long m = j % RING;
-
-	return (size_t)(m < 0 ? m + RING : m);
-}
-
-static double *slot_ref(struct mfa_throttle_window *w, long long j)
-{
-	return &w->used[ring_pos(j)];
-}
-
-static double slot_get(const struct mfa_throttle_window *w, long long j)
-{
-	return w->used[ring_pos(j)];
-}
-
-/* Time at which slot j stops counting: RING slots after it began. */
-static double slot_expiry(const struct mfa_throttle_window *w, long long j)
-{
-	return (double)(j + RING) * w->slot_s;
-}
-
-/* Oldest slot still counting at slot k. */
-static long long first_live(const struct mfa_throttle_window *w, long long k)
-{
-	long long lo = k - RING + 1;
-	long long oldest_kept = w->head - RING + 1;
-
-	return lo > oldest_kept ? lo : oldest_kept;
-}
-
-/* Drops the slots that have left the window by time now. */
+/* Brings the bucket to now. */
 static void win_advance(struct mfa_throttle_window *w, double now)
 {
-	long long k = slot_of(w, now), j;
-
-	if (w->head < 0) {
-		w->head = k;
+	if (!w->started) {
+		w->started = 1;
+		w->last = now;
 		return;
 	}
-	if (k <= w->head)
-		return;
-	if (k - w->head >= RING) {
-		memset(w->used, 0, sizeof(w->used));
-		w->sum = 0;
-	} else {
-		for (j = w->head + 1; j <= k; j++) {
-			double *s = slot_ref(w, j);
-			w->sum -= *s;
-			*s = 0;
-		}
-		if (w->sum < EPS)
-			w->sum = 0;
+	if (now > w->last) {
+		w->level = win_level(w, now);
+		w->last = now;
 	}
-	w->head = k;
 }
 
 static double win_ready_at(const struct mfa_throttle_window *w, double cost, double now)
 {
-	long long k, j, lo;
-	double live = 0, need, freed = 0;
+	double l = win_level(w, now);
 
-	if (w->head < 0)
-		return now;
 	if (cost > w->units)
 		cost = w->units;
-	k = slot_of(w, now);
-	if (k < w->head)
-		k = w->head; /* same slot or clock jitter: count everything */
-	lo = first_live(w, k);
-	for (j = lo; j <= w->head; j++)
-		live += slot_get(w, j);
-	if (live + cost <= w->units + EPS)
+	if (l + EPS >= cost)
 		return now;
-	need = live + cost - w->units;
-	for (j = lo; j <= w->head; j++) {
-		freed += slot_get(w, j);
-		if (freed + EPS >= need)
-			return slot_expiry(w, j) > now ? slot_expiry(w, j) : now;
-	}
-	return slot_expiry(w, w->head); /* not reached: cost <= units */
+	return now + (cost - l) / w->rate;
 }
 
 void mfa_throttle_init(struct mfa_throttle *lim, double units, double window_s)
@@ -168,8 +106,8 @@ double mfa_throttle_ready_at(const struct mfa_throttle *lim, double cost, double
 	if (now < lim->slow_until && lim->next_start > t)
 		t = lim->next_start;
 	for (i = 0; i < lim->nwin; i++) {
-		/* Asking at t (not now) is right: windows only free up over
-		 * time, so the first time all windows allow is the max. */
+		/* Asking at t (not now) is right: buckets only fill up over
+		 * time, so the first time all of them allow is the max. */
 		double w = win_ready_at(&lim->win[i], cost, t);
 		if (w > t)
 			t = w;
@@ -184,15 +122,10 @@ void mfa_throttle_take(struct mfa_throttle *lim, double cost, double now)
 	if (cost < 0)
 		cost = 0;
 	for (i = 0; i < lim->nwin; i++) {
-		struct mfa_throttle_window *w = &lim->win[i];
-		long long k;
-
-		win_advance(w, now);
-		k = slot_of(w, now);
-		if (k < w->head)
-			k = w->head;
-		*slot_ref(w, k) += cost;
-		w->sum += cost;
+		/* may go below 0: a cost over the capacity, or units the server
+		 * reported after admission, are a debt that refills */
+		win_advance(&lim->win[i], now);
+		lim->win[i].level -= cost;
 	}
 	if (now < lim->slow_until) {
 		double base = lim->next_start > now ? lim->next_start : now;
@@ -228,18 +161,17 @@ void mfa_throttle_observe_percentage(struct mfa_throttle *lim, double pct, doubl
 	}
 	if (lim->nwin == 0)
 		return;
-	/* The tightest window (smallest units per second) is the one the
-	 * server is most likely warning about. */
+	/* The tightest bucket (slowest refill) is the one the server is
+	 * most likely warning about. */
 	w = &lim->win[0];
 	for (i = 1; i < lim->nwin; i++)
 		if (lim->win[i].units / lim->win[i].window_s < w->units / w->window_s)
 			w = &lim->win[i];
-	/* The server's figure only tells us something our own window does
-	 * not when it is above what we spent ourselves: other apps on a
-	 * tenant-wide budget. Otherwise the window already paces us, and
-	 * slowing down on top would idle through the next window. */
-	win_advance(w, now);
-	if (pct <= w->sum / w->units + 0.05)
+	/* The server's figure only tells us something our own bucket does
+	 * not when it is above the share we drained ourselves: other apps on
+	 * a tenant-wide budget. Otherwise the bucket already paces us, and
+	 * slowing down on top would idle below the refill rate. */
+	if (pct <= (w->units - win_level(w, now)) / w->units + 0.05)
 		return;
 	/* Over the limit (1.2 = 20 % over): the excess must refill before
 	 * anything more is accepted. */

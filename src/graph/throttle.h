@@ -1,8 +1,10 @@
 /* graph/throttle.h - client-side model of Graph's throttle limits.
  *
  * One `struct mfa_throttle` per throttle scope (identity reads, identity
- * writes, reports, conditional access). A scope has one or two budgets of
- * N units per W seconds (both must allow a request), a "paused until" time
+ * writes, reports, conditional access). A scope has one to three budgets of
+ * N units per W seconds, each a token bucket as Graph documents them
+ * (capacity N, refilled at N / W per second, starting full; every one must
+ * hold a request's cost), a "paused until" time
  * set when the server answers 429 (or 503) with Retry-After, and a slowdown
  * while the server reports `x-ms-throttle-limit-percentage` above 0.8.
  *
@@ -30,19 +32,19 @@
 
 #include <stddef.h>
 
-/* Slots a window is divided into (see throttle.c for why slots). */
-#define MFA_THROTTLE_SLOTS 100
 #define MFA_THROTTLE_MAX_WINDOWS 3
 
-/* One sliding window: at most `units` spent in any `window_s` seconds.
- * Internal state; read `units` and `window_s` if you like. */
+/* One budget, `units` per `window_s` seconds, as a token bucket: capacity
+ * `units`, refilled continuously at units / window_s per second, full
+ * until the first take. Internal state; read `units` and `window_s` if you
+ * like. */
 struct mfa_throttle_window {
 	double units;
 	double window_s;
-	double slot_s;                        /* window_s / MFA_THROTTLE_SLOTS */
-	long long head;                       /* index of the newest slot used */
-	double used[MFA_THROTTLE_SLOTS + 1]; /* ring: units spent per slot */
-	double sum;                           /* sum of used[] */
+	double rate;      /* units / window_s, tokens per second */
+	double level;     /* tokens at time last (below 0: a debt) */
+	double last;
+	int started;      /* 0 until the first take: full, no time origin yet */
 };
 
 struct mfa_throttle {
@@ -63,20 +65,21 @@ struct mfa_throttle {
 	double units_taken;
 };
 
-/* Sets up a limiter with one window of `units` per `window_s` seconds.
- * units <= 0 or window_s <= 0 means unlimited (no window). */
+/* Sets up a limiter with one budget (a "window" in the field names) of
+ * `units` per `window_s` seconds. units <= 0 or window_s <= 0 means
+ * unlimited (no budget). */
 void mfa_throttle_init(struct mfa_throttle *lim, double units, double window_s);
 
-/* Adds another window that must allow as well (writes: 3,000 / 150 s per
+/* Adds another budget that must allow as well (writes: 3,000 / 150 s per
  * app+tenant, 18,000 / 300 s per tenant and 35,000 / 300 s per app across
  * tenants). Returns -1 if MFA_THROTTLE_MAX_WINDOWS windows are already in
  * use or the values are not positive. */
 int mfa_throttle_add_window(struct mfa_throttle *lim, double units, double window_s);
 
 /* The earliest time, >= now, at which a request costing `cost` units may
- * start: after any pause, after the slowdown spacing, and when every window
- * has room. A cost larger than a window's budget is treated as the whole
- * budget (it waits for an empty window rather than forever). */
+ * start: after any pause, after the slowdown spacing, and when every bucket
+ * holds the cost. A cost larger than a bucket's capacity is treated as the
+ * whole capacity (it waits for a full bucket rather than forever). */
 double mfa_throttle_ready_at(const struct mfa_throttle *lim, double cost, double now);
 
 /* Records that a request costing `cost` started at now. Call it only when
@@ -88,11 +91,12 @@ void mfa_throttle_take(struct mfa_throttle *lim, double cost, double now);
 void mfa_throttle_pause(struct mfa_throttle *lim, double until, double now);
 
 /* Feeds the value of x-ms-throttle-limit-percentage (a fraction, 0.8..1.8;
- * a value above 2 is taken as a percentage, 85 = 0.85). A figure no higher
- * than what the limiter itself counts in its window (+0.05) is ignored:
- * the window already paces that. Otherwise, above 0.8 the
- * limiter spreads what is left of the window's budget evenly over one
- * window: requests are spaced by window_s / remaining units, with at least
+ * a value above 2 is taken as a percentage, 85 = 0.85). Graph's figure is
+ * the share of the budget drained; one no higher than the share the
+ * limiter drained from its own tightest bucket (+0.05) is ignored: the
+ * bucket already paces that. A higher one means other consumers of the
+ * budget: above 0.8 the limiter spreads what the server says is left
+ * evenly over one window: requests are spaced by window_s / remaining units, with at least
  * 5% of the budget left so progress continues. Above 1.0 the app is over
  * the limit (1.2 = 20 % over) and is being throttled: the scope pauses
  * until the excess has refilled, (pct - 1) x window_s (at most one window),

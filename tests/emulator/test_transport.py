@@ -214,14 +214,19 @@ def test_percentage_range_and_scope():
         for _ in range(12):
             r = e.request("GET", REPORTS)
             got.append((r.status, r.headers.get("x-ms-throttle-limit-percentage")))
-        assert [g[1] for g in got[:4]] == [None] * 4, got  # at most 0.8 used: no header
-        assert got[4] == (200, "1.00"), got
-        vals = [float(v) for _, v in got[4:]]
-        assert all(0.8 <= v <= 1.8 for v in vals), got
-        assert vals == sorted(vals) and vals[-1] == 1.8, got  # demand grows, capped at 1.8
-        over = [(s, v) for s, v in got[5:] if s == 429]
-        assert over and all(float(v) > 1.0 for _, v in over), got
+        # the share of the bucket drained (5 / 10 s, refilled at 0.5 / s)
+        assert [g[1] for g in got[:4]] == [None] * 4, got  # at most 0.8 drained: no header
+        # the last token (less what refilled meanwhile): throttling starts
+        assert got[4][0] == 200 and 0.99 <= float(got[4][1]) <= 1.0, got
+        # then 429s: 1.0 + the cost refused in the trailing window / budget, capped
+        assert got[5:] == [(429, "1.20"), (429, "1.40"), (429, "1.60")] + [(429, "1.80")] * 4, got
         assert r.headers["x-ms-throttle-scope"] == "Tenant_Application/Read/%s/%s" % (h.CLIENT, h.TENANT)
+        # a token refills in 2 s: admitted again, and the figure is the bucket's
+        # share drained (<= 1.0), not the demand of the window (12 asked of 5)
+        time.sleep(2.2)
+        r = e.request("GET", REPORTS)
+        assert r.status == 200, r.status
+        assert 0.95 <= float(r.headers["x-ms-throttle-limit-percentage"]) <= 1.0, r.headers
 
 
 def patch_batch(ids, state="enforced", n=20):

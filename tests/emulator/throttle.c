@@ -1,4 +1,4 @@
-/* throttle.c - token buckets per limit, with a trailing-window demand meter. */
+/* throttle.c - token buckets per limit, with a trailing-window meter of refused cost. */
 #include "throttle.h"
 
 #include <math.h>
@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define SLOTS 50 /* demand meter resolution: window / SLOTS */
+#define SLOTS 50 /* refused-cost meter resolution: window / SLOTS */
 
 struct bucket {
 	const char *scope;     /* "Tenant_Application/ReadWrite", static */
@@ -17,9 +17,9 @@ struct bucket {
 	double rate;           /* refill per second */
 	double window;         /* seconds, time-scaled */
 	double level, last;    /* tokens at time last */
-	double elsewhere;      /* demand per window spent outside this emulator */
-	/* demand meter: slot i holds the costs asked for in epoch epochs[i] */
-	double demand[SLOTS];
+	double elsewhere;      /* writes per window spent outside this emulator */
+	/* refused meter: slot i holds the costs refused in epoch epochs[i] */
+	double refused[SLOTS];
 	long long epochs[SLOTS];
 };
 
@@ -33,7 +33,7 @@ static void bucket_fill(struct bucket *b)
 {
 	b->level = b->capacity;
 	b->last = emu_now();
-	memset(b->demand, 0, sizeof(b->demand));
+	memset(b->refused, 0, sizeof(b->refused));
 	memset(b->epochs, 0, sizeof(b->epochs));
 }
 
@@ -132,29 +132,39 @@ static long long bucket_epoch(const struct bucket *b, double now)
 	return (long long)floor(now / (b->window / SLOTS)) + 1; /* 0 marks an unused slot */
 }
 
-static void bucket_ask(struct bucket *b, double now, double cost)
+/* Records a cost the bucket refused (the meter counts only those). */
+static void bucket_refuse(struct bucket *b, double now, double cost)
 {
 	long long e = bucket_epoch(b, now);
 	unsigned i = (unsigned)(e % SLOTS);
 
 	if (b->epochs[i] != e) {
 		b->epochs[i] = e;
-		b->demand[i] = 0;
+		b->refused[i] = 0;
 	}
-	b->demand[i] += cost;
+	b->refused[i] += cost;
 }
 
-/* Demand of the trailing window over the budget, or the drained share if larger. */
-static double bucket_fraction(const struct bucket *b, double now)
+/* The share of the budget drained: (budget - tokens) / budget, at most 1.0
+ * after an admitted charge (other tenants' writes are part of it, as the
+ * capacity is the budget less them). */
+static double bucket_drained(const struct bucket *b)
+{
+	return fmin(1.0, fmax(0.0, (b->budget - b->level) / b->budget));
+}
+
+/* Throttled: 1.0 plus the cost refused in the trailing window over the
+ * budget (1.2 = 20 % more asked than the bucket holds), capped at 1.8. */
+static double bucket_over(const struct bucket *b, double now)
 {
 	long long e = bucket_epoch(b, now);
-	double asked = b->elsewhere;
+	double sum = 0;
 	unsigned i;
 
 	for (i = 0; i < SLOTS; i++)
 		if (b->epochs[i] > e - SLOTS && b->epochs[i] <= e)
-			asked += b->demand[i];
-	return fmax(asked, b->budget - b->level) / b->budget;
+			sum += b->refused[i];
+	return fmin(1.8, 1.0 + sum / b->budget);
 }
 
 static void too_many(struct emu_reply *rp, const struct emu_config *cfg, const struct bucket *b,
@@ -171,7 +181,7 @@ static void too_many(struct emu_reply *rp, const struct emu_config *cfg, const s
 	}
 	emu_reply_header(rp, "x-ms-throttle-scope", "%s/%s/%s", b->scope, cfg->client_id, cfg->tenant_id);
 	emu_reply_header(rp, "x-ms-throttle-information", "%s", b->info);
-	emu_reply_header(rp, "x-ms-throttle-limit-percentage", "%.2f", fmin(1.8, fmax(1.0, fraction)));
+	emu_reply_header(rp, "x-ms-throttle-limit-percentage", "%.2f", fraction);
 }
 
 int emu_throttle_charge(struct emu_throttle *t, enum emu_scope scope, int ru, bool write,
@@ -216,18 +226,20 @@ int emu_throttle_charge(struct emu_throttle *t, enum emu_scope scope, int ru, bo
 	for (i = 0; i < n; i++) {
 		double w;
 		bucket_refill(use[i], now);
-		bucket_ask(use[i], now, cost[i]);
 		w = bucket_wait(use[i], cost[i]);
+		if (w > 0)
+			bucket_refuse(use[i], now, cost[i]);
 		if (w > wait) {
 			wait = w;
 			binding = use[i];
-			wait_frac = bucket_fraction(use[i], now);
 		}
 	}
-	if (!binding)
+	if (binding)
+		wait_frac = bucket_over(binding, now);
+	else
 		for (i = 0; i < n; i++) {
 			use[i]->level -= cost[i];
-			frac = fmax(frac, bucket_fraction(use[i], now));
+			frac = fmax(frac, bucket_drained(use[i]));
 		}
 	pthread_mutex_unlock(&t->lock);
 	if (binding) {

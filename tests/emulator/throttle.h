@@ -7,10 +7,12 @@
  * it is answered 429 and nothing is charged. Retry-After is the time until
  * the binding bucket (the one that needs longest) holds the cost again.
  *
- * x-ms-throttle-limit-percentage is demand / budget of the most used limit,
- * where demand is every cost asked for (throttled or not) in the trailing
- * window (or the bucket's drained share, when larger); it is sent once above
- * 0.8 and is capped at 1.8 (1.2 = asking 20 % over the budget).
+ * x-ms-throttle-limit-percentage, as Graph documents it (sent above 0.8;
+ * 1.0 = throttling starts; up to 1.8): on an admitted request the most
+ * drained bucket's share, (budget - tokens) / budget after the charge, so
+ * never above 1.0; on a 429, 1.0 + the cost that bucket refused in its
+ * trailing window / budget, capped at 1.8 (1.2 = asked 20 % more than it
+ * held).
  *
  * Limits (one app and one tenant are emulated; scope strings are Graph's
  * <Scope>/<Limit>/<ApplicationId>/<TenantId>):
@@ -47,7 +49,7 @@ void emu_throttle_free(struct emu_throttle *t);
 int emu_throttle_charge(struct emu_throttle *t, enum emu_scope scope, int ru, bool write,
 			struct emu_reply *rp);
 
-/* Fills every bucket and forgets the demand (after POST /_emulator/reset). */
+/* Fills every bucket and forgets the refused cost (after POST /_emulator/reset). */
 void emu_throttle_reset(struct emu_throttle *t);
 
 /* Formats seconds for Retry-After: whole seconds when >= 10, else up to

@@ -8,30 +8,34 @@
 
 #include "graph/throttle.h"
 
-/* An independent check of what Graph enforces: the units started in any
- * half-open window (t - W, t] never pass the budget. */
+/* An independent check of what a token bucket (capacity N, refill R per
+ * second, starting full) enforces: the units started in any interval
+ * [t_i, t_j] never pass N + R (t_j - t_i). */
 struct logent {
 	double t, cost;
 };
 
-/* The most spent in any window of length w, over a log sorted by time
- * (two pointers: the window ending at each entry). */
-static double max_in_window(const struct logent *log, size_t n, double w)
+/* The largest excess over that bound, over a log sorted by time: with
+ * S_j the units up to and including entry j, the bound for [i, j] is
+ * S_j - S_(i-1) <= N + R (t_j - t_i), i.e. (S_j - R t_j) - (S_(i-1) - R t_i)
+ * <= N: one pass keeping the smallest S_(i-1) - R t_i so far. */
+static double max_over_bucket(const struct logent *log, size_t n, double units, double window)
 {
-	double sum = 0, best = 0;
-	size_t lo = 0, i;
+	double rate = units / window, before = 0, lo = 0, worst = -units;
+	size_t j;
 
-	for (i = 0; i < n; i++) {
-		sum += log[i].cost;
-		while (log[lo].t <= log[i].t - w)
-			sum -= log[lo++].cost;
-		if (sum > best)
-			best = sum;
+	for (j = 0; j < n; j++) {
+		double b = before - rate * log[j].t;
+		if (j == 0 || b < lo)
+			lo = b;
+		before += log[j].cost;
+		if (before - rate * log[j].t - lo - units > worst)
+			worst = before - rate * log[j].t - lo - units;
 	}
-	return best;
+	return worst;
 }
 
-static void test_full_budget_then_wait(void **state)
+static void test_burst_then_rate(void **state)
 {
 	struct mfa_throttle lim;
 	double t;
@@ -43,17 +47,42 @@ static void test_full_budget_then_wait(void **state)
 		assert_true(mfa_throttle_ready_at(&lim, 1, 0.0) <= 0.0);
 		mfa_throttle_take(&lim, 1, 0.0);
 	}
+	/* the burst is the capacity; then one unit per 1/10 s, not the window */
 	t = mfa_throttle_ready_at(&lim, 1, 0.0);
-	assert_true(t > 1.0);          /* never before the window has passed */
-	assert_true(t <= 1.0 + 0.011); /* and at most one slot later */
+	assert_true(t > 0.1 - 1e-9 && t < 0.1 + 1e-9);
 	/* time passing does not change the answer before then */
-	assert_true(mfa_throttle_ready_at(&lim, 1, 0.5) == t);
+	assert_true(mfa_throttle_ready_at(&lim, 1, 0.05) == t);
 	assert_true(mfa_throttle_ready_at(&lim, 1, t) <= t);
+	t = mfa_throttle_ready_at(&lim, 3, 0.0);
+	assert_true(t > 0.3 - 1e-9 && t < 0.3 + 1e-9);
+}
+
+/* The bucket refills continuously, a fraction of a unit at a time, and
+ * never above its capacity. */
+static void test_continuous_refill(void **state)
+{
+	struct mfa_throttle lim;
+	double t;
+
+	(void)state;
+	mfa_throttle_init(&lim, 100, 10); /* 10 units / s */
+	mfa_throttle_take(&lim, 100, 5.0);
+	assert_true(mfa_throttle_ready_at(&lim, 3, 5.35) == 5.35);  /* 3.5 back */
+	t = mfa_throttle_ready_at(&lim, 4, 5.35);
+	assert_true(t > 5.4 - 1e-9 && t < 5.4 + 1e-9);
+	mfa_throttle_take(&lim, 3, 5.35);                           /* 0.5 left */
+	t = mfa_throttle_ready_at(&lim, 1, 5.35);
+	assert_true(t > 5.4 - 1e-9 && t < 5.4 + 1e-9);
+	/* long idle: full again, and no fuller */
+	assert_true(mfa_throttle_ready_at(&lim, 100, 100.0) == 100.0);
+	mfa_throttle_take(&lim, 100, 1000.0);
+	t = mfa_throttle_ready_at(&lim, 1, 1000.0);
+	assert_true(t > 1000.1 - 1e-9 && t < 1000.1 + 1e-9);
 }
 
 /* A greedy client on a random mix of costs and an irregular clock: the
- * limiter must never let a sliding window exceed the budget, and must not
- * waste much of it either. */
+ * limiter must never let the units pass what the bucket allows, and must
+ * not waste much of it either. */
 static void greedy_run(double units, double window, double extra_units, double extra_window,
 		       unsigned seed)
 {
@@ -88,24 +117,54 @@ static void greedy_run(double units, double window, double extra_units, double e
 		total += cost;
 	}
 	assert_true(n > 0 && n < cap);
-	assert_true(max_in_window(log, n, window) <= units + 1e-9);
+	assert_true(max_over_bucket(log, n, units, window) <= 1e-6);
 	if (extra_units > 0)
-		assert_true(max_in_window(log, n, extra_window) <= extra_units + 1e-9);
+		assert_true(max_over_bucket(log, n, extra_units, extra_window) <= 1e-6);
 	if (extra_units <= 0) {
-		/* over 6 windows a tight loop gets close to 6 budgets */
-		assert_true(total >= 6 * units * 0.9);
-		assert_true(total <= 6 * units + 1e-9);
+		/* over 6 windows a tight loop gets close to the capacity plus
+		 * 6 windows' refill */
+		if (total < 7 * units * 0.9 - 2) /* the last start may fall just after the end */
+			fail_msg("%g / %g: %g units in 6 windows", units, window, total);
+		assert_true(total <= 7 * units + 1e-9);
 	}
 	free(log);
 }
 
-static void test_sliding_never_over(void **state)
+static void test_bucket_never_over(void **state)
 {
 	(void)state;
 	greedy_run(100, 10, 0, 0, 1);
 	greedy_run(8000, 10, 0, 0, 7);
 	greedy_run(5, 10, 0, 0, 3);
 	greedy_run(1, 1, 0, 0, 5);
+}
+
+/* What the sliding window got wrong: after the first burst of 8,000 RU a
+ * greedy client goes on at 800 RU/s at once, instead of stalling until
+ * the window has slid past the burst. */
+static void test_no_stall_after_burst(void **state)
+{
+	struct mfa_throttle lim;
+	double now = 0, spent = 0, gap = 0, last = 0;
+
+	(void)state;
+	mfa_throttle_init(&lim, 8000, 10);
+	while (now < 5.0) {
+		double t = mfa_throttle_ready_at(&lim, 1, now);
+		if (t > now) {
+			now = t;
+			continue;
+		}
+		mfa_throttle_take(&lim, 1, now);
+		spent += 1;
+		if (now - last > gap)
+			gap = now - last;
+		last = now;
+	}
+	/* 8,000 at once, then 800 per second: about 12,000 by 5 s */
+	assert_true(spent >= 8000 + 800 * 5 - 2 && spent <= 8000 + 800 * 5 + 1);
+	/* and no start more than one unit's refill after the previous one */
+	assert_true(gap <= 1.0 / 800 + 1e-9);
 }
 
 static void test_two_windows(void **state)
@@ -118,6 +177,7 @@ static void test_two_windows(void **state)
 static void test_two_windows_both_must_allow(void **state)
 {
 	struct mfa_throttle lim;
+	double t;
 	int i;
 
 	(void)state;
@@ -127,11 +187,14 @@ static void test_two_windows_both_must_allow(void **state)
 	assert_int_equal(mfa_throttle_add_window(&lim, 4, 100.0), -1); /* only three */
 	for (i = 0; i < 3; i++)
 		mfa_throttle_take(&lim, 1, 0.0);
-	/* short window full: wait ~1 s */
-	assert_true(mfa_throttle_ready_at(&lim, 1, 0.0) > 1.0);
+	/* short bucket empty: one unit refills in 1/3 s */
+	t = mfa_throttle_ready_at(&lim, 1, 0.0);
+	assert_true(t > 1.0 / 3 - 1e-9 && t < 1.0 / 3 + 1e-9);
 	mfa_throttle_take(&lim, 1, 1.1);
-	/* long window (4 / 100 s) now full, though the short one is empty */
-	assert_true(mfa_throttle_ready_at(&lim, 1, 2.5) > 100.0);
+	/* long bucket (4 / 100 s) now empty, though the short one is full:
+	 * at 2.5 it holds 0.1, one unit at 0.04 / s is 22.5 s away */
+	t = mfa_throttle_ready_at(&lim, 1, 2.5);
+	assert_true(t > 25.0 - 1e-9 && t < 25.0 + 1e-9);
 }
 
 static void test_pause(void **state)
@@ -279,9 +342,10 @@ static void test_slowdown_lifted(void **state)
 	assert_true(mfa_throttle_ready_at(&lim, 1, 0.1) == 0.1);
 }
 
-/* The server's percentage is news only when it is above our own count: a
- * client that spent the window itself is paced by the window already, and
- * must not idle through the next one (it would run at 5% of the budget). */
+/* The server's percentage is news only when it is above the share we
+ * drained ourselves: a client that drained the bucket itself is paced by
+ * the bucket already, and must not idle on top (it would run at 5% of the
+ * budget). */
 static void test_slowdown_only_for_others_use(void **state)
 {
 	struct mfa_throttle lim;
@@ -295,7 +359,8 @@ static void test_slowdown_only_for_others_use(void **state)
 	t = mfa_throttle_ready_at(&lim, 5, 0.1);
 	assert_true(t == 0.1); /* 10 units still fit in the window */
 	t = mfa_throttle_ready_at(&lim, 50, 0.2);
-	assert_true(t > 10.0 && t < 10.2); /* then the window itself waits */
+	/* then the bucket itself waits: 12 held at 0.2, 38 more at 10 / s */
+	assert_true(t > 4.0 - 1e-9 && t < 4.0 + 1e-9);
 
 	mfa_throttle_init(&lim, 100, 10);
 	mfa_throttle_take(&lim, 10, 0.0);
@@ -350,7 +415,8 @@ static void test_cost_over_budget(void **state)
 	assert_true(mfa_throttle_ready_at(&lim, 50, 0.0) == 0.0);
 	mfa_throttle_take(&lim, 1, 0.0);
 	t = mfa_throttle_ready_at(&lim, 50, 0.0);
-	assert_true(t > 10.0 && t < 10.2); /* waits for an empty window, not forever */
+	/* waits for a full bucket (4 held, 1 more at 0.5 / s), not forever */
+	assert_true(t > 2.0 - 1e-9 && t < 2.0 + 1e-9);
 }
 
 static void test_graph_cost(void **state)
@@ -434,8 +500,10 @@ static void test_defaults(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_full_budget_then_wait),
-		cmocka_unit_test(test_sliding_never_over),
+		cmocka_unit_test(test_burst_then_rate),
+		cmocka_unit_test(test_continuous_refill),
+		cmocka_unit_test(test_bucket_never_over),
+		cmocka_unit_test(test_no_stall_after_burst),
 		cmocka_unit_test(test_two_windows),
 		cmocka_unit_test(test_two_windows_both_must_allow),
 		cmocka_unit_test(test_pause),
