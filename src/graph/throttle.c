@@ -247,22 +247,17 @@ void mfa_throttle_apply_limits(const struct mfa_graph_limits *l,
 	add_write_window(&lims[MFA_SCOPE_IDENTITY_WRITE], l->write_app_units, l->write_app_window_s);
 	mfa_throttle_init(&lims[MFA_SCOPE_REPORTS], l->reports_units, l->reports_window_s);
 	mfa_throttle_init(&lims[MFA_SCOPE_CONDITIONAL_ACCESS], l->ca_units, l->ca_window_s);
-	mfa_throttle_mail_limits(&lims[MFA_SCOPE_MAIL], MFA_MAIL_PER_MINUTE, MFA_MAIL_PER_DAY, 1);
+	mfa_throttle_mail_limits(&lims[MFA_SCOPE_MAIL], MFA_MAIL_PER_MINUTE, 1);
 	mfa_throttle_init(&lims[MFA_SCOPE_UNTHROTTLED], 0, 0);
 }
 
-void mfa_throttle_mail_limits(struct mfa_throttle *lim, double per_minute, double per_day,
-			      double time_scale)
+void mfa_throttle_mail_limits(struct mfa_throttle *lim, double per_minute, double time_scale)
 {
 	double k = time_scale > 1 ? time_scale : 1;
 
 	mfa_throttle_init(lim, 0, 0);
 	if (per_minute > 0)
-		mfa_throttle_init(lim, per_minute, 60 / k);
-	if (per_day > 0 && lim->nwin == 0)
-		mfa_throttle_init(lim, per_day, 86400 / k);
-	else if (per_day > 0)
-		mfa_throttle_add_window(lim, per_day, 86400 / k);
+		mfa_throttle_init(lim, 1, 60 / per_minute / k);
 }
 
 /* Copies the part of v up to the next '/' (or its end) into dst; returns

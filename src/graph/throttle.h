@@ -188,11 +188,13 @@ struct mfa_graph_limits {
 #define MFA_MAIL_PER_MINUTE 30
 #define MFA_MAIL_PER_DAY 10000
 
-/* Sets the mail scope's limiter: per_minute messages / 60 s and per_day
- * / 86,400 s (a value <= 0 drops that window), each window divided by
- * time_scale when it is above 1 (graph-emulator --time-scale). */
-void mfa_throttle_mail_limits(struct mfa_throttle *lim, double per_minute, double per_day,
-			      double time_scale);
+/* Sets the mail scope's limiter to at most per_minute messages in ANY
+ * minute: a bucket of one message refilled every 60 / per_minute seconds,
+ * so messages go out evenly spaced (a full bucket of 30 would let 59 go
+ * in the first minute). Divided by time_scale when it is above 1
+ * (graph-emulator --time-scale); per_minute <= 0: unlimited. The daily
+ * cap is not a rate: the notify job counts it (it stops at the cap). */
+void mfa_throttle_mail_limits(struct mfa_throttle *lim, double per_minute, double time_scale);
 
 /* Initialises lims[MFA_SCOPE__COUNT] from l (NULL = the defaults); the
  * mail scope gets Exchange's defaults (mfa_throttle_mail_limits). */

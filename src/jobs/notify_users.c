@@ -51,6 +51,7 @@ struct run {
 	size_t n, cap;
 	struct mfa_notice_template user_tmpl; /* --template; empty: built-ins */
 	struct mfa_notice_template builtin[MFA_NOTICE__COUNT];
+	int day_cap;             /* stopped at --mail-per-day this run */
 };
 
 static bool stopped(const struct run *r)
@@ -628,7 +629,7 @@ static int send_all(struct run *r, struct mfa_outdir *out)
 	struct mfa_session session = MFA_SESSION_INIT;
 	struct mfa_journal_writer *jw = NULL;
 	char *esc = NULL, *url = NULL;
-	unsigned long torn = 0, before_sent = 0, before_unknown = 0, todo = 0;
+	unsigned long torn = 0, before_sent = 0, before_unknown = 0, todo = 0, sent_now = 0;
 	const char *tenant;
 	size_t i, n;
 	int rc = -1;
@@ -677,7 +678,7 @@ static int send_all(struct run *r, struct mfa_outdir *out)
 	mfa_notify(&o->notify, MFA_LEVEL_NOTE, "sending %lu messages from '%s' (at most %.0f a minute, %.0f a day)",
 		   todo, o->send_from, o->mail_per_minute, o->mail_per_day);
 	mfa_throttle_mail_limits(mfa_http_limiter(session.http, MFA_SCOPE_MAIL), o->mail_per_minute,
-				 o->mail_per_day, o->session.time_scale);
+				 o->session.time_scale);
 	esc = curl_easy_escape(NULL, o->send_from, 0);
 	n = esc ? strlen(mfa_session_graph_url(&session)) + strlen(esc) + 32 : 0;
 	if (!esc || !(url = malloc(n))) {
@@ -692,8 +693,16 @@ static int send_all(struct run *r, struct mfa_outdir *out)
 
 		if (t->reason[0] || t->send == SEND_SENT || (t->send == SEND_INTENT && !o->resend_unknown))
 			continue;
+		if (o->mail_per_day > 0 && (double)sent_now >= o->mail_per_day) {
+			r->day_cap = 1;
+			mfa_notify(&o->notify, MFA_LEVEL_WARN,
+				   "stopped at %.0f messages, the day's limit for '%s' (Exchange counts 10,000 recipients a day): the rest are not sent; run notify --resume again after 24 hours",
+				   o->mail_per_day, o->send_from);
+			break;
+		}
 		if (wait_for_limiter(r, mfa_http_limiter(session.http, MFA_SCOPE_MAIL)))
 			break;
+		sent_now++; /* a message that goes out counts, whatever its answer */
 		if (send_one(r, &session, jw, url, t) < 0)
 			goto cleanup;
 		if (stopped(r))
@@ -738,6 +747,8 @@ static int write_results(struct run *r, struct mfa_outdir *out, struct mfa_notif
 		f[MFA_RCOL_ATTEMPTS] = t->attempts ? attempts : "";
 		f[MFA_RCOL_ERROR] = t->send == SEND_INTENT && !t->error
 					    ? "interrupted while sending: Graph may have sent it"
+				    : t->send == SEND_NONE && r->day_cap
+					    ? "not sent: the day's mail limit was reached; run notify --resume after 24 hours"
 					    : t->error;
 		res->sent += t->send == SEND_SENT;
 		res->failed += t->send == SEND_FAILED;

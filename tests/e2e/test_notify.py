@@ -437,8 +437,39 @@ def test_throttled_sends_retried():
 test_throttled_sends_retried.needs_emulator = True
 
 
+def test_day_cap_stops_and_resumes():
+    from emu_harness import Emulator
+    # --mail-per-day 3: three go out, the rest are listed not sent with the
+    # reason and a warning; a resume sends the next three, never a second
+    # message to anyone
+    with Emulator("--users", "40", "--app-permissions", PERMS, "--time-scale", "60") as emu:
+        users = tenant_users(emu)
+        plan = os.path.join(mfatest.tmpdir(), "plan")
+        code, _, err = mfa(emu, "plan", "--out", plan, "-q")
+        assert code == 0, err
+        frm = sender(users)
+        env = {"MFA_MIGRATE_TIME_SCALE": "60"}
+        code, _, err = mfa(emu, "notify", plan, "--send-from", frm, "--yes", "--mail-per-day", "3",
+                           extra_env=env)
+        assert "the day's limit" in err and "--resume" in err, err
+        res = results(plan)
+        assert sum(r["result"] == "sent" for r in res.values()) == 3, res
+        rest = [r for r in res.values() if r["result"] != "sent"]
+        assert rest and all(r["result"] == "not-sent" and "day's mail limit" in r["error"] for r in rest), rest
+        assert len(mail_log(emu)) == 3
+        code, _, err = mfa(emu, "notify", plan, "--resume", "--send-from", frm, "--yes",
+                           "--mail-per-day", "3", extra_env=env)
+        res = results(plan)
+        assert sum(r["result"] == "sent" for r in res.values()) == 6, res
+        log = mail_log(emu)
+        assert len(log) == 6 and max(per_address(log).values()) == 1, log
+
+
+test_day_cap_stops_and_resumes.needs_emulator = True
+
+
 TESTS = [test_plan_folder, test_template_and_out, test_target_plans, test_apply_folder_and_send, test_kill_and_resume,
-         test_throttled_sends_retried]
+         test_throttled_sends_retried, test_day_cap_stops_and_resumes]
 
 
 def main():
