@@ -118,10 +118,10 @@ class LiveScan(unittest.TestCase):
             self.assertLessEqual(st["throttled"], max(2, st["requests"] // 100), st)
             # Graph's bucket: 8,000 RU at once, then 800 RU/s; 12,013 RU (13 pages
             # of the list at 1 RU, 12,000 reads) take at least 5 s, and a client
-            # that models the bucket needs no more (a 10 s sliding window would
-            # hold the last 4,013 RU until the window had slid past the burst)
+            # that models the bucket needs no more. That upper side is a
+            # timing (load would break it): unit/test_throttle's
+            # test_no_stall_after_burst proves it, tests/bench measures it.
             self.assertGreaterEqual(took, (12013 - 8000) / 800, "over the bucket's refill rate")
-            self.assertLess(took, 9.0, "stalled after the first burst")
             self.assertEqual(len(users_of(out)), 12000)
 
     def test_faults_survived(self):
