@@ -26,6 +26,8 @@
 #include <stddef.h>
 #include <cmocka.h>
 
+#include "testutil.h"
+
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -401,23 +403,12 @@ static void *accept_main(void *arg)
 
 static int server_start(void **state)
 {
-	struct sockaddr_in a;
-	socklen_t alen = sizeof(a);
-	int one = 1;
-
 	(void)state;
 	curl_global_init(CURL_GLOBAL_DEFAULT); /* before any thread */
 	memset(&S, 0, sizeof(S));
 	pthread_mutex_init(&S.mu, NULL);
-	S.fd = socket(AF_INET, SOCK_STREAM, 0);
-	setsockopt(S.fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	memset(&a, 0, sizeof(a));
-	a.sin_family = AF_INET;
-	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if (bind(S.fd, (struct sockaddr *)&a, sizeof(a)) < 0 || listen(S.fd, 64) < 0)
+	if ((S.fd = tu_listen_loopback(&S.port)) < 0)
 		return -1;
-	getsockname(S.fd, (struct sockaddr *)&a, &alen);
-	S.port = ntohs(a.sin_port);
 	return pthread_create(&S.thread, NULL, accept_main, NULL) == 0 ? 0 : -1;
 }
 
