@@ -77,7 +77,7 @@ static const char *const changes[MFA_NOTICE__COUNT] = {
 };
 
 static const char *const todos[MFA_NOTICE__COUNT] = {
-	[MFA_NOTICE_ENABLE] = "register a second method at " MFA_REGISTRATION_URL,
+	[MFA_NOTICE_ENABLE] = ("register a second method at " MFA_REGISTRATION_URL),
 	[MFA_NOTICE_ENFORCE] = "register a second method if not done; create app passwords for legacy apps",
 	[MFA_NOTICE_CONDITIONAL_ACCESS] = "nothing if registered; replace apps that use app passwords",
 };
