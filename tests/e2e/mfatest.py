@@ -22,6 +22,26 @@ def run(binary, *args, cwd=None, env=None):
     return p.returncode, p.stdout, p.stderr
 
 
+def live_env(extra=None):
+    """This environment plus the sign-in of graph-emulator's own app
+    (emu_harness.creds(); tests/emulator must be on sys.path) and extra."""
+    import emu_harness
+    e = dict(os.environ)
+    e.update(emu_harness.creds())
+    e.update(extra or {})
+    return e
+
+
+def live(binary, emu, *args, env=None, stdin=subprocess.DEVNULL):
+    """Runs mfa-migrate live against graph-emulator emu (its Graph and
+    sign-in URLs, its app's credentials, env added); returns (exit code,
+    stdout, stderr)."""
+    p = subprocess.run([binary, *args, "--graph-url", emu.base, "--login-url", emu.base],
+                       capture_output=True, text=True, env=live_env(env), stdin=stdin,
+                       timeout=300)
+    return p.returncode, p.stdout, p.stderr
+
+
 def read_text(path):
     """Decodes an export the way a person's tools write them."""
     raw = open(path, "rb").read()

@@ -27,17 +27,11 @@ from emu_harness import CLIENT, SECRET, TENANT, Emulator  # noqa: E402
 BIN = None
 
 
-def env():
-    e = dict(os.environ)
-    e.update(emu_harness.creds())
-    return e
+env = mfatest.live_env
 
 
 def mfa(emu, *args):
-    p = subprocess.run([BIN, *args, "--graph-url", emu.base, "--login-url", emu.base],
-                       capture_output=True, text=True, env=env(), stdin=subprocess.DEVNULL,
-                       timeout=300)
-    return p.returncode, p.stdout, p.stderr
+    return mfatest.live(BIN, emu, *args)
 
 
 def make_plan(emu, *extra):

@@ -195,19 +195,11 @@ def test_target_plans():
 PERMS = "User.Read.All,Policy.Read.All,AuditLog.Read.All,Policy.ReadWrite.AuthenticationMethod,Mail.Send"
 
 
-def env(extra=None):
-    import emu_harness
-    e = dict(os.environ)
-    e.update(emu_harness.creds())
-    e.update(extra or {})
-    return e
+env = mfatest.live_env
 
 
 def mfa(emu, *args, extra_env=None):
-    p = subprocess.run([BIN, *args, "--graph-url", emu.base, "--login-url", emu.base],
-                       capture_output=True, text=True, env=env(extra_env),
-                       stdin=subprocess.DEVNULL, timeout=300)
-    return p.returncode, p.stdout, p.stderr
+    return mfatest.live(BIN, emu, *args, env=extra_env)
 
 
 def tenant_users(emu):

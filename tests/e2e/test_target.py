@@ -8,7 +8,6 @@ usage: test_target.py MFA_MIGRATE_BINARY GRAPH_EMULATOR_BINARY
 import csv
 import json
 import os
-import subprocess
 import sys
 import unittest
 import zlib
@@ -33,17 +32,8 @@ CA_ALL = {"policies": [{
     "grantControls": {"operator": "OR", "builtInControls": ["mfa"]}}]}
 
 
-def env():
-    e = dict(os.environ)
-    e.update(emu_harness.creds())
-    return e
-
-
 def mfa(emu, *args):
-    p = subprocess.run([BIN, *args, "--graph-url", emu.base, "--login-url", emu.base],
-                       capture_output=True, text=True, env=env(), stdin=subprocess.DEVNULL,
-                       timeout=300)
-    return p.returncode, p.stdout, p.stderr
+    return mfatest.live(BIN, emu, *args)
 
 
 def plan(emu, *extra):
