@@ -45,6 +45,7 @@ if grep -q -- '--batch-item-latency-ms' <<<"$HELP"; then ITEM=(--batch-item-late
 
 mkdir -p "$WORK"
 EMU_PID=
+EMU_PIDS=()
 cleanup() {
 	if [ -n "$EMU_PID" ]; then
 		kill "$EMU_PID" 2>/dev/null || true
@@ -55,27 +56,9 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-# emu_start NAME ARGS...: starts an emulator, sets EMU_PID and BASE.
-emu_start() {
-	local name=$1
-	shift
-	rm -f "$WORK/$name.port"
-	"$EMU" --port 0 --port-file "$WORK/$name.port" --threads 4 "$@" >"$WORK/$name.emu.log" 2>&1 &
-	EMU_PID=$!
-	for _ in $(seq 1 3000); do
-		[ -s "$WORK/$name.port" ] && break
-		kill -0 "$EMU_PID" 2>/dev/null || { cat "$WORK/$name.emu.log" >&2; exit 1; }
-		sleep 0.01
-	done
-	[ -s "$WORK/$name.port" ] || { echo "bench_latency: emulator '$name' did not start" >&2; exit 1; }
-	BASE=http://127.0.0.1:$(cat "$WORK/$name.port")
-}
-
-emu_stop() {
-	kill "$EMU_PID" 2>/dev/null || true
-	wait "$EMU_PID" 2>/dev/null || true
-	EMU_PID=
-}
+BENCH=bench_latency
+# shellcheck source=tests/bench/emu.sh
+. "$(dirname "$0")/emu.sh"
 
 # scan NAME ARGS...: the audit against $BASE; sets WALL (s, start to exit
 # of the process, sign-in included), SHARE (429s / Graph requests the emulator
@@ -123,7 +106,7 @@ fi
 echo "$USERS users, fallback scan, \$batch item latency ${ITEM_MS} ms; old = '$OLD'"
 echo "$hdr"
 for L in $LATENCIES; do
-	emu_start "l$L" --users "$USERS" "${DROP[@]}" "${ITEM[@]}" --latency-ms "$L"
+	emu_start "l$L" --threads 4 --users "$USERS" "${DROP[@]}" "${ITEM[@]}" --latency-ms "$L"
 	scan "l$L-default"
 	R=$(awk -v w="$WALL" -v b="$BOUND" 'BEGIN { printf "%.2f", w / b }')
 	P=$(awk -v s="$SHARE" 'BEGIN { printf "%.2f", s * 100 }')

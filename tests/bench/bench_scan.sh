@@ -54,6 +54,7 @@ done
 [ -x /usr/bin/time ] || { echo "bench_scan: /usr/bin/time not found (Debian package time)" >&2; exit 2; }
 
 mkdir -p "$WORK"
+EMU_PID=
 EMU_PIDS=()
 cleanup() {
 	local p
@@ -66,27 +67,9 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-# emu_start NAME ARGS...: starts an emulator, sets EMU_PID and BASE.
-emu_start() {
-	local name=$1
-	shift
-	rm -f "$WORK/$name.port"
-	"$EMU" --port 0 --port-file "$WORK/$name.port" "$@" >"$WORK/$name.emu.log" 2>&1 &
-	EMU_PID=$!
-	EMU_PIDS+=("$EMU_PID")
-	for _ in $(seq 1 3000); do
-		[ -s "$WORK/$name.port" ] && break
-		kill -0 "$EMU_PID" 2>/dev/null || { cat "$WORK/$name.emu.log" >&2; exit 1; }
-		sleep 0.01
-	done
-	[ -s "$WORK/$name.port" ] || { echo "bench_scan: emulator '$name' did not start" >&2; exit 1; }
-	BASE=http://127.0.0.1:$(cat "$WORK/$name.port")
-}
-
-emu_stop() {
-	kill "$EMU_PID" 2>/dev/null || true
-	wait "$EMU_PID" 2>/dev/null || true
-}
+BENCH=bench_scan
+# shellcheck source=tests/bench/emu.sh
+. "$(dirname "$0")/emu.sh"
 
 # scan NAME ARGS...: mfa-migrate audit against $BASE under GNU time; sets
 # WALL, RSS (MiB), REQS (mfa-migrate's HTTP requests), T429 (429s the
