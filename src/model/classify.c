@@ -40,6 +40,20 @@ static const struct finding_info findings[MFA_FINDING__COUNT] = {
 		"Only report-only Conditional Access policies would require MFA of this user: they enforce nothing until switched on." },
 	[MFA_FINDING_DUPLICATE_USER] = { "duplicate-user", MFA_SEV_MEDIUM,
 		"The export lists this user more than once (the same id, or the UPN in another case): only the first row was used and the later ones were refused as bad rows; check which row is right and export again." },
+	[MFA_FINDING_SMS_VOICE_ONLY] = { "sms-voice-only", MFA_SEV_MEDIUM,
+		"Only SMS or voice (phone) methods are registered: Microsoft stops SMS and voice as MFA methods on 1 February 2027, and from then on this user must register a passkey or the Authenticator app before signing in." },
+	[MFA_FINDING_STALE_ACCOUNT] = { "stale-account", MFA_SEV_LOW,
+		"No sign-in for longer than --stale-days: check whether the account is still needed before changing its MFA; disable or remove it if not." },
+	[MFA_FINDING_SHARED_MAILBOX] = { "shared-mailbox", MFA_SEV_INFO,
+		"A shared, room or equipment mailbox: nobody should sign in to it; block its sign-in rather than manage its MFA." },
+	[MFA_FINDING_COVERAGE_DISAGREES] = { "coverage-disagrees", MFA_SEV_HIGH,
+		"Microsoft's own evidence (What If or the sign-in logs) disagrees with this report's Conditional Access verdict: check the policies that apply to this user before switching per-user MFA off." },
+	[MFA_FINDING_MFA_ONLY_FROM_PER_USER] = { "mfa-only-from-per-user", MFA_SEV_HIGH,
+		"Sign-ins in the window got MFA only from per-user MFA: once it is off, those sign-ins go without MFA unless Conditional Access covers them." },
+	[MFA_FINDING_STILL_PROMPTED_PER_USER] = { "still-prompted-by-per-user-mfa", MFA_SEV_HIGH,
+		"Per-user MFA still demanded MFA at sign-ins in the window: the migration is not finished for this user (its state is not disabled, or was set back)." },
+	[MFA_FINDING_LEGACY_CLIENT_SIGN_INS] = { "legacy-client-sign-ins", MFA_SEV_MEDIUM,
+		"Sign-ins from legacy clients (Exchange ActiveSync, IMAP, POP, SMTP, older Office): they cannot do MFA and may use app passwords; block legacy authentication with Conditional Access." },
 };
 
 static const char *const sev_names[MFA_SEV__COUNT] = {

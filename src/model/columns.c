@@ -25,6 +25,19 @@ const char *const mfa_user_column_names[MFA_COL__COUNT] = {
 	[MFA_COL_STATE_ERROR] = MFA_COL_NAME_STATE_ERROR,
 	[MFA_COL_CA_COVERAGE] = MFA_COL_NAME_CA_COVERAGE,
 	[MFA_COL_CA_POLICIES] = MFA_COL_NAME_CA_POLICIES,
+	[MFA_COL_LAST_SIGN_IN] = MFA_COL_NAME_LAST_SIGN_IN,
+	[MFA_COL_LAST_NON_INTERACTIVE] = MFA_COL_NAME_LAST_NON_INTERACTIVE,
+	[MFA_COL_MAILBOX_PURPOSE] = MFA_COL_NAME_MAILBOX_PURPOSE,
+	[MFA_COL_WHAT_IF] = MFA_COL_NAME_WHAT_IF,
+	[MFA_COL_SIGN_INS] = MFA_COL_NAME_SIGN_INS,
+	[MFA_COL_INTERACTIVE_SIGN_INS] = MFA_COL_NAME_INTERACTIVE_SIGN_INS,
+	[MFA_COL_MFA_BY_PER_USER] = MFA_COL_NAME_MFA_BY_PER_USER,
+	[MFA_COL_MFA_BY_CA] = MFA_COL_NAME_MFA_BY_CA,
+	[MFA_COL_MFA_BY_SECURITY_DEFAULTS] = MFA_COL_NAME_MFA_BY_SECURITY_DEFAULTS,
+	[MFA_COL_MFA_BY_OTHER] = MFA_COL_NAME_MFA_BY_OTHER,
+	[MFA_COL_SINGLE_FACTOR_SIGN_INS] = MFA_COL_NAME_SINGLE_FACTOR_SIGN_INS,
+	[MFA_COL_LEGACY_CLIENT_SIGN_INS] = MFA_COL_NAME_LEGACY_CLIENT_SIGN_INS,
+	[MFA_COL_LAST_LOGGED_SIGN_IN] = MFA_COL_NAME_LAST_LOGGED_SIGN_IN,
 };
 
 void mfa_findings_format(uint32_t findings, char *buf, size_t size)
@@ -50,6 +63,39 @@ void mfa_findings_format(uint32_t findings, char *buf, size_t size)
 		memcpy(buf + used, name, len + 1);
 		used += len;
 	}
+}
+
+/* The sign-in counts, empty when the logs were not read. */
+static void signin_columns(const struct mfa_signin_counts *c, struct mfa_column_scratch *scratch,
+			   const char *out[MFA_COL__COUNT])
+{
+	static const int cols[] = {
+		MFA_COL_SIGN_INS, MFA_COL_INTERACTIVE_SIGN_INS, MFA_COL_MFA_BY_PER_USER,
+		MFA_COL_MFA_BY_CA, MFA_COL_MFA_BY_SECURITY_DEFAULTS, MFA_COL_MFA_BY_OTHER,
+		MFA_COL_SINGLE_FACTOR_SIGN_INS, MFA_COL_LEGACY_CLIENT_SIGN_INS,
+	};
+	unsigned long v[sizeof(cols) / sizeof(cols[0])];
+	size_t i;
+
+	if (!c) {
+		for (i = 0; i < sizeof(cols) / sizeof(cols[0]); i++)
+			out[cols[i]] = "";
+		out[MFA_COL_LAST_LOGGED_SIGN_IN] = "";
+		return;
+	}
+	v[0] = c->total;
+	v[1] = c->interactive;
+	v[2] = c->mfa_per_user;
+	v[3] = c->mfa_conditional_access;
+	v[4] = c->mfa_security_defaults;
+	v[5] = c->mfa_other;
+	v[6] = c->single_factor;
+	v[7] = c->legacy_client;
+	for (i = 0; i < sizeof(cols) / sizeof(cols[0]); i++) {
+		snprintf(scratch->counts[i], sizeof(scratch->counts[i]), "%lu", v[i]);
+		out[cols[i]] = scratch->counts[i];
+	}
+	out[MFA_COL_LAST_LOGGED_SIGN_IN] = c->last;
 }
 
 void mfa_user_columns(const struct mfa_row *row, struct mfa_column_scratch *scratch,
@@ -92,4 +138,10 @@ void mfa_user_columns(const struct mfa_row *row, struct mfa_column_scratch *scra
 			 mfa_coverage_name(v->coverage.verdict));
 	out[MFA_COL_CA_COVERAGE] = scratch->coverage;
 	out[MFA_COL_CA_POLICIES] = v->coverage_checked ? v->coverage.policies : "";
+	out[MFA_COL_LAST_SIGN_IN] = u->last_sign_in ? u->last_sign_in : "";
+	out[MFA_COL_LAST_NON_INTERACTIVE] =
+		u->last_non_interactive_sign_in ? u->last_non_interactive_sign_in : "";
+	out[MFA_COL_MAILBOX_PURPOSE] = u->mailbox_purpose ? u->mailbox_purpose : "";
+	out[MFA_COL_WHAT_IF] = u->what_if ? u->what_if : "";
+	signin_columns(u->signins, scratch, out);
 }

@@ -25,6 +25,9 @@ static const char *const hold_names[MFA_HOLD__COUNT] = {
 	[MFA_HOLD_NOT_COVERED] = "not-covered",
 	[MFA_HOLD_USES_CA] = "uses-conditional-access",
 	[MFA_HOLD_CA_UNKNOWN] = "ca-unknown",
+	[MFA_HOLD_STALE_ACCOUNT] = "stale-account",
+	[MFA_HOLD_SHARED_MAILBOX] = "shared-mailbox",
+	[MFA_HOLD_COVERAGE_DISAGREES] = "coverage-disagrees",
 };
 
 static bool on_list(const struct mfa_idset *set, const struct mfa_user *u)

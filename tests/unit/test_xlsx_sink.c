@@ -34,8 +34,16 @@
 static const char *users_filter(int rows)
 {
 	static char buf[64];
+	char col[3] = { 0 };
+	int last = MFA_COL__COUNT - 1; /* 0-based; Excel's letters: A..Z, AA..ZZ */
 
-	snprintf(buf, sizeof(buf), "<autoFilter ref=\"A1:%c%d\"/>", 'A' + MFA_COL__COUNT - 1, rows);
+	if (last < 26) {
+		col[0] = (char)('A' + last);
+	} else {
+		col[0] = (char)('A' + last / 26 - 1);
+		col[1] = (char)('A' + last % 26);
+	}
+	snprintf(buf, sizeof(buf), "<autoFilter ref=\"A1:%s%d\"/>", col, rows);
 	return buf;
 }
 

@@ -49,6 +49,13 @@ enum mfa_finding {
 	MFA_FINDING_PARTIAL_COVERAGE,         /* partial-coverage (medium): CA requires MFA for part of the sign-ins */
 	MFA_FINDING_REPORT_ONLY_COVERAGE,     /* report-only-coverage (medium): only report-only policies would */
 	MFA_FINDING_DUPLICATE_USER,           /* duplicate-user (medium): the export names the user twice */
+	MFA_FINDING_SMS_VOICE_ONLY,           /* sms-voice-only (medium; high from 2027-02-01): only phone methods */
+	MFA_FINDING_STALE_ACCOUNT,            /* stale-account (low): no sign-in for --stale-days */
+	MFA_FINDING_SHARED_MAILBOX,           /* shared-mailbox (info): shared, room or equipment mailbox */
+	MFA_FINDING_COVERAGE_DISAGREES,       /* coverage-disagrees (high): What If or the sign-ins say otherwise */
+	MFA_FINDING_MFA_ONLY_FROM_PER_USER,   /* mfa-only-from-per-user (high): sign-ins got MFA only from per-user MFA */
+	MFA_FINDING_STILL_PROMPTED_PER_USER,  /* still-prompted-by-per-user-mfa (high): per-user MFA still acting */
+	MFA_FINDING_LEGACY_CLIENT_SIGN_INS,   /* legacy-client-sign-ins (medium): legacy clients in the window */
 	MFA_FINDING__COUNT
 };
 

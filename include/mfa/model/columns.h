@@ -34,6 +34,19 @@ enum mfa_user_column {
 	MFA_COL_STATE_ERROR,
 	MFA_COL_CA_COVERAGE,
 	MFA_COL_CA_POLICIES,
+	MFA_COL_LAST_SIGN_IN,
+	MFA_COL_LAST_NON_INTERACTIVE,
+	MFA_COL_MAILBOX_PURPOSE,
+	MFA_COL_WHAT_IF,
+	MFA_COL_SIGN_INS,
+	MFA_COL_INTERACTIVE_SIGN_INS,
+	MFA_COL_MFA_BY_PER_USER,
+	MFA_COL_MFA_BY_CA,
+	MFA_COL_MFA_BY_SECURITY_DEFAULTS,
+	MFA_COL_MFA_BY_OTHER,
+	MFA_COL_SINGLE_FACTOR_SIGN_INS,
+	MFA_COL_LEGACY_CLIENT_SIGN_INS,
+	MFA_COL_LAST_LOGGED_SIGN_IN,
 	MFA_COL__COUNT
 };
 
@@ -59,11 +72,25 @@ enum mfa_user_column {
 #define MFA_COL_NAME_STATE_ERROR "stateError"
 #define MFA_COL_NAME_CA_COVERAGE "caCoverage"
 #define MFA_COL_NAME_CA_POLICIES "caPolicies"
+#define MFA_COL_NAME_LAST_SIGN_IN "lastSignInDateTime"
+#define MFA_COL_NAME_LAST_NON_INTERACTIVE "lastNonInteractiveSignInDateTime"
+#define MFA_COL_NAME_MAILBOX_PURPOSE "mailboxPurpose"
+#define MFA_COL_NAME_WHAT_IF "whatIf"
+#define MFA_COL_NAME_SIGN_INS "signIns"
+#define MFA_COL_NAME_INTERACTIVE_SIGN_INS "interactiveSignIns"
+#define MFA_COL_NAME_MFA_BY_PER_USER "mfaByPerUser"
+#define MFA_COL_NAME_MFA_BY_CA "mfaByConditionalAccess"
+#define MFA_COL_NAME_MFA_BY_SECURITY_DEFAULTS "mfaBySecurityDefaults"
+#define MFA_COL_NAME_MFA_BY_OTHER "mfaByOther"
+#define MFA_COL_NAME_SINGLE_FACTOR_SIGN_INS "singleFactorSignIns"
+#define MFA_COL_NAME_LEGACY_CLIENT_SIGN_INS "legacyClientSignIns"
+#define MFA_COL_NAME_LAST_LOGGED_SIGN_IN "lastLoggedSignIn"
 
 struct mfa_column_scratch {
 	char methods[1024];
 	char findings[512];
 	char coverage[200];
+	char counts[9][24]; /* the sign-in counts as text */
 };
 
 /* The header names above, by column. */

@@ -78,6 +78,22 @@ struct mfa_registration {
 	const char *default_method; /* default MFA method as the input names it (Graph name when known); NULL if none */
 };
 
+/* What the tenant's sign-in logs say of one user over the --sign-ins
+ * window (audit --sign-ins; sources/signins): counts, never the log. */
+struct mfa_signin_counts {
+	unsigned long total;          /* sign-ins in the window */
+	unsigned long interactive;
+	/* sign-ins where MFA was required, by what required it
+	 * (authenticationRequirementPolicies[].requirementProvider) */
+	unsigned long mfa_per_user;            /* user: per-user MFA */
+	unsigned long mfa_conditional_access;  /* multiConditionalAccess */
+	unsigned long mfa_security_defaults;   /* securityDefaults */
+	unsigned long mfa_other;               /* request, tenantSessionRiskPolicy, ... */
+	unsigned long single_factor;  /* satisfied with a single factor */
+	unsigned long legacy_client;  /* Exchange ActiveSync / other clients */
+	char last[32];                /* newest createdDateTime seen; "" none */
+};
+
 struct mfa_user {
 	const char *id;           /* object id; NULL when the input has none */
 	const char *upn;          /* userPrincipalName; NULL only when id is set */
@@ -94,6 +110,16 @@ struct mfa_user {
 	unsigned long source_line;/* 1-based line of the record's first physical line; 0 if none */
 	bool duplicate;           /* the input names this user again (same id, or the UPN in
 				   * any case) in a later row, which was refused as a bad row */
+
+	/* evidence beyond the state, each NULL when not read (its option not
+	 * given, or Graph refused it): */
+	const char *last_sign_in;   /* signInActivity.lastSignInDateTime (ISO 8601) */
+	const char *last_non_interactive_sign_in; /* signInActivity.lastNonInteractiveSignInDateTime */
+	const char *mailbox_purpose;/* mailboxSettings.userPurpose: user, shared, room,
+				     * equipment, linked, others, ... verbatim */
+	const char *what_if;        /* the What If cross-check: "agrees", "disagrees: ...",
+				     * "not-checked" */
+	const struct mfa_signin_counts *signins; /* the sign-in logs over the window */
 };
 
 /* Sets every field to its unknown/NULL value. */
