@@ -15,6 +15,8 @@ void cli_print_help(const struct cli_usage *usage)
 
 	printf("usage: %s\n\n%s\n", usage->synopsis, usage->description);
 	for (g = usage->groups; *g; g++) {
+		if (!(*g)->opts[0].name)
+			continue; /* a group with nothing in it yet */
 		printf("\n%s:\n", (*g)->title);
 		for (o = (*g)->opts; o->name; o++) {
 			char left[64];

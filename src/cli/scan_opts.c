@@ -1,6 +1,7 @@
 /* scan_opts.c - the options of plan and audit (scan_opts.h). */
 #include "cli/scan_opts.h"
 
+#include "cli/evidence_opts.h"
 #include "cli/exitcodes.h"
 #include "cli/live_opts.h"
 #include "cli/msg.h"
@@ -68,10 +69,10 @@ static const struct cli_group audit_group = { "audit", audit_only_options };
 static const struct cli_group output_group = { "output", output_options };
 
 static const struct cli_group *const plan_groups[] = {
-	&input_group, &plan_group, &cli_live_group, &output_group, NULL,
+	&input_group, &plan_group, &cli_evidence_group, &cli_live_group, &output_group, NULL,
 };
 static const struct cli_group *const audit_groups[] = {
-	&input_group, &audit_group, &cli_live_group, &output_group, NULL,
+	&input_group, &audit_group, &cli_evidence_group, &cli_live_group, &output_group, NULL,
 };
 
 const struct cli_usage cli_plan_usage = {
@@ -133,6 +134,8 @@ int cli_scan_option(void *ctx, int id, const char *value)
 	struct mfa_err err = MFA_ERR_INIT;
 	int taken = cli_live_option(&o->session, id, value);
 
+	if (taken == 0)
+		taken = cli_evidence_option(o, id, value);
 	if (taken != 0)
 		return taken < 0 ? -1 : 0;
 	switch (id) {
