@@ -19,6 +19,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 /* Bad rows: the first few are said, the rest counted (summary.json). */
 #define BAD_ROWS_SHOWN 20
@@ -347,6 +348,7 @@ int mfa_scan_run(struct mfa_scan_result *res, const struct mfa_scan_options *o)
 	if (o->only && mfa_idset_load(&only, o->only, err) < 0)
 		goto cleanup;
 	cls.exclude = exclude;
+	cls.now = o->now ? o->now : time(NULL);
 	plan_opts.only = only;
 	plan_opts.select = o->select.any ? &o->select : NULL;
 

@@ -60,6 +60,9 @@ struct mfa_scan_options {
 	struct mfa_plan_options plan_opts; /* plan: the holds (its `only` and `select` are the job's) */
 	struct mfa_fail_on select;    /* plan: parsed --select (nothing named: everyone) */
 
+	/* evidence (cli/evidence_opts) */
+	time_t now;                   /* --now: the run date findings are judged at; 0: the clock */
+
 	/* audit */
 	struct mfa_fail_on fail_on;   /* parsed --fail-on */
 	const char *fail_on_text;     /* as given, for the message */

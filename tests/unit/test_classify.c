@@ -62,7 +62,7 @@ static const struct case_ cases[] = {
 static void test_table(void **state)
 {
 	struct mfa_idset *ex = mfa_idset_new();
-	struct mfa_classify_options opts = { ex, NULL };
+	struct mfa_classify_options opts = { ex, NULL, 0, 90 };
 	size_t i;
 
 	(void)state;

@@ -62,7 +62,7 @@ static void test_table(void **state)
 	assert_int_equal(mfa_idset_add(ex, "a@x"), 0);
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		const struct case_ *c = &cases[i];
-		struct mfa_classify_options cls = { c->excluded ? ex : NULL, NULL };
+		struct mfa_classify_options cls = { c->excluded ? ex : NULL, NULL, 0, 90 };
 		struct mfa_plan_options po = c->opts;
 		struct mfa_user u;
 		struct mfa_verdict v;

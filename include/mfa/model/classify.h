@@ -10,6 +10,7 @@
 #define MFA_CLASSIFY_H
 
 #include <stdint.h>
+#include <time.h>
 
 #include "mfa/model/coverage.h"
 #include "mfa/model/idset.h"
@@ -62,9 +63,11 @@ enum mfa_finding {
 struct mfa_classify_options {
 	const struct mfa_idset *exclude; /* --exclude list, borrowed; NULL for none */
 	const struct mfa_ca_model *ca;   /* Conditional Access model, borrowed; NULL: coverage not checked */
+	time_t now;                      /* the run date findings are judged at (--now); the job sets it */
+	unsigned stale_days;             /* stale-account after this many days without a sign-in */
 };
 
-#define MFA_CLASSIFY_OPTIONS_INIT { NULL, NULL }
+#define MFA_CLASSIFY_OPTIONS_INIT { NULL, NULL, 0, 90 }
 
 struct mfa_verdict {
 	enum mfa_state state;
