@@ -21,6 +21,7 @@ struct emu_app {
 	struct emu_stats stats;
 	struct emu_mail *mail; /* sendMail limits and log */
 	cJSON *fixture;        /* --ca-fixture, or NULL */
+	cJSON *whatif_override; /* --what-if-override, or NULL (whatif.h) */
 	uint64_t skip_key;     /* hides offsets in skiptokens */
 };
 

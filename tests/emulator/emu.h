@@ -22,6 +22,7 @@ enum emu_perm {
 	EMU_PERM_GROUP_MEMBER_READ_ALL = 1u << 6,/* GroupMember.Read.All */
 	EMU_PERM_ROLE_MGMT_READ_DIR = 1u << 7,   /* RoleManagement.Read.Directory */
 	EMU_PERM_MAIL_SEND = 1u << 8,            /* Mail.Send (issue 13) */
+	EMU_PERM_POLICY_READ_CA = 1u << 9,       /* Policy.Read.ConditionalAccess (What If) */
 };
 
 /* What /users does with perUserMfaState in $select (--state-select). */
@@ -55,6 +56,7 @@ struct emu_config {
 	unsigned empty_pages;       /* empty pages (with a nextLink) put into every paged list */
 	bool no_upn_range_filter;   /* /users $filter ge/le on userPrincipalName answers 400 */
 	const char *ca_fixture;
+	const char *whatif_override; /* --what-if-override FILE (whatif.h) */
 	const char *export_csv;
 	unsigned perms;             /* enum emu_perm */
 	unsigned threads;

@@ -1,5 +1,6 @@
 /* graph_api.c - the Graph endpoints: routing, permissions and bodies. */
 #include "app.h"
+#include "whatif.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -1171,6 +1172,7 @@ enum route_kind {
 	R_NONE, R_USERS, R_USERS_COUNT, R_USER, R_REQ_GET, R_REQ_PATCH, R_REGISTRATION, R_BATCH,
 	R_CA, R_SECDEF, R_GROUP_MEMBERS, R_ROLES, R_ROLE_MEMBERS, R_ROLE_TEMPLATE_MEMBERS,
 	R_BAD_METHOD, R_V1_REQUIREMENTS, R_SENDMAIL,
+	R_WHATIF,
 };
 
 struct route {
@@ -1247,6 +1249,12 @@ static void route_match(const struct emu_request *rq, char **s, unsigned n, stru
 		r->kind = get ? R_CA : R_BAD_METHOD;
 		r->name = "conditionalAccessPolicies";
 		r->perms = PERM_POLICY_READ;
+		r->scope = EMU_SCOPE_CA;
+	} else if (n == 3 && is(s[0], "identity") && is(s[1], "conditionalAccess") && is(s[2], "evaluate")) {
+		/* What If (whatif.h): the Conditional Access scope, 1 request a second */
+		r->kind = post ? R_WHATIF : R_BAD_METHOD;
+		r->name = "conditionalAccessEvaluate";
+		r->perms = EMU_PERM_POLICY_READ_CA | EMU_PERM_POLICY_READ_ALL;
 		r->scope = EMU_SCOPE_CA;
 	} else if (n == 2 && is(s[0], "policies") && is(s[1], "identitySecurityDefaultsEnforcementPolicy")) {
 		r->kind = get ? R_SECDEF : R_BAD_METHOD;
@@ -1371,6 +1379,7 @@ void emu_api_handle(struct emu_app *app, const struct emu_request *rq, struct em
 	case R_REQ_PATCH: requirements_patch(app, rq, r.key, rp); break;
 	case R_REGISTRATION: registration_list(app, rq, rp); break;
 	case R_CA: ca_policies(app, rq, rp); break;
+	case R_WHATIF: emu_whatif_evaluate(app, rq, rp); break;
 	case R_SECDEF: security_defaults(app, rq, rp); break;
 	case R_GROUP_MEMBERS: members(app, rq, "groups", r.key, false, rp); break;
 	case R_ROLES: directory_roles(app, rq, rp); break;

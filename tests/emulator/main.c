@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "app.h"
+#include "whatif.h"
 #include "http_routes.h"
 #include "rng.h"
 
@@ -52,6 +53,7 @@ static const struct flag flags[] = {
 	{ "no-registration-license", NULL, NULL, "answer userRegistrationDetails 403 (no Entra ID P1)" },
 	{ "registration-page-size", "N", "999", "page size of userRegistrationDetails" },
 	{ "ca-fixture", "FILE", NULL, "JSON with CA policies, security defaults, groups, roles (README)" },
+	{ "what-if-override", "FILE", NULL, "JSON user id or UPN -> the policies What If says apply instead (README)" },
 	{ "export-csv", "FILE", NULL, "write the tenant as users.csv at start-up" },
 	{ "threads", "N", "2", "HTTP worker threads" },
 	{ "no-serve", NULL, NULL, "build (and export) the tenant, then exit" },
@@ -245,6 +247,8 @@ static int parse_args(int argc, char **argv, struct emu_config *cfg, const char 
 			cfg->registration_page_size = (unsigned)d;
 		} else if (strcmp(name, "ca-fixture") == 0) {
 			cfg->ca_fixture = val;
+		} else if (strcmp(name, "what-if-override") == 0) {
+			cfg->whatif_override = val;
 		} else if (strcmp(name, "export-csv") == 0) {
 			cfg->export_csv = val;
 		} else if (strcmp(name, "threads") == 0) {
@@ -381,6 +385,8 @@ int main(int argc, char **argv)
 	}
 	if (cfg.ca_fixture && emu_fixture_load(&app, cfg.ca_fixture, &err) < 0)
 		goto fail;
+	if (cfg.whatif_override && emu_whatif_override_load(&app.whatif_override, cfg.whatif_override, &err) < 0)
+		goto fail;
 	if (emu_auth_new(&app.auth, &cfg, &err) < 0)
 		goto fail;
 	if (emu_throttle_new(&app.throttle, &cfg, app.tenant.count) < 0) {
@@ -416,6 +422,7 @@ cleanup:
 	emu_mail_free(app.mail);
 	emu_auth_free(app.auth);
 	cJSON_Delete(app.fixture);
+	cJSON_Delete(app.whatif_override);
 	emu_tenant_release(&app.tenant);
 	if (cfg.port_file && rc == 0 && !cfg.no_serve)
 		unlink(cfg.port_file);
