@@ -4,6 +4,9 @@
 #include "cli/msg.h"
 
 static const struct cli_option evidence_options[] = {
+	{ "what-if", 0, CLI_OPTIONAL_NUM, "N",
+	  "live: cross-check coverage with Microsoft's What If, at most N requests (default 200, 1 a second); whatif.csv",
+	  EVIDENCE_OPT_WHAT_IF },
 	{ NULL, 0, 0, NULL, NULL, 0 },
 };
 
@@ -11,9 +14,10 @@ const struct cli_group cli_evidence_group = { "evidence", evidence_options };
 
 int cli_evidence_option(struct mfa_scan_options *o, int id, const char *value)
 {
-	(void)o;
-	(void)value;
 	switch (id) {
+	case EVIDENCE_OPT_WHAT_IF: /* --what-if [N] (sources/whatif.h) */
+		o->what_if = 200;
+		return value ? (cli_parse_count("what-if", value, 1000000, &o->what_if) < 0 ? -1 : 1) : 1;
 	default: return 0;
 	}
 }

@@ -12,6 +12,7 @@
  * live group 100..199). */
 enum {
 	EVIDENCE_OPT__FIRST = 200,
+	EVIDENCE_OPT_WHAT_IF = 201,   /* --what-if [N] */
 };
 
 extern const struct cli_group cli_evidence_group;

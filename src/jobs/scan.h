@@ -62,6 +62,8 @@ struct mfa_scan_options {
 
 	/* evidence (cli/evidence_opts) */
 	time_t now;                   /* --now: the run date findings are judged at; 0: the clock */
+	unsigned long what_if;        /* --what-if [N]: at most N What If requests (live
+				       * only; reports/whatif_csv.h); 0: not asked */
 
 	/* audit */
 	struct mfa_fail_on fail_on;   /* parsed --fail-on */

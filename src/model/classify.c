@@ -1,5 +1,6 @@
 /* classify.c - class and findings of a user (mfa/classify.h). Pure. */
 #include "mfa/model/classify.h"
+#include "mfa/model/whatif.h"
 
 #include <string.h>
 
@@ -148,6 +149,9 @@ void mfa_classify(const struct mfa_classify_options *opts, const struct mfa_user
 		memset(&out->coverage, 0, sizeof(out->coverage));
 		out->coverage.verdict = MFA_COVERAGE_UNKNOWN;
 	}
+	/* What If (mfa/model/whatif.h): Microsoft's evaluator disagrees */
+	if (mfa_whatif_disagrees(u->what_if))
+		f |= 1u << MFA_FINDING_COVERAGE_DISAGREES;
 	out->state = st;
 	out->reg = reg;
 	out->findings = f;

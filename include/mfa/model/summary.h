@@ -12,6 +12,7 @@
 #include "mfa/model/user.h"
 
 struct mfa_change_counts; /* mfa/compare.h */
+struct mfa_whatif_counts; /* mfa/whatif.h */
 
 /* One earlier run's counts, as its summary.json gave them: the trend
  * across the runs kept by audit --history (jobs/history.h fills them). */
@@ -69,6 +70,8 @@ struct mfa_summary {
 	unsigned long guests;
 	unsigned long admins;
 	unsigned long sign_in_blocked;
+	/* --what-if: the What If cross-check's counts; NULL: not asked; borrowed */
+	const struct mfa_whatif_counts *what_if;
 
 	/* a live run's traffic with Microsoft Graph (present: 1) */
 	struct {
