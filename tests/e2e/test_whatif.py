@@ -79,7 +79,7 @@ class WhatIf(unittest.TestCase):
 
     def test_fixture_every_class_agrees(self):
         with emulator() as emu:
-            code, out, stderr = run(emu, "--what-if")
+            code, out, stderr = run(emu, "--what-if", "200")
             self.assertEqual(code, 0, stderr)
             cls = classes(out)
             asked = [c for c, rows in cls.items() if rows[0]["context"]]
@@ -153,6 +153,11 @@ class WhatIf(unittest.TestCase):
             self.assertEqual(s["whatIf"]["classesDisagree"], 2)
             self.assertEqual(s["whatIf"]["usersDisagree"], len(dis))
             self.assertEqual(s["byFinding"]["coverage-disagrees"], len(dis))
+            _, z = mfatest.xlsx_sheets(os.path.join(out, "report.xlsx"))
+            with z:
+                strings = z.read("xl/worksheets/sheet1.xml").decode()  # Summary: inline strings
+            self.assertIn("What If cross-check", strings)
+            self.assertIn("users who disagree", strings)
             self.check_pacing(emu, len([c for c in cls.values() if c[0]["context"]]))
             with open(os.path.join(out, "plan.jsonl")) as f:
                 plan = {p["id"]: p for p in map(json.loads, f) if "seq" in p}
