@@ -145,6 +145,35 @@ static char *teams(const struct mfa_alert *a, struct mfa_err *err)
 	return finish(root, err);
 }
 
+/* Slack reads &, < and > as markup ("<!channel>" pings everyone): escaped,
+ * and cut to SLACK_TEXT_MAX bytes (a section's text may have 3000 chars). */
+#define SLACK_TEXT_MAX 2900
+
+static void slack_escape(const char *in, char *out, size_t size)
+{
+	size_t n = 0;
+
+	for (; *in && n + 6 < size && n + 6 < SLACK_TEXT_MAX; in++) {
+		const char *rep = *in == '&' ? "&amp;" : *in == '<' ? "&lt;" : *in == '>' ? "&gt;" : NULL;
+
+		if (rep) {
+			memcpy(out + n, rep, strlen(rep));
+			n += strlen(rep);
+		} else {
+			out[n++] = *in;
+		}
+	}
+	out[n] = '\0';
+}
+
+static void add_mrkdwn(cJSON *o, const char *name, const char *text)
+{
+	char esc[SLACK_TEXT_MAX + 8];
+
+	slack_escape(text, esc, sizeof(esc));
+	cJSON_AddStringToObject(o, name, esc);
+}
+
 static void add_mrkdwn_section(cJSON *blocks, const char *text)
 {
 	cJSON *s = cJSON_CreateObject(), *t;
@@ -152,7 +181,7 @@ static void add_mrkdwn_section(cJSON *blocks, const char *text)
 	cJSON_AddStringToObject(s, "type", "section");
 	t = cJSON_AddObjectToObject(s, "text");
 	cJSON_AddStringToObject(t, "type", "mrkdwn");
-	cJSON_AddStringToObject(t, "text", text);
+	add_mrkdwn(t, "text", text);
 	cJSON_AddItemToArray(blocks, s);
 }
 
@@ -165,7 +194,7 @@ static char *slack(const struct mfa_alert *a, struct mfa_err *err)
 	if (!root)
 		return finish(NULL, err);
 	mfa_alert_title(a, title, sizeof(title));
-	cJSON_AddStringToObject(root, "text", title);
+	add_mrkdwn(root, "text", title);
 	blocks = cJSON_AddArrayToObject(root, "blocks");
 	h = cJSON_CreateObject();
 	cJSON_AddStringToObject(h, "type", "header");
@@ -198,7 +227,7 @@ static char *slack(const struct mfa_alert *a, struct mfa_err *err)
 	el = cJSON_CreateObject();
 	cJSON_AddStringToObject(el, "type", "mrkdwn");
 	snprintf(line, sizeof(line), "reports: %s", a->folder);
-	cJSON_AddStringToObject(el, "text", line);
+	add_mrkdwn(el, "text", line);
 	cJSON_AddItemToArray(els, el);
 	cJSON_AddItemToArray(blocks, ctx);
 	return finish(root, err);

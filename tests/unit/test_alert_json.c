@@ -106,6 +106,12 @@ static void test_slack_and_json(void **state)
 	assert_string_equal(cJSON_GetObjectItem(cJSON_GetArrayItem(blocks, 0), "type")->valuestring, "header");
 	assert_string_equal(cJSON_GetObjectItem(cJSON_GetArrayItem(blocks, 3), "type")->valuestring, "context");
 	cJSON_Delete(doc);
+	/* Slack's markup characters are escaped: no "<!channel>" ping */
+	snprintf(a.fail_on, sizeof(a.fail_on), "<!channel> & co");
+	doc = parse(&a, MFA_ALERT_SLACK);
+	assert_non_null(strstr(cJSON_GetObjectItem(doc, "text")->valuestring, "--fail-on &lt;!channel&gt; &amp; co matched"));
+	cJSON_Delete(doc);
+	sample(&a);
 
 	doc = parse(&a, MFA_ALERT_JSON);
 	assert_string_equal(cJSON_GetObjectItem(doc, "kind")->valuestring, "mfa-migrate-alert");
