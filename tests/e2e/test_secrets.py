@@ -243,9 +243,31 @@ class Secrets(unittest.TestCase):
             for e in emus:
                 e.stop()
 
-    def test_secret_fd_is_read_once_and_closed(self):
-        # --secret-fd by hand: the audit signs in with what the pipe holds,
-        # ignores the environment's secret, and closes the descriptor
+    def test_certificate_credential(self):
+        # $CREDENTIALS_DIRECTORY/azure-client-certificate: a PEM with its
+        # key, as --certificate takes it; AZURE_CLIENT_CERTIFICATE_PATH wins
+        d = mfatest.tmpdir()
+        key, cert = os.path.join(d, "key.pem"), os.path.join(d, "cert.pem")
+        subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key,
+                        "-out", cert, "-days", "2", "-subj", "/CN=mfa-migrate-test"],
+                       check=True, capture_output=True)
+        creds = os.path.join(d, "creds")
+        os.mkdir(creds, 0o700)
+        with open(cert) as c, open(key) as k:
+            secret_file(creds, "azure-client-certificate", c.read() + k.read(), 0o400)
+        with Emulator("--users", 10, "--client-cert", cert) as emu:
+            out, code, stdout, stderr, _ = self.audit(emu, base_env(CREDENTIALS_DIRECTORY=creds))
+            self.assertEqual(code, 0, stderr)
+            with open(os.path.join(out, "summary.json")) as f:
+                self.assertEqual(json.load(f)["graph"]["signIn"], "certificate")
+            out, code, _, stderr, _ = self.audit(emu, base_env(CREDENTIALS_DIRECTORY=creds,
+                                                               AZURE_CLIENT_CERTIFICATE_PATH=os.path.join(d, "none.pem")))
+            self.assertEqual(code, 1, stderr)
+            self.assertIn("none.pem", stderr)
+
+    def test_secret_fd_wins_over_the_environment(self):
+        # --secret-fd by hand: the audit signs in with what the pipe holds
+        # and ignores the environment's secret
         with Emulator("--users", 5, "--client-secret", STRONG) as emu:
             r, w = os.pipe()
             os.write(w, ("client-secret=%s\n" % STRONG).encode())
