@@ -70,6 +70,8 @@ struct emu_config {
 	/* issue 13: sendMail */
 	double mail_per_minute;     /* messages / minute per mailbox (Exchange: 30) */
 	double mail_recipients_per_day; /* recipients / day per mailbox (Exchange: 10,000) */
+	/* issue 16: many tenants */
+	unsigned tenants;           /* --tenants N (multitenant.h) */
 };
 
 #define EMU_MAX_QUERY 32
