@@ -55,7 +55,10 @@ static int run_tenants(const struct scan_args *a, int argc, char **argv)
 		.notify = { cli_notify, NULL },
 	};
 	struct mfa_tenants_result res;
+	int rc = cli_shard_resolve(&a->shard, &to.shard_index, &to.shard_count);
 
+	if (rc)
+		return rc;
 	if (mfa_tenants_run(&res, &to) < 0) {
 		errorf("%s", res.err.msg);
 		return EXIT_ERROR;
@@ -66,7 +69,7 @@ static int run_tenants(const struct scan_args *a, int argc, char **argv)
 
 static int scan_main(int argc, char **argv, bool plan)
 {
-	struct scan_args a = { MFA_SCAN_OPTIONS_INIT, NULL, false, 0 };
+	struct scan_args a = { MFA_SCAN_OPTIONS_INIT, NULL, false, 0, { NULL, NULL } };
 	struct mfa_scan_result res;
 	struct cli_progress progress;
 	int rc;
@@ -80,6 +83,8 @@ static int scan_main(int argc, char **argv, bool plan)
 		a.o.formats |= MFA_SCAN_JSONL;
 		a.o.jsonl_stream = stdout;
 	}
+	if (cli_shard_check_usage(&a.shard, a.tenants != NULL))
+		return EXIT_USAGE;
 	if (a.tenants) {
 		if (a.o.from_csv || a.jsonl_stdout) {
 			errorf("--tenants audits live tenants: it goes with neither --from-csv nor --jsonl -");
