@@ -9,5 +9,6 @@ int cmd_audit(int argc, char **argv);
 int cmd_apply(int argc, char **argv);
 int cmd_rollback(int argc, char **argv);
 int cmd_notify(int argc, char **argv);
+int cmd_rollup(int argc, char **argv);
 
 #endif
