@@ -53,12 +53,10 @@ static int run_tenants(const struct scan_args *a, int argc, char **argv)
 		.history = a->o.history, .allow_shared_out = a->o.allow_shared_out, .argc = argc, .argv = argv, .program = "/proc/self/exe",
 		.codes = { EXIT_DONE, EXIT_FINDINGS, EXIT_PARTIAL, EXIT_INTERRUPTED, EXIT_ERROR },
 		.notify = { cli_notify, NULL },
+		.shard_index = a->shard.index, .shard_count = a->shard.shards, /* cli_shard_resolve */
 	};
 	struct mfa_tenants_result res;
-	int rc = cli_shard_resolve(&a->shard, &to.shard_index, &to.shard_count);
 
-	if (rc)
-		return rc;
 	if (mfa_tenants_run(&res, &to) < 0) {
 		errorf("%s", res.err.msg);
 		return EXIT_ERROR;
@@ -69,7 +67,7 @@ static int run_tenants(const struct scan_args *a, int argc, char **argv)
 
 static int scan_main(int argc, char **argv, bool plan)
 {
-	struct scan_args a = { MFA_SCAN_OPTIONS_INIT, NULL, false, 0, { NULL, NULL } };
+	struct scan_args a = { MFA_SCAN_OPTIONS_INIT, NULL, false, 0, CLI_SHARD_INIT };
 	struct mfa_scan_result res;
 	struct cli_progress progress;
 	int rc;
@@ -90,6 +88,9 @@ static int scan_main(int argc, char **argv, bool plan)
 			errorf("--tenants audits live tenants: it goes with neither --from-csv nor --jsonl -");
 			return EXIT_USAGE;
 		}
+		rc = cli_shard_resolve(&a.shard);
+		if (rc)
+			return rc;
 		return run_tenants(&a, argc, argv);
 	}
 	rc = cli_scan_check_usage(&a);

@@ -7,14 +7,6 @@
 
 #include <stdlib.h>
 
-static const struct cli_option shard_options[] = {
-	{ "shard", 0, CLI_ARG, "I/N", "with --tenants: audit only shard I (from 0) of N, the tenants whose id hashes there (FNV-1a 64 of the lowercased id, mod N); 'mfa-migrate rollup' merges the shards", SHARD_OPT_SHARD },
-	{ "shard-count", 0, CLI_ARG, "N", "with --tenants: N shards, this one's number from JOB_COMPLETION_INDEX (Kubernetes Indexed Jobs); also MFA_MIGRATE_SHARD_COUNT", SHARD_OPT_COUNT },
-	{ NULL, 0, 0, NULL, NULL, 0 },
-};
-
-const struct cli_group cli_shard_group = { "shards", shard_options };
-
 int cli_shard_option(struct cli_shard *s, int id, const char *value)
 {
 	switch (id) {
@@ -45,8 +37,9 @@ static const char *env(const char *name)
 	return v && *v ? v : NULL;
 }
 
-int cli_shard_resolve(const struct cli_shard *s, unsigned *index, unsigned *count)
+int cli_shard_resolve(struct cli_shard *s)
 {
+	unsigned *index = &s->index, *count = &s->shards;
 	struct mfa_err err = MFA_ERR_INIT;
 	const char *n = s->count, *what = "--shard-count", *i = env("JOB_COMPLETION_INDEX");
 

@@ -15,30 +15,37 @@
 
 #include "cli/options.h"
 
-/* Option ids of the shard group (scan_opts < 100, live 100..199,
- * evidence 200..299). */
+/* Option ids (scan_opts < 100, live 100..199, evidence 200..299). */
 enum {
 	SHARD_OPT_SHARD = 300,
 	SHARD_OPT_COUNT,
 };
 
-/* What the command line said (strings borrowed from argv). */
+/* What the command line said (strings borrowed from argv), and the shard
+ * cli_shard_resolve made of it with the environment. */
 struct cli_shard {
 	const char *spec;   /* --shard I/N, or NULL */
 	const char *count;  /* --shard-count N, or NULL */
+	unsigned index, shards; /* shards 0: every tenant */
 };
 
-extern const struct cli_group cli_shard_group;
+#define CLI_SHARD_INIT { NULL, NULL, 0, 0 }
 
-/* Takes an option of the shard group into s: 1 taken, 0 not one of them. */
+/* The two rows of audit's option table (audit group, after --tenants). */
+#define CLI_SHARD_OPTIONS                                                                              \
+	{ "shard", 0, CLI_ARG, "I/N", "with --tenants: audit only shard I (from 0) of N, the tenants whose id hashes there (FNV-1a 64 of the lowercased id, mod N); 'mfa-migrate rollup' merges the shards", SHARD_OPT_SHARD }, \
+	{ "shard-count", 0, CLI_ARG, "N", "with --tenants: N shards, this one's number from JOB_COMPLETION_INDEX (Kubernetes Indexed Jobs); also MFA_MIGRATE_SHARD_COUNT", SHARD_OPT_COUNT }
+
+/* Takes --shard or --shard-count (their ids) into s: 1 taken, 0 not one of them. */
 int cli_shard_option(struct cli_shard *s, int id, const char *value);
 
 /* The shard flags without --tenants, or both forms at once: EXIT_USAGE
  * (said); else 0. */
 int cli_shard_check_usage(const struct cli_shard *s, bool tenants);
 
-/* The shard to run: *count 0 for every tenant. Reads JOB_COMPLETION_INDEX
- * and MFA_MIGRATE_SHARD_COUNT. Returns 0, or EXIT_USAGE (said). */
-int cli_shard_resolve(const struct cli_shard *s, unsigned *index, unsigned *count);
+/* Sets s->index and s->shards (0: every tenant) from the flags, then
+ * JOB_COMPLETION_INDEX and MFA_MIGRATE_SHARD_COUNT. Returns 0, or
+ * EXIT_USAGE (said). */
+int cli_shard_resolve(struct cli_shard *s);
 
 #endif
