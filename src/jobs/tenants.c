@@ -76,9 +76,10 @@ static int is_option(const char *a, const char *name, int *takes_value);
 
 static int overridden(const char *a, int *takes_value)
 {
+	if (is_option(a, "--shard", takes_value) || is_option(a, "--shard-count", takes_value))
+		return 1; /* which tenants this run takes: not the audits' business */
 	return is_option(a, "--tenants", takes_value) || is_option(a, "--out", takes_value) ||
-	       is_option(a, "--workers", takes_value) || is_option(a, "--tenant", takes_value) ||
-	       is_option(a, "--shard", takes_value) || is_option(a, "--shard-count", takes_value);
+	       is_option(a, "--workers", takes_value) || is_option(a, "--tenant", takes_value);
 }
 
 static int is_option(const char *a, const char *name, int *takes_value)

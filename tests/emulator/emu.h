@@ -36,6 +36,7 @@ struct emu_config {
 	const char *port_file;
 	uint32_t users;
 	uint64_t seed;
+	unsigned tenants;           /* --tenants N (multitenant.h; issue 16) */
 	const char *tenant_csv;
 	const char *tenant_id;
 	const char *client_id;
@@ -70,8 +71,6 @@ struct emu_config {
 	/* issue 13: sendMail */
 	double mail_per_minute;     /* messages / minute per mailbox (Exchange: 30) */
 	double mail_recipients_per_day; /* recipients / day per mailbox (Exchange: 10,000) */
-	/* issue 16: many tenants */
-	unsigned tenants;           /* --tenants N (multitenant.h) */
 };
 
 #define EMU_MAX_QUERY 32

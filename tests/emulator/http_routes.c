@@ -1,6 +1,5 @@
 /* http_routes.c - libmicrohttpd glue and request dispatch. */
 #include "http_routes.h"
-#include "multitenant.h"
 
 #include <arpa/inet.h>
 #include <errno.h>

@@ -26,6 +26,8 @@ static const struct flag flags[] = {
 	{ "seed", "S", "1", "seed for the generated tenant, faults and $batch order" },
 	{ "tenant-csv", "FILE", NULL, "load the tenant from mfa-migrate's users.csv (or any export it reads)" },
 	{ "tenant-id", "ID", DEFAULT_TENANT, "tenant id of the token endpoint path" },
+	/* issue 16: many tenants (multitenant.h) */
+	{ "tenants", "N", "1", "serve N tenants, each with its own id, --users users (seed --seed + k), token signing key and budgets; /_emulator/tenants lists them" },
 	{ "client-id", "ID", DEFAULT_CLIENT, "the one app registration that may sign in" },
 	{ "client-secret", "SECRET", "emulator-secret", "that app's client secret" },
 	{ "client-cert", "PEM", NULL, "that app's certificate, for client_assertion (RS256/x5t, PS256/x5t#S256)" },
@@ -68,8 +70,6 @@ static const struct flag flags[] = {
 	/* issue 13: sendMail */
 	{ "mail-per-minute", "N", "30", "sendMail messages per minute per mailbox (Exchange's message rate limit)" },
 	{ "mail-recipients-per-day", "N", "10000", "sendMail recipients per day per mailbox (Exchange's recipient rate limit)" },
-	/* issue 16: many tenants (multitenant.h) */
-	{ "tenants", "N", "1", "serve N tenants, each with its own id, --users users (seed --seed + k), token signing key and budgets; /_emulator/tenants lists them" },
 	{ "help", NULL, NULL, "show this help" },
 };
 
@@ -170,6 +170,10 @@ static int parse_args(int argc, char **argv, struct emu_config *cfg, const char 
 			cfg->tenant_csv = val;
 		} else if (strcmp(name, "tenant-id") == 0) {
 			cfg->tenant_id = val;
+		} else if (strcmp(name, "tenants") == 0) {
+			if (num(name, val, 1, EMU_TENANTS_MAX, &d) < 0)
+				return -1;
+			cfg->tenants = (unsigned)d;
 		} else if (strcmp(name, "client-id") == 0) {
 			cfg->client_id = val;
 		} else if (strcmp(name, "client-secret") == 0) {
@@ -282,10 +286,6 @@ static int parse_args(int argc, char **argv, struct emu_config *cfg, const char 
 		} else if (strcmp(name, "batch-424") == 0) {
 			cfg->batch_424 = true;
 		/* end issue 12: transport and throttling */
-		} else if (strcmp(name, "tenants") == 0) {
-			if (num(name, val, 1, EMU_TENANTS_MAX, &d) < 0)
-				return -1;
-			cfg->tenants = (unsigned)d;
 		} else if (strcmp(name, "mail-per-minute") == 0) {
 			if (num(name, val, 1, 1e6, &cfg->mail_per_minute) < 0)
 				return -1;
