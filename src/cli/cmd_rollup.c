@@ -23,7 +23,7 @@ static const struct cli_option rollup_options[] = {
 static const struct cli_group rollup_group = { "rollup", rollup_options };
 static const struct cli_group *const rollup_groups[] = { &rollup_group, NULL };
 
-static const struct cli_usage rollup_usage = {
+const struct cli_usage cli_rollup_usage = {
 	"mfa-migrate rollup DIR... [--out DIR]",
 	"Merges the roll-ups that the shards of one 'audit --tenants FILE --shard I/N'\n"
 	"run wrote (one folder per shard, every shard once) into the summary.json and\n"
@@ -68,7 +68,7 @@ int cmd_rollup(int argc, char **argv)
 		errorf("out of memory");
 		return EXIT_ERROR;
 	}
-	rc = cli_parse(argc, argv, &rollup_usage, on_option, &a);
+	rc = cli_parse(argc, argv, &cli_rollup_usage, on_option, &a);
 	if (rc != 0) {
 		free(a.dirs);
 		return rc > 0 ? EXIT_DONE : EXIT_USAGE;
