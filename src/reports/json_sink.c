@@ -213,6 +213,7 @@ static cJSON *build(const struct mfa_summary *s)
 		cJSON_AddBoolToObject(o, "registrationAvailable", !s->graph.registration_unavailable);
 	}
 	if (s->has_plan) {
+		cJSON_AddBoolToObject(root, "requireCaCoverage", s->require_ca_coverage);
 		o = cJSON_AddObjectToObject(root, "byAction");
 		for (i = 0; i < MFA_ACTION__COUNT; i++)
 			cJSON_AddNumberToObject(o, mfa_action_name((enum mfa_action)i),
