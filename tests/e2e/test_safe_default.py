@@ -236,6 +236,181 @@ class Offline(unittest.TestCase):
         self.assertIs(plan_file(out)[0]["options"]["requireCaCoverage"], True)
 
 
+# sms-voice-only, as the README states the rule, written again here from
+# Graph's method names: the phone methods; what is no MFA method
+PHONES = {"mobilePhone", "alternateMobilePhone", "officePhone"}
+NOT_MFA = {"email", "securityQuestion", "temporaryAccessPass"}
+KNOWN = PHONES | NOT_MFA | {
+    "microsoftAuthenticatorPush", "microsoftAuthenticatorPasswordless", "softwareOneTimePasscode",
+    "hardwareOneTimePasscode", "fido2SecurityKey", "windowsHelloForBusiness", "passKeyDeviceBound",
+    "passKeyDeviceBoundAuthenticator", "passKeyDeviceBoundWindowsHello", "macOsSecureEnclaveKey"}
+PORTAL_NAMES = {"Mobile phone": "mobilePhone", "Alternate mobile phone": "alternateMobilePhone",
+                "Office phone": "officePhone", "Email": "email"}
+# Variants of samples/registration-details-graph.csv rows (methodsRegistered
+# by UPN): every combination the rule must get right, on users of the
+# sample tenant
+VARIANTS = {
+    "lynne.robbins@contoso.example": "mobilePhone;email",                 # phone + email: yes
+    "diego.siciliani@contoso.example": "officePhone",                     # office alone: yes
+    "miriam.graham@contoso.example": "alternateMobilePhone;officePhone;securityQuestion",
+    "megan.bowen@contoso.example": "mobilePhone;temporaryAccessPass",     # a TAP is no MFA method
+    "isaiah.langer@contoso.example": "email;securityQuestion",            # no MFA method at all: no
+    "patti.fernandez@contoso.example": "officePhone;fido2SecurityKey",    # a key besides: no
+    "payroll.notice@contoso.example": "mobilePhone;qrCodePin",            # unknown method: no
+}
+
+
+def phone_only(methods):
+    names = {m for m in methods if m}
+    mfa = names - NOT_MFA
+    return bool(mfa) and mfa <= PHONES and names <= KNOWN
+
+
+def sheet_rows(z, part):
+    """Rows of a worksheet part as lists of cell texts (inline strings and numbers)."""
+    import re
+    xml = z.read(part).decode()
+    rows = []
+    for row in re.findall(r"<row [^>]*>(.*?)</row>", xml, re.S):
+        cells = re.findall(r'<c r="[A-Z]+\d+"[^>]*?(?:/>|>(.*?)</c>)', row, re.S)
+        rows.append([(re.findall(r"<t[^>]*>([^<]*)</t>", c) or re.findall(r"<v>([^<]*)</v>", c) or [""])[0]
+                     for c in cells])
+    return rows
+
+
+def workbook(out):
+    """{sheet name: rows} of report.xlsx."""
+    _, z = mfatest.xlsx_sheets(os.path.join(out, "report.xlsx"))
+    import re
+    wb = z.read("xl/workbook.xml").decode()
+    rels = z.read("xl/_rels/workbook.xml.rels").decode()
+    targets = dict(re.findall(r'Id="(rId\d+)"[^>]*Target="([^"]+)"', rels))
+    targets.update({k: v for v, k in re.findall(r'Target="([^"]+)"[^>]*Id="(rId\d+)"', rels)})
+    return {name: sheet_rows(z, "xl/" + targets[rid].lstrip("/").replace("xl/", ""))
+            for name, rid in re.findall(r'<sheet name="([^"]+)" sheetId="\d+" r:id="(rId\d+)"', wb)}
+
+
+SEVERITY_RANK = ["none", "info", "low", "medium", "high"]
+
+
+class SmsVoiceOnly(unittest.TestCase):
+    def variant(self, changes):
+        """A copy of the Graph-format registration sample with some users'
+        methodsRegistered replaced."""
+        import csv
+        rows = mfatest.read_csv(sample("registration-details-graph.csv"))
+        for r in rows:
+            if r["userPrincipalName"] in changes:
+                r["methodsRegistered"] = changes[r["userPrincipalName"]]
+        path = os.path.join(mfatest.tmpdir(), "registration.csv")
+        with open(path, "w", newline="") as f:
+            w = csv.DictWriter(f, fieldnames=list(rows[0].keys()))
+            w.writeheader()
+            w.writerows(rows)
+        return path, {r["userPrincipalName"].lower() for r in rows
+                      if phone_only(r["methodsRegistered"].split(";"))}
+
+    def audit(self, registration, *extra, code=0):
+        out = os.path.join(mfatest.tmpdir(), "audit")
+        got, _, stderr = mfatest.run(BIN, "audit", "--from-csv", sample("graph-peruser-state.csv"),
+                                     "--registration", registration, "--out", out, "-q", *extra)
+        self.assertEqual(got, code, stderr)
+        return out
+
+    def flagged(self, out):
+        return {u["userPrincipalName"].lower() for u in mfatest.read_csv(os.path.join(out, "users.csv"))
+                if "sms-voice-only" in u["findings"].split(";")}
+
+    def test_exactly_the_phone_only_users(self):
+        path, want = self.variant(VARIANTS)
+        # the variants cover both answers
+        self.assertTrue({"lynne.robbins@contoso.example", "megan.bowen@contoso.example"} <= want)
+        self.assertFalse({"isaiah.langer@contoso.example", "payroll.notice@contoso.example"} & want)
+        out = self.audit(path)
+        self.assertEqual(self.flagged(out), want)
+        s = summary(out)
+        self.assertEqual(s["byFinding"]["sms-voice-only"], len(want))
+        rows = workbook(out)
+        counts = {r[0]: r for r in rows["Summary"] if r and r[0] == "sms-voice-only"}
+        self.assertEqual(float(counts["sms-voice-only"][2]), len(want))
+        self.assertEqual({r[0].lower() for r in rows["Findings"][1:] if r[2] == "sms-voice-only"}, want)
+        advice = next(r[4] for r in rows["Findings"][1:] if r[2] == "sms-voice-only")
+        self.assertIn("1 February 2027", advice)
+
+    def test_the_samples_as_they_are(self):
+        graph = {r["userPrincipalName"].lower() for r in mfatest.read_csv(sample("registration-details-graph.csv"))
+                 if phone_only(r["methodsRegistered"].split(";"))}
+        portal = {r["User principal name"].lower()
+                  for r in mfatest.read_csv(sample("registration-details-portal.csv"))
+                  if phone_only([PORTAL_NAMES.get(m.strip(), m.strip())
+                                 for m in r["Methods registered"].split(",")])}
+        self.assertTrue(graph)
+        self.assertEqual(self.flagged(self.audit(sample("registration-details-graph.csv"))), graph)
+        self.assertEqual(self.flagged(self.audit(sample("registration-details-portal.csv"))), portal)
+
+    def check_severity(self, out, want):
+        s = summary(out)
+        self.assertEqual(s["findingSeverity"]["sms-voice-only"], want)
+        sev = s["findingSeverity"]
+        users = mfatest.read_csv(os.path.join(out, "users.csv"))
+        for u in users:
+            names = [f for f in u["findings"].split(";") if f]
+            risk = max([SEVERITY_RANK.index(sev[f]) for f in names] or [0])
+            self.assertEqual(u["risk"], SEVERITY_RANK[risk], u["userPrincipalName"])
+            if "sms-voice-only" in names and want == "high":
+                self.assertEqual(u["risk"], "high")
+        for k, n in s["byRisk"].items():
+            self.assertEqual(n, sum(1 for u in users if (u["risk"] or "none") == k), k)
+        rows = workbook(out)
+        self.assertEqual({r[3] for r in rows["Findings"][1:] if r[2] == "sms-voice-only"}, {want})
+        self.assertEqual([r[1] for r in rows["Summary"] if r and r[0] == "sms-voice-only"], [want])
+        return s
+
+    def test_severity_flips_on_1_february_2027(self):
+        path, want = self.variant(VARIANTS)
+        before = self.check_severity(self.audit(path, "--now", "2027-01-31"), "medium")
+        after = self.check_severity(self.audit(path, "--now", "2027-02-01"), "high")
+        self.assertEqual(before["findingsJudgedAt"], "2027-01-31T00:00:00Z")
+        self.assertEqual(after["findingsJudgedAt"], "2027-02-01T00:00:00Z")
+        self.assertGreater(after["byRisk"]["high"], before["byRisk"]["high"])
+        # the second before midnight UTC, and midnight
+        self.check_severity(self.audit(path, "--now", "2027-01-31T23:59:59Z"), "medium")
+        self.check_severity(self.audit(path, "--now", "2027-02-01T00:00:00Z"), "high")
+        self.check_severity(self.audit(path, "--now", "2027-02-01T01:00:00+01:00"), "high")
+        # plan judges the same way: plan.jsonl carries each user's risk
+        out = os.path.join(mfatest.tmpdir(), "plan")
+        code, _, stderr = mfatest.run(BIN, "plan", "--from-csv", sample("graph-peruser-state.csv"),
+                                      "--registration", path, "--now", "2027-02-01", "--out", out, "-q")
+        self.assertEqual(code, 0, stderr)
+        by_upn = {d["userPrincipalName"].lower(): d for d in plan_file(out)[1].values()}
+        for upn in want & set(by_upn):
+            self.assertIn("sms-voice-only", by_upn[upn]["findings"])
+            self.assertEqual(by_upn[upn]["risk"], "high", upn)
+
+    def test_fail_on_sms_voice_only(self):
+        path, want = self.variant(VARIANTS)
+        self.assertTrue(want)
+        self.audit(path, "--fail-on", "sms-voice-only", code=3)
+        # nobody phone-only: the same check passes
+        none = {r["userPrincipalName"]: "microsoftAuthenticatorPush"
+                for r in mfatest.read_csv(sample("registration-details-graph.csv"))}
+        clean, nobody = self.variant(none)
+        self.assertFalse(nobody)
+        out = self.audit(clean, "--fail-on", "sms-voice-only", code=0)
+        self.assertEqual(summary(out)["byFinding"]["sms-voice-only"], 0)
+
+    def test_bad_now_is_one_usage_line(self):
+        for bad in ("2027-02-30", "01/02/2027", "2027-02-01T25:00:00Z", "tomorrow", ""):
+            with self.subTest(now=bad):
+                out = os.path.join(mfatest.tmpdir(), "audit")
+                code, _, stderr = mfatest.run(BIN, "audit", "--from-csv", sample("graph-peruser-state.csv"),
+                                              "--now", bad, "--out", out)
+                self.assertEqual(code, 2, stderr)
+                self.assertEqual(len(stderr.strip().splitlines()), 1, stderr)
+                self.assertIn("--now: '%s'" % bad, stderr)
+                self.assertFalse(os.path.exists(out))
+
+
 if __name__ == "__main__":
     BIN = sys.argv[1]
     emu_harness.EXE = os.path.abspath(sys.argv[2])
