@@ -290,7 +290,7 @@ static void tell_coverage(const struct mfa_scan_options *o, const struct mfa_sum
 
 	if (!s->coverage_checked && !s->require_ca_coverage) {
 		mfa_notify(&o->notify, MFA_LEVEL_WARN,
-			   "coverage was not checked: %s, so this plan cannot tell whose MFA ends with their per-user MFA (%s)",
+			   "coverage was not checked (%s): this plan cannot tell who would be left without MFA once per-user MFA is off (%s)",
 			   o->no_ca ? "--no-ca skips Conditional Access" : "an export without Conditional Access data",
 			   o->no_ca ? "drop --no-ca, or give --ca-policies" : "give --ca-policies, or run live");
 		return;

@@ -185,7 +185,7 @@ class Live(unittest.TestCase):
                                            "--no-require-ca-coverage")
             self.assertEqual(code, 2, stderr)
             self.assertEqual(len(stderr.strip().splitlines()), 1, stderr)
-            self.assertIn("--no-require-ca-coverage", stderr)
+            self.assertIn("--require-ca-coverage and --no-require-ca-coverage contradict", stderr)
             self.assertFalse(os.path.exists(out))
             self.assertEqual(emu.stats()["graphRequests"], 0)
 
