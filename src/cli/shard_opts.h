@@ -15,9 +15,10 @@
 
 #include "cli/options.h"
 
-/* Option ids (scan_opts < 100, live 100..199, evidence 200..299). */
+/* Option ids (scan_opts < 100, live 100..199, evidence 200..299,
+ * alerts 300..399, shard 400..499; cli_parse refuses a table that reuses one). */
 enum {
-	SHARD_OPT_SHARD = 300,
+	SHARD_OPT_SHARD = 400,
 	SHARD_OPT_COUNT,
 };
 
@@ -33,7 +34,7 @@ struct cli_shard {
 
 /* The two rows of audit's option table (audit group, after --tenants). */
 #define CLI_SHARD_OPTIONS                                                                              \
-	{ "shard", 0, CLI_ARG, "I/N", "with --tenants: audit only shard I (from 0) of N, the tenants whose id hashes there (FNV-1a 64 of the lowercased id, mod N); 'mfa-migrate rollup' merges the shards", SHARD_OPT_SHARD }, \
+	{ "shard", 0, CLI_ARG, "I/N", "with --tenants: audit only shard I (from 0) of N, the tenants whose id hashes there (FNV-1a 64 of the lowercased id, mixed, mod N: README); 'mfa-migrate rollup' merges the shards", SHARD_OPT_SHARD }, \
 	{ "shard-count", 0, CLI_ARG, "N", "with --tenants: N shards, this one's number from JOB_COMPLETION_INDEX (Kubernetes Indexed Jobs); also MFA_MIGRATE_SHARD_COUNT", SHARD_OPT_COUNT }
 
 /* Takes --shard or --shard-count (their ids) into s: 1 taken, 0 not one of them. */

@@ -42,7 +42,7 @@ static const struct finding_info findings[MFA_FINDING__COUNT] = {
 	[MFA_FINDING_DUPLICATE_USER] = { "duplicate-user", MFA_SEV_MEDIUM,
 		"The export lists this user more than once (the same id, or the UPN in another case): only the first row was used and the later ones were refused as bad rows; check which row is right and export again." },
 	[MFA_FINDING_SMS_VOICE_ONLY] = { "sms-voice-only", MFA_SEV_MEDIUM,
-		"Only SMS or voice (phone) methods are registered: Microsoft stops SMS and voice as MFA methods on 1 February 2027, and from then on this user must register a passkey or the Authenticator app before signing in." },
+		"Only phone methods (SMS or voice) are registered for MFA: Microsoft stops SMS and voice as MFA methods on 1 February 2027, and from then on this user cannot do MFA until they register a passkey or the Microsoft Authenticator app: have them register one now (a registration campaign, or a Temporary Access Pass to bootstrap it)." },
 	[MFA_FINDING_STALE_ACCOUNT] = { "stale-account", MFA_SEV_LOW,
 		"No sign-in for longer than --stale-days: check whether the account is still needed before changing its MFA; disable or remove it if not." },
 	[MFA_FINDING_SHARED_MAILBOX] = { "shared-mailbox", MFA_SEV_INFO,
@@ -87,6 +87,29 @@ enum mfa_reg_status mfa_reg_status_of(const struct mfa_user *u)
 	if (u->reg.methods & MFA_METHODS_STRONG)
 		return MFA_REG_REGISTERED;
 	return MFA_REG_UNKNOWN;
+}
+
+/* sms-voice-only: every MFA method registered is a phone (mobile: SMS and
+ * voice; alternate mobile and office: voice). Email, security questions
+ * and a Temporary Access Pass are no MFA methods (MFA_METHODS_STRONG), so
+ * phone + email still counts; no methods at all does not, nor does a
+ * method name the tool does not know (other_methods): it may be one that
+ * outlives the phone. */
+#define METHODS_PHONE ((1u << MFA_METHOD_MOBILE_PHONE) | (1u << MFA_METHOD_ALTERNATE_MOBILE_PHONE) | \
+		       (1u << MFA_METHOD_OFFICE_PHONE))
+
+static bool phone_only(const struct mfa_registration *r)
+{
+	uint32_t mfa = r->methods & MFA_METHODS_STRONG;
+
+	return mfa && !(mfa & ~METHODS_PHONE) && !(r->other_methods && r->other_methods[0]);
+}
+
+enum mfa_severity mfa_finding_severity_at(enum mfa_finding f, time_t now)
+{
+	if (f == MFA_FINDING_SMS_VOICE_ONLY && now >= MFA_SMS_VOICE_END)
+		return MFA_SEV_HIGH;
+	return mfa_finding_severity(f);
 }
 
 static bool is_excluded(const struct mfa_classify_options *opts, const struct mfa_user *u)
@@ -135,6 +158,8 @@ void mfa_classify(const struct mfa_classify_options *opts, const struct mfa_user
 		f |= 1u << MFA_FINDING_EXCLUDED;
 	if (u->duplicate)
 		f |= 1u << MFA_FINDING_DUPLICATE_USER;
+	if (phone_only(&u->reg))
+		f |= 1u << MFA_FINDING_SMS_VOICE_ONLY;
 
 	out->coverage_checked = opts && opts->ca;
 	if (out->coverage_checked) {
@@ -157,8 +182,10 @@ void mfa_classify(const struct mfa_classify_options *opts, const struct mfa_user
 	out->findings = f;
 	out->risk = MFA_SEV_NONE;
 	for (i = 0; i < MFA_FINDING__COUNT; i++) {
-		if ((f & (1u << i)) && findings[i].severity > out->risk)
-			out->risk = findings[i].severity;
+		enum mfa_severity sev = mfa_finding_severity_at((enum mfa_finding)i, opts ? opts->now : 0);
+
+		if ((f & (1u << i)) && sev > out->risk)
+			out->risk = sev;
 	}
 }
 

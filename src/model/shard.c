@@ -25,7 +25,17 @@ uint64_t mfa_shard_hash(const char *id)
 
 unsigned mfa_shard_of(const char *id, unsigned count)
 {
-	return count ? (unsigned)(mfa_shard_hash(id) % count) : 0;
+	uint64_t h = mfa_shard_hash(id);
+
+	/* FNV's low bits depend only on the low bits of each byte: mix with
+	 * MurmurHash3's 64-bit finaliser first, so every bit of every byte
+	 * reaches the bits a power-of-two N looks at. */
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdULL;
+	h ^= h >> 33;
+	h *= 0xc4ceb9fe1a85ec53ULL;
+	h ^= h >> 33;
+	return count ? (unsigned)(h % count) : 0;
 }
 
 /* Digits only, at most 9 of them, no sign, no spaces. */

@@ -30,6 +30,11 @@ def fnv_shard(tid, n):
     h = 14695981039346656037
     for b in tid.lower().encode():
         h = ((h ^ b) * 1099511628211) % 2 ** 64
+    h ^= h >> 33
+    h = (h * 0xff51afd7ed558ccd) % 2 ** 64
+    h ^= h >> 33
+    h = (h * 0xc4ceb9fe1a85ec53) % 2 ** 64
+    h ^= h >> 33
     return h % n
 
 

@@ -1,6 +1,7 @@
 /* test_shard.c - a tenant's shard (mfa/model/shard.h). */
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -50,6 +51,22 @@ static void test_shards_cover_once(void **state)
 	}
 }
 
+/* Names that differ only above each byte's low two bits: plain FNV mod 4
+ * would put every one of them in the same shard. */
+static void test_power_of_two_sees_every_bit(void **state)
+{
+	static const char *const ids[] = { "contoso-a", "contoso-e", "contoso-i", "contoso-m",
+					   "contoso-q", "contoso-u", "contoso-y" };
+	unsigned first = mfa_shard_of(ids[0], 4);
+	bool differ = false;
+	size_t i;
+
+	(void)state;
+	for (i = 1; i < sizeof(ids) / sizeof(ids[0]); i++)
+		differ = differ || mfa_shard_of(ids[i], 4) != first;
+	assert_true(differ);
+}
+
 static void test_parse(void **state)
 {
 	struct mfa_err err = MFA_ERR_INIT;
@@ -83,6 +100,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_hash_is_fnv1a64_lowercased),
+		cmocka_unit_test(test_power_of_two_sees_every_bit),
 		cmocka_unit_test(test_shards_cover_once),
 		cmocka_unit_test(test_parse),
 	};

@@ -3,7 +3,7 @@
  *
  * The rule, stable across versions and machines so any other scheduler can
  * compute it too:
- *     shard(id, N) = FNV-1a-64(lowercase(id)) mod N
+ *     shard(id, N) = fmix64(FNV-1a-64(lowercase(id))) mod N
  * where id is the tenant line's first field as read (after CSV unquoting,
  * nothing trimmed), lowercase maps the ASCII letters A-Z to a-z and leaves
  * every other byte alone, and FNV-1a-64 starts at 14695981039346656037,
@@ -11,9 +11,14 @@
  * In Python:
  *     h = 14695981039346656037
  *     for b in tid.lower().encode(): h = ((h ^ b) * 1099511628211) % 2**64
- *     shard = h % n
+ *     h ^= h >> 33; h = h * 0xff51afd7ed558ccd % 2**64
+ *     h ^= h >> 33; h = h * 0xc4ceb9fe1a85ec53 % 2**64
+ *     h ^= h >> 33; shard = h % n
  * (str.lower also folds non-ASCII letters; tenant ids and domain names are
- * ASCII.) The same tenant on two lines lands in the same shard.
+ * ASCII.) fmix64 is MurmurHash3's 64-bit finaliser (the three lines
+ * above); it matters: FNV's low bits depend only on the low bits of each
+ * byte, which a power-of-two N would see alone.
+ * The same tenant on two lines lands in the same shard.
  */
 #ifndef MFA_MODEL_SHARD_H
 #define MFA_MODEL_SHARD_H
