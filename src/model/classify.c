@@ -1,6 +1,7 @@
 /* classify.c - class and findings of a user (mfa/classify.h). Pure. */
 #include "mfa/model/classify.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 struct finding_info {
@@ -43,7 +44,7 @@ static const struct finding_info findings[MFA_FINDING__COUNT] = {
 	[MFA_FINDING_SMS_VOICE_ONLY] = { "sms-voice-only", MFA_SEV_MEDIUM,
 		"Only SMS or voice (phone) methods are registered: Microsoft stops SMS and voice as MFA methods on 1 February 2027, and from then on this user must register a passkey or the Authenticator app before signing in." },
 	[MFA_FINDING_STALE_ACCOUNT] = { "stale-account", MFA_SEV_LOW,
-		"No sign-in for longer than --stale-days: check whether the account is still needed before changing its MFA; disable or remove it if not." },
+		"No sign-in, interactive or not, for longer than --stale-days (or none ever recorded: signInActivity empty, which a new account also shows): check whether the account is still needed before changing its MFA; disable or remove it if not." },
 	[MFA_FINDING_SHARED_MAILBOX] = { "shared-mailbox", MFA_SEV_INFO,
 		"A shared, room or equipment mailbox: nobody should sign in to it; block its sign-in rather than manage its MFA." },
 	[MFA_FINDING_COVERAGE_DISAGREES] = { "coverage-disagrees", MFA_SEV_HIGH,
@@ -96,6 +97,71 @@ static bool is_excluded(const struct mfa_classify_options *opts, const struct mf
 	       (u->upn && mfa_idset_contains(opts->exclude, u->upn));
 }
 
+/* ---- account types (--sign-in-activity, --mailbox-purpose) ---------- */
+
+/* Seconds since the epoch of an ISO 8601 UTC time as Graph writes it
+ * ("2026-11-30T08:15:00Z", fractions ignored); -1 when it is not one. */
+static long long iso_seconds(const char *s)
+{
+	char *end;
+	long v[6];
+	int i;
+	long long y, m, d, era, yoe, doy, doe;
+
+	for (i = 0; i < 6; i++) {
+		v[i] = strtol(s, &end, 10);
+		if (end == s || (i < 5 && *end != "--T::"[i]))
+			return -1;
+		s = end + (i < 5);
+	}
+	y = v[0];
+	m = v[1];
+	d = v[2];
+	if (m < 1 || m > 12 || d < 1 || d > 31 || v[3] > 23 || v[4] > 59 || v[5] > 60)
+		return -1;
+	/* days from the civil date (Howard Hinnant's algorithm) */
+	y -= m <= 2;
+	era = (y >= 0 ? y : y - 399) / 400;
+	yoe = y - era * 400;
+	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return (era * 146097 + doe - 719468) * 86400 + v[3] * 3600 + v[4] * 60 + v[5];
+}
+
+/* Stale: signInActivity was read (last_sign_in not NULL; "" is Graph's
+ * null, no sign-in ever recorded) and neither the interactive nor the
+ * non-interactive sign-in is newer than now - stale_days. Not read is
+ * never stale. A time that cannot be read counts as a sign-in (never
+ * stale on a guess). */
+static bool is_stale(const struct mfa_classify_options *o, const struct mfa_user *u)
+{
+	const char *t[2] = { u->last_sign_in, u->last_non_interactive_sign_in };
+	long long cut;
+	int i;
+
+	if (!o || !u->last_sign_in || !o->now)
+		return false;
+	cut = (long long)o->now - (long long)(o->stale_days ? o->stale_days : 90) * 86400;
+	for (i = 0; i < 2; i++) {
+		long long at;
+
+		if (!t[i] || !*t[i])
+			continue;
+		at = iso_seconds(t[i]);
+		if (at < 0 || at > cut)
+			return false;
+	}
+	return true;
+}
+
+/* mailboxSettings.userPurpose: shared, room and equipment mailboxes. */
+static bool is_shared_mailbox(const struct mfa_user *u)
+{
+	const char *p = u->mailbox_purpose;
+
+	return p && (strcmp(p, "shared") == 0 || strcmp(p, "room") == 0 || strcmp(p, "equipment") == 0);
+}
+
 void mfa_classify(const struct mfa_classify_options *opts, const struct mfa_user *u,
 		  struct mfa_verdict *out)
 {
@@ -134,6 +200,10 @@ void mfa_classify(const struct mfa_classify_options *opts, const struct mfa_user
 		f |= 1u << MFA_FINDING_EXCLUDED;
 	if (u->duplicate)
 		f |= 1u << MFA_FINDING_DUPLICATE_USER;
+	if (is_stale(opts, u))
+		f |= 1u << MFA_FINDING_STALE_ACCOUNT;
+	if (is_shared_mailbox(u))
+		f |= 1u << MFA_FINDING_SHARED_MAILBOX;
 
 	out->coverage_checked = opts && opts->ca;
 	if (out->coverage_checked) {

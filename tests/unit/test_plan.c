@@ -39,16 +39,16 @@ static const struct case_ cases[] = {
 	{ "disabled: keep", MFA_STATE_DISABLED, Y, N, M, Y, "a@x", NOOPTS, 0, 0, MFA_ACTION_KEEP, MFA_HOLD_NONE, MFA_STATE_DISABLED },
 	{ "disabled and excluded: still keep", MFA_STATE_DISABLED, Y, N, M, Y, "a@x", NOOPTS, 0, 1, MFA_ACTION_KEEP, MFA_HOLD_NONE, MFA_STATE_DISABLED },
 	{ "unknown: hold, never disabled", MFA_STATE_UNKNOWN, Y, N, M, Y, "a@x", NOOPTS, 0, 0, MFA_ACTION_HOLD, MFA_HOLD_STATE_UNKNOWN, MFA_STATE_UNKNOWN },
-	{ "excluded wins over everything", MFA_STATE_ENFORCED, Y, Y, G, N, "a@x", { NULL, true, true, true, true, false, MFA_STATE_DISABLED, NULL, false, false }, 1, 1, MFA_ACTION_HOLD, MFA_HOLD_EXCLUDED, MFA_STATE_ENFORCED },
+	{ "excluded wins over everything", MFA_STATE_ENFORCED, Y, Y, G, N, "a@x", { NULL, true, true, true, true, false, MFA_STATE_DISABLED, NULL, false, false, false, false }, 1, 1, MFA_ACTION_HOLD, MFA_HOLD_EXCLUDED, MFA_STATE_ENFORCED },
 	{ "not on --only", MFA_STATE_ENFORCED, Y, N, M, Y, "other@x", NOOPTS, 1, 0, MFA_ACTION_HOLD, MFA_HOLD_NOT_IN_ONLY, MFA_STATE_ENFORCED },
 	{ "on --only", MFA_STATE_ENFORCED, Y, N, M, Y, "A@X", NOOPTS, 1, 0, MFA_ACTION_DISABLE, MFA_HOLD_NONE, MFA_STATE_DISABLED },
-	{ "--skip-guests", MFA_STATE_ENABLED, Y, N, G, Y, "g#EXT#@x", { NULL, true, false, false, false, false, MFA_STATE_DISABLED, NULL, false, false }, 0, 0, MFA_ACTION_HOLD, MFA_HOLD_GUEST, MFA_STATE_ENABLED },
+	{ "--skip-guests", MFA_STATE_ENABLED, Y, N, G, Y, "g#EXT#@x", { NULL, true, false, false, false, false, MFA_STATE_DISABLED, NULL, false, false, false, false }, 0, 0, MFA_ACTION_HOLD, MFA_HOLD_GUEST, MFA_STATE_ENABLED },
 	{ "guest without --skip-guests", MFA_STATE_ENABLED, Y, N, G, Y, "g#EXT#@x", NOOPTS, 0, 0, MFA_ACTION_DISABLE, MFA_HOLD_NONE, MFA_STATE_DISABLED },
-	{ "--skip-disabled-accounts", MFA_STATE_ENFORCED, Y, N, M, N, "a@x", { NULL, false, true, false, false, false, MFA_STATE_DISABLED, NULL, false, false }, 0, 0, MFA_ACTION_HOLD, MFA_HOLD_ACCOUNT_DISABLED, MFA_STATE_ENFORCED },
-	{ "--hold-unregistered: not registered", MFA_STATE_ENABLED, N, N, M, Y, "a@x", { NULL, false, false, true, false, false, MFA_STATE_DISABLED, NULL, false, false }, 0, 0, MFA_ACTION_HOLD, MFA_HOLD_UNREGISTERED, MFA_STATE_ENABLED },
-	{ "--hold-unregistered: unknown counts as not", MFA_STATE_ENABLED, U, N, M, Y, "a@x", { NULL, false, false, true, false, false, MFA_STATE_DISABLED, NULL, false, false }, 0, 0, MFA_ACTION_HOLD, MFA_HOLD_UNREGISTERED, MFA_STATE_ENABLED },
-	{ "--hold-unregistered: registered goes", MFA_STATE_ENFORCED, Y, N, M, Y, "a@x", { NULL, false, false, true, false, false, MFA_STATE_DISABLED, NULL, false, false }, 0, 0, MFA_ACTION_DISABLE, MFA_HOLD_NONE, MFA_STATE_DISABLED },
-	{ "--hold-admins", MFA_STATE_ENFORCED, Y, Y, M, Y, "a@x", { NULL, false, false, false, true, false, MFA_STATE_DISABLED, NULL, false, false }, 0, 0, MFA_ACTION_HOLD, MFA_HOLD_ADMIN, MFA_STATE_ENFORCED },
+	{ "--skip-disabled-accounts", MFA_STATE_ENFORCED, Y, N, M, N, "a@x", { NULL, false, true, false, false, false, MFA_STATE_DISABLED, NULL, false, false, false, false }, 0, 0, MFA_ACTION_HOLD, MFA_HOLD_ACCOUNT_DISABLED, MFA_STATE_ENFORCED },
+	{ "--hold-unregistered: not registered", MFA_STATE_ENABLED, N, N, M, Y, "a@x", { NULL, false, false, true, false, false, MFA_STATE_DISABLED, NULL, false, false, false, false }, 0, 0, MFA_ACTION_HOLD, MFA_HOLD_UNREGISTERED, MFA_STATE_ENABLED },
+	{ "--hold-unregistered: unknown counts as not", MFA_STATE_ENABLED, U, N, M, Y, "a@x", { NULL, false, false, true, false, false, MFA_STATE_DISABLED, NULL, false, false, false, false }, 0, 0, MFA_ACTION_HOLD, MFA_HOLD_UNREGISTERED, MFA_STATE_ENABLED },
+	{ "--hold-unregistered: registered goes", MFA_STATE_ENFORCED, Y, N, M, Y, "a@x", { NULL, false, false, true, false, false, MFA_STATE_DISABLED, NULL, false, false, false, false }, 0, 0, MFA_ACTION_DISABLE, MFA_HOLD_NONE, MFA_STATE_DISABLED },
+	{ "--hold-admins", MFA_STATE_ENFORCED, Y, Y, M, Y, "a@x", { NULL, false, false, false, true, false, MFA_STATE_DISABLED, NULL, false, false, false, false }, 0, 0, MFA_ACTION_HOLD, MFA_HOLD_ADMIN, MFA_STATE_ENFORCED },
 };
 
 static void test_table(void **state)

@@ -72,10 +72,15 @@ struct mfa_plan_options {
 	const struct mfa_fail_on *select;
 	bool despite_conditional_access; /* no uses-conditional-access / ca-unknown holds */
 	bool allow_unregistered;         /* target enforced: no `unregistered` hold */
+	/* account types: hold users with the finding stale-account
+	 * (--hold-stale) / shared-mailbox (--skip-shared-mailboxes) */
+	bool hold_stale;
+	bool skip_shared_mailboxes;
 };
 
 #define MFA_PLAN_OPTIONS_INIT { NULL, false, false, false, false, false, MFA_STATE_DISABLED, \
-				NULL, false, false }
+				NULL, false, false, \
+				false, false /* hold_stale, skip_shared_mailboxes */ }
 
 struct mfa_decision {
 	enum mfa_action action;
