@@ -14,6 +14,10 @@
 
 /* 20 small items: a few KiB. */
 #define MAX_BATCH_REPLY (4u << 20)
+/* Outlook runs at most 4 requests of an app at once, and a $batch's
+ * Outlook items 4 at a time (Graph's throttling limits, "Outlook service
+ * limits"): one batch in flight keeps within that. */
+#define BATCHES_IN_FLIGHT 1
 #define NOT_READ UINT16_MAX
 
 struct op {
@@ -21,10 +25,12 @@ struct op {
 	unsigned attempts;
 };
 
+/* A batch in flight (owned by its http callback). */
 struct pack {
 	struct mfa_mailbox_purpose *m;
 	struct op *ops[MFA_BATCH_MAX];
 	size_t n;
+	int counted;     /* holds a place in flight (a first attempt) */
 	struct mfa_batch b;
 };
 
@@ -32,8 +38,13 @@ struct mfa_mailbox_purpose {
 	struct mfa_http *http;
 	char *batch_url;
 	struct mfa_retry_policy policy;
-	struct pack *filling;
-	size_t pending;
+	/* ids waiting for a batch: NUL-terminated, one after another, from
+	 * q_head to q_len (37 bytes a user, not a batch's worth of structs) */
+	char *q;
+	size_t q_head, q_len, q_cap, queued;
+	int flushed;     /* the listing ended: a partial batch may go */
+	unsigned in_flight;
+	size_t pending;  /* queued + in flight */
 	unsigned long retried;
 	/* users whose answer is not "user": id -> value (NOT_READ: none) */
 	struct mfa_strtab ids;
@@ -82,8 +93,11 @@ static void done(struct mfa_mailbox_purpose *m, struct op *op, const char *value
 
 static void on_batch(void *ctx, const struct mfa_http_response *resp);
 
-/* Submits p (owned from here on); on failure its ops are not read. */
-static int submit(struct mfa_mailbox_purpose *m, struct pack *p, double delay_s, struct mfa_err *err)
+/* Sends p (owned from here on); on failure its ops are not read. A retry
+ * (delay_s > 0 after a failure) holds no place in flight: its wait
+ * (Retry-After, backoff) must not stop the first attempts of the rest. */
+static int send_pack(struct mfa_mailbox_purpose *m, struct pack *p, int retry, double delay_s,
+		     struct mfa_err *err)
 {
 	static const char *const headers[] = { "Content-Type: application/json", NULL };
 	struct mfa_http_request req = MFA_HTTP_REQUEST_INIT;
@@ -106,13 +120,14 @@ static int submit(struct mfa_mailbox_purpose *m, struct pack *p, double delay_s,
 	req.headers = headers;
 	req.body = body;
 	req.body_len = len;
-	req.scope = MFA_SCOPE_IDENTITY_READ;
-	req.cost = (double)p->n;
+	req.scope = MFA_SCOPE_IDENTITY_READ; /* the envelope; Outlook has its own limits */
 	req.done = on_batch;
 	req.ctx = p;
 	req.delay_s = delay_s;
 	if (mfa_http_submit(m->http, &req, err) < 0)
 		goto fail;
+	p->counted = !retry;
+	m->in_flight += p->counted;
 	rc = 0;
 	goto cleanup;
 fail:
@@ -124,6 +139,62 @@ fail:
 	free(p);
 cleanup:
 	free(body);
+	return rc;
+}
+
+/* The next queued id, or NULL. */
+static const char *dequeue(struct mfa_mailbox_purpose *m)
+{
+	const char *id;
+
+	if (!m->queued)
+		return NULL;
+	id = m->q + m->q_head;
+	m->q_head += strlen(id) + 1;
+	m->queued--;
+	return id;
+}
+
+/* Sends batches of queued ids while there is room in flight: full ones,
+ * and after the listing a partial one. */
+static int pump(struct mfa_mailbox_purpose *m, struct mfa_err *err)
+{
+	int rc = 0;
+
+	while (m->in_flight < BATCHES_IN_FLIGHT &&
+	       (m->queued >= MFA_BATCH_MAX || (m->flushed && m->queued))) {
+		struct pack *p = calloc(1, sizeof(*p));
+		const char *id;
+
+		if (!p)
+			return mfa_err_set(err, "out of memory");
+		p->m = m;
+		while (p->n < MFA_BATCH_MAX && (id = dequeue(m)) != NULL) {
+			struct op *op = calloc(1, sizeof(*op));
+
+			if (!op || !(op->id = strdup(id))) {
+				free(op);
+				record(m, id, NULL);
+				m->pending--;
+				m->failed++;
+				snprintf(m->failed_why, sizeof(m->failed_why), "out of memory");
+				continue;
+			}
+			p->ops[p->n++] = op;
+		}
+		if (!p->n) {
+			free(p);
+			continue;
+		}
+		if (send_pack(m, p, 0, 0, err) < 0)
+			rc = -1;
+	}
+	/* the queue's front is spent: keep the buffer small */
+	if (m->q_head && (m->q_head == m->q_len || m->q_head > m->q_cap / 2)) {
+		memmove(m->q, m->q + m->q_head, m->q_len - m->q_head);
+		m->q_len -= m->q_head;
+		m->q_head = 0;
+	}
 	return rc;
 }
 
@@ -205,6 +276,7 @@ static void on_batch(void *ctx, const struct mfa_http_response *resp)
 	size_t i;
 
 	memset(res, 0, sizeof(res));
+	m->in_flight -= p->counted;
 	if (resp->cancelled || resp->status != 200 || resp->curl_code != 0) {
 		if (!resp->cancelled && !m->failed)
 			snprintf(m->failed_why, sizeof(m->failed_why), "$batch request failed: %s",
@@ -231,21 +303,23 @@ static void on_batch(void *ctx, const struct mfa_http_response *resp)
 			done(m, op, NULL);
 			continue;
 		}
+		/* the delay is the pause: only this reader waits (one batch in
+		 * flight), not the directory reads beside it */
 		again->ops[again->n++] = op;
 		if (d.delay_s > delay)
 			delay = d.delay_s;
-		if (d.pause_scope)
-			mfa_http_pause_scope(m->http, MFA_SCOPE_IDENTITY_READ, d.delay_s);
 		m->retried++;
 		retried++;
 	}
 	mfa_http_note_items(m->http, MFA_SCOPE_IDENTITY_READ, throttled, retried);
 	if (again)
-		submit(m, again, delay, &err);
+		send_pack(m, again, 1, delay, &err);
 cleanup:
 	mfa_batch_results_release(res, p->n);
 	mfa_batch_release(&p->b);
 	free(p);
+	if (!resp->cancelled)
+		pump(m, &err);
 }
 
 int mfa_mailbox_purpose_start(struct mfa_mailbox_purpose **out, struct mfa_http *h,
@@ -274,47 +348,39 @@ int mfa_mailbox_purpose_start(struct mfa_mailbox_purpose **out, struct mfa_http 
 
 int mfa_mailbox_purpose_queue(struct mfa_mailbox_purpose *m, const char *id, struct mfa_err *err)
 {
-	struct op *op;
-	struct pack *p;
+	size_t n;
 
-	/* an object id is a GUID: nothing in it needs encoding */
 	if (!id || !*id)
 		return 0;
-	if (strlen(id) > 64 || strcspn(id, "/?#%& ") != strlen(id)) {
+	/* an object id is a GUID: nothing in it needs encoding */
+	n = strlen(id);
+	if (n > 64 || strcspn(id, "/?#%& ") != n) {
 		record(m, id, NULL); /* not read, never "user" */
 		return 0;
 	}
-	op = calloc(1, sizeof(*op));
-	if (!op || !(op->id = strdup(id))) {
-		free(op);
-		return mfa_err_set(err, "out of memory");
-	}
-	p = m->filling;
-	if (!p) {
-		p = calloc(1, sizeof(*p));
-		if (!p) {
-			free(op->id);
-			free(op);
+	if (m->q_len + n + 1 > m->q_cap) {
+		size_t cap = m->q_cap ? m->q_cap * 2 : 4096;
+		char *q;
+
+		while (cap < m->q_len + n + 1)
+			cap *= 2;
+		q = realloc(m->q, cap);
+		if (!q)
 			return mfa_err_set(err, "out of memory");
-		}
-		p->m = m;
-		m->filling = p;
+		m->q = q;
+		m->q_cap = cap;
 	}
-	p->ops[p->n++] = op;
+	memcpy(m->q + m->q_len, id, n + 1);
+	m->q_len += n + 1;
+	m->queued++;
 	m->pending++;
-	if (p->n == MFA_BATCH_MAX) {
-		m->filling = NULL;
-		return submit(m, p, 0, err);
-	}
-	return 0;
+	return pump(m, err);
 }
 
 int mfa_mailbox_purpose_flush(struct mfa_mailbox_purpose *m, struct mfa_err *err)
 {
-	struct pack *p = m->filling;
-
-	m->filling = NULL;
-	return p ? submit(m, p, 0, err) : 0;
+	m->flushed = 1;
+	return pump(m, err);
 }
 
 size_t mfa_mailbox_purpose_pending(const struct mfa_mailbox_purpose *m)
@@ -325,13 +391,12 @@ size_t mfa_mailbox_purpose_pending(const struct mfa_mailbox_purpose *m)
 /* Reads never sent (the run stopped first) are not read, never "user". */
 static void drop_unsent(struct mfa_mailbox_purpose *m)
 {
-	struct pack *p = m->filling;
-	size_t i;
+	const char *id;
 
-	m->filling = NULL;
-	for (i = 0; p && i < p->n; i++)
-		done(m, p->ops[i], NULL);
-	free(p);
+	while ((id = dequeue(m)) != NULL) {
+		record(m, id, NULL);
+		m->pending--;
+	}
 }
 
 void mfa_mailbox_purpose_finish(struct mfa_mailbox_purpose *m, mfa_warn_fn warn, void *warn_ctx)
@@ -384,10 +449,10 @@ void mfa_mailbox_purpose_free(struct mfa_mailbox_purpose *m)
 {
 	if (!m)
 		return;
-	drop_unsent(m);
 	mfa_strtab_release(&m->ids);
 	mfa_strtab_release(&m->values);
 	free(m->code);
+	free(m->q);
 	free(m->batch_url);
 	free(m);
 }

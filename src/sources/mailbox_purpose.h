@@ -6,9 +6,13 @@
  *
  * The users scan queues each listed user who has a mailbox (its `mail`
  * property set: Graph lists no mailbox for a user without one) while it
- * runs; the reads run in the same mfa_http_run as the scan, in the
- * identity-read scope (1 unit an item: Exchange's own limits are per
- * mailbox, so pacing on the directory's budget only slows them down).
+ * runs; the reads run in the same mfa_http_run as the scan. Outlook, not
+ * the directory, answers them, with its own limits (Graph's throttling
+ * limits, "Outlook service limits"): at most 4 requests of an app at once,
+ * and a $batch's Outlook items run 4 at a time; so one batch of first
+ * attempts is in flight at a time. A failed item waits out its Retry-After
+ * (or backoff) in a batch of retries of its own, which holds no place, and
+ * pauses neither the other mailbox reads nor the directory reads beside it.
  * After the run mfa_mailbox_purpose_get answers per user:
  *   - the value Graph gave, verbatim (user, shared, room, equipment,
  *     linked, others, ...);

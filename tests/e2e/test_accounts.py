@@ -281,4 +281,4 @@ class Accounts(unittest.TestCase):
 if __name__ == "__main__":
     BIN = os.path.abspath(sys.argv[1])
     emu_harness.EXE = os.path.abspath(sys.argv[2])
-    unittest.main(argv=sys.argv[:1], verbosity=2)
+    unittest.main(argv=sys.argv[:1] + sys.argv[3:], verbosity=2)
