@@ -104,6 +104,11 @@ struct graph_source {
 	struct mfa_mailbox_purpose *mailbox;
 };
 
+/* signInActivity's two times (--sign-in-activity); NULL: Graph's null. */
+struct sign_in_times {
+	const char *last, *non_interactive;
+};
+
 /* A listed user waiting for its state. */
 struct pending_user {
 	struct graph_source *g;
@@ -139,12 +144,12 @@ static void fail(struct graph_source *g, const char *what, const char *detail)
  * in one 3-byte field, then id, UPN, display name, the state's error and
  * mail, each absent when NULL. */
 static void spool_user(struct graph_source *g, const char *id, const char *upn, const char *name,
-		       const char *mail, char *const *sign_in,
+		       const char *mail, const struct sign_in_times *sign_in,
 		       enum mfa_user_type type, enum mfa_tri enabled, enum mfa_state state,
 		       const char *error)
 {
 	unsigned char fixed[3] = { (unsigned char)type, (unsigned char)enabled, (unsigned char)state };
-	const char *si = sign_in ? sign_in[0] : NULL, *sn = sign_in ? sign_in[1] : NULL;
+	const char *si = sign_in ? sign_in->last : NULL, *sn = sign_in ? sign_in->non_interactive : NULL;
 	struct mfa_spool_field f[8] = {
 		{ (const char *)fixed, sizeof(fixed) },
 		{ id, id ? strlen(id) : 0 },
@@ -255,11 +260,12 @@ static void on_state(void *ctx, const struct mfa_reqs_result *r)
 {
 	struct pending_user *p = ctx;
 	struct graph_source *g = p->g;
+	struct sign_in_times t = { p->sign_in[0], p->sign_in[1] };
 	char why[MFA_ERR_MAX];
 
 	if (r->error)
 		snprintf(why, sizeof(why), "per-user MFA state not read: %s", r->error);
-	spool_user(g, p->id, p->upn, p->name, p->mail, p->sign_in, p->type, p->enabled,
+	spool_user(g, p->id, p->upn, p->name, p->mail, &t, p->type, p->enabled,
 		   r->error ? MFA_STATE_UNKNOWN : r->state, r->error ? why : NULL);
 	free(p->sign_in[0]);
 	free(p->sign_in[1]);
@@ -307,7 +313,8 @@ static void take_user(struct graph_source *g, const cJSON *u)
 	enum mfa_tri enabled = jbool(u, "accountEnabled");
 	const cJSON *st = cJSON_GetObjectItemCaseSensitive(u, "perUserMfaState");
 	const cJSON *sia = cJSON_GetObjectItemCaseSensitive(u, SIGN_IN_FIELD);
-	char *sign_in[2] = { NULL, NULL };
+	struct sign_in_times t = { jstr(sia, "lastSignInDateTime"),
+				   jstr(sia, "lastNonInteractiveSignInDateTime") };
 	struct pending_user *p;
 	struct mfa_err err = MFA_ERR_INIT;
 
@@ -329,11 +336,6 @@ static void take_user(struct graph_source *g, const cJSON *u)
 			   "the users list gave this user no id");
 		return;
 	}
-	/* Graph's null (never signed in) stays NULL here, "" on the spool */
-	if (jstr(sia, "lastSignInDateTime"))
-		sign_in[0] = (char *)jstr(sia, "lastSignInDateTime");
-	if (jstr(sia, "lastNonInteractiveSignInDateTime"))
-		sign_in[1] = (char *)jstr(sia, "lastNonInteractiveSignInDateTime");
 	if (g->mailbox && mail && *mail && mfa_mailbox_purpose_queue(g->mailbox, id, &err) < 0) {
 		fail(g, "cannot read mailbox purposes", err.msg);
 		return;
@@ -342,15 +344,15 @@ static void take_user(struct graph_source *g, const cJSON *u)
 		char why[128];
 		enum mfa_state s = mfa_state_from_graph(st->valuestring, why, sizeof(why));
 
-		spool_user(g, id, upn, name, mail, sign_in, type, enabled, s,
+		spool_user(g, id, upn, name, mail, &t, type, enabled, s,
 			   s == MFA_STATE_UNKNOWN ? why : NULL);
 		return;
 	}
 	p = calloc(1, sizeof(*p));
 	if (!p || !(p->id = strdup(id)) || (upn && !(p->upn = strdup(upn))) ||
 	    (name && !(p->name = strdup(name))) || (mail && !(p->mail = strdup(mail))) ||
-	    (sign_in[0] && !(p->sign_in[0] = strdup(sign_in[0]))) ||
-	    (sign_in[1] && !(p->sign_in[1] = strdup(sign_in[1])))) {
+	    (t.last && !(p->sign_in[0] = strdup(t.last))) ||
+	    (t.non_interactive && !(p->sign_in[1] = strdup(t.non_interactive)))) {
 		if (p) {
 			free(p->sign_in[0]);
 			free(p->sign_in[1]);
