@@ -112,6 +112,8 @@ static int open_source(struct scan *j, struct mfa_source **src, struct mfa_ca_mo
 	go.progress = o->progress_scan ? on_graph_progress : NULL;
 	go.progress_ctx = j;
 	go.ca = o->ca_policies ? NULL : ca;
+	go.sign_in_activity = o->sign_in_activity;
+	go.mailbox_purpose = o->mailbox_purpose;
 	return mfa_graph_source_open(src, &go, err);
 }
 
@@ -388,6 +390,8 @@ int mfa_scan_run(struct mfa_scan_result *res, const struct mfa_scan_options *o)
 		goto cleanup;
 	cls.exclude = exclude;
 	cls.now = o->now ? o->now : time(NULL);
+	if (o->stale_days)
+		cls.stale_days = o->stale_days;
 	plan_opts.only = only;
 	plan_opts.select = o->select.any ? &o->select : NULL;
 

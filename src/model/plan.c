@@ -119,6 +119,11 @@ static enum mfa_hold_reason hold_reason(const struct mfa_plan_options *o,
 		return MFA_HOLD_ADMIN;
 	if (o->hold_unregistered && v->reg != MFA_REG_REGISTERED)
 		return MFA_HOLD_UNREGISTERED;
+	/* account types (--hold-stale, --skip-shared-mailboxes) */
+	if (o->hold_stale && (v->findings & (1u << MFA_FINDING_STALE_ACCOUNT)))
+		return MFA_HOLD_STALE_ACCOUNT;
+	if (o->skip_shared_mailboxes && (v->findings & (1u << MFA_FINDING_SHARED_MAILBOX)))
+		return MFA_HOLD_SHARED_MAILBOX;
 	return guardrail(o, v, target);
 }
 
