@@ -35,6 +35,7 @@
 #include "mfa/model/coverage.h"
 #include "mfa/model/source.h"
 #include "sources/ca_fetch.h"
+#include "sources/posture.h"
 #include "graph/http.h"
 
 /* Progress of the scan, for the CLI. */
@@ -61,9 +62,12 @@ struct mfa_graph_source_options {
 	 * policies and memberships (sources/ca_fetch.h); borrowed, and read
 	 * by classify only after the scan. NULL: not read. */
 	struct mfa_ca_model *ca;
+	/* Filled during the scan with the tenant's posture (sources/posture.h);
+	 * borrowed. NULL: not read. */
+	struct mfa_posture *posture;
 };
 
-#define MFA_GRAPH_SOURCE_OPTIONS_INIT { NULL, NULL, 1, 0, 0, NULL, NULL, NULL, NULL, NULL }
+#define MFA_GRAPH_SOURCE_OPTIONS_INIT { NULL, NULL, 1, 0, 0, NULL, NULL, NULL, NULL, NULL, NULL }
 
 /* Makes the source; no network until the first mfa_source_next. */
 int mfa_graph_source_open(struct mfa_source **out, const struct mfa_graph_source_options *o,
