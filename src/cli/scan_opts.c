@@ -1,6 +1,7 @@
 /* scan_opts.c - the options of plan and audit (scan_opts.h). */
 #include "cli/scan_opts.h"
 
+#include "cli/alert_opts.h"
 #include "cli/evidence_opts.h"
 #include "cli/exitcodes.h"
 #include "cli/live_opts.h"
@@ -72,7 +73,7 @@ static const struct cli_group *const plan_groups[] = {
 	&input_group, &plan_group, &cli_evidence_group, &cli_live_group, &output_group, NULL,
 };
 static const struct cli_group *const audit_groups[] = {
-	&input_group, &audit_group, &cli_evidence_group, &cli_live_group, &output_group, NULL,
+	&input_group, &audit_group, &cli_evidence_group, &cli_alert_group, &cli_live_group, &output_group, NULL,
 };
 
 const struct cli_usage cli_plan_usage = {
@@ -136,6 +137,8 @@ int cli_scan_option(void *ctx, int id, const char *value)
 
 	if (taken == 0)
 		taken = cli_evidence_option(o, id, value);
+	if (taken == 0 && !o->plan)
+		taken = cli_alert_option(id, value);
 	if (taken != 0)
 		return taken < 0 ? -1 : 0;
 	switch (id) {

@@ -68,7 +68,9 @@ static int is_option(const char *a, const char *name, int *takes_value);
 static int overridden(const char *a, int *takes_value)
 {
 	return is_option(a, "--tenants", takes_value) || is_option(a, "--out", takes_value) ||
-	       is_option(a, "--workers", takes_value) || is_option(a, "--tenant", takes_value);
+	       is_option(a, "--workers", takes_value) || is_option(a, "--tenant", takes_value) ||
+	       is_option(a, "--client-secret-file", takes_value) || is_option(a, "--secret-fd", takes_value) ||
+	       is_option(a, "--notify-webhook", takes_value);
 }
 
 static int is_option(const char *a, const char *name, int *takes_value)
@@ -135,20 +137,65 @@ static void finish_log(struct tenant *t, const struct mfa_outdir *dir)
 	t->out_fd = -1;
 }
 
+/* The read end of a pipe that holds o->secrets (written, write end
+ * closed), at a descriptor above 9 so the file actions' dup2 to 1, 2 and 3
+ * cannot clobber it. -1 with errno set; *fd -1 when there are none. */
+static int secrets_pipe(const struct mfa_tenants_options *o, int *fd)
+{
+	int p[2], r = -1, e;
+	size_t done = 0;
+
+	*fd = -1;
+	if (!o->secrets)
+		return 0;
+	if (o->secrets_len > 65536) {
+		errno = E2BIG;
+		return -1;
+	}
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return -1;
+	while (done < o->secrets_len) {
+		ssize_t w = write(p[1], o->secrets + done, o->secrets_len - done);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			goto fail;
+		done += (size_t)w;
+	}
+	close(p[1]);
+	p[1] = -1;
+	r = fcntl(p[0], F_DUPFD_CLOEXEC, 10);
+	if (r < 0)
+		goto fail;
+	close(p[0]);
+	*fd = r;
+	return 0;
+fail:
+	e = errno ? errno : EIO;
+	close(p[0]);
+	if (p[1] >= 0)
+		close(p[1]);
+	errno = e;
+	return -1;
+}
+
 /* Starts the tenant's audit: its stdout (the folder it prints) and its
- * stderr go to files beside the roll-up (open_outputs), and it inherits
- * no other file descriptor. Returns 0, or an errno value. */
+ * stderr go to files beside the roll-up (open_outputs), the secrets come
+ * on descriptor 3 (secrets_pipe), and it inherits no other file
+ * descriptor and only o->env. Returns 0, or an errno value. */
 static int start(struct tenant *t, const struct mfa_tenants_options *o, const struct mfa_outdir *dir,
 		 unsigned workers)
 {
+	static char *const no_env[] = { NULL };
 	const char *rollup = dir->path;
 	int argc = o->argc;
 	char **argv = o->argv;
 	const char *history = o->history;
 	posix_spawn_file_actions_t fa;
-	char **args = calloc((size_t)argc + 20, sizeof(*args));
-	char wbuf[16], outdir[4400];
-	int i, k = 0, rc;
+	char **args = calloc((size_t)argc + 22, sizeof(*args));
+	char wbuf[16], outdir[4400], fd3[] = "3";
+	int i, k = 0, rc, sfd = -1;
 
 	if (!args)
 		return ENOMEM;
@@ -187,9 +234,20 @@ static int start(struct tenant *t, const struct mfa_tenants_options *o, const st
 		args[k++] = "--out";
 		args[k++] = outdir;
 	}
+	if (o->secrets) {
+		args[k++] = "--secret-fd";
+		args[k++] = fd3;
+	}
 	args[k] = NULL;
+	if (secrets_pipe(o, &sfd) < 0) {
+		rc = errno ? errno : EIO;
+		free(args);
+		return rc;
+	}
 	rc = open_outputs(t, dir);
 	if (rc != 0) {
+		if (sfd >= 0)
+			close(sfd);
 		free(args);
 		return rc;
 	}
@@ -198,14 +256,18 @@ static int start(struct tenant *t, const struct mfa_tenants_options *o, const st
 		rc = posix_spawn_file_actions_adddup2(&fa, t->out_fd, STDOUT_FILENO);
 		if (rc == 0)
 			rc = posix_spawn_file_actions_adddup2(&fa, t->log_fd, STDERR_FILENO);
+		if (rc == 0 && sfd >= 0)
+			rc = posix_spawn_file_actions_adddup2(&fa, sfd, 3);
 #if defined(__GLIBC__) && (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 34))
 		if (rc == 0)
-			rc = posix_spawn_file_actions_addclosefrom_np(&fa, STDERR_FILENO + 1);
+			rc = posix_spawn_file_actions_addclosefrom_np(&fa, sfd >= 0 ? 4 : STDERR_FILENO + 1);
 #endif
 		if (rc == 0)
-			rc = posix_spawn(&t->pid, o->program, &fa, NULL, args, environ);
+			rc = posix_spawn(&t->pid, o->program, &fa, NULL, args, o->env ? o->env : no_env);
 		posix_spawn_file_actions_destroy(&fa);
 	}
+	if (sfd >= 0)
+		close(sfd);
 	free(args);
 	if (rc != 0)
 		finish_log(t, dir);
