@@ -56,6 +56,7 @@ static int run_tenants(struct scan_args *a, int argc, char **argv)
 		.history = a->o.history, .allow_shared_out = a->o.allow_shared_out, .argc = argc, .argv = argv, .program = "/proc/self/exe",
 		.codes = { EXIT_DONE, EXIT_FINDINGS, EXIT_PARTIAL, EXIT_INTERRUPTED, EXIT_ERROR },
 		.notify = { cli_notify, NULL },
+		.shard_index = a->shard.index, .shard_count = a->shard.shards, /* cli_shard_resolve */
 	};
 	struct mfa_tenants_result res;
 	char **env = NULL;
@@ -88,7 +89,7 @@ cleanup:
 
 static int scan_main(int argc, char **argv, bool plan)
 {
-	struct scan_args a = { MFA_SCAN_OPTIONS_INIT, NULL, false, 0 };
+	struct scan_args a = { MFA_SCAN_OPTIONS_INIT, NULL, false, 0, CLI_SHARD_INIT };
 	struct mfa_scan_result res;
 	struct cli_progress progress;
 	int rc, code;
@@ -102,11 +103,16 @@ static int scan_main(int argc, char **argv, bool plan)
 		a.o.formats |= MFA_SCAN_JSONL;
 		a.o.jsonl_stream = stdout;
 	}
+	if (cli_shard_check_usage(&a.shard, a.tenants != NULL))
+		return EXIT_USAGE;
 	if (a.tenants) {
 		if (a.o.from_csv || a.jsonl_stdout) {
 			errorf("--tenants audits live tenants: it goes with neither --from-csv nor --jsonl -");
 			return EXIT_USAGE;
 		}
+		rc = cli_shard_resolve(&a.shard);
+		if (rc)
+			return rc;
 		return run_tenants(&a, argc, argv);
 	}
 	rc = cli_scan_check_usage(&a);

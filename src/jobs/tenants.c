@@ -22,6 +22,7 @@
 struct tenant {
 	char id[256], name[256], client[256], cert[1024], graph[1024];
 	char dir_name[300];   /* safe for a file name */
+	size_t position;      /* its place in the file (--shard) */
 	pid_t pid;
 	int code;             /* exit code; -1 while running */
 	char folder[4096];    /* its report folder, from its stdout */
@@ -29,8 +30,10 @@ struct tenant {
 	int log_fd;           /* its stderr: <dir_name>.log.tmp until it ends; -1 */
 };
 
-/* The --tenants file (jobs/tenants_file.h), as this module's tenants. */
-static int load(const char *file, struct tenant **out, size_t *n, struct mfa_err *err)
+/* The --tenants file (jobs/tenants_file.h), as this module's tenants:
+ * all of them, or the shard's (sh->count > 0), sh filled for the roll-up. */
+static int load(const char *file, struct tenant **out, size_t *n, struct mfa_rollup_shard *sh,
+		struct mfa_err *err)
 {
 	struct mfa_tenant_entry *e = NULL;
 	struct tenant *t = NULL;
@@ -40,7 +43,12 @@ static int load(const char *file, struct tenant **out, size_t *n, struct mfa_err
 	*n = 0;
 	if (mfa_tenants_file_load(&e, &count, file, err) < 0)
 		return -1;
-	t = calloc(count, sizeof(*t));
+	if (sh->count) {
+		sh->file_tenants = count;
+		sh->file_digest = mfa_tenants_file_digest(e, count);
+		mfa_tenants_file_shard(e, &count, sh->index, sh->count);
+	}
+	t = calloc(count ? count : 1, sizeof(*t));
 	if (!t) {
 		free(e);
 		return mfa_err_set(err, "out of memory");
@@ -52,6 +60,7 @@ static int load(const char *file, struct tenant **out, size_t *n, struct mfa_err
 		memcpy(t[i].cert, e[i].cert, sizeof(t[i].cert));
 		memcpy(t[i].graph, e[i].graph, sizeof(t[i].graph));
 		memcpy(t[i].dir_name, e[i].dir_name, sizeof(t[i].dir_name));
+		t[i].position = e[i].position;
 		t[i].code = -1;
 		t[i].out_fd = t[i].log_fd = -1;
 	}
@@ -67,6 +76,8 @@ static int is_option(const char *a, const char *name, int *takes_value);
 
 static int overridden(const char *a, int *takes_value)
 {
+	if (is_option(a, "--shard", takes_value) || is_option(a, "--shard-count", takes_value))
+		return 1; /* which tenants this run takes: not the audits' business */
 	return is_option(a, "--tenants", takes_value) || is_option(a, "--out", takes_value) ||
 	       is_option(a, "--workers", takes_value) || is_option(a, "--tenant", takes_value) ||
 	       is_option(a, "--client-secret-file", takes_value) || is_option(a, "--secret-fd", takes_value) ||
@@ -347,12 +358,14 @@ int mfa_tenants_run(struct mfa_tenants_result *res, const struct mfa_tenants_opt
 	struct mfa_outdir dir = MFA_OUTDIR_INIT;
 	struct tenant *t = NULL;
 	struct mfa_rollup_tenant *rows = NULL;
+	struct mfa_rollup_shard shard = { o->shard_index, o->shard_count, 0, 0, NULL };
+	size_t *positions = NULL;
 	size_t n = 0, next = 0, running = 0, i;
 	unsigned total = o->workers ? o->workers : 256, at_once, each;
 	int worst = c->done, rc = -1;
 
 	memset(res, 0, sizeof(*res));
-	if (load(o->file, &t, &n, err) < 0)
+	if (load(o->file, &t, &n, &shard, err) < 0)
 		goto cleanup;
 	dir.allow_shared = o->allow_shared_out;
 	if (mfa_outdir_make(&dir, o->out, "audit-tenants", err) < 0)
@@ -364,10 +377,13 @@ int mfa_tenants_run(struct mfa_tenants_result *res, const struct mfa_tenants_opt
 	if (at_once < 1)
 		at_once = 1;
 	if (at_once > n)
-		at_once = (unsigned)n;
+		at_once = n ? (unsigned)n : 1;
 	each = total / at_once;
 	if (each < 1)
 		each = 1;
+	if (shard.count)
+		mfa_notify(&o->notify, MFA_LEVEL_NOTE, "shard %u/%u: %zu of the file's %zu tenants",
+			   shard.index, shard.count, n, shard.file_tenants);
 	mfa_notify(&o->notify, MFA_LEVEL_NOTE, "auditing %zu tenants, %u at a time with %u workers each",
 		   n, at_once, each);
 	while (next < n || running) {
@@ -401,8 +417,9 @@ int mfa_tenants_run(struct mfa_tenants_result *res, const struct mfa_tenants_opt
 			finish_log(&t[i], &dir);
 		}
 	}
-	rows = calloc(n, sizeof(*rows));
-	if (!rows) {
+	rows = calloc(n ? n : 1, sizeof(*rows));
+	positions = calloc(n ? n : 1, sizeof(*positions));
+	if (!rows || !positions) {
 		mfa_err_set(err, "out of memory");
 		goto cleanup;
 	}
@@ -414,8 +431,11 @@ int mfa_tenants_run(struct mfa_tenants_result *res, const struct mfa_tenants_opt
 		rows[i].outcome = outcome(c, t[i].code);
 		rows[i].exit_code = t[i].code;
 		rows[i].folder = t[i].folder;
+		positions[i] = t[i].position;
 	}
-	if (mfa_rollup_write(dir.path, rows, n, outcome(c, worst), worst, err) < 0)
+	shard.positions = positions;
+	if (mfa_rollup_write_shard(dir.path, rows, n, outcome(c, worst), worst,
+				   shard.count ? &shard : NULL, err) < 0)
 		goto cleanup;
 	snprintf(res->out_path, sizeof(res->out_path), "%s", dir.path);
 	res->worst_code = worst;
@@ -424,6 +444,7 @@ cleanup:
 	for (i = 0; t && i < n; i++)
 		finish_log(&t[i], &dir);
 	free(rows);
+	free(positions);
 	free(t);
 	mfa_outdir_release(&dir);
 	return rc;

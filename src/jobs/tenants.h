@@ -22,6 +22,12 @@
  * the others. The roll-up folder gets summary.json and report.xlsx (a
  * Tenants sheet, reports/rollup.h); the result is the worst of the
  * tenants' exit codes (error > interrupted > partial > findings > done).
+ *
+ * With a shard (shard_count > 0) only the file's tenants in that shard
+ * run (none is fine: an empty roll-up), and summary.json's "shard" says
+ * which shard of how many, of which file (tenant count and fingerprint),
+ * and each tenant's place in the file: `mfa-migrate rollup` merges the
+ * shards back into the roll-up one unsharded run writes.
  */
 #ifndef MFA_JOBS_TENANTS_H
 #define MFA_JOBS_TENANTS_H
@@ -51,6 +57,9 @@ struct mfa_tenants_options {
 	const char *secrets;    /* what each audit reads from --secret-fd 3; NULL: no --secret-fd */
 	size_t secrets_len;     /* at most 65536 (a pipe's buffer: written before the start) */
 	struct mfa_tenants_codes codes;
+	/* --shard I/N: only the tenants of shard shard_index of shard_count
+	 * (mfa/model/shard.h), the roll-up recording which; count 0: all */
+	unsigned shard_index, shard_count;
 	struct mfa_notify notify; /* its own lines, and each audit's, relayed */
 };
 
