@@ -8,6 +8,7 @@
 #include "mfa/model/compare.h"
 #include "mfa/model/coverage.h"
 #include "mfa/model/idset.h"
+#include "mfa/model/posture.h"
 #include "mfa/model/sink.h"
 #include "mfa/reports/sinks.h"
 #include "mfa/model/source.h"
@@ -23,7 +24,7 @@
 
 /* Bad rows: the first few are said, the rest counted (summary.json). */
 #define BAD_ROWS_SHOWN 20
-#define MAX_SINKS 10
+#define MAX_SINKS 12
 
 struct scan {
 	const struct mfa_scan_options *o;
@@ -84,7 +85,7 @@ static int open_coverage(const struct mfa_scan_options *o, struct mfa_ca_model *
 /* Opens the source the options name: an export, or the live tenant (the
  * session signs in first). */
 static int open_source(struct scan *j, struct mfa_source **src, struct mfa_ca_model *ca,
-		       struct mfa_err *err)
+		       struct mfa_posture *posture, struct mfa_err *err)
 {
 	const struct mfa_scan_options *o = j->o;
 	struct mfa_csv_options csv_opts = MFA_CSV_OPTIONS_INIT;
@@ -114,6 +115,7 @@ static int open_source(struct scan *j, struct mfa_source **src, struct mfa_ca_mo
 	go.ca = o->ca_policies ? NULL : ca;
 	go.sign_in_activity = o->sign_in_activity;
 	go.mailbox_purpose = o->mailbox_purpose;
+	go.posture = posture;
 	return mfa_graph_source_open(src, &go, err);
 }
 
@@ -366,6 +368,7 @@ int mfa_scan_run(struct mfa_scan_result *res, const struct mfa_scan_options *o)
 	struct mfa_plan_options plan_opts = o->plan_opts;
 	struct mfa_idset *exclude = NULL, *only = NULL;
 	struct mfa_ca_model *ca = NULL;
+	struct mfa_posture *posture = NULL; /* live: the tenant notes (sources/posture.h) */
 	struct mfa_baseline *baseline = NULL;
 	struct mfa_history hist;
 	struct mfa_run_counts *trend = NULL;
@@ -398,7 +401,12 @@ int mfa_scan_run(struct mfa_scan_result *res, const struct mfa_scan_options *o)
 	mfa_summary_init(&summary);
 	if (open_coverage(o, &ca, &summary, err) < 0)
 		goto cleanup;
-	if (open_source(&job, &src, ca, err) < 0)
+	if (!o->from_csv && !(posture = mfa_posture_new())) {
+		mfa_err_set(err, "out of memory");
+		goto cleanup;
+	}
+	summary.posture = posture;
+	if (open_source(&job, &src, ca, posture, err) < 0)
 		goto cleanup;
 	if (!o->from_csv)
 		tenant = mfa_session_tenant(&job.session);
@@ -456,6 +464,8 @@ int mfa_scan_run(struct mfa_scan_result *res, const struct mfa_scan_options *o)
 	meta.exclude_path = o->exclude;
 	meta.only_path = o->only;
 	meta.plan_opts = &plan_opts;
+	if (posture && mfa_posture_sink_open(&sinks[nsinks++], posture, err) < 0)
+		goto cleanup;
 	if ((exclude || only) && seen_sink_open(&sinks[nsinks++], exclude, only, err) < 0)
 		goto cleanup;
 	if (open_sinks(o, out.path, baseline, &changes, &change_matched, &meta, sinks, &nsinks, err) < 0)
@@ -547,6 +557,7 @@ cleanup:
 	mfa_idset_free(exclude);
 	mfa_idset_free(only);
 	mfa_ca_model_free(ca);
+	mfa_posture_free(posture);
 	mfa_baseline_free(baseline);
 	free(trend);
 	mfa_outdir_release(&out);

@@ -64,6 +64,8 @@ struct graph_source {
 	struct mfa_ca_model *ca;         /* borrowed */
 	struct mfa_ca_fetch *ca_fetch;
 	struct mfa_ca_fetch_result ca_result;
+	struct mfa_posture *posture;     /* borrowed */
+	struct mfa_posture_fetch *posture_fetch;
 	int reg_unavailable;
 	int reg_done;
 	char reg_warning[MFA_ERR_MAX + 256]; /* said once the scan succeeded */
@@ -735,6 +737,10 @@ static int scan(struct graph_source *g, struct mfa_err *err)
 	}
 	if (g->ca && mfa_ca_fetch_start(&g->ca_fetch, g->ca, g->http, g->graph_url, err) < 0)
 		return -1;
+	mfa_ca_fetch_set_posture(g->ca_fetch, g->posture);
+	if (g->posture &&
+	    mfa_posture_fetch_start(&g->posture_fetch, g->posture, g->http, g->graph_url, err) < 0)
+		return -1;
 	rc = mfa_http_run(g->http, err);
 	if (rc < 0)
 		return -1;
@@ -749,6 +755,13 @@ static int scan(struct graph_source *g, struct mfa_err *err)
 
 		g->ca_fetch = NULL;
 		if (mfa_ca_fetch_finish(f, &g->ca_result, g->warn, g->warn_ctx, err) < 0)
+			return -1;
+	}
+	if (g->posture_fetch) {
+		struct mfa_posture_fetch *f = g->posture_fetch;
+
+		g->posture_fetch = NULL;
+		if (mfa_posture_fetch_finish(f, g->warn, g->warn_ctx, err) < 0)
 			return -1;
 	}
 	if (rc == MFA_HTTP_INTERRUPTED || !g->listing_done)
@@ -840,6 +853,11 @@ static void gs_free(struct mfa_source *src)
 
 		mfa_ca_fetch_finish(g->ca_fetch, &g->ca_result, NULL, NULL, &ignored);
 	}
+	if (g->posture_fetch) {
+		struct mfa_err ignored = MFA_ERR_INIT;
+
+		mfa_posture_fetch_finish(g->posture_fetch, NULL, NULL, &ignored);
+	}
 	mfa_regmap_free(g->reg);
 	mfa_spool_free(g->spool);
 	free(g->serial.deferred);
@@ -888,6 +906,7 @@ int mfa_graph_source_open(struct mfa_source **out, const struct mfa_graph_source
 	g->serial.g = g;
 	g->serial.partition = -1;
 	g->ca = o->ca;
+	g->posture = o->posture;
 	g->ca_result.policies = -1;
 	g->ca_result.security_defaults = -1;
 	ro.http = o->http;

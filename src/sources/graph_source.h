@@ -35,6 +35,7 @@
 #include "mfa/model/coverage.h"
 #include "mfa/model/source.h"
 #include "sources/ca_fetch.h"
+#include "sources/posture.h"
 #include "graph/http.h"
 
 /* Progress of the scan, for the CLI. */
@@ -73,6 +74,9 @@ struct mfa_graph_source_options {
 	 *   mail (sources/mailbox_purpose.h) into mailbox_purpose. */
 	int sign_in_activity;
 	int mailbox_purpose;
+	/* Filled during the scan with the tenant's posture (sources/posture.h);
+	 * borrowed. NULL: not read. */
+	struct mfa_posture *posture;
 };
 
 /* Graph's largest users page with signInActivity in $select: a larger
@@ -80,7 +84,7 @@ struct mfa_graph_source_options {
  * older versions of it said 120). */
 #define MFA_SIGN_IN_ACTIVITY_PAGE_SIZE 500
 
-#define MFA_GRAPH_SOURCE_OPTIONS_INIT { NULL, NULL, 1, 0, 0, NULL, NULL, NULL, NULL, NULL, 0, 0 }
+#define MFA_GRAPH_SOURCE_OPTIONS_INIT { NULL, NULL, 1, 0, 0, NULL, NULL, NULL, NULL, NULL, 0, 0, NULL }
 
 /* Makes the source; no network until the first mfa_source_next. */
 int mfa_graph_source_open(struct mfa_source **out, const struct mfa_graph_source_options *o,

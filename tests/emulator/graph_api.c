@@ -11,6 +11,7 @@
 
 #include "mfa/model/user.h"
 #include "rng.h"
+#include "posture.h"
 
 /* Least privileged permissions per endpoint (Graph's per-API tables), any of
  * the bits; Directory.Read.All satisfies every read. */
@@ -1204,6 +1205,7 @@ enum route_kind {
 	R_CA, R_SECDEF, R_GROUP_MEMBERS, R_ROLES, R_ROLE_MEMBERS, R_ROLE_TEMPLATE_MEMBERS,
 	R_BAD_METHOD, R_V1_REQUIREMENTS, R_SENDMAIL,
 	R_MAILBOX_SETTINGS, R_MAILBOX_PURPOSE, /* issue 14 (accounts.c) */
+	R_SKUS, R_METHODS_POLICY, R_RECOMMENDATIONS, R_IMPACTED, /* posture.h */
 };
 
 struct route {
@@ -1317,6 +1319,22 @@ static void route_match(const struct emu_request *rq, char **s, unsigned n, stru
 		r->perms = PERM_ROLES;
 		r->kind = get ? R_ROLE_TEMPLATE_MEMBERS : R_BAD_METHOD;
 		r->key = k;
+	} else if (n == 1 && is(s[0], "subscribedSkus")) {
+		/* posture.h: licences, methods policy, the recommendation */
+		r->kind = get ? R_SKUS : R_BAD_METHOD;
+		r->name = "subscribedSkus";
+		r->perms = EMU_PERM_LICENSE_READ_ALL | PERM_DIR;
+	} else if (n == 2 && is(s[0], "policies") && is(s[1], "authenticationMethodsPolicy")) {
+		r->kind = get ? R_METHODS_POLICY : R_BAD_METHOD;
+		r->name = "authenticationMethodsPolicy";
+		r->perms = EMU_PERM_POLICY_READ_AUTHMETHOD | EMU_PERM_POLICY_RW_AUTHMETHOD |
+			   EMU_PERM_POLICY_READ_ALL;
+	} else if ((n == 2 || n == 4) && is(s[0], "directory") && is(s[1], "recommendations") &&
+		   strcmp(rq->version, "beta") == 0 && (n == 2 || is(s[3], "impactedResources"))) {
+		r->kind = !get ? R_BAD_METHOD : n == 2 ? R_RECOMMENDATIONS : R_IMPACTED;
+		r->name = n == 2 ? "recommendations" : "impactedResources";
+		r->perms = EMU_PERM_DIR_RECOMMENDATIONS;
+		r->key = n == 4 ? s[2] : NULL;
 	} else if (n == 3 && is(s[0], "directoryRoles") && is(s[2], "members")) {
 		r->name = "roleMembers";
 		r->perms = PERM_ROLES;
@@ -1420,6 +1438,10 @@ void emu_api_handle(struct emu_app *app, const struct emu_request *rq, struct em
 	case R_ROLE_TEMPLATE_MEMBERS: members(app, rq, "directoryRoles", r.key, true, rp); break;
 	case R_MAILBOX_SETTINGS: emu_accounts_mailbox_settings(app, rq, r.key, 0, rp); break;
 	case R_MAILBOX_PURPOSE: emu_accounts_mailbox_settings(app, rq, r.key, 1, rp); break;
+	case R_SKUS: emu_posture_skus(app, rq, rp); break;
+	case R_METHODS_POLICY: emu_posture_methods(app, rq, rp); break;
+	case R_RECOMMENDATIONS: emu_posture_recommendations(app, rq, rp); break;
+	case R_IMPACTED: emu_posture_impacted(app, rq, r.key, rp); break;
 	default: break;
 	}
 cleanup:
