@@ -12,13 +12,19 @@
  * live group 100..199). */
 enum {
 	EVIDENCE_OPT__FIRST = 200,
-	EVIDENCE_OPT_WHAT_IF = 201,   /* --what-if [N] */
+	EVIDENCE_OPT_WHAT_IF = 250,   /* --what-if [N] (whatif; clear of the ids from 200 in evidence_opts.c) */
 };
 
 extern const struct cli_group cli_evidence_group;
+/* plan only: the holds the evidence allows (--hold-stale, ...) */
+extern const struct cli_group cli_evidence_plan_group;
 
 /* Takes an option of the evidence group into o: 1 taken, 0 not one of
  * them, -1 bad value (printed). */
 int cli_evidence_option(struct mfa_scan_options *o, int id, const char *value);
+
+/* The evidence option combinations that make no sense: 0, or EXIT_USAGE
+ * (said). */
+int cli_evidence_check_usage(const struct mfa_scan_options *o);
 
 #endif

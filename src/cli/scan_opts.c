@@ -72,7 +72,8 @@ static const struct cli_group audit_group = { "audit", audit_only_options };
 static const struct cli_group output_group = { "output", output_options };
 
 static const struct cli_group *const plan_groups[] = {
-	&input_group, &plan_group, &cli_evidence_group, &cli_live_group, &output_group, NULL,
+	&input_group, &plan_group, &cli_evidence_group, &cli_evidence_plan_group, &cli_live_group,
+	&output_group, NULL,
 };
 static const struct cli_group *const audit_groups[] = {
 	&input_group, &audit_group, &cli_evidence_group, &cli_alert_group, &cli_live_group, &output_group, NULL,
@@ -242,6 +243,6 @@ int cli_scan_check_usage(const struct scan_args *a)
 		errorf("--registration goes with --from-csv (a live scan reads the registration report itself)");
 		return EXIT_USAGE;
 	}
-	return 0;
+	return cli_evidence_check_usage(o);
 }
 

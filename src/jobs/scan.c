@@ -8,6 +8,7 @@
 #include "mfa/model/compare.h"
 #include "mfa/model/coverage.h"
 #include "mfa/model/idset.h"
+#include "mfa/model/posture.h"
 #include "mfa/model/sink.h"
 #include "mfa/reports/sinks.h"
 #include "mfa/model/source.h"
@@ -24,7 +25,7 @@
 
 /* Bad rows: the first few are said, the rest counted (summary.json). */
 #define BAD_ROWS_SHOWN 20
-#define MAX_SINKS 10
+#define MAX_SINKS 12
 
 struct scan {
 	const struct mfa_scan_options *o;
@@ -93,7 +94,7 @@ static int open_coverage(const struct mfa_scan_options *o, struct mfa_ca_model *
 /* Opens the source the options name: an export, or the live tenant (the
  * session signs in first). */
 static int open_source(struct scan *j, struct mfa_source **src, struct mfa_ca_model *ca,
-		       struct mfa_err *err)
+		       struct mfa_posture *posture, struct mfa_err *err)
 {
 	const struct mfa_scan_options *o = j->o;
 	struct mfa_csv_options csv_opts = MFA_CSV_OPTIONS_INIT;
@@ -121,6 +122,9 @@ static int open_source(struct scan *j, struct mfa_source **src, struct mfa_ca_mo
 	go.progress = o->progress_scan ? on_graph_progress : NULL;
 	go.progress_ctx = j;
 	go.ca = o->ca_policies ? NULL : ca;
+	go.sign_in_activity = o->sign_in_activity;
+	go.mailbox_purpose = o->mailbox_purpose;
+	go.posture = posture;
 	if (j->what_if && go.ca) { /* --what-if (sources/whatif.h) */
 		go.what_if = j->what_if;
 		go.what_if_max = o->what_if;
@@ -380,6 +384,7 @@ int mfa_scan_run(struct mfa_scan_result *res, const struct mfa_scan_options *o)
 	struct mfa_plan_options plan_opts = o->plan_opts;
 	struct mfa_idset *exclude = NULL, *only = NULL;
 	struct mfa_ca_model *ca = NULL;
+	struct mfa_posture *posture = NULL; /* live: the tenant notes (sources/posture.h) */
 	struct mfa_baseline *baseline = NULL;
 	struct mfa_history hist;
 	struct mfa_run_counts *trend = NULL;
@@ -404,6 +409,8 @@ int mfa_scan_run(struct mfa_scan_result *res, const struct mfa_scan_options *o)
 		goto cleanup;
 	cls.exclude = exclude;
 	cls.now = o->now ? o->now : time(NULL);
+	if (o->stale_days)
+		cls.stale_days = o->stale_days;
 	plan_opts.only = only;
 	plan_opts.select = o->select.any ? &o->select : NULL;
 
@@ -419,7 +426,12 @@ int mfa_scan_run(struct mfa_scan_result *res, const struct mfa_scan_options *o)
 		mfa_err_set(err, "out of memory");
 		goto cleanup;
 	}
-	if (open_source(&job, &src, ca, err) < 0)
+	if (!o->from_csv && !(posture = mfa_posture_new())) {
+		mfa_err_set(err, "out of memory");
+		goto cleanup;
+	}
+	summary.posture = posture;
+	if (open_source(&job, &src, ca, posture, err) < 0)
 		goto cleanup;
 	if (!o->from_csv)
 		tenant = mfa_session_tenant(&job.session);
@@ -477,6 +489,8 @@ int mfa_scan_run(struct mfa_scan_result *res, const struct mfa_scan_options *o)
 	meta.exclude_path = o->exclude;
 	meta.only_path = o->only;
 	meta.plan_opts = &plan_opts;
+	if (posture && mfa_posture_sink_open(&sinks[nsinks++], posture, err) < 0)
+		goto cleanup;
 	if ((exclude || only) && seen_sink_open(&sinks[nsinks++], exclude, only, err) < 0)
 		goto cleanup;
 	if (open_sinks(o, out.path, baseline, &changes, &change_matched, &meta, sinks, &nsinks, err) < 0)
@@ -574,6 +588,7 @@ cleanup:
 	mfa_idset_free(exclude);
 	mfa_idset_free(only);
 	mfa_ca_model_free(ca);
+	mfa_posture_free(posture);
 	mfa_whatif_set_free(job.what_if);
 	mfa_baseline_free(baseline);
 	free(trend);

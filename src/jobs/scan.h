@@ -62,6 +62,11 @@ struct mfa_scan_options {
 
 	/* evidence (cli/evidence_opts) */
 	time_t now;                   /* --now: the run date findings are judged at; 0: the clock */
+	/* account types (live only): signInActivity on the users scan, and
+	 * stale-account after stale_days (0: 90); mailboxSettings.userPurpose */
+	bool sign_in_activity;
+	unsigned stale_days;
+	bool mailbox_purpose;
 	unsigned long what_if;        /* --what-if [N]: at most N What If requests (live
 				       * only; reports/whatif_csv.h); 0: not asked */
 

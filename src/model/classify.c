@@ -2,6 +2,9 @@
 #include "mfa/model/classify.h"
 #include "mfa/model/whatif.h"
 
+#include "mfa/util/isotime.h"
+
+#include <stdlib.h>
 #include <string.h>
 
 struct finding_info {
@@ -44,7 +47,7 @@ static const struct finding_info findings[MFA_FINDING__COUNT] = {
 	[MFA_FINDING_SMS_VOICE_ONLY] = { "sms-voice-only", MFA_SEV_MEDIUM,
 		"Only phone methods (SMS or voice) are registered for MFA: Microsoft stops SMS and voice as MFA methods on 1 February 2027, and from then on this user cannot do MFA until they register a passkey or the Microsoft Authenticator app: have them register one now (a registration campaign, or a Temporary Access Pass to bootstrap it)." },
 	[MFA_FINDING_STALE_ACCOUNT] = { "stale-account", MFA_SEV_LOW,
-		"No sign-in for longer than --stale-days: check whether the account is still needed before changing its MFA; disable or remove it if not." },
+		"No sign-in, interactive or not, for longer than --stale-days (or none ever recorded: signInActivity empty, which a new account also shows): check whether the account is still needed before changing its MFA; disable or remove it if not." },
 	[MFA_FINDING_SHARED_MAILBOX] = { "shared-mailbox", MFA_SEV_INFO,
 		"A shared, room or equipment mailbox: nobody should sign in to it; block its sign-in rather than manage its MFA." },
 	[MFA_FINDING_COVERAGE_DISAGREES] = { "coverage-disagrees", MFA_SEV_HIGH,
@@ -120,6 +123,43 @@ static bool is_excluded(const struct mfa_classify_options *opts, const struct mf
 	       (u->upn && mfa_idset_contains(opts->exclude, u->upn));
 }
 
+/* ---- account types (--sign-in-activity, --mailbox-purpose) ---------- */
+
+/* Seconds since the epoch of an ISO 8601 UTC time as Graph writes it
+ * ("2026-11-30T08:15:00Z", fractions ignored); -1 when it is not one. */
+/* Stale: signInActivity was read (last_sign_in not NULL; "" is Graph's
+ * null, no sign-in ever recorded) and neither the interactive nor the
+ * non-interactive sign-in is newer than now - stale_days. Not read is
+ * never stale. A time that cannot be read counts as a sign-in (never
+ * stale on a guess). */
+static bool is_stale(const struct mfa_classify_options *o, const struct mfa_user *u)
+{
+	const char *t[2] = { u->last_sign_in, u->last_non_interactive_sign_in };
+	long long cut;
+	int i;
+
+	if (!o || !u->last_sign_in || !o->now)
+		return false;
+	cut = (long long)o->now - (long long)(o->stale_days ? o->stale_days : 90) * 86400;
+	for (i = 0; i < 2; i++) {
+		time_t at;
+
+		if (!t[i] || !*t[i])
+			continue;
+		if (mfa_isotime_parse(t[i], &at) < 0 || (long long)at > cut)
+			return false;
+	}
+	return true;
+}
+
+/* mailboxSettings.userPurpose: shared, room and equipment mailboxes. */
+static bool is_shared_mailbox(const struct mfa_user *u)
+{
+	const char *p = u->mailbox_purpose;
+
+	return p && (strcmp(p, "shared") == 0 || strcmp(p, "room") == 0 || strcmp(p, "equipment") == 0);
+}
+
 void mfa_classify(const struct mfa_classify_options *opts, const struct mfa_user *u,
 		  struct mfa_verdict *out)
 {
@@ -160,6 +200,10 @@ void mfa_classify(const struct mfa_classify_options *opts, const struct mfa_user
 		f |= 1u << MFA_FINDING_DUPLICATE_USER;
 	if (phone_only(&u->reg))
 		f |= 1u << MFA_FINDING_SMS_VOICE_ONLY;
+	if (is_stale(opts, u))
+		f |= 1u << MFA_FINDING_STALE_ACCOUNT;
+	if (is_shared_mailbox(u))
+		f |= 1u << MFA_FINDING_SHARED_MAILBOX;
 
 	out->coverage_checked = opts && opts->ca;
 	if (out->coverage_checked) {

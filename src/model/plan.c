@@ -59,6 +59,17 @@ bool mfa_plan_requires_coverage(const struct mfa_plan_options *o, bool coverage_
 	return o->require_ca_coverage || (coverage_checked && !o->no_require_ca_coverage);
 }
 
+/* What the coverage rule accepts. Security defaults are Microsoft's path
+ * for a tenant without Entra ID P1 (its per-user MFA article: turn them
+ * on, then disable per-user MFA), so the default rule takes them; an
+ * explicit --require-ca-coverage asks for a Conditional Access policy. */
+static bool coverage_enough(const struct mfa_plan_options *o, enum mfa_coverage_verdict c)
+{
+	if (c == MFA_COVERAGE_COVERED)
+		return true;
+	return c == MFA_COVERAGE_SECURITY_DEFAULTS && !o->require_ca_coverage;
+}
+
 bool mfa_action_is_change(enum mfa_action a)
 {
 	return a == MFA_ACTION_DISABLE || a == MFA_ACTION_ENABLE || a == MFA_ACTION_ENFORCE;
@@ -112,7 +123,7 @@ static enum mfa_hold_reason hold_reason(const struct mfa_plan_options *o,
 	/* Unknown coverage (policies unreadable) holds too: the point of the
 	 * rule is that nobody is left without MFA on a guess. */
 	if (mfa_plan_requires_coverage(o, v->coverage_checked) &&
-	    v->coverage.verdict != MFA_COVERAGE_COVERED)
+	    !coverage_enough(o, v->coverage.verdict))
 		return MFA_HOLD_NOT_COVERED;
 	if (o->only && !on_list(o->only, u))
 		return MFA_HOLD_NOT_IN_ONLY;
@@ -124,6 +135,11 @@ static enum mfa_hold_reason hold_reason(const struct mfa_plan_options *o,
 		return MFA_HOLD_ADMIN;
 	if (o->hold_unregistered && v->reg != MFA_REG_REGISTERED)
 		return MFA_HOLD_UNREGISTERED;
+	/* account types (--hold-stale, --skip-shared-mailboxes) */
+	if (o->hold_stale && (v->findings & (1u << MFA_FINDING_STALE_ACCOUNT)))
+		return MFA_HOLD_STALE_ACCOUNT;
+	if (o->skip_shared_mailboxes && (v->findings & (1u << MFA_FINDING_SHARED_MAILBOX)))
+		return MFA_HOLD_SHARED_MAILBOX;
 	return guardrail(o, v, target);
 }
 

@@ -4,6 +4,7 @@
 #include "util/jsonfile.h"
 #include "mfa/model/sink.h"
 #include "mfa/reports/sinks.h"
+#include "reports/posture_json.h"
 #include "mfa/model/whatif.h"
 
 #include <cjson/cJSON.h>
@@ -221,6 +222,7 @@ static cJSON *build(const struct mfa_summary *s)
 	m = cJSON_AddArrayToObject(o, "rebuildInConditionalAccess");
 	for (i = 0; mfa_tenant_notes[i]; i++)
 		cJSON_AddItemToArray(m, cJSON_CreateString(mfa_tenant_notes[i]));
+	mfa_posture_json_add(o, s->posture); /* live runs: posture and the recommendation */
 	if (s->graph.present) {
 		o = cJSON_AddObjectToObject(root, "graph");
 		add_str(o, "signIn", s->graph.auth_kind);

@@ -23,6 +23,7 @@
  * order of the sinks; the counting sink must still come before this one,
  * because its finish completes the counts the Summary shows.
  */
+#include "mfa/model/posture.h"
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -534,6 +535,61 @@ static void trend_table(struct summary_writer *w, const struct mfa_summary *sum,
 	w->row++;
 }
 
+/* A live run's tenant posture (mfa/model/posture.h): one row a note
+ * (key, status, what was found, what it means), then Entra's
+ * switchFromPerUserMFA count beside ours and the users either side counts
+ * alone. */
+static void posture_list(struct summary_writer *w, const char *label,
+			 const struct mfa_posture_idlist *l)
+{
+	char more[64];
+	size_t i;
+
+	sw_text(w, 0, label, MFA_XLSX_BOLD);
+	sw_number(w, 1, (double)l->count);
+	w->row++;
+	for (i = 0; i < l->kept; i++) {
+		sw_text(w, 1, l->ids[i], MFA_XLSX_PLAIN);
+		w->row++;
+	}
+	if (l->count > l->kept) {
+		snprintf(more, sizeof(more), "%lu more (see summary.json)", l->count - l->kept);
+		sw_text(w, 1, more, MFA_XLSX_PLAIN);
+		w->row++;
+	}
+}
+
+static void posture_block(struct summary_writer *w, const struct mfa_posture *p)
+{
+	struct mfa_posture_note n[MFA_POSTURE_MAX_NOTES];
+	size_t i, count = mfa_posture_notes(p, n, MFA_POSTURE_MAX_NOTES);
+
+	w->row++;
+	sw_text(w, 0, "tenant posture", MFA_XLSX_TITLE);
+	w->row++;
+	sw_text(w, 0, "note", MFA_XLSX_BOLD);
+	sw_text(w, 1, "status", MFA_XLSX_BOLD);
+	sw_text(w, 2, "found", MFA_XLSX_BOLD);
+	sw_text(w, 3, "what it means for the migration", MFA_XLSX_BOLD);
+	w->row++;
+	for (i = 0; i < count; i++) {
+		sw_text(w, 0, n[i].key, MFA_XLSX_PLAIN);
+		sw_text(w, 1, n[i].status, MFA_XLSX_PLAIN);
+		sw_text(w, 2, n[i].text, MFA_XLSX_PLAIN);
+		sw_text(w, 3, n[i].meaning, MFA_XLSX_PLAIN);
+		w->row++;
+	}
+	if (p->recommendation != MFA_POSTURE_READ || !p->rec_found)
+		return;
+	w->row++;
+	sw_text(w, 0, "Microsoft's recommendation", MFA_XLSX_TITLE);
+	w->row++;
+	sw_count(w, "Microsoft counts", p->rec_count);
+	sw_count(w, "this run counts", p->ours);
+	posture_list(w, "only Microsoft counts", &p->only_microsoft);
+	posture_list(w, "only this run counts", &p->only_ours);
+}
+
 static int summary_write(struct xlsx_sink *s, const struct mfa_summary *sum, struct mfa_err *err)
 {
 	struct summary_writer w = { s, s->summary, 0, err, 0 };
@@ -789,6 +845,8 @@ static int summary_write(struct xlsx_sink *s, const struct mfa_summary *sum, str
 		sw_text(&w, 1, mfa_tenant_notes[i], MFA_XLSX_PLAIN);
 		w.row++;
 	}
+	if (sum->posture)
+		posture_block(&w, sum->posture);
 	return w.failed ? -1 : 0;
 }
 

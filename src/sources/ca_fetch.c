@@ -2,6 +2,7 @@
  * (ca_fetch.h). */
 #include "sources/ca_fetch.h"
 #include "sources/ca_policy_json.h"
+#include "sources/posture.h"
 
 #include <cjson/cJSON.h>
 #include <stdio.h>
@@ -30,6 +31,7 @@ struct mfa_ca_fetch {
 	struct mfa_http *h;
 	char *graph;
 	struct mfa_ca_model *m;
+	struct mfa_posture *posture;   /* borrowed: the managed policies, or NULL */
 	struct mfa_ca_fetch_result res;
 	int policies_failed;
 	int oom;
@@ -275,6 +277,7 @@ static void on_policies(void *ctx, const struct mfa_http_response *resp)
 		return;
 	if (resp->status != 200) {
 		f->policies_failed = 1;
+		mfa_posture_ca_read(f->posture, resp);
 		warn(f, "Conditional Access policies unavailable: every user's coverage is 'unknown'; reading them needs the Policy.Read.All permission",
 		     resp->error);
 		return;
@@ -288,6 +291,7 @@ static void on_policies(void *ctx, const struct mfa_http_response *resp)
 		goto cleanup;
 	}
 	cJSON_ArrayForEach(p, value) {
+		mfa_posture_take_ca_policy(f->posture, p);
 		if (mfa_ca_model_add_policy_json(f->m, p, &err) < 0) {
 			f->policies_failed = 1;
 			warn(f, "a Conditional Access policy could not be read: every user's coverage is 'unknown'",
@@ -301,6 +305,7 @@ static void on_policies(void *ctx, const struct mfa_http_response *resp)
 		get(f, next, MFA_SCOPE_CONDITIONAL_ACCESS, on_policies, f);
 	} else {
 		mfa_ca_model_mark_policies_read(f->m);
+		mfa_posture_ca_read(f->posture, NULL);
 		fetch_all_members(f);
 	}
 cleanup:
@@ -352,6 +357,12 @@ int mfa_ca_fetch_start(struct mfa_ca_fetch **out, struct mfa_ca_model *m, struct
 	get(f, url, MFA_SCOPE_IDENTITY_READ, on_security_defaults, f);
 	*out = f;
 	return 0;
+}
+
+void mfa_ca_fetch_set_posture(struct mfa_ca_fetch *f, struct mfa_posture *p)
+{
+	if (f)
+		f->posture = p;
 }
 
 /* One line per permission the member reads lacked, naming it. */

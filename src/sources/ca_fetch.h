@@ -39,6 +39,11 @@ struct mfa_ca_fetch;
 int mfa_ca_fetch_start(struct mfa_ca_fetch **out, struct mfa_ca_model *m, struct mfa_http *h,
 		       const char *graph_url, struct mfa_err *err);
 
+/* Hands every policy read to the tenant posture's reader as well
+ * (sources/posture.h: the Microsoft-managed ones); p borrowed, NULL: none. */
+struct mfa_posture;
+void mfa_ca_fetch_set_posture(struct mfa_ca_fetch *f, struct mfa_posture *p);
+
 /* After the run: fills *res, hands the problems met (one line each) to
  * warn (NULL: drop them, e.g. when the whole scan failed anyway), and
  * frees f. Returns negative when a membership could not be stored (out of

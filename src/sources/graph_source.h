@@ -36,6 +36,7 @@
 #include "mfa/model/source.h"
 #include "mfa/model/whatif.h"
 #include "sources/ca_fetch.h"
+#include "sources/posture.h"
 #include "graph/http.h"
 
 /* Progress of the scan, for the CLI. */
@@ -62,6 +63,18 @@ struct mfa_graph_source_options {
 	 * policies and memberships (sources/ca_fetch.h); borrowed, and read
 	 * by classify only after the scan. NULL: not read. */
 	struct mfa_ca_model *ca;
+	/* account types (opt-in: they cost requests):
+	 * sign_in_activity: signInActivity in every users page's $select
+	 *   (AuditLog.Read.All, Entra ID P1), pages of at most
+	 *   MFA_SIGN_IN_ACTIVITY_PAGE_SIZE; the users get last_sign_in and
+	 *   last_non_interactive_sign_in ("" for Graph's null: never signed
+	 *   in). Refused on the first page (403, or Graph's licence error
+	 *   Authentication_RequestFromNonPremiumTenantOrB2CTenant): one
+	 *   warning, the list asked again without it, the fields NULL;
+	 * mailbox_purpose: mailboxSettings.userPurpose of every user with a
+	 *   mail (sources/mailbox_purpose.h) into mailbox_purpose. */
+	int sign_in_activity;
+	int mailbox_purpose;
 	/* What If (sources/whatif.h; --what-if): with what_if set and the
 	 * policies read, after the scan the users on the spool are put in
 	 * their classes, the representatives asked about (at most
@@ -72,7 +85,15 @@ struct mfa_graph_source_options {
 	unsigned long what_if_max;
 	mfa_warn_fn note;
 	void *note_ctx;
+	/* Filled during the scan with the tenant's posture (sources/posture.h);
+	 * borrowed. NULL: not read. */
+	struct mfa_posture *posture;
 };
+
+/* Graph's largest users page with signInActivity in $select: a larger
+ * $top is answered with pages of at most this many (the List users page;
+ * older versions of it said 120). */
+#define MFA_SIGN_IN_ACTIVITY_PAGE_SIZE 500
 
 #define MFA_GRAPH_SOURCE_OPTIONS_INIT { .registration = 1 }
 

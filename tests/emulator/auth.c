@@ -779,6 +779,10 @@ static const struct { const char *name; unsigned bit; } perm_names[] = {
 	{ "GroupMember.Read.All", EMU_PERM_GROUP_MEMBER_READ_ALL },
 	{ "RoleManagement.Read.Directory", EMU_PERM_ROLE_MGMT_READ_DIR },
 	{ "Mail.Send", EMU_PERM_MAIL_SEND },
+	{ "MailboxSettings.Read", EMU_PERM_MAILBOX_SETTINGS_READ },
+	{ "LicenseAssignment.Read.All", EMU_PERM_LICENSE_READ_ALL },
+	{ "Policy.Read.AuthenticationMethod", EMU_PERM_POLICY_READ_AUTHMETHOD },
+	{ "DirectoryRecommendations.Read.All", EMU_PERM_DIR_RECOMMENDATIONS },
 	{ "Policy.Read.ConditionalAccess", EMU_PERM_POLICY_READ_CA },
 };
 

@@ -22,6 +22,11 @@ enum emu_perm {
 	EMU_PERM_GROUP_MEMBER_READ_ALL = 1u << 6,/* GroupMember.Read.All */
 	EMU_PERM_ROLE_MGMT_READ_DIR = 1u << 7,   /* RoleManagement.Read.Directory */
 	EMU_PERM_MAIL_SEND = 1u << 8,            /* Mail.Send (issue 13) */
+	EMU_PERM_MAILBOX_SETTINGS_READ = 1u << 23, /* MailboxSettings.Read (issue 14) */
+	/* issue 14 item 3, issue 15 item 3: tenant posture */
+	EMU_PERM_LICENSE_READ_ALL = 1u << 20,    /* LicenseAssignment.Read.All */
+	EMU_PERM_POLICY_READ_AUTHMETHOD = 1u << 21, /* Policy.Read.AuthenticationMethod */
+	EMU_PERM_DIR_RECOMMENDATIONS = 1u << 22, /* DirectoryRecommendations.Read.All */
 	EMU_PERM_POLICY_READ_CA = 1u << 9,       /* Policy.Read.ConditionalAccess (What If) */
 };
 
@@ -73,6 +78,11 @@ struct emu_config {
 	/* issue 13: sendMail */
 	double mail_per_minute;     /* messages / minute per mailbox (Exchange: 30) */
 	double mail_recipients_per_day; /* recipients / day per mailbox (Exchange: 10,000) */
+	/* issue 14 item 3, issue 15 item 3: tenant posture (posture.h) */
+	bool no_p1;                 /* --no-p1: subscribedSkus without an Entra ID P1/P2 plan */
+	bool no_recommendation;     /* --no-recommendation: no switchFromPerUserMFA */
+	unsigned recommendation_differ; /* --recommendation-differ N */
+	unsigned recommendation_page_size; /* --recommendation-page-size N (100) */
 };
 
 #define EMU_MAX_QUERY 32

@@ -1,5 +1,6 @@
 /* graph_api.c - the Graph endpoints: routing, permissions and bodies. */
 #include "app.h"
+#include "accounts.h"
 #include "whatif.h"
 
 #include <ctype.h>
@@ -11,6 +12,7 @@
 
 #include "mfa/model/user.h"
 #include "rng.h"
+#include "posture.h"
 
 /* Least privileged permissions per endpoint (Graph's per-API tables), any of
  * the bits; Directory.Read.All satisfies every read. */
@@ -405,6 +407,7 @@ static int filter_user(const struct emu_tenant *t, const struct emu_user *u, con
 enum user_field {
 	UF_ID, UF_UPN, UF_DISPLAY, UF_TYPE, UF_ENABLED, UF_SYNC, UF_CREATED, UF_STATE, UF_NULL,
 	UF_PHONES, UF_MAIL,
+	UF_SIGN_IN, /* issue 14: signInActivity (accounts.c) */
 };
 
 static const struct { const char *name; enum user_field f; } user_fields[] = {
@@ -418,6 +421,7 @@ static const struct { const char *name; enum user_field f; } user_fields[] = {
 	{ "onPremisesImmutableId", UF_NULL }, { "onPremisesSamAccountName", UF_NULL },
 	{ "usageLocation", UF_NULL }, { "externalUserState", UF_NULL },
 	{ "onPremisesLastSyncDateTime", UF_NULL }, { "lastPasswordChangeDateTime", UF_NULL },
+	{ "signInActivity", UF_SIGN_IN },
 };
 
 #define MAX_SELECT 32
@@ -528,6 +532,7 @@ static void user_json(const struct emu_tenant *t, const struct emu_user *u, cons
 			break;
 		case UF_PHONES: buf_puts(b, "[]"); break;
 		case UF_MAIL: buf_json_str(b, emu_user_mail(t, u)); break;
+		case UF_SIGN_IN: emu_accounts_sign_in_json(t, u, b); break;
 		case UF_NULL: buf_puts(b, "null"); break;
 		}
 	}
@@ -596,6 +601,33 @@ static unsigned long filter_count(const struct emu_tenant *t, const struct filte
 	return n;
 }
 
+/* issue 14: signInActivity in $select needs AuditLog.Read.All and a P1
+ * licence (the tenant of --no-registration-license has none), and caps
+ * the page at EMU_SIGN_IN_PAGE_SIZE (a larger $top is not an error).
+ * Returns 0 (with *top capped), or -1 with the 403 in rp. */
+static int sign_in_check(const struct emu_app *app, const struct selection *sel, long *top,
+			 struct emu_reply *rp)
+{
+	unsigned i;
+
+	for (i = 0; i < sel->n && user_fields[sel->idx[i]].f != UF_SIGN_IN; i++)
+		;
+	if (i == sel->n)
+		return 0;
+	if (!(app->cfg->perms & EMU_PERM_AUDITLOG_READ_ALL)) {
+		forbidden(rp);
+		return -1;
+	}
+	if (!app->cfg->registration_license) {
+		emu_reply_error(rp, 403, "Authentication_RequestFromNonPremiumTenantOrB2CTenant",
+				"Neither tenant is B2C or tenant doesn't have premium license");
+		return -1;
+	}
+	if (top && *top > EMU_SIGN_IN_PAGE_SIZE)
+		*top = EMU_SIGN_IN_PAGE_SIZE;
+	return 0;
+}
+
 static void users_list(struct emu_app *app, const struct emu_request *rq, struct emu_reply *rp)
 {
 	static const char *const ok[] = { "$select", "$top", "$filter", "$count", "$skiptoken", NULL };
@@ -610,7 +642,7 @@ static void users_list(struct emu_app *app, const struct emu_request *rq, struct
 
 	if (reject_unsupported(rq, rp, ok) < 0 ||
 	    select_parse(emu_request_query(rq, "$select"), app->cfg->state_select, &sel, rp) < 0 ||
-	    page_size(rq, 100, rp, &top) < 0 ||
+	    page_size(rq, 100, rp, &top) < 0 || sign_in_check(app, &sel, &top, rp) < 0 ||
 	    filter_parse(emu_request_query(rq, "$filter"), !app->cfg->no_upn_range_filter, &flt, rp) < 0)
 		return;
 	if (flt.range) /* counted apart in /_emulator/stats */
@@ -684,7 +716,8 @@ static void user_get(struct emu_app *app, const struct emu_request *rq, const ch
 	struct selection sel;
 	long idx = emu_tenant_find(t, key);
 
-	if (select_parse(emu_request_query(rq, "$select"), app->cfg->state_select, &sel, rp) < 0)
+	if (select_parse(emu_request_query(rq, "$select"), app->cfg->state_select, &sel, rp) < 0 ||
+	    sign_in_check(app, &sel, NULL, rp) < 0)
 		return;
 	if (idx < 0) {
 		user_not_found(rp, key);
@@ -1172,6 +1205,8 @@ enum route_kind {
 	R_NONE, R_USERS, R_USERS_COUNT, R_USER, R_REQ_GET, R_REQ_PATCH, R_REGISTRATION, R_BATCH,
 	R_CA, R_SECDEF, R_GROUP_MEMBERS, R_ROLES, R_ROLE_MEMBERS, R_ROLE_TEMPLATE_MEMBERS,
 	R_BAD_METHOD, R_V1_REQUIREMENTS, R_SENDMAIL,
+	R_MAILBOX_SETTINGS, R_MAILBOX_PURPOSE, /* issue 14 (accounts.c) */
+	R_SKUS, R_METHODS_POLICY, R_RECOMMENDATIONS, R_IMPACTED, /* posture.h */
 	R_WHATIF,
 };
 
@@ -1213,6 +1248,14 @@ static void route_match(const struct emu_request *rq, char **s, unsigned n, stru
 		r->kind = post ? R_SENDMAIL : R_BAD_METHOD;
 		r->name = "sendMail";
 		r->perms = EMU_PERM_MAIL_SEND;
+		r->scope = EMU_SCOPE_NONE;
+		r->key = s[1];
+	} else if ((n == 3 || (n == 4 && is(s[3], "userPurpose"))) && is(s[0], "users") &&
+		   is(s[2], "mailboxSettings")) {
+		/* issue 14: an Outlook API (Exchange's limits, not identity RUs) */
+		r->kind = !get ? R_BAD_METHOD : n == 3 ? R_MAILBOX_SETTINGS : R_MAILBOX_PURPOSE;
+		r->name = "mailboxSettings";
+		r->perms = EMU_PERM_MAILBOX_SETTINGS_READ;
 		r->scope = EMU_SCOPE_NONE;
 		r->key = s[1];
 	} else if (n == 4 && is(s[0], "users") && is(s[2], "authentication") && is(s[3], "requirements")) {
@@ -1284,6 +1327,22 @@ static void route_match(const struct emu_request *rq, char **s, unsigned n, stru
 		r->perms = PERM_ROLES;
 		r->kind = get ? R_ROLE_TEMPLATE_MEMBERS : R_BAD_METHOD;
 		r->key = k;
+	} else if (n == 1 && is(s[0], "subscribedSkus")) {
+		/* posture.h: licences, methods policy, the recommendation */
+		r->kind = get ? R_SKUS : R_BAD_METHOD;
+		r->name = "subscribedSkus";
+		r->perms = EMU_PERM_LICENSE_READ_ALL | PERM_DIR;
+	} else if (n == 2 && is(s[0], "policies") && is(s[1], "authenticationMethodsPolicy")) {
+		r->kind = get ? R_METHODS_POLICY : R_BAD_METHOD;
+		r->name = "authenticationMethodsPolicy";
+		r->perms = EMU_PERM_POLICY_READ_AUTHMETHOD | EMU_PERM_POLICY_RW_AUTHMETHOD |
+			   EMU_PERM_POLICY_READ_ALL;
+	} else if ((n == 2 || n == 4) && is(s[0], "directory") && is(s[1], "recommendations") &&
+		   strcmp(rq->version, "beta") == 0 && (n == 2 || is(s[3], "impactedResources"))) {
+		r->kind = !get ? R_BAD_METHOD : n == 2 ? R_RECOMMENDATIONS : R_IMPACTED;
+		r->name = n == 2 ? "recommendations" : "impactedResources";
+		r->perms = EMU_PERM_DIR_RECOMMENDATIONS;
+		r->key = n == 4 ? s[2] : NULL;
 	} else if (n == 3 && is(s[0], "directoryRoles") && is(s[2], "members")) {
 		r->name = "roleMembers";
 		r->perms = PERM_ROLES;
@@ -1350,7 +1409,8 @@ void emu_api_handle(struct emu_app *app, const struct emu_request *rq, struct em
 		goto cleanup;
 	}
 	if (!(app->cfg->perms & r.perms)) {
-		if (r.kind == R_SENDMAIL) /* Exchange answers, not the directory */
+		if (r.kind == R_SENDMAIL || r.kind == R_MAILBOX_SETTINGS || r.kind == R_MAILBOX_PURPOSE)
+			/* Exchange answers, not the directory */
 			emu_reply_error(rp, 403, "ErrorAccessDenied", "Access is denied. Check credentials and try again.");
 		else
 			forbidden(rp);
@@ -1385,6 +1445,12 @@ void emu_api_handle(struct emu_app *app, const struct emu_request *rq, struct em
 	case R_ROLES: directory_roles(app, rq, rp); break;
 	case R_ROLE_MEMBERS: members(app, rq, "directoryRoles", r.key, false, rp); break;
 	case R_ROLE_TEMPLATE_MEMBERS: members(app, rq, "directoryRoles", r.key, true, rp); break;
+	case R_MAILBOX_SETTINGS: emu_accounts_mailbox_settings(app, rq, r.key, 0, rp); break;
+	case R_MAILBOX_PURPOSE: emu_accounts_mailbox_settings(app, rq, r.key, 1, rp); break;
+	case R_SKUS: emu_posture_skus(app, rq, rp); break;
+	case R_METHODS_POLICY: emu_posture_methods(app, rq, rp); break;
+	case R_RECOMMENDATIONS: emu_posture_recommendations(app, rq, rp); break;
+	case R_IMPACTED: emu_posture_impacted(app, rq, r.key, rp); break;
 	default: break;
 	}
 cleanup:

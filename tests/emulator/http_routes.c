@@ -1,5 +1,6 @@
 /* http_routes.c - libmicrohttpd glue and request dispatch. */
 #include "http_routes.h"
+#include "accounts.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -292,7 +293,9 @@ static void emulator_endpoint(struct emu_server *s, const char *method, const ch
 		FILE *f = open_memstream(&data, &len);
 		if (!f)
 			abort();
-		if (what[0] == 's')
+		if (what[0] == 's' && emu_request_query(rq, "accounts")) /* issue 14 */
+			emu_accounts_write_state(&app->tenant, f);
+		else if (what[0] == 's')
 			emu_tenant_write_state(&app->tenant, f);
 		else
 			emu_tenant_export_csv(&app->tenant, f);

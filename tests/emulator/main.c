@@ -14,7 +14,8 @@
 
 #define DEFAULT_TENANT "5f1c2b3a-7e6d-4c5b-9a8f-000000e1a1c0"
 #define DEFAULT_CLIENT "8d4e3f2a-1b0c-4d9e-8f7a-000000c11e47"
-#define DEFAULT_PERMS "User.Read.All,Policy.Read.All,AuditLog.Read.All,Policy.ReadWrite.AuthenticationMethod"
+#define DEFAULT_PERMS "User.Read.All,Policy.Read.All,AuditLog.Read.All,Policy.ReadWrite.AuthenticationMethod," \
+	"LicenseAssignment.Read.All,DirectoryRecommendations.Read.All"
 
 struct flag {
 	const char *name, *arg, *dflt, *help;
@@ -55,6 +56,10 @@ static const struct flag flags[] = {
 	/* end issue 12: API fidelity */
 	{ "no-registration-license", NULL, NULL, "answer userRegistrationDetails 403 (no Entra ID P1)" },
 	{ "registration-page-size", "N", "999", "page size of userRegistrationDetails" },
+	{ "no-p1", NULL, NULL, "subscribedSkus without an Entra ID P1/P2 service plan" },
+	{ "no-recommendation", NULL, NULL, "no switchFromPerUserMFA directory recommendation" },
+	{ "recommendation-differ", "N", "0", "Microsoft's impacted users: drop the first N enabled/enforced, add the first N disabled" },
+	{ "recommendation-page-size", "N", "100", "impactedResources per page" },
 	{ "ca-fixture", "FILE", NULL, "JSON with CA policies, security defaults, groups, roles (README)" },
 	{ "what-if-override", "FILE", NULL, "JSON user id or UPN -> the policies What If says apply instead (README)" },
 	{ "export-csv", "FILE", NULL, "write the tenant as users.csv at start-up" },
@@ -252,6 +257,18 @@ static int parse_args(int argc, char **argv, struct emu_config *cfg, const char 
 			if (num(name, val, 1, 1000000, &d) < 0)
 				return -1;
 			cfg->registration_page_size = (unsigned)d;
+		} else if (strcmp(name, "no-p1") == 0) {
+			cfg->no_p1 = true;
+		} else if (strcmp(name, "no-recommendation") == 0) {
+			cfg->no_recommendation = true;
+		} else if (strcmp(name, "recommendation-differ") == 0) {
+			if (num(name, val, 0, 1000000, &d) < 0)
+				return -1;
+			cfg->recommendation_differ = (unsigned)d;
+		} else if (strcmp(name, "recommendation-page-size") == 0) {
+			if (num(name, val, 1, 999, &d) < 0)
+				return -1;
+			cfg->recommendation_page_size = (unsigned)d;
 		} else if (strcmp(name, "ca-fixture") == 0) {
 			cfg->ca_fixture = val;
 		} else if (strcmp(name, "what-if-override") == 0) {

@@ -174,6 +174,38 @@ static struct mfa_ca_model *model_covering(const char *const *ids, size_t n)
 	return m;
 }
 
+/* Security defaults satisfy the default rule (Microsoft's path without
+ * P1); only an explicit --require-ca-coverage asks for a policy. */
+static void test_security_defaults_not_held_by_default(void **state)
+{
+	struct mfa_ca_model *m = mfa_ca_model_new();
+	struct mfa_classify_options cls = MFA_CLASSIFY_OPTIONS_INIT;
+	struct mfa_plan_options po = MFA_PLAN_OPTIONS_INIT;
+	struct mfa_user u;
+	struct mfa_verdict v;
+	struct mfa_decision d;
+
+	(void)state;
+	assert_non_null(m);
+	mfa_ca_model_mark_policies_read(m);
+	mfa_ca_model_set_security_defaults(m, true);
+	cls.ca = m;
+	mfa_user_init(&u);
+	u.id = "id-1";
+	u.upn = "x@y";
+	u.state = MFA_STATE_ENFORCED;
+	u.reg.registered = MFA_TRI_YES;
+	mfa_classify(&cls, &u, &v);
+	assert_int_equal(v.coverage.verdict, MFA_COVERAGE_SECURITY_DEFAULTS);
+	mfa_plan_decide(&po, &u, &v, &d);
+	assert_int_equal(d.action, MFA_ACTION_DISABLE);
+	po.require_ca_coverage = true;
+	mfa_plan_decide(&po, &u, &v, &d);
+	assert_int_equal(d.action, MFA_ACTION_HOLD);
+	assert_int_equal(d.reason, MFA_HOLD_NOT_COVERED);
+	mfa_ca_model_free(m);
+}
+
 static void test_safe_by_default(void **state)
 {
 	/* Safe by default: with a model, every user not `covered` is held
@@ -472,6 +504,7 @@ int main(void)
 		cmocka_unit_test(test_select),
 		cmocka_unit_test(test_require_ca_coverage),
 		cmocka_unit_test(test_safe_by_default),
+		cmocka_unit_test(test_security_defaults_not_held_by_default),
 		cmocka_unit_test(test_requires_coverage),
 		cmocka_unit_test(test_min_apply_seconds),
 		cmocka_unit_test(test_names),

@@ -86,10 +86,15 @@ struct mfa_plan_options {
 	 * default: wherever coverage was checked, users it does not cover are
 	 * held); require_ca_coverage still wins */
 	bool no_require_ca_coverage;
+	/* account types: hold users with the finding stale-account
+	 * (--hold-stale) / shared-mailbox (--skip-shared-mailboxes) */
+	bool hold_stale;
+	bool skip_shared_mailboxes;
 };
 
 #define MFA_PLAN_OPTIONS_INIT { NULL, false, false, false, false, false, MFA_STATE_DISABLED, \
-				NULL, false, false, false }
+				NULL, false, false, false, \
+				false, false /* hold_stale, skip_shared_mailboxes */ }
 
 struct mfa_decision {
 	enum mfa_action action;

@@ -12,6 +12,7 @@
 #include "mfa/model/user.h"
 
 struct mfa_change_counts; /* mfa/compare.h */
+struct mfa_posture;       /* mfa/model/posture.h */
 struct mfa_whatif_counts; /* mfa/whatif.h */
 
 /* One earlier run's counts, as its summary.json gave them: the trend
@@ -72,6 +73,9 @@ struct mfa_summary {
 	unsigned long guests;
 	unsigned long admins;
 	unsigned long sign_in_blocked;
+	/* a live run's tenant posture and Entra's recommendation compared
+	 * with this run's users (mfa/model/posture.h); NULL offline; borrowed */
+	const struct mfa_posture *posture;
 	/* --what-if: the What If cross-check's counts; NULL: not asked; borrowed */
 	const struct mfa_whatif_counts *what_if;
 
