@@ -224,6 +224,7 @@ void mfa_classify(const struct mfa_classify_options *opts, const struct mfa_user
 	out->state = st;
 	out->reg = reg;
 	out->findings = f;
+	out->judged_at = opts ? opts->now : 0;
 	out->risk = MFA_SEV_NONE;
 	for (i = 0; i < MFA_FINDING__COUNT; i++) {
 		enum mfa_severity sev = mfa_finding_severity_at((enum mfa_finding)i, opts ? opts->now : 0);

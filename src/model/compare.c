@@ -177,7 +177,7 @@ enum mfa_severity mfa_change_severity(const struct mfa_change_set *cs, enum mfa_
 	case MFA_CHANGE_FINDING_APPEARED:
 		if ((unsigned)finding >= MFA_FINDING__COUNT || !(cs->findings_appeared & BIT(finding)))
 			return MFA_SEV_NONE;
-		return mfa_finding_severity(finding);
+		return mfa_finding_severity_at(finding, cs->judged_at);
 	case MFA_CHANGE_FINDING_CLEARED:
 		if ((unsigned)finding >= MFA_FINDING__COUNT || !(cs->findings_cleared & BIT(finding)))
 			return MFA_SEV_NONE;
@@ -242,6 +242,7 @@ void mfa_compare_user(const struct mfa_baseline *b, const struct mfa_user *u,
 	if (out->cur_coverage_checked)
 		out->cur_coverage = v->coverage.verdict;
 	out->cur_findings = v->findings & FINDINGS_ALL;
+	out->judged_at = v->judged_at;
 
 	out->index = mfa_baseline_find(b, u);
 	if (out->index == MFA_BASELINE_NONE) {

@@ -262,6 +262,31 @@ static void test_change_kinds(void **state)
 	}
 }
 
+/* A new sms-voice-only is judged at the verdict's date: medium before
+ * 1 February 2027, high from then on (as the run's other reports). */
+static void test_finding_severity_by_date(void **state)
+{
+	static const struct side prev = S(DIS, Y, PUSH, NULL, N, 0, COV);
+	static const struct side cur = S(DIS, Y, PUSH, NULL, N, F(SMS_VOICE_ONLY), COV);
+	struct mfa_baseline *b = mfa_baseline_new();
+	struct mfa_baseline_entry e = entry_of(&prev);
+	struct mfa_change_set cs;
+	struct mfa_user u;
+	struct mfa_verdict v;
+
+	(void)state;
+	assert_non_null(b);
+	assert_int_equal(mfa_baseline_add(b, &e, NULL), 0);
+	user_of(&cur, &u, &v);
+	v.judged_at = MFA_SMS_VOICE_END - 1;
+	mfa_compare_user(b, &u, &v, &cs);
+	assert_int_equal(cs.severity, MFA_SEV_MEDIUM);
+	v.judged_at = MFA_SMS_VOICE_END;
+	mfa_compare_user(b, &u, &v, &cs);
+	assert_int_equal(cs.severity, MFA_SEV_HIGH);
+	mfa_baseline_free(b);
+}
+
 static void test_kind_names(void **state)
 {
 	static const char *const names[MFA_CHANGE__COUNT] = {
@@ -1158,6 +1183,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_change_kinds),
+		cmocka_unit_test(test_finding_severity_by_date),
 		cmocka_unit_test(test_kind_names),
 		cmocka_unit_test(test_matching),
 		cmocka_unit_test(test_unseen),

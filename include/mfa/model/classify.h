@@ -76,6 +76,7 @@ struct mfa_verdict {
 	enum mfa_severity risk;   /* highest severity among findings */
 	int coverage_checked;     /* a CA model was given; coverage is meaningful */
 	struct mfa_coverage coverage; /* the user's Conditional Access coverage */
+	time_t judged_at;         /* classify options' now: severities are judged at it */
 };
 
 /* Classifies u. Pure: same input, same output. */

@@ -133,6 +133,7 @@ struct mfa_change_set {
 	uint32_t prev_findings, cur_findings;
 	uint32_t findings_appeared;  /* in cur, not in prev */
 	uint32_t findings_cleared;   /* in prev, not in cur */
+	time_t judged_at;            /* the verdict's: a new finding has its severity at that date */
 };
 
 /* Compares user u (with its verdict v: state, findings, coverage) to its
