@@ -7,8 +7,9 @@ DEPS=(build-essential cmake pkg-config
       libcurl4-openssl-dev libssl-dev libmicrohttpd-dev
       libcmocka-dev python3 unzip openssl curl nghttp2-proxy
       clang libclang-rt-14-dev
-      man-db zsh fish)
-# man-db, zsh and fish: tests/install checks the man page and the
+      dpkg-dev man-db systemd zsh fish)
+# dpkg-dev: cpack's shlibdeps for the .deb; man-db, systemd (systemd-analyze),
+# zsh and fish: tests/install checks the man page, the units and the
 # completion scripts with them
 # node and npm run Microsoft's Graph JS SDK in tests/conformance; a node that
 # brought its own npm (NodeSource's package) is kept as it is
