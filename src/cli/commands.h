@@ -11,6 +11,7 @@ int cmd_audit(int argc, char **argv);
 int cmd_apply(int argc, char **argv);
 int cmd_rollback(int argc, char **argv);
 int cmd_notify(int argc, char **argv);
+int cmd_rollup(int argc, char **argv);
 int cmd_completion(int argc, char **argv);
 
 /* Each command's option tables and text (what its --help prints), for
@@ -19,6 +20,7 @@ extern const struct cli_usage cli_apply_usage;
 extern const struct cli_usage cli_rollback_usage;
 extern const struct cli_usage cli_notify_usage;
 extern const struct cli_usage cli_completion_usage;
+extern const struct cli_usage cli_rollup_usage;
 
 /* The command table (main.c): one row per command, ended by a NULL name.
  * Everything that lists the commands (--help, --help-man, completion)

@@ -19,6 +19,7 @@ const struct cli_command cli_commands[] = {
 	{ "apply", cmd_apply, "run a reviewed plan: set per-user MFA to its target, journalled (resumable)", &cli_apply_usage },
 	{ "rollback", cmd_rollback, "put every user an apply changed back to its previous state", &cli_rollback_usage },
 	{ "notify", cmd_notify, "tell the users a plan or an apply changes: notify.csv, .eml messages, sendMail", &cli_notify_usage },
+	{ "rollup", cmd_rollup, "merge the roll-ups of the shards of one 'audit --tenants --shard I/N' run into one", &cli_rollup_usage },
 	{ "completion", cmd_completion, "print a tab-completion script for bash, zsh or fish", &cli_completion_usage },
 	{ NULL, NULL, NULL, NULL },
 };

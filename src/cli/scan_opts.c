@@ -1,6 +1,7 @@
 /* scan_opts.c - the options of plan and audit (scan_opts.h). */
 #include "cli/scan_opts.h"
 
+#include "cli/alert_opts.h"
 #include "cli/evidence_opts.h"
 #include "cli/exitcodes.h"
 #include "cli/live_opts.h"
@@ -47,6 +48,7 @@ static const struct cli_option audit_only_options[] = {
 	{ "exclude", 0, CLI_ARG, "FILE", "UPNs or ids to mark as excluded (break-glass accounts)", OPT_EXCLUDE },
 	{ "fail-on", 0, CLI_ARG, "LIST", "exit 3 when any user has one of these states or findings (e.g. enforced,enabled,admin-not-registered), or, with --compare, one of these changes (new:FINDING, state-away-from-disabled, added, ...)", OPT_FAIL_ON },
 	{ "tenants", 0, CLI_ARG, "FILE", "audit many tenants: one per line, tenant[,name[,client id[,certificate[,graph url]]]]; a roll-up across them", OPT_TENANTS },
+	CLI_SHARD_OPTIONS, /* --shard, --shard-count (shard_opts.h) */
 	{ "history", 0, CLI_ARG, "DIR", "keep each run in DIR/<tenant>/<UTC time>/ and compare with the newest earlier one there", OPT_HISTORY },
 	{ "keep", 0, CLI_ARG, "N", "with --history: runs kept as they are; older ones get their CSV files gzip-compressed (default 12)", OPT_KEEP },
 	{ "compare", 0, CLI_ARG, "PREVIOUS", "report what changed since a previous audit (its folder, or its users.csv): changes.csv and summary.json's changes", OPT_COMPARE },
@@ -72,7 +74,7 @@ static const struct cli_group *const plan_groups[] = {
 	&input_group, &plan_group, &cli_evidence_group, &cli_live_group, &output_group, NULL,
 };
 static const struct cli_group *const audit_groups[] = {
-	&input_group, &audit_group, &cli_evidence_group, &cli_live_group, &output_group, NULL,
+	&input_group, &audit_group, &cli_evidence_group, &cli_alert_group, &cli_live_group, &output_group, NULL,
 };
 
 const struct cli_usage cli_plan_usage = {
@@ -136,6 +138,8 @@ int cli_scan_option(void *ctx, int id, const char *value)
 
 	if (taken == 0)
 		taken = cli_evidence_option(o, id, value);
+	if (taken == 0 && !o->plan)
+		taken = cli_alert_option(id, value);
 	if (taken != 0)
 		return taken < 0 ? -1 : 0;
 	switch (id) {
@@ -158,6 +162,7 @@ int cli_scan_option(void *ctx, int id, const char *value)
 	case OPT_COMPARE: o->compare = value; break;
 	case OPT_HISTORY: o->history = value; break;
 	case OPT_TENANTS: a->tenants = value; break;
+	case SHARD_OPT_SHARD: case SHARD_OPT_COUNT: cli_shard_option(&a->shard, id, value); break;
 	case OPT_JSONL:
 		if (strcmp(value, "-") != 0) {
 			errorf("--jsonl: only '-' (standard output) is supported, not '%s'", value);

@@ -36,6 +36,7 @@ struct emu_config {
 	const char *port_file;
 	uint32_t users;
 	uint64_t seed;
+	unsigned tenants;           /* --tenants N (multitenant.h; issue 16) */
 	const char *tenant_csv;
 	const char *tenant_id;
 	const char *client_id;
