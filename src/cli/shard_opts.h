@@ -15,9 +15,10 @@
 
 #include "cli/options.h"
 
-/* Option ids (scan_opts < 100, live 100..199, evidence 200..299). */
+/* Option ids (scan_opts < 100, live 100..199, evidence 200..299, alerts
+ * 300..399: alert_opts.h). */
 enum {
-	SHARD_OPT_SHARD = 300,
+	SHARD_OPT_SHARD = 400,
 	SHARD_OPT_COUNT,
 };
 
