@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs what the project needs (Debian 12, as root), builds it twice
 # (plain with -Werror, then with ASan+UBSan) and runs the whole test suite
-# in each, then runs every fuzz target briefly (libFuzzer, clang). Ends with
-# ctest's summary of the sanitizer run.
+# in each, builds the .deb from the first and installs it (as root), then
+# runs every fuzz target briefly (libFuzzer, clang). Ends with ctest's
+# summary of the sanitizer run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -15,6 +16,10 @@ cmake -S . -B build-ci -DCMAKE_BUILD_TYPE=RelWithDebInfo -DMFA_WERROR=ON >/dev/n
 cmake --build build-ci -j"$jobs"
 echo "== tests"
 ctest --test-dir build-ci --output-on-failure -j"$jobs"
+# The .deb of the -Werror build, installed with apt-get and checked (as
+# root; not root, it says it skips the install unless CI=true)
+echo "== package (cpack -G DEB, apt-get install, the installed binary)"
+./tests/install/deb.sh build-ci
 
 echo "== build (AddressSanitizer + UndefinedBehaviorSanitizer)"
 cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DMFA_WERROR=ON -DMFA_SANITIZE=ON >/dev/null

@@ -28,7 +28,7 @@ static const struct cli_group *const apply_groups[] = {
 	&apply_group, &cli_changes_group, &cli_live_group, NULL,
 };
 
-static const struct cli_usage apply_usage = {
+const struct cli_usage cli_apply_usage = {
 	"mfa-migrate apply PLAN [--yes] [--canary N] [--max-changes N] [--resume JOURNAL] [options]",
 	"Sets per-user MFA to the plan's target (disabled, enabled or enforced) for\n"
 	"every user the plan (plan.jsonl) says to change, and nobody else. A registered\n"
@@ -130,7 +130,7 @@ int cmd_apply(int argc, char **argv)
 	memset(&a, 0, sizeof(a));
 	cli_change_init(&a.run, "apply");
 	a.max_age_days = 7;
-	rc = cli_parse(argc, argv, &apply_usage, on_option, &a);
+	rc = cli_parse(argc, argv, &cli_apply_usage, on_option, &a);
 	if (rc != 0)
 		return rc > 0 ? EXIT_DONE : EXIT_USAGE;
 	if (!a.plan) {

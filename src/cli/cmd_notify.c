@@ -38,7 +38,7 @@ static const struct cli_option notify_options[] = {
 static const struct cli_group notify_group = { "notify", notify_options };
 static const struct cli_group *const notify_groups[] = { &notify_group, &cli_live_group, NULL };
 
-static const struct cli_usage notify_usage = {
+const struct cli_usage cli_notify_usage = {
 	"mfa-migrate notify RUN_DIR [--template FILE] [--send-from MAILBOX --yes] [--resume] [options]",
 	"Tells the users a plan changes (RUN_DIR a plan folder: advance notice) or an\n"
 	"apply changed (an apply folder: the users whose change succeeded) what\n"
@@ -105,7 +105,7 @@ int cmd_notify(int argc, char **argv)
 	struct mfa_notify_users_result res;
 	int rc;
 
-	rc = cli_parse(argc, argv, &notify_usage, on_option, &a);
+	rc = cli_parse(argc, argv, &cli_notify_usage, on_option, &a);
 	if (rc != 0)
 		return rc > 0 ? EXIT_DONE : EXIT_USAGE;
 	if (!a.o.run_dir) {

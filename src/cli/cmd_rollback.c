@@ -27,7 +27,7 @@ static const struct cli_group *const rollback_groups[] = {
 	&rollback_group, &cli_changes_group, &cli_live_group, NULL,
 };
 
-static const struct cli_usage rollback_usage = {
+const struct cli_usage cli_rollback_usage = {
 	"mfa-migrate rollback JOURNAL [--yes] [--resume ROLLBACK_JOURNAL] [options]",
 	"Reads an apply's journal.jsonl and sets every user it changed back to the\n"
 	"state recorded there (disabled, enabled or enforced), if the user is still\n"
@@ -245,7 +245,7 @@ int cmd_rollback(int argc, char **argv)
 
 	memset(&a, 0, sizeof(a));
 	cli_change_init(&a.run, "rollback");
-	rc = cli_parse(argc, argv, &rollback_usage, on_option, &a);
+	rc = cli_parse(argc, argv, &cli_rollback_usage, on_option, &a);
 	if (rc != 0)
 		return rc > 0 ? EXIT_DONE : EXIT_USAGE;
 	if (!a.journal) {

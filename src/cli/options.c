@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+const struct cli_option cli_help_option = { "help", 'h', CLI_NO_ARG, NULL, "show this help", 0 };
+
 void cli_print_help(const struct cli_usage *usage)
 {
 	const struct cli_group *const *g;
@@ -32,7 +34,7 @@ void cli_print_help(const struct cli_usage *usage)
 			printf("  %-30s %s\n", left, o->help);
 		}
 	}
-	printf("  %-30s %s\n", "-h, --help", "show this help");
+	printf("  %-30s %s\n", "-h, --help", cli_help_option.help);
 }
 
 static const struct cli_option *find(const struct cli_usage *usage, const char *name, size_t len,

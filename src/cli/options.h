@@ -44,6 +44,9 @@ int cli_parse(int argc, char **argv, const struct cli_usage *usage, cli_option_f
 
 void cli_print_help(const struct cli_usage *usage);
 
+/* -h, --help: every command has it (cli_parse answers it itself). */
+extern const struct cli_option cli_help_option;
+
 /* Parses a whole positive number for option `name`; prints the usage error. */
 int cli_parse_count(const char *name, const char *value, unsigned long max, unsigned long *out);
 
