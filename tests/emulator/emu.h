@@ -70,6 +70,9 @@ struct emu_config {
 	/* issue 13: sendMail */
 	double mail_per_minute;     /* messages / minute per mailbox (Exchange: 30) */
 	double mail_recipients_per_day; /* recipients / day per mailbox (Exchange: 10,000) */
+	/* issue 15: sign-in logs (signins.h) */
+	unsigned signins_per_user;  /* sign-ins per user per round */
+	unsigned signins_days;      /* the first round spreads over these days */
 };
 
 #define EMU_MAX_QUERY 32
