@@ -6,7 +6,7 @@ DEPS=(build-essential cmake pkg-config
       libcsv-dev libxlsxwriter-dev libcjson-dev zlib1g-dev
       libcurl4-openssl-dev libssl-dev libmicrohttpd-dev
       libcmocka-dev python3 unzip openssl curl nghttp2-proxy
-      clang libclang-rt-14-dev)
+      clang libclang-rt-14-dev time)
 # node and npm run Microsoft's Graph JS SDK in tests/conformance; a node that
 # brought its own npm (NodeSource's package) is kept as it is
 command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 || DEPS+=(nodejs npm)

@@ -20,4 +20,8 @@ extern const struct cli_group cli_evidence_group;
  * them, -1 bad value (printed). */
 int cli_evidence_option(struct mfa_scan_options *o, int id, const char *value);
 
+/* After parsing: the evidence options that do not fit the rest of the
+ * command line (printed). 0 or EXIT_USAGE. */
+int cli_evidence_check_usage(const struct mfa_scan_options *o);
+
 #endif

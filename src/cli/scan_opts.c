@@ -228,6 +228,6 @@ int cli_scan_check_usage(const struct scan_args *a)
 		errorf("--registration goes with --from-csv (a live scan reads the registration report itself)");
 		return EXIT_USAGE;
 	}
-	return 0;
+	return cli_evidence_check_usage(o);
 }
 

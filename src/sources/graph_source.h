@@ -31,10 +31,12 @@
 #define MFA_SOURCES_GRAPH_SOURCE_H
 
 #include <signal.h>
+#include <time.h>
 
 #include "mfa/model/coverage.h"
 #include "mfa/model/source.h"
 #include "sources/ca_fetch.h"
+#include "sources/signins.h"
 #include "graph/http.h"
 
 /* Progress of the scan, for the CLI. */
@@ -61,9 +63,15 @@ struct mfa_graph_source_options {
 	 * policies and memberships (sources/ca_fetch.h); borrowed, and read
 	 * by classify only after the scan. NULL: not read. */
 	struct mfa_ca_model *ca;
+	/* audit --sign-ins DAYS: the sign-in logs of the DAYS before now,
+	 * read alongside (sources/signins.h) and joined by id (u->signins;
+	 * zero counts for a user without sign-ins in the window, NULL for
+	 * everyone when the logs could not be read). 0: not read. */
+	unsigned sign_in_days;
+	time_t now;
 };
 
-#define MFA_GRAPH_SOURCE_OPTIONS_INIT { NULL, NULL, 1, 0, 0, NULL, NULL, NULL, NULL, NULL }
+#define MFA_GRAPH_SOURCE_OPTIONS_INIT { NULL, NULL, 1, 0, 0, NULL, NULL, NULL, NULL, NULL, 0, 0 }
 
 /* Makes the source; no network until the first mfa_source_next. */
 int mfa_graph_source_open(struct mfa_source **out, const struct mfa_graph_source_options *o,
