@@ -7,21 +7,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* One day of the window, listed through its own nextLinks: the days run
- * side by side, so the reports limiter, not one page's round trip after
- * another, sets the pace. */
-struct slice {
-	struct mfa_signins *s;
-	int done;
-};
-
 struct mfa_signins {
 	struct mfa_http *h;
 	struct mfa_signin_map *m;
 	struct mfa_signins_result res;
-	struct slice *slices;
-	unsigned nslices, open;  /* slices, and those not read to their end */
-	int failed, oom;
+	int failed, done, oom;
 	char why[MFA_ERR_MAX + 128];
 };
 
@@ -35,16 +25,15 @@ static void fail(struct mfa_signins *s, const char *why)
 	snprintf(s->why, sizeof(s->why), "%s", why ? why : "no answer");
 }
 
-static void submit(struct slice *sl, const char *url)
+static void submit(struct mfa_signins *s, const char *url)
 {
-	struct mfa_signins *s = sl->s;
 	struct mfa_http_request req = MFA_HTTP_REQUEST_INIT;
 	struct mfa_err err = MFA_ERR_INIT;
 
 	req.url = url;
 	req.scope = MFA_SCOPE_REPORTS;
 	req.done = on_page;
-	req.ctx = sl;
+	req.ctx = s;
 	if (mfa_http_submit(s->h, &req, &err) < 0)
 		fail(s, err.msg);
 }
@@ -77,8 +66,7 @@ static int take(struct mfa_signins *s, const cJSON *e)
 
 static void on_page(void *ctx, const struct mfa_http_response *resp)
 {
-	struct slice *sl = ctx;
-	struct mfa_signins *s = sl->s;
+	struct mfa_signins *s = ctx;
 	cJSON *root = NULL;
 	const cJSON *value, *e;
 	const char *next;
@@ -105,25 +93,12 @@ static void on_page(void *ctx, const struct mfa_http_response *resp)
 	s->res.pages++;
 	/* Every page is followed, an empty one carrying a nextLink too. */
 	next = jstr(root, "@odata.nextLink");
-	if (next) {
-		submit(sl, next);
-	} else if (!sl->done) {
-		sl->done = 1;
-		s->open--;
-	}
+	if (next)
+		submit(s, next);
+	else
+		s->done = 1;
 cleanup:
 	cJSON_Delete(root);
-}
-
-/* Graph's form of a time: 2026-11-24T15:00:00Z; with frac, the last
- * 100-ns tick of that second (the end of a slice, for le). */
-static int iso(time_t t, int frac, char *buf, size_t size)
-{
-	struct tm tm;
-
-	if (!gmtime_r(&t, &tm) || !strftime(buf, size, frac ? "%Y-%m-%dT%H:%M:%S.9999999Z" : "%Y-%m-%dT%H:%M:%SZ", &tm))
-		return -1;
-	return 0;
 }
 
 int mfa_signins_start(struct mfa_signins **out, struct mfa_signin_map *m, struct mfa_http *h,
@@ -131,43 +106,24 @@ int mfa_signins_start(struct mfa_signins **out, struct mfa_signin_map *m, struct
 {
 	struct mfa_signins *s;
 	time_t since = now - (time_t)days * 86400;
-	char url[1024], from[40], to[40], upto[80];
-	unsigned i;
+	struct tm tm;
+	char url[1024], when[32];
 
 	*out = NULL;
-	/* every day's times format if the window's ends do */
-	if (days < 1 || iso(since, 0, from, sizeof(from)) < 0 || iso(now, 1, to, sizeof(to)) < 0)
+	if (days < 1 || !gmtime_r(&since, &tm) || !strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm))
 		return mfa_err_set(err, "bad sign-in window of %u days", days);
-	if (!(s = calloc(1, sizeof(*s))) || !(s->slices = calloc(days, sizeof(*s->slices)))) {
-		free(s);
+	if (!(s = calloc(1, sizeof(*s))))
 		return mfa_err_set(err, "out of memory");
-	}
 	s->h = h;
 	s->m = m;
-	s->nslices = s->open = days;
-	for (i = 0; i < days; i++) {
-		time_t a = since + (time_t)i * 86400;
-
-		s->slices[i].s = s;
-		/* day i: from its first second to the last tick before the next
-		 * day's (le, as Graph documents createdDateTime's filter); the
-		 * last day open-ended */
-		iso(a, 0, from, sizeof(from));
-		iso(a + 86400 - 1, 1, to, sizeof(to));
-		if (i + 1 < days)
-			snprintf(upto, sizeof(upto), "%%20and%%20createdDateTime%%20le%%20%s", to);
-		else
-			upto[0] = '\0';
-		/* $filter, percent-encoded: createdDateTime ge <from> [and
-		 * createdDateTime le <to>] and (signInEventTypes/any(t: t eq
-		 * 'interactiveUser' or t eq 'nonInteractiveUser')) */
-		snprintf(url, sizeof(url),
-			 "%s/beta/auditLogs/signIns?$top=1000&$filter=createdDateTime%%20ge%%20%s%s%%20and%%20"
-			 "(signInEventTypes%%2Fany(t%%3A%%20t%%20eq%%20%%27interactiveUser%%27%%20or%%20t%%20eq%%20"
-			 "%%27nonInteractiveUser%%27))",
-			 graph_url, from, upto);
-		submit(&s->slices[i], url);
-	}
+	/* $filter, percent-encoded: createdDateTime ge <since> and
+	 * (signInEventTypes/any(t: t eq 'interactiveUser' or t eq 'nonInteractiveUser')) */
+	snprintf(url, sizeof(url),
+		 "%s/beta/auditLogs/signIns?$top=1000&$filter=createdDateTime%%20ge%%20%s%%20and%%20"
+		 "(signInEventTypes%%2Fany(t%%3A%%20t%%20eq%%20%%27interactiveUser%%27%%20or%%20t%%20eq%%20"
+		 "%%27nonInteractiveUser%%27))",
+		 graph_url, when);
+	submit(s, url);
 	*out = s;
 	return 0;
 }
@@ -179,9 +135,9 @@ void mfa_signins_finish(struct mfa_signins *s, struct mfa_signins_result *res, m
 
 	if (!s)
 		return;
-	if (s->open && !s->failed)
+	if (!s->done && !s->failed)
 		fail(s, "the log was not read to its end (the run was interrupted)");
-	s->res.read = !s->open && !s->failed;
+	s->res.read = s->done && !s->failed;
 	s->res.users = mfa_signin_map_count(s->m);
 	*res = s->res;
 	if (!s->res.read && warn) {
@@ -191,6 +147,5 @@ void mfa_signins_finish(struct mfa_signins *s, struct mfa_signins_result *res, m
 			 s->why);
 		warn(warn_ctx, msg);
 	}
-	free(s->slices);
 	free(s);
 }

@@ -5,14 +5,11 @@
  * its requirementProvider are beta only), $top=1000 (Graph's maximum and
  * default page size), $filter createdDateTime ge <now - DAYS> and
  * signInEventTypes interactiveUser or nonInteractiveUser (without it Graph
- * lists interactive sign-ins only), in the reports throttle scope (5
- * requests / 10 s per app and tenant). The window is listed one day a
- * listing (createdDateTime ge the day's first second and le its last
- * 100-ns tick; the last day open-ended), the days side by side so that the
- * limiter, not one page's round trip after another, sets the pace; each
- * day's @odata.nextLinks are followed whole. Each page is parsed and folded
- * as it arrives, the next requested from its callback: memory holds the
- * pages in flight and one counter record per user, never the log.
+ * lists interactive sign-ins only), every @odata.nextLink followed, in the
+ * reports throttle scope (5 requests / 10 s per app and tenant). Each page
+ * is parsed and folded as it arrives, the next requested from its
+ * callback: memory holds one page and one counter record per user, never
+ * the log.
  *
  * Needs AuditLog.Read.All and an Entra ID P1 licence. Without them (403,
  * or Graph's 403 Authentication_RequestFromNonPremiumTenantOrB2CTenant),

@@ -424,7 +424,6 @@ static void signin_json(const struct emu_signins *s, const struct emu_app *app, 
  * signInEventTypes/any(...) clause; anything else is refused. */
 struct sfilter {
 	double since;      /* -1: none */
-	double until;      /* createdDateTime le: -1 none (times here are whole seconds) */
 	bool strict;       /* gt */
 	bool interactive, non_interactive;
 };
@@ -452,7 +451,6 @@ static int filter_parse_signins(const char *f, struct sfilter *out, struct emu_r
 	bool known = false;
 
 	out->since = -1;
-	out->until = -1;
 	out->strict = false;
 	out->interactive = true; /* Graph lists interactive sign-ins unless asked for others */
 	out->non_interactive = false;
@@ -462,14 +460,6 @@ static int filter_parse_signins(const char *f, struct sfilter *out, struct emu_r
 		out->strict = strncasecmp(p + 16, "gt", 2) == 0;
 		out->since = parse_time(p + 19);
 		if (out->since < 0) {
-			emu_reply_error(rp, 400, "Request_UnsupportedQuery", "Invalid filter clause: bad createdDateTime.");
-			return -1;
-		}
-		known = true;
-	}
-	if ((p = strcasestr(f, "createdDateTime le "))) {
-		out->until = parse_time(p + 19);
-		if (out->until < 0) {
 			emu_reply_error(rp, 400, "Request_UnsupportedQuery", "Invalid filter clause: bad createdDateTime.");
 			return -1;
 		}
@@ -596,8 +586,6 @@ void emu_signins_list(struct emu_signins *s, const struct emu_app *app, const st
 		if ((o.interactive && !flt.interactive) || (!o.interactive && !flt.non_interactive))
 			continue;
 		if (flt.since >= 0 && (o.at < flt.since || (flt.strict && o.at == flt.since)))
-			continue;
-		if (flt.until >= 0 && o.at > flt.until)
 			continue;
 		if (!first)
 			buf_putc(b, ',');

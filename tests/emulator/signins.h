@@ -25,7 +25,7 @@ struct emu_signins;
 int emu_signins_new(struct emu_signins **out, const struct emu_app *app);
 
 /* GET /beta/auditLogs/signIns: $top (1..1000, default 1000), $filter
- * (createdDateTime ge|gt <time>, createdDateTime le <time>, signInEventTypes/any(...) naming
+ * (createdDateTime ge|gt <time>, signInEventTypes/any(...) naming
  * nonInteractiveUser; anything else 400), $skiptoken; newest round first. */
 void emu_signins_list(struct emu_signins *s, const struct emu_app *app, const struct emu_request *rq,
 		      struct emu_reply *rp);
