@@ -127,7 +127,11 @@ static char *header_line(const struct planfile_sink *ps, const struct mfa_summar
 		cJSON_AddBoolToObject(o, "skipDisabledAccounts", po->skip_disabled_accounts);
 		cJSON_AddBoolToObject(o, "holdUnregistered", po->hold_unregistered);
 		cJSON_AddBoolToObject(o, "holdAdmins", po->hold_admins);
-		cJSON_AddBoolToObject(o, "requireCaCoverage", po->require_ca_coverage);
+		/* the setting the run used: safe by default wherever coverage
+		 * was checked (mfa/plan.h) */
+		cJSON_AddBoolToObject(o, "requireCaCoverage",
+				      mfa_plan_requires_coverage(po, sum->coverage_checked));
+		cJSON_AddBoolToObject(o, "coverageChecked", sum->coverage_checked);
 	}
 	o = cJSON_AddObjectToObject(root, "counts");
 	cJSON_AddNumberToObject(o, "users", (double)sum->users);

@@ -85,7 +85,8 @@ int cli_change_execute(struct cli_change *c)
 {
 	struct mfa_change_result res;
 
-	cli_live_environment(&c->o.session);
+	if (cli_live_environment(&c->o.session) < 0)
+		return EXIT_ERROR;
 	c->o.notify.fn = cli_notify;
 	c->o.confirm = confirm;
 	c->o.confirm_ctx = c;

@@ -120,8 +120,8 @@ int cmd_notify(int argc, char **argv)
 		errorf("--resend-unknown goes with --resume");
 		return EXIT_USAGE;
 	}
-	if (a.o.send_from)
-		cli_live_environment(&a.o.session);
+	if (a.o.send_from && cli_live_environment(&a.o.session) < 0)
+		return EXIT_ERROR;
 	a.o.notify.fn = cli_notify;
 	a.o.stop = &cli_interrupted;
 	a.o.running_http = &cli_running_http;

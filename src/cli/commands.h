@@ -9,5 +9,10 @@ int cmd_audit(int argc, char **argv);
 int cmd_apply(int argc, char **argv);
 int cmd_rollback(int argc, char **argv);
 int cmd_notify(int argc, char **argv);
+int cmd_rollup(int argc, char **argv);
+
+struct cli_usage;
+/* rollup's option table and text (what its --help prints). */
+extern const struct cli_usage cli_rollup_usage;
 
 #endif

@@ -15,13 +15,15 @@ enum {
 };
 
 extern const struct cli_group cli_evidence_group;
+/* plan only: the holds the evidence allows (--hold-stale, ...) */
+extern const struct cli_group cli_evidence_plan_group;
 
 /* Takes an option of the evidence group into o: 1 taken, 0 not one of
  * them, -1 bad value (printed). */
 int cli_evidence_option(struct mfa_scan_options *o, int id, const char *value);
 
-/* After parsing: the evidence options that do not fit the rest of the
- * command line (printed). 0 or EXIT_USAGE. */
+/* The evidence option combinations that make no sense: 0, or EXIT_USAGE
+ * (said). */
 int cli_evidence_check_usage(const struct mfa_scan_options *o);
 
 #endif

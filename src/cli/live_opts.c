@@ -2,6 +2,7 @@
 #include "cli/live_opts.h"
 
 #include "cli/msg.h"
+#include "cli/secrets.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,8 +10,10 @@
 
 static const struct cli_option live_options[] = {
 	{ "tenant", 0, CLI_ARG, "ID", "tenant id or domain (default: $AZURE_TENANT_ID)", LIVE_OPT_TENANT },
-	{ "client-id", 0, CLI_ARG, "ID", "app (client) id (default: $AZURE_CLIENT_ID); the secret comes only from $AZURE_CLIENT_SECRET", LIVE_OPT_CLIENT_ID },
-	{ "certificate", 0, CLI_ARG, "FILE", "sign in with a certificate: PEM with key, or PFX (default: $AZURE_CLIENT_CERTIFICATE_PATH; password from $AZURE_CLIENT_CERTIFICATE_PASSWORD)", LIVE_OPT_CERTIFICATE },
+	{ "client-id", 0, CLI_ARG, "ID", "app (client) id (default: $AZURE_CLIENT_ID); its secret from --client-secret-file, $AZURE_CLIENT_SECRET, $AZURE_CLIENT_SECRET_FILE or the systemd credential azure-client-secret, never from argv", LIVE_OPT_CLIENT_ID },
+	{ "client-secret-file", 0, CLI_ARG, "FILE", "read the client secret from FILE (one line; wins over the environment's)", LIVE_OPT_CLIENT_SECRET_FILE },
+	{ "secret-fd", 0, CLI_ARG, "N", "read the secrets from descriptor N as NAME=VALUE lines (how --tenants passes them to each tenant's audit)", LIVE_OPT_SECRET_FD },
+	{ "certificate", 0, CLI_ARG, "FILE", "sign in with a certificate: PEM with key, or PFX (default: $AZURE_CLIENT_CERTIFICATE_PATH, then the systemd credential azure-client-certificate; password from $AZURE_CLIENT_CERTIFICATE_PASSWORD)", LIVE_OPT_CERTIFICATE },
 	{ "assertion-alg", 0, CLI_ARG, "ALG", "certificate assertion: ps256 (x5t#S256, default) or rs256 (x5t)", LIVE_OPT_ASSERTION_ALG },
 	{ "access-token-file", 0, CLI_ARG, "FILE", "use a ready access token (or $MFA_MIGRATE_ACCESS_TOKEN)", LIVE_OPT_TOKEN_FILE },
 	{ "managed-identity", 0, CLI_NO_ARG, NULL, "sign in as the machine's managed identity ($IDENTITY_ENDPOINT + $IDENTITY_HEADER on App Service and Container Apps, else IMDS; user-assigned: --client-id)", LIVE_OPT_MANAGED_IDENTITY },
@@ -38,6 +41,8 @@ int cli_live_option(struct mfa_session_options *l, int id, const char *value)
 	case LIVE_OPT_TENANT: l->auth.tenant = value; return 1;
 	case LIVE_OPT_CLIENT_ID: l->auth.client_id = value; return 1;
 	case LIVE_OPT_CERTIFICATE: l->auth.cert_path = value; return 1;
+	case LIVE_OPT_CLIENT_SECRET_FILE: cli_secrets_set_file(value); return 1;
+	case LIVE_OPT_SECRET_FD: return cli_secrets_set_fd(value) < 0 ? -1 : 1;
 	case LIVE_OPT_ASSERTION_ALG: l->auth.assertion_alg = value; return 1;
 	case LIVE_OPT_TOKEN_FILE: l->auth.access_token_file = value; return 1;
 	case LIVE_OPT_MANAGED_IDENTITY: l->auth.managed_identity = 1; return 1;
@@ -106,7 +111,7 @@ static const char *first_env(const char *const *names, const char **which)
 	const char *v;
 
 	for (; *names; names++) {
-		if ((v = getenv(*names)) != NULL) {
+		if ((v = cli_secret_env(*names)) != NULL) {
 			*which = *names;
 			return v;
 		}
@@ -135,7 +140,7 @@ static void proxy_environment(struct mfa_http_proxy *p)
  * uses), the https proxy (proxy_environment), tracing, and MFA_MIGRATE_TIME_SCALE=K, which divides every
  * throttle window by K to match a graph-emulator run with --time-scale K
  * (benchmarks and tests only: Graph itself is never time-scaled). */
-void cli_live_environment(struct mfa_session_options *o)
+int cli_live_environment(struct mfa_session_options *o)
 {
 	const char *v = getenv("MFA_MIGRATE_TIME_SCALE");
 	char *end = NULL;
@@ -145,26 +150,29 @@ void cli_live_environment(struct mfa_session_options *o)
 	o->notify.ctx = NULL;
 	o->auth.env.tenant = getenv("AZURE_TENANT_ID");
 	o->auth.env.client_id = getenv("AZURE_CLIENT_ID");
-	o->auth.env.client_secret = getenv("AZURE_CLIENT_SECRET");
 	o->auth.env.cert_path = getenv("AZURE_CLIENT_CERTIFICATE_PATH");
-	o->auth.env.cert_password = getenv("AZURE_CLIENT_CERTIFICATE_PASSWORD");
-	o->auth.env.access_token = getenv("MFA_MIGRATE_ACCESS_TOKEN");
+	o->auth.env.cert_password = cli_secret_env("AZURE_CLIENT_CERTIFICATE_PASSWORD");
+	o->auth.env.access_token = cli_secret_env("MFA_MIGRATE_ACCESS_TOKEN");
 	o->auth.env.authority_host = getenv("AZURE_AUTHORITY_HOST");
 	o->auth.env.imds_url = getenv("MFA_MIGRATE_IMDS_URL");
 	/* App Service / Container Apps managed identity (IDENTITY_HEADER is a
 	 * secret: the library copies it, wipes its copy, never shows it) */
 	o->auth.env.identity_endpoint = getenv("IDENTITY_ENDPOINT");
-	o->auth.env.identity_header = getenv("IDENTITY_HEADER");
+	o->auth.env.identity_header = cli_secret_env("IDENTITY_HEADER");
 	o->auth.env.identity_server_thumbprint = getenv("IDENTITY_SERVER_THUMBPRINT");
 	o->auth.env.imds_endpoint = getenv("IMDS_ENDPOINT");
 	proxy_environment(&o->auth.proxy);
 	o->auth.trace = trace_wanted() ? trace_line : NULL;
+	/* the client secret and the credentials' certificate (cli/secrets.h) */
+	if (cli_secrets_resolve(o) < 0)
+		return -1;
 	if (!v || !*v)
-		return;
+		return 0;
 	k = strtod(v, &end);
 	if (!end || *end || !(k >= 1 && k <= 10000)) {
 		warnf("MFA_MIGRATE_TIME_SCALE='%s' is not a number from 1 to 10000: ignored", v);
-		return;
+		return 0;
 	}
 	o->time_scale = k;
+	return 0;
 }

@@ -13,6 +13,7 @@ enum {
 	LIVE_OPT_MANAGED_IDENTITY, LIVE_OPT_CLOUD, LIVE_OPT_GRAPH_URL, LIVE_OPT_LOGIN_URL,
 	LIVE_OPT_ASSERTION_ALG, LIVE_OPT_WORKERS, LIVE_OPT_READ_BUDGET, LIVE_OPT_WRITE_BUDGET,
 	LIVE_OPT_TENANT_WRITE_BUDGET, LIVE_OPT_REPORTS_BUDGET, LIVE_OPT_CA_BUNDLE, LIVE_OPT_TIMEOUT, LIVE_OPT_ATTEMPTS,
+	LIVE_OPT_CLIENT_SECRET_FILE, LIVE_OPT_SECRET_FD,
 };
 
 extern const struct cli_group cli_live_group;
@@ -25,7 +26,9 @@ int cli_live_option(struct mfa_session_options *o, int id, const char *value);
  * AZURE_* sign-in defaults, tracing, and the https proxy: https_proxy /
  * HTTPS_PROXY / all_proxy / ALL_PROXY and no_proxy / NO_PROXY; http_proxy
  * is never used), warning about a bad value, and sets the CLI's message
- * printer. The library reads none of these itself. */
-void cli_live_environment(struct mfa_session_options *o);
+ * printer; then the secrets from files, systemd credentials or --secret-fd
+ * (cli/secrets.h). The library reads none of these itself. 0, or -1 when
+ * a secret cannot be read (printed: exit with EXIT_ERROR). */
+int cli_live_environment(struct mfa_session_options *o);
 
 #endif

@@ -23,6 +23,7 @@ static const struct command commands[] = {
 	{ "apply", cmd_apply, "run a reviewed plan: set per-user MFA to its target, journalled (resumable)" },
 	{ "rollback", cmd_rollback, "put every user an apply changed back to its previous state" },
 	{ "notify", cmd_notify, "tell the users a plan or an apply changes: notify.csv, .eml messages, sendMail" },
+	{ "rollup", cmd_rollup, "merge the roll-ups of the shards of one 'audit --tenants --shard I/N' run into one" },
 	{ NULL, NULL, NULL },
 };
 

@@ -49,10 +49,36 @@ static const struct cli_option *find(const struct cli_usage *usage, const char *
 	return NULL;
 }
 
+/* Two options of one command with the same id or name would take each
+ * other's values: the tables are wrong, whatever the command line. */
+static int check_table(const struct cli_usage *usage)
+{
+	const struct cli_group *const *g, *const *h;
+	const struct cli_option *o, *p;
+
+	for (g = usage->groups; *g; g++) {
+		for (o = (*g)->opts; o->name; o++) {
+			for (h = g; *h; h++) {
+				for (p = h == g ? o + 1 : (*h)->opts; p->name; p++) {
+					if (p->id == o->id || strcmp(p->name, o->name) == 0) {
+						fprintf(stderr, "mfa-migrate: internal error: options --%s and --%s share an id or a name (please report this)\n",
+							o->name, p->name);
+						return -1;
+					}
+				}
+			}
+		}
+	}
+	return 0;
+}
+
 int cli_parse(int argc, char **argv, const struct cli_usage *usage, cli_option_fn fn, void *ctx)
 {
 	int i;
 	bool words_only = false;
+
+	if (check_table(usage) < 0)
+		return -1;
 
 	for (i = 1; i < argc; i++) {
 		const char *a = argv[i];

@@ -1,6 +1,7 @@
 /* scan_opts.c - the options of plan and audit (scan_opts.h). */
 #include "cli/scan_opts.h"
 
+#include "cli/alert_opts.h"
 #include "cli/evidence_opts.h"
 #include "cli/exitcodes.h"
 #include "cli/live_opts.h"
@@ -14,7 +15,7 @@ enum {
 	OPT_HOLD_ADMINS, OPT_FAIL_ON, OPT_QUIET, OPT_VERBOSE, OPT_NO_REGISTRATION,
 	OPT_CA_POLICIES, OPT_CA_MEMBERS, OPT_NO_CA, OPT_REQUIRE_CA, OPT_COMPARE, OPT_HISTORY,
 	OPT_KEEP, OPT_JSONL, OPT_TENANTS, OPT_ALLOW_SHARED, OPT_TARGET, OPT_SELECT,
-	OPT_DESPITE_CA, OPT_ALLOW_UNREGISTERED,
+	OPT_DESPITE_CA, OPT_ALLOW_UNREGISTERED, OPT_NO_REQUIRE_CA,
 };
 
 static const struct cli_option input_options[] = {
@@ -33,7 +34,8 @@ static const struct cli_option plan_only_options[] = {
 	{ "select", 0, CLI_ARG, "LIST", "change only users with one of these states, classes or findings (as --fail-on, e.g. stuck-enabled); the others are keep", OPT_SELECT },
 	{ "despite-conditional-access", 0, CLI_NO_ARG, NULL, "--target enabled|enforced: do not hold users whom Conditional Access or security defaults already require MFA of, nor those it cannot tell (policies unread)", OPT_DESPITE_CA },
 	{ "allow-unregistered", 0, CLI_NO_ARG, NULL, "--target enforced: do not hold users with no MFA method registered (their legacy clients stop until they get app passwords)", OPT_ALLOW_UNREGISTERED },
-	{ "require-ca-coverage", 0, CLI_NO_ARG, NULL, "hold every user whom Conditional Access does not fully cover (unknown coverage too)", OPT_REQUIRE_CA },
+	{ "require-ca-coverage", 0, CLI_NO_ARG, NULL, "hold every user whom Conditional Access does not fully cover, unknown coverage too (the default wherever coverage is checked: live, or --ca-policies; offline without them it holds everyone who would change)", OPT_REQUIRE_CA },
+	{ "no-require-ca-coverage", 0, CLI_NO_ARG, NULL, "disable per-user MFA even for users Conditional Access does not cover (they are left without MFA; held 'not-covered' by default)", OPT_NO_REQUIRE_CA },
 	{ "exclude", 0, CLI_ARG, "FILE", "UPNs or ids never to change, one per line (break-glass accounts)", OPT_EXCLUDE },
 	{ "only", 0, CLI_ARG, "FILE", "change only these UPNs or ids (a pilot group); hold everyone else", OPT_ONLY },
 	{ "skip-guests", 0, CLI_NO_ARG, NULL, "hold guest (B2B) accounts", OPT_SKIP_GUESTS },
@@ -47,6 +49,7 @@ static const struct cli_option audit_only_options[] = {
 	{ "exclude", 0, CLI_ARG, "FILE", "UPNs or ids to mark as excluded (break-glass accounts)", OPT_EXCLUDE },
 	{ "fail-on", 0, CLI_ARG, "LIST", "exit 3 when any user has one of these states or findings (e.g. enforced,enabled,admin-not-registered), or, with --compare, one of these changes (new:FINDING, state-away-from-disabled, added, ...)", OPT_FAIL_ON },
 	{ "tenants", 0, CLI_ARG, "FILE", "audit many tenants: one per line, tenant[,name[,client id[,certificate[,graph url]]]]; a roll-up across them", OPT_TENANTS },
+	CLI_SHARD_OPTIONS, /* --shard, --shard-count (shard_opts.h) */
 	{ "history", 0, CLI_ARG, "DIR", "keep each run in DIR/<tenant>/<UTC time>/ and compare with the newest earlier one there", OPT_HISTORY },
 	{ "keep", 0, CLI_ARG, "N", "with --history: runs kept as they are; older ones get their CSV files gzip-compressed (default 12)", OPT_KEEP },
 	{ "compare", 0, CLI_ARG, "PREVIOUS", "report what changed since a previous audit (its folder, or its users.csv): changes.csv and summary.json's changes", OPT_COMPARE },
@@ -69,10 +72,11 @@ static const struct cli_group audit_group = { "audit", audit_only_options };
 static const struct cli_group output_group = { "output", output_options };
 
 static const struct cli_group *const plan_groups[] = {
-	&input_group, &plan_group, &cli_evidence_group, &cli_live_group, &output_group, NULL,
+	&input_group, &plan_group, &cli_evidence_group, &cli_evidence_plan_group, &cli_live_group,
+	&output_group, NULL,
 };
 static const struct cli_group *const audit_groups[] = {
-	&input_group, &audit_group, &cli_evidence_group, &cli_live_group, &output_group, NULL,
+	&input_group, &audit_group, &cli_evidence_group, &cli_alert_group, &cli_live_group, &output_group, NULL,
 };
 
 const struct cli_usage cli_plan_usage = {
@@ -81,7 +85,10 @@ const struct cli_usage cli_plan_usage = {
 	"by per-user MFA state and registration, and plans the move to Conditional Access:\n"
 	"every enabled or enforced user to disabled, with the risks spelled out and the\n"
 	"users to hold back (or, with --target enabled|enforced, the chosen users to that\n"
-	"state, with Microsoft's guardrails as holds). Writes users.csv, plan.csv, plan.jsonl (what 'apply' runs),\n"
+	"state, with Microsoft's guardrails as holds). Safe by default: wherever coverage\n"
+	"is checked (live, or --ca-policies), users Conditional Access does not cover are\n"
+	"held 'not-covered' (--no-require-ca-coverage disables them anyway).\n"
+	"Writes users.csv, plan.csv, plan.jsonl (what 'apply' runs),\n"
 	"summary.json and report.xlsx into the output folder and prints the folder's path.\n"
 	"Nothing is changed in the tenant.",
 	plan_groups,
@@ -136,6 +143,8 @@ int cli_scan_option(void *ctx, int id, const char *value)
 
 	if (taken == 0)
 		taken = cli_evidence_option(o, id, value);
+	if (taken == 0 && !o->plan)
+		taken = cli_alert_option(id, value);
 	if (taken != 0)
 		return taken < 0 ? -1 : 0;
 	switch (id) {
@@ -155,9 +164,11 @@ int cli_scan_option(void *ctx, int id, const char *value)
 	case OPT_CA_MEMBERS: o->ca_members = value; break;
 	case OPT_NO_CA: o->no_ca = true; break;
 	case OPT_REQUIRE_CA: o->plan_opts.require_ca_coverage = true; break;
+	case OPT_NO_REQUIRE_CA: o->plan_opts.no_require_ca_coverage = true; break;
 	case OPT_COMPARE: o->compare = value; break;
 	case OPT_HISTORY: o->history = value; break;
 	case OPT_TENANTS: a->tenants = value; break;
+	case SHARD_OPT_SHARD: case SHARD_OPT_COUNT: cli_shard_option(&a->shard, id, value); break;
 	case OPT_JSONL:
 		if (strcmp(value, "-") != 0) {
 			errorf("--jsonl: only '-' (standard output) is supported, not '%s'", value);
@@ -222,6 +233,10 @@ int cli_scan_check_usage(const struct scan_args *a)
 	}
 	if (o->ca_members && !o->ca_policies) {
 		errorf("--ca-members goes with --ca-policies");
+		return EXIT_USAGE;
+	}
+	if (o->plan_opts.require_ca_coverage && o->plan_opts.no_require_ca_coverage) {
+		errorf("--require-ca-coverage and --no-require-ca-coverage contradict each other: give one");
 		return EXIT_USAGE;
 	}
 	if (o->registration && !o->from_csv) {

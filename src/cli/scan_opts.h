@@ -6,6 +6,7 @@
 #include <stdbool.h>
 
 #include "cli/options.h"
+#include "cli/shard_opts.h"
 #include "jobs/scan.h"
 
 struct scan_args {
@@ -13,6 +14,7 @@ struct scan_args {
 	const char *tenants;
 	bool jsonl_stdout;
 	unsigned long keep;
+	struct cli_shard shard; /* --shard, --shard-count (shard_opts.h) */
 };
 
 extern const struct cli_usage cli_plan_usage;

@@ -926,8 +926,9 @@ static void cancel_waiting(struct mfa_http *h)
 static void trace_line(const struct xfer *x, double now, const struct mfa_retry_decision *d,
 		       const char *paused)
 {
-	const char *q = x->sensitive ? strchr(x->url, '?') : NULL;
-	int ulen = q ? (int)(q - x->url) : (int)strlen(x->url);
+	const char *shown = x->trace_name ? x->trace_name : x->url;
+	const char *q = x->sensitive && !x->trace_name ? strchr(x->url, '?') : NULL;
+	int ulen = q ? (int)(q - x->url) : (int)strlen(shown);
 	char what[160], line[1024];
 	int n;
 
@@ -950,7 +951,7 @@ static void trace_line(const struct xfer *x, double now, const struct mfa_retry_
 	else
 		snprintf(what, sizeof(what), "%ld", x->status);
 	n = snprintf(line, sizeof(line), "%s %.*s -> %s %.0f ms attempt %u cid %s", x->method,
-		     ulen, x->url, what, (now - x->started) * 1000.0, x->attempts, x->cid);
+		     ulen, shown, what, (now - x->started) * 1000.0, x->attempts, x->cid);
 	if (d && d->retry && n > 0 && (size_t)n < sizeof(line))
 		snprintf(line + n, sizeof(line) - (size_t)n, " (retry in %.3f s%s%s: %s)", d->delay_s,
 			 d->pause_scope ? ", paused " : "", d->pause_scope ? paused : "", d->why);

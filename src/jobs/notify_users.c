@@ -2,6 +2,7 @@
 #include "jobs/notify_users.h"
 
 #include "jobs/outdir.h"
+#include "jobs/sendmail.h"
 #include "mfa/apply/journal.h"
 #include "mfa/apply/planfile.h"
 #include "mfa/util/jsonw.h"
@@ -11,8 +12,6 @@
 #include "reports/notice.h"
 #include "reports/notify_csv.h"
 
-#include <cjson/cJSON.h>
-#include <curl/curl.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -475,58 +474,13 @@ cleanup:
 
 static char *send_body(const struct run *r, const struct target *t)
 {
-	cJSON *root = cJSON_CreateObject(), *msg, *b, *to, *rcpt, *addr;
 	char *subject = NULL, *body = NULL, *text = NULL;
 
-	if (!root) {
-		mfa_err_set(r->err, "out of memory");
-		goto cleanup;
-	}
-	if (render(r, t, &subject, &body) < 0)
-		goto cleanup;
-	msg = cJSON_AddObjectToObject(root, "message");
-	cJSON_AddStringToObject(msg, "subject", subject);
-	b = cJSON_AddObjectToObject(msg, "body");
-	cJSON_AddStringToObject(b, "contentType", "Text");
-	cJSON_AddStringToObject(b, "content", body);
-	to = cJSON_AddArrayToObject(msg, "toRecipients");
-	rcpt = cJSON_CreateObject();
-	cJSON_AddItemToArray(to, rcpt);
-	addr = cJSON_AddObjectToObject(rcpt, "emailAddress");
-	cJSON_AddStringToObject(addr, "address", t->mail);
-	cJSON_AddFalseToObject(root, "saveToSentItems");
-	text = cJSON_PrintUnformatted(root);
-	if (!text)
-		mfa_err_set(r->err, "out of memory");
-cleanup:
-	cJSON_Delete(root);
+	if (render(r, t, &subject, &body) == 0)
+		text = mfa_sendmail_body(subject, body, t->mail, r->err);
 	free(subject);
 	free(body);
 	return text;
-}
-
-struct send_answer {
-	int done;
-	long status;
-	unsigned attempts;
-	int cancelled;
-	int acted;          /* 1: the server may have sent it (an answer after it had the request) */
-	char error[MFA_ERR_MAX];
-};
-
-static void on_sent(void *ctx, const struct mfa_http_response *resp)
-{
-	struct send_answer *a = ctx;
-
-	a->done = 1;
-	a->status = resp->status;
-	a->attempts = resp->attempts;
-	a->cancelled = resp->cancelled;
-	/* A 4xx (a 429 already retried by the engine) was refused: not sent.
-	 * No status at all after an attempt, a 5xx, a timeout: unknown. */
-	a->acted = !(resp->status >= 400 && resp->status < 500) &&
-		   !(resp->status >= 200 && resp->status < 300) && resp->attempts > 0;
-	snprintf(a->error, sizeof(a->error), "%s", resp->error ? resp->error : "");
 }
 
 static double mono_now(void)
@@ -560,10 +514,8 @@ static int wait_for_limiter(struct run *r, struct mfa_throttle *lim)
 static int send_one(struct run *r, struct mfa_session *s, struct mfa_journal_writer *jw,
 		    const char *url, struct target *t)
 {
-	static const char *const headers[] = { "Content-Type: application/json", NULL };
-	struct mfa_http_request req = MFA_HTTP_REQUEST_INIT;
 	struct mfa_journal_entry e;
-	struct send_answer a;
+	struct mfa_sendmail_answer a;
 	char *body = send_body(r, t);
 	int rc = -1;
 
@@ -579,20 +531,7 @@ static int send_one(struct run *r, struct mfa_session *s, struct mfa_journal_wri
 	if (mfa_journal_append(jw, &e, r->err) < 0 || mfa_journal_sync(jw, r->err) < 0)
 		goto cleanup;
 	t->send = SEND_INTENT;
-	memset(&a, 0, sizeof(a));
-	req.method = "POST";
-	req.url = url;
-	req.headers = headers;
-	req.body = body;
-	req.body_len = strlen(body);
-	req.scope = MFA_SCOPE_MAIL;
-	req.cost = 1;
-	req.not_idempotent = 1;
-	req.done = on_sent;
-	req.ctx = &a;
-	if (mfa_http_submit(s->http, &req, r->err) < 0)
-		goto cleanup;
-	if (mfa_http_run(s->http, r->err) < 0)
+	if (mfa_sendmail_post(s->http, url, body, &a, r->err) < 0)
 		goto cleanup;
 	t->status = a.status;
 	t->attempts = a.attempts;
@@ -628,10 +567,10 @@ static int send_all(struct run *r, struct mfa_outdir *out)
 	const struct mfa_notify_users_options *o = r->o;
 	struct mfa_session session = MFA_SESSION_INIT;
 	struct mfa_journal_writer *jw = NULL;
-	char *esc = NULL, *url = NULL;
+	char *url = NULL;
 	unsigned long torn = 0, before_sent = 0, before_unknown = 0, todo = 0, sent_now = 0;
 	const char *tenant;
-	size_t i, n;
+	size_t i;
 	int rc = -1;
 
 	snprintf(r->journal_path, sizeof(r->journal_path), "%s/%s", out->path, MFA_NOTIFY_JOURNAL);
@@ -679,13 +618,9 @@ static int send_all(struct run *r, struct mfa_outdir *out)
 		   todo, o->send_from, o->mail_per_minute, o->mail_per_day);
 	mfa_throttle_mail_limits(mfa_http_limiter(session.http, MFA_SCOPE_MAIL), o->mail_per_minute,
 				 o->session.time_scale);
-	esc = curl_easy_escape(NULL, o->send_from, 0);
-	n = esc ? strlen(mfa_session_graph_url(&session)) + strlen(esc) + 32 : 0;
-	if (!esc || !(url = malloc(n))) {
-		mfa_err_set(r->err, "out of memory");
+	url = mfa_sendmail_url(mfa_session_graph_url(&session), o->send_from, r->err);
+	if (!url)
 		goto cleanup;
-	}
-	snprintf(url, n, "%s/v1.0/users/%s/sendMail", mfa_session_graph_url(&session), esc);
 	if (o->running_http)
 		*o->running_http = session.http;
 	for (i = 0; i < r->n; i++) {
@@ -714,7 +649,6 @@ cleanup:
 	if (o->running_http)
 		*o->running_http = NULL;
 	mfa_journal_close(jw, NULL);
-	curl_free(esc);
 	free(url);
 	mfa_session_close(&session);
 	return rc;

@@ -115,6 +115,8 @@ static int open_source(struct scan *j, struct mfa_source **src, struct mfa_ca_mo
 	go.ca = o->ca_policies ? NULL : ca;
 	go.sign_in_days = o->sign_in_days;
 	go.now = o->now;
+	go.sign_in_activity = o->sign_in_activity;
+	go.mailbox_purpose = o->mailbox_purpose;
 	return mfa_graph_source_open(src, &go, err);
 }
 
@@ -286,10 +288,49 @@ static void tell_state_path(const struct mfa_scan_options *o, const struct mfa_s
 			   st.state_path_reason);
 }
 
+/* A plan to disabled: the first line of its summary says who would lose
+ * MFA (safe by default, mfa/plan.h), or that nobody could tell. */
+static void tell_coverage(const struct mfa_scan_options *o, const struct mfa_summary *s)
+{
+	unsigned long held = s->by_hold[MFA_HOLD_NOT_COVERED];
+	char why[256] = "";
+
+	if (!s->coverage_checked && !s->require_ca_coverage) {
+		mfa_notify(&o->notify, MFA_LEVEL_WARN,
+			   "coverage was not checked (%s): this plan cannot tell who would be left without MFA once per-user MFA is off (%s)",
+			   o->no_ca ? "--no-ca skips Conditional Access" : "an export without Conditional Access data",
+			   o->no_ca ? "drop --no-ca, or give --ca-policies" : "give --ca-policies, or run live");
+		return;
+	}
+	if (!s->require_ca_coverage) {
+		mfa_notify(&o->notify, MFA_LEVEL_WARN,
+			   "--no-require-ca-coverage: users Conditional Access does not cover are disabled too and are left without MFA (summary.json caCoverage counts them)");
+		return;
+	}
+	if (!held) {
+		mfa_notify(&o->notify, MFA_LEVEL_NOTE,
+			   "no user would lose MFA: Conditional Access covers everyone this plan disables");
+		return;
+	}
+	/* why coverage is unknown, where it is: it counts as not covered */
+	if (!s->coverage_checked)
+		snprintf(why, sizeof(why), " (coverage was not checked: --require-ca-coverage holds everyone who would change)");
+	else if (s->ca_policies < 0)
+		snprintf(why, sizeof(why), " (the Conditional Access policies could not be read, so nobody counts as covered: grant Policy.Read.All, or give --ca-policies)");
+	else if (s->by_coverage[MFA_COVERAGE_UNKNOWN])
+		snprintf(why, sizeof(why), " (%lu users' coverage is 'unknown', a membership could not be read: they count as not covered; see the warnings above)",
+			 s->by_coverage[MFA_COVERAGE_UNKNOWN]);
+	mfa_notify(&o->notify, MFA_LEVEL_WARN,
+		   "%lu users held 'not-covered': disabling their per-user MFA would leave them without MFA; add them to a Conditional Access policy, or --no-require-ca-coverage to disable anyway%s",
+		   held, why);
+}
+
 static void tell_result(const struct mfa_scan_options *o, const struct mfa_summary *s)
 {
 	enum mfa_state target = mfa_plan_target(&o->plan_opts);
 
+	if (o->plan && target == MFA_STATE_DISABLED)
+		tell_coverage(o, s);
 	if (o->plan && target == MFA_STATE_DISABLED && !o->select.any)
 		mfa_notify(&o->notify, MFA_LEVEL_NOTE,
 			   "%lu users: %lu to disable, %lu already disabled, %lu held; applying takes at least %.0f s at Graph's write quota",
@@ -354,6 +395,8 @@ int mfa_scan_run(struct mfa_scan_result *res, const struct mfa_scan_options *o)
 		goto cleanup;
 	cls.exclude = exclude;
 	cls.now = o->now ? o->now : time(NULL);
+	if (o->stale_days)
+		cls.stale_days = o->stale_days;
 	plan_opts.only = only;
 	plan_opts.select = o->select.any ? &o->select : NULL;
 
@@ -383,6 +426,8 @@ int mfa_scan_run(struct mfa_scan_result *res, const struct mfa_scan_options *o)
 		goto cleanup;
 	cls.ca = ca;
 	summary.coverage_checked = ca != NULL;
+	summary.require_ca_coverage = o->plan && mfa_plan_requires_coverage(&plan_opts, ca != NULL);
+	summary.now = cls.now;
 	if (plan_opts.require_ca_coverage && !ca && mfa_plan_target(&plan_opts) == MFA_STATE_DISABLED)
 		mfa_notify(&o->notify, MFA_LEVEL_WARN,
 			   "--require-ca-coverage without Conditional Access data: every user not already disabled is held");

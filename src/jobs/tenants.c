@@ -22,6 +22,7 @@
 struct tenant {
 	char id[256], name[256], client[256], cert[1024], graph[1024];
 	char dir_name[300];   /* safe for a file name */
+	size_t position;      /* its place in the file (--shard) */
 	pid_t pid;
 	int code;             /* exit code; -1 while running */
 	char folder[4096];    /* its report folder, from its stdout */
@@ -29,8 +30,10 @@ struct tenant {
 	int log_fd;           /* its stderr: <dir_name>.log.tmp until it ends; -1 */
 };
 
-/* The --tenants file (jobs/tenants_file.h), as this module's tenants. */
-static int load(const char *file, struct tenant **out, size_t *n, struct mfa_err *err)
+/* The --tenants file (jobs/tenants_file.h), as this module's tenants:
+ * all of them, or the shard's (sh->count > 0), sh filled for the roll-up. */
+static int load(const char *file, struct tenant **out, size_t *n, struct mfa_rollup_shard *sh,
+		struct mfa_err *err)
 {
 	struct mfa_tenant_entry *e = NULL;
 	struct tenant *t = NULL;
@@ -40,7 +43,12 @@ static int load(const char *file, struct tenant **out, size_t *n, struct mfa_err
 	*n = 0;
 	if (mfa_tenants_file_load(&e, &count, file, err) < 0)
 		return -1;
-	t = calloc(count, sizeof(*t));
+	if (sh->count) {
+		sh->file_tenants = count;
+		sh->file_digest = mfa_tenants_file_digest(e, count);
+		mfa_tenants_file_shard(e, &count, sh->index, sh->count);
+	}
+	t = calloc(count ? count : 1, sizeof(*t));
 	if (!t) {
 		free(e);
 		return mfa_err_set(err, "out of memory");
@@ -52,6 +60,7 @@ static int load(const char *file, struct tenant **out, size_t *n, struct mfa_err
 		memcpy(t[i].cert, e[i].cert, sizeof(t[i].cert));
 		memcpy(t[i].graph, e[i].graph, sizeof(t[i].graph));
 		memcpy(t[i].dir_name, e[i].dir_name, sizeof(t[i].dir_name));
+		t[i].position = e[i].position;
 		t[i].code = -1;
 		t[i].out_fd = t[i].log_fd = -1;
 	}
@@ -67,8 +76,12 @@ static int is_option(const char *a, const char *name, int *takes_value);
 
 static int overridden(const char *a, int *takes_value)
 {
+	if (is_option(a, "--shard", takes_value) || is_option(a, "--shard-count", takes_value))
+		return 1; /* which tenants this run takes: not the audits' business */
 	return is_option(a, "--tenants", takes_value) || is_option(a, "--out", takes_value) ||
-	       is_option(a, "--workers", takes_value) || is_option(a, "--tenant", takes_value);
+	       is_option(a, "--workers", takes_value) || is_option(a, "--tenant", takes_value) ||
+	       is_option(a, "--client-secret-file", takes_value) || is_option(a, "--secret-fd", takes_value) ||
+	       is_option(a, "--notify-webhook", takes_value);
 }
 
 static int is_option(const char *a, const char *name, int *takes_value)
@@ -135,20 +148,65 @@ static void finish_log(struct tenant *t, const struct mfa_outdir *dir)
 	t->out_fd = -1;
 }
 
+/* The read end of a pipe that holds o->secrets (written, write end
+ * closed), at a descriptor above 9 so the file actions' dup2 to 1, 2 and 3
+ * cannot clobber it. -1 with errno set; *fd -1 when there are none. */
+static int secrets_pipe(const struct mfa_tenants_options *o, int *fd)
+{
+	int p[2], r = -1, e;
+	size_t done = 0;
+
+	*fd = -1;
+	if (!o->secrets)
+		return 0;
+	if (o->secrets_len > 65536) {
+		errno = E2BIG;
+		return -1;
+	}
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return -1;
+	while (done < o->secrets_len) {
+		ssize_t w = write(p[1], o->secrets + done, o->secrets_len - done);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			goto fail;
+		done += (size_t)w;
+	}
+	close(p[1]);
+	p[1] = -1;
+	r = fcntl(p[0], F_DUPFD_CLOEXEC, 10);
+	if (r < 0)
+		goto fail;
+	close(p[0]);
+	*fd = r;
+	return 0;
+fail:
+	e = errno ? errno : EIO;
+	close(p[0]);
+	if (p[1] >= 0)
+		close(p[1]);
+	errno = e;
+	return -1;
+}
+
 /* Starts the tenant's audit: its stdout (the folder it prints) and its
- * stderr go to files beside the roll-up (open_outputs), and it inherits
- * no other file descriptor. Returns 0, or an errno value. */
+ * stderr go to files beside the roll-up (open_outputs), the secrets come
+ * on descriptor 3 (secrets_pipe), and it inherits no other file
+ * descriptor and only o->env. Returns 0, or an errno value. */
 static int start(struct tenant *t, const struct mfa_tenants_options *o, const struct mfa_outdir *dir,
 		 unsigned workers)
 {
+	static char *const no_env[] = { NULL };
 	const char *rollup = dir->path;
 	int argc = o->argc;
 	char **argv = o->argv;
 	const char *history = o->history;
 	posix_spawn_file_actions_t fa;
-	char **args = calloc((size_t)argc + 20, sizeof(*args));
-	char wbuf[16], outdir[4400];
-	int i, k = 0, rc;
+	char **args = calloc((size_t)argc + 22, sizeof(*args));
+	char wbuf[16], outdir[4400], fd3[] = "3";
+	int i, k = 0, rc, sfd = -1;
 
 	if (!args)
 		return ENOMEM;
@@ -187,9 +245,20 @@ static int start(struct tenant *t, const struct mfa_tenants_options *o, const st
 		args[k++] = "--out";
 		args[k++] = outdir;
 	}
+	if (o->secrets) {
+		args[k++] = "--secret-fd";
+		args[k++] = fd3;
+	}
 	args[k] = NULL;
+	if (secrets_pipe(o, &sfd) < 0) {
+		rc = errno ? errno : EIO;
+		free(args);
+		return rc;
+	}
 	rc = open_outputs(t, dir);
 	if (rc != 0) {
+		if (sfd >= 0)
+			close(sfd);
 		free(args);
 		return rc;
 	}
@@ -198,14 +267,18 @@ static int start(struct tenant *t, const struct mfa_tenants_options *o, const st
 		rc = posix_spawn_file_actions_adddup2(&fa, t->out_fd, STDOUT_FILENO);
 		if (rc == 0)
 			rc = posix_spawn_file_actions_adddup2(&fa, t->log_fd, STDERR_FILENO);
+		if (rc == 0 && sfd >= 0)
+			rc = posix_spawn_file_actions_adddup2(&fa, sfd, 3);
 #if defined(__GLIBC__) && (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 34))
 		if (rc == 0)
-			rc = posix_spawn_file_actions_addclosefrom_np(&fa, STDERR_FILENO + 1);
+			rc = posix_spawn_file_actions_addclosefrom_np(&fa, sfd >= 0 ? 4 : STDERR_FILENO + 1);
 #endif
 		if (rc == 0)
-			rc = posix_spawn(&t->pid, o->program, &fa, NULL, args, environ);
+			rc = posix_spawn(&t->pid, o->program, &fa, NULL, args, o->env ? o->env : no_env);
 		posix_spawn_file_actions_destroy(&fa);
 	}
+	if (sfd >= 0)
+		close(sfd);
 	free(args);
 	if (rc != 0)
 		finish_log(t, dir);
@@ -285,12 +358,14 @@ int mfa_tenants_run(struct mfa_tenants_result *res, const struct mfa_tenants_opt
 	struct mfa_outdir dir = MFA_OUTDIR_INIT;
 	struct tenant *t = NULL;
 	struct mfa_rollup_tenant *rows = NULL;
+	struct mfa_rollup_shard shard = { o->shard_index, o->shard_count, 0, 0, NULL };
+	size_t *positions = NULL;
 	size_t n = 0, next = 0, running = 0, i;
 	unsigned total = o->workers ? o->workers : 256, at_once, each;
 	int worst = c->done, rc = -1;
 
 	memset(res, 0, sizeof(*res));
-	if (load(o->file, &t, &n, err) < 0)
+	if (load(o->file, &t, &n, &shard, err) < 0)
 		goto cleanup;
 	dir.allow_shared = o->allow_shared_out;
 	if (mfa_outdir_make(&dir, o->out, "audit-tenants", err) < 0)
@@ -302,10 +377,13 @@ int mfa_tenants_run(struct mfa_tenants_result *res, const struct mfa_tenants_opt
 	if (at_once < 1)
 		at_once = 1;
 	if (at_once > n)
-		at_once = (unsigned)n;
+		at_once = n ? (unsigned)n : 1;
 	each = total / at_once;
 	if (each < 1)
 		each = 1;
+	if (shard.count)
+		mfa_notify(&o->notify, MFA_LEVEL_NOTE, "shard %u/%u: %zu of the file's %zu tenants",
+			   shard.index, shard.count, n, shard.file_tenants);
 	mfa_notify(&o->notify, MFA_LEVEL_NOTE, "auditing %zu tenants, %u at a time with %u workers each",
 		   n, at_once, each);
 	while (next < n || running) {
@@ -339,8 +417,9 @@ int mfa_tenants_run(struct mfa_tenants_result *res, const struct mfa_tenants_opt
 			finish_log(&t[i], &dir);
 		}
 	}
-	rows = calloc(n, sizeof(*rows));
-	if (!rows) {
+	rows = calloc(n ? n : 1, sizeof(*rows));
+	positions = calloc(n ? n : 1, sizeof(*positions));
+	if (!rows || !positions) {
 		mfa_err_set(err, "out of memory");
 		goto cleanup;
 	}
@@ -352,8 +431,11 @@ int mfa_tenants_run(struct mfa_tenants_result *res, const struct mfa_tenants_opt
 		rows[i].outcome = outcome(c, t[i].code);
 		rows[i].exit_code = t[i].code;
 		rows[i].folder = t[i].folder;
+		positions[i] = t[i].position;
 	}
-	if (mfa_rollup_write(dir.path, rows, n, outcome(c, worst), worst, err) < 0)
+	shard.positions = positions;
+	if (mfa_rollup_write_shard(dir.path, rows, n, outcome(c, worst), worst,
+				   shard.count ? &shard : NULL, err) < 0)
 		goto cleanup;
 	snprintf(res->out_path, sizeof(res->out_path), "%s", dir.path);
 	res->worst_code = worst;
@@ -362,6 +444,7 @@ cleanup:
 	for (i = 0; t && i < n; i++)
 		finish_log(&t[i], &dir);
 	free(rows);
+	free(positions);
 	free(t);
 	mfa_outdir_release(&dir);
 	return rc;

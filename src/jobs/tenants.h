@@ -12,10 +12,22 @@
  *
  * Each tenant's audit runs as `mfa-migrate audit` with the command line it
  * was given (less --tenants and --out), plus --tenant, and --out
- * ROLLUP/<tenant> (or --history as given). One tenant failing does not stop
+ * ROLLUP/<tenant> (or --history as given), plus --secret-fd 3 when
+ * `secrets` is set (even empty): each audit gets them on its descriptor 3, the read end of a
+ * pipe holding `secrets` (written and closed before it starts), never in
+ * its argv or environment; its environment is `env` (the caller leaves the
+ * secrets out of it). --client-secret-file, --secret-fd and
+ * --notify-webhook are not passed on (their values are in `secrets`).
+ * One tenant failing does not stop
  * the others. The roll-up folder gets summary.json and report.xlsx (a
  * Tenants sheet, reports/rollup.h); the result is the worst of the
  * tenants' exit codes (error > interrupted > partial > findings > done).
+ *
+ * With a shard (shard_count > 0) only the file's tenants in that shard
+ * run (none is fine: an empty roll-up), and summary.json's "shard" says
+ * which shard of how many, of which file (tenant count and fingerprint),
+ * and each tenant's place in the file: `mfa-migrate rollup` merges the
+ * shards back into the roll-up one unsharded run writes.
  */
 #ifndef MFA_JOBS_TENANTS_H
 #define MFA_JOBS_TENANTS_H
@@ -41,7 +53,13 @@ struct mfa_tenants_options {
 	int argc;               /* audit's command line (argv[0] "audit"), passed on */
 	char **argv;
 	const char *program;    /* the executable each audit runs as (e.g. "/proc/self/exe") */
+	char *const *env;       /* each audit's environment, without secrets; NULL: empty */
+	const char *secrets;    /* what each audit reads from --secret-fd 3; NULL: no --secret-fd */
+	size_t secrets_len;     /* at most 65536 (a pipe's buffer: written before the start) */
 	struct mfa_tenants_codes codes;
+	/* --shard I/N: only the tenants of shard shard_index of shard_count
+	 * (mfa/model/shard.h), the roll-up recording which; count 0: all */
+	unsigned shard_index, shard_count;
 	struct mfa_notify notify; /* its own lines, and each audit's, relayed */
 };
 

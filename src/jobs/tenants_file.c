@@ -1,6 +1,7 @@
 /* tenants_file.c - the --tenants file (tenants_file.h). */
 #include "jobs/tenants_file.h"
 
+#include "mfa/model/shard.h"
 #include "mfa/util/csvr.h"
 #include "util/runpath.h"
 
@@ -52,6 +53,7 @@ int mfa_tenants_file_load(struct mfa_tenant_entry **out, size_t *n, const char *
 		field(e->cert, sizeof(e->cert), &rec, 3);
 		field(e->graph, sizeof(e->graph), &rec, 4);
 		e->line = rec.line;
+		e->position = count;
 		/* Its folder is made from the line: a name like ".." would put
 		 * that audit's reports outside the roll-up. */
 		if (mfa_runpath_safe_name(e->dir_name, sizeof(e->dir_name) - 8, e->id, err) < 0) {
@@ -84,4 +86,40 @@ cleanup:
 	mfa_csvr_free(r);
 	free(t);
 	return rc;
+}
+
+void mfa_tenants_file_shard(struct mfa_tenant_entry *t, size_t *n, unsigned index, unsigned count)
+{
+	size_t i, kept = 0;
+
+	for (i = 0; i < *n; i++) {
+		if (mfa_shard_of(t[i].id, count) != index)
+			continue;
+		if (kept != i)
+			t[kept] = t[i];
+		kept++;
+	}
+	*n = kept;
+}
+
+uint64_t mfa_tenants_file_digest(const struct mfa_tenant_entry *t, size_t n)
+{
+	uint64_t h = 14695981039346656037ULL;
+	size_t i;
+
+	/* FNV-1a over "id\n" for each entry, letters lowercased */
+	for (i = 0; i < n; i++) {
+		const unsigned char *p = (const unsigned char *)t[i].id;
+
+		for (;; p++) {
+			unsigned char c = *p ? *p : '\n';
+
+			if (c >= 'A' && c <= 'Z')
+				c = (unsigned char)(c - 'A' + 'a');
+			h = (h ^ c) * 1099511628211ULL;
+			if (!*p)
+				break;
+		}
+	}
+	return h;
 }

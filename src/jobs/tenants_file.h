@@ -13,6 +13,7 @@
 #define MFA_JOBS_TENANTS_FILE_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "mfa/util/err.h"
 
@@ -23,6 +24,7 @@ struct mfa_tenant_entry {
 	char id[256], name[256], client[256], cert[1024], graph[1024];
 	char dir_name[300];   /* this tenant's folder name: safe, unique in the file */
 	unsigned long line;   /* where it was read */
+	size_t position;      /* its place among the file's tenants, from 0 */
 };
 
 /* Reads file. On success *out is a new array of *n (>= 1) entries the
@@ -30,5 +32,13 @@ struct mfa_tenant_entry {
  * (and line). */
 int mfa_tenants_file_load(struct mfa_tenant_entry **out, size_t *n, const char *file,
 			  struct mfa_err *err);
+
+/* Keeps the entries of shard index of count (mfa/model/shard.h), in file
+ * order, moved to the front of t; *n becomes how many (0 is possible). */
+void mfa_tenants_file_shard(struct mfa_tenant_entry *t, size_t *n, unsigned index, unsigned count);
+
+/* A fingerprint of the file's tenant list (each entry's id, lowercased, in
+ * order), taken before any sharding: shards of one file share it. */
+uint64_t mfa_tenants_file_digest(const struct mfa_tenant_entry *t, size_t n);
 
 #endif

@@ -2,6 +2,9 @@
 #include "mfa/model/classify.h"
 #include "mfa/model/signins.h"
 
+#include "mfa/util/isotime.h"
+
+#include <stdlib.h>
 #include <string.h>
 
 struct finding_info {
@@ -42,9 +45,9 @@ static const struct finding_info findings[MFA_FINDING__COUNT] = {
 	[MFA_FINDING_DUPLICATE_USER] = { "duplicate-user", MFA_SEV_MEDIUM,
 		"The export lists this user more than once (the same id, or the UPN in another case): only the first row was used and the later ones were refused as bad rows; check which row is right and export again." },
 	[MFA_FINDING_SMS_VOICE_ONLY] = { "sms-voice-only", MFA_SEV_MEDIUM,
-		"Only SMS or voice (phone) methods are registered: Microsoft stops SMS and voice as MFA methods on 1 February 2027, and from then on this user must register a passkey or the Authenticator app before signing in." },
+		"Only phone methods (SMS or voice) are registered for MFA: Microsoft stops SMS and voice as MFA methods on 1 February 2027, and from then on this user cannot do MFA until they register a passkey or the Microsoft Authenticator app: have them register one now (a registration campaign, or a Temporary Access Pass to bootstrap it)." },
 	[MFA_FINDING_STALE_ACCOUNT] = { "stale-account", MFA_SEV_LOW,
-		"No sign-in for longer than --stale-days: check whether the account is still needed before changing its MFA; disable or remove it if not." },
+		"No sign-in, interactive or not, for longer than --stale-days (or none ever recorded: signInActivity empty, which a new account also shows): check whether the account is still needed before changing its MFA; disable or remove it if not." },
 	[MFA_FINDING_SHARED_MAILBOX] = { "shared-mailbox", MFA_SEV_INFO,
 		"A shared, room or equipment mailbox: nobody should sign in to it; block its sign-in rather than manage its MFA." },
 	[MFA_FINDING_COVERAGE_DISAGREES] = { "coverage-disagrees", MFA_SEV_HIGH,
@@ -89,12 +92,72 @@ enum mfa_reg_status mfa_reg_status_of(const struct mfa_user *u)
 	return MFA_REG_UNKNOWN;
 }
 
+/* sms-voice-only: every MFA method registered is a phone (mobile: SMS and
+ * voice; alternate mobile and office: voice). Email, security questions
+ * and a Temporary Access Pass are no MFA methods (MFA_METHODS_STRONG), so
+ * phone + email still counts; no methods at all does not, nor does a
+ * method name the tool does not know (other_methods): it may be one that
+ * outlives the phone. */
+#define METHODS_PHONE ((1u << MFA_METHOD_MOBILE_PHONE) | (1u << MFA_METHOD_ALTERNATE_MOBILE_PHONE) | \
+		       (1u << MFA_METHOD_OFFICE_PHONE))
+
+static bool phone_only(const struct mfa_registration *r)
+{
+	uint32_t mfa = r->methods & MFA_METHODS_STRONG;
+
+	return mfa && !(mfa & ~METHODS_PHONE) && !(r->other_methods && r->other_methods[0]);
+}
+
+enum mfa_severity mfa_finding_severity_at(enum mfa_finding f, time_t now)
+{
+	if (f == MFA_FINDING_SMS_VOICE_ONLY && now >= MFA_SMS_VOICE_END)
+		return MFA_SEV_HIGH;
+	return mfa_finding_severity(f);
+}
+
 static bool is_excluded(const struct mfa_classify_options *opts, const struct mfa_user *u)
 {
 	if (!opts || !opts->exclude)
 		return false;
 	return (u->id && mfa_idset_contains(opts->exclude, u->id)) ||
 	       (u->upn && mfa_idset_contains(opts->exclude, u->upn));
+}
+
+/* ---- account types (--sign-in-activity, --mailbox-purpose) ---------- */
+
+/* Seconds since the epoch of an ISO 8601 UTC time as Graph writes it
+ * ("2026-11-30T08:15:00Z", fractions ignored); -1 when it is not one. */
+/* Stale: signInActivity was read (last_sign_in not NULL; "" is Graph's
+ * null, no sign-in ever recorded) and neither the interactive nor the
+ * non-interactive sign-in is newer than now - stale_days. Not read is
+ * never stale. A time that cannot be read counts as a sign-in (never
+ * stale on a guess). */
+static bool is_stale(const struct mfa_classify_options *o, const struct mfa_user *u)
+{
+	const char *t[2] = { u->last_sign_in, u->last_non_interactive_sign_in };
+	long long cut;
+	int i;
+
+	if (!o || !u->last_sign_in || !o->now)
+		return false;
+	cut = (long long)o->now - (long long)(o->stale_days ? o->stale_days : 90) * 86400;
+	for (i = 0; i < 2; i++) {
+		time_t at;
+
+		if (!t[i] || !*t[i])
+			continue;
+		if (mfa_isotime_parse(t[i], &at) < 0 || (long long)at > cut)
+			return false;
+	}
+	return true;
+}
+
+/* mailboxSettings.userPurpose: shared, room and equipment mailboxes. */
+static bool is_shared_mailbox(const struct mfa_user *u)
+{
+	const char *p = u->mailbox_purpose;
+
+	return p && (strcmp(p, "shared") == 0 || strcmp(p, "room") == 0 || strcmp(p, "equipment") == 0);
 }
 
 void mfa_classify(const struct mfa_classify_options *opts, const struct mfa_user *u,
@@ -135,6 +198,12 @@ void mfa_classify(const struct mfa_classify_options *opts, const struct mfa_user
 		f |= 1u << MFA_FINDING_EXCLUDED;
 	if (u->duplicate)
 		f |= 1u << MFA_FINDING_DUPLICATE_USER;
+	if (phone_only(&u->reg))
+		f |= 1u << MFA_FINDING_SMS_VOICE_ONLY;
+	if (is_stale(opts, u))
+		f |= 1u << MFA_FINDING_STALE_ACCOUNT;
+	if (is_shared_mailbox(u))
+		f |= 1u << MFA_FINDING_SHARED_MAILBOX;
 
 	out->coverage_checked = opts && opts->ca;
 	if (out->coverage_checked) {
@@ -166,8 +235,10 @@ void mfa_classify(const struct mfa_classify_options *opts, const struct mfa_user
 	out->findings = f;
 	out->risk = MFA_SEV_NONE;
 	for (i = 0; i < MFA_FINDING__COUNT; i++) {
-		if ((f & (1u << i)) && findings[i].severity > out->risk)
-			out->risk = findings[i].severity;
+		enum mfa_severity sev = mfa_finding_severity_at((enum mfa_finding)i, opts ? opts->now : 0);
+
+		if ((f & (1u << i)) && sev > out->risk)
+			out->risk = sev;
 	}
 }
 

@@ -52,6 +52,13 @@ enum mfa_action mfa_action_for_target(enum mfa_state target)
 	}
 }
 
+bool mfa_plan_requires_coverage(const struct mfa_plan_options *o, bool coverage_checked)
+{
+	if (!o || mfa_plan_target(o) != MFA_STATE_DISABLED)
+		return false;
+	return o->require_ca_coverage || (coverage_checked && !o->no_require_ca_coverage);
+}
+
 bool mfa_action_is_change(enum mfa_action a)
 {
 	return a == MFA_ACTION_DISABLE || a == MFA_ACTION_ENABLE || a == MFA_ACTION_ENFORCE;
@@ -98,8 +105,8 @@ static enum mfa_hold_reason hold_reason(const struct mfa_plan_options *o,
 	if (!o)
 		return MFA_HOLD_NONE;
 	/* Unknown coverage (policies unreadable) holds too: the point of the
-	 * option is that nobody is left without MFA on a guess. */
-	if (target == MFA_STATE_DISABLED && o->require_ca_coverage &&
+	 * rule is that nobody is left without MFA on a guess. */
+	if (mfa_plan_requires_coverage(o, v->coverage_checked) &&
 	    v->coverage.verdict != MFA_COVERAGE_COVERED)
 		return MFA_HOLD_NOT_COVERED;
 	if (o->only && !on_list(o->only, u))
@@ -112,6 +119,11 @@ static enum mfa_hold_reason hold_reason(const struct mfa_plan_options *o,
 		return MFA_HOLD_ADMIN;
 	if (o->hold_unregistered && v->reg != MFA_REG_REGISTERED)
 		return MFA_HOLD_UNREGISTERED;
+	/* account types (--hold-stale, --skip-shared-mailboxes) */
+	if (o->hold_stale && (v->findings & (1u << MFA_FINDING_STALE_ACCOUNT)))
+		return MFA_HOLD_STALE_ACCOUNT;
+	if (o->skip_shared_mailboxes && (v->findings & (1u << MFA_FINDING_SHARED_MAILBOX)))
+		return MFA_HOLD_SHARED_MAILBOX;
 	return guardrail(o, v, target);
 }
 

@@ -137,6 +137,19 @@ static cJSON *build(const struct mfa_summary *s)
 	for (i = 0; i < MFA_FINDING__COUNT; i++)
 		cJSON_AddNumberToObject(o, mfa_finding_name((enum mfa_finding)i),
 					(double)s->by_finding[i]);
+	/* the run date (--now, else the clock) and the severities the
+	 * findings were judged at then (sms-voice-only turns high on
+	 * 2027-02-01) */
+	if (s->now) {
+		struct timespec at = { s->now, 0 };
+
+		format_time(&at, when, sizeof(when));
+		cJSON_AddStringToObject(root, "findingsJudgedAt", when);
+	}
+	o = cJSON_AddObjectToObject(root, "findingSeverity");
+	for (i = 0; i < MFA_FINDING__COUNT; i++)
+		cJSON_AddStringToObject(o, mfa_finding_name((enum mfa_finding)i),
+					mfa_severity_name(mfa_finding_severity_at((enum mfa_finding)i, s->now)));
 	o = cJSON_AddObjectToObject(root, "byRisk");
 	for (i = 0; i < MFA_SEV__COUNT; i++)
 		cJSON_AddNumberToObject(o, mfa_severity_name((enum mfa_severity)i),
@@ -213,6 +226,7 @@ static cJSON *build(const struct mfa_summary *s)
 		cJSON_AddBoolToObject(o, "registrationAvailable", !s->graph.registration_unavailable);
 	}
 	if (s->has_plan) {
+		cJSON_AddBoolToObject(root, "requireCaCoverage", s->require_ca_coverage);
 		o = cJSON_AddObjectToObject(root, "byAction");
 		for (i = 0; i < MFA_ACTION__COUNT; i++)
 			cJSON_AddNumberToObject(o, mfa_action_name((enum mfa_action)i),

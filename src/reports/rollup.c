@@ -15,6 +15,8 @@ static cJSON *tenant_summary(const struct mfa_rollup_tenant *t)
 	char path[4200];
 	cJSON *doc = NULL;
 
+	if (t->counts) /* a merged shard's row; no counts when it had none */
+		return cJSON_GetObjectItem(t->counts, "users") ? cJSON_Duplicate(t->counts, 1) : NULL;
 	if (!t->folder[0])
 		return NULL;
 	snprintf(path, sizeof(path), "%s/summary.json", t->folder);
@@ -38,8 +40,38 @@ static const char *const state_cols[] = { "disabled", "enabled", "enforced", "en
 
 #define NCOLS (8 + NSTATES)
 
+/* summary.json's "shard": which shard, of which file, holding which tenants. */
+static void add_shard(cJSON *root, const struct mfa_rollup_tenant *t, size_t n,
+		      const struct mfa_rollup_shard *sh)
+{
+	cJSON *o = cJSON_AddObjectToObject(root, "shard"), *arr;
+	char digest[17];
+	size_t i;
+
+	snprintf(digest, sizeof(digest), "%016llx", (unsigned long long)sh->file_digest);
+	cJSON_AddNumberToObject(o, "index", sh->index);
+	cJSON_AddNumberToObject(o, "count", sh->count);
+	cJSON_AddNumberToObject(o, "fileTenants", (double)sh->file_tenants);
+	cJSON_AddStringToObject(o, "fileDigest", digest);
+	arr = cJSON_AddArrayToObject(o, "tenants");
+	for (i = 0; i < n; i++) {
+		cJSON *e = cJSON_CreateObject();
+
+		cJSON_AddNumberToObject(e, "position", (double)sh->positions[i]);
+		cJSON_AddStringToObject(e, "tenant", t[i].id);
+		cJSON_AddItemToArray(arr, e);
+	}
+}
+
 int mfa_rollup_write(const char *dir, const struct mfa_rollup_tenant *t, size_t n,
 		     const char *worst_outcome, int worst_code, struct mfa_err *err)
+{
+	return mfa_rollup_write_shard(dir, t, n, worst_outcome, worst_code, NULL, err);
+}
+
+int mfa_rollup_write_shard(const char *dir, const struct mfa_rollup_tenant *t, size_t n,
+			   const char *worst_outcome, int worst_code,
+			   const struct mfa_rollup_shard *shard, struct mfa_err *err)
 {
 	/* the spec borrows these until the book is freed, below */
 	const char *headers[NCOLS] = { "tenant", "name", "outcome", "exit code", "users" };
@@ -126,6 +158,8 @@ int mfa_rollup_write(const char *dir, const struct mfa_rollup_tenant *t, size_t 
 		cJSON_AddNumberToObject(tot, state_cols[j], totals[1 + j]);
 	cJSON_AddNumberToObject(tot, "highRisk", totals[1 + NSTATES]);
 	cJSON_AddNumberToObject(tot, "mediumRisk", totals[2 + NSTATES]);
+	if (shard)
+		add_shard(root, t, n, shard);
 	if (mfa_xlsx_book_commit(book, err) < 0)
 		goto cleanup;
 	if (mfa_jsonfile_write(dir, "summary.json", root, err) < 0)

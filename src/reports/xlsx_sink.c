@@ -291,8 +291,9 @@ static int plan_write(struct xlsx_sink *s, struct mfa_err *err)
 	return mfa_xlsx_table_end(t, err);
 }
 
-/* Streams the Findings rows into their sheet(s). */
-static int findings_write(struct xlsx_sink *s, struct mfa_err *err)
+/* Streams the Findings rows into their sheet(s), each with its severity
+ * as judged at the run date (now). */
+static int findings_write(struct xlsx_sink *s, time_t now, struct mfa_err *err)
 {
 	const struct mfa_spool_field *f;
 	struct mfa_xlsx_table *t;
@@ -313,7 +314,7 @@ static int findings_write(struct xlsx_sink *s, struct mfa_err *err)
 		    mfa_xlsx_table_string(t, 0, f[FINDING_UPN].data, MFA_XLSX_PLAIN, err) < 0 ||
 		    mfa_xlsx_table_string(t, 1, f[FINDING_ID].data, MFA_XLSX_PLAIN, err) < 0 ||
 		    mfa_xlsx_table_string(t, 2, mfa_finding_name(fi), MFA_XLSX_PLAIN, err) < 0 ||
-		    mfa_xlsx_table_string(t, 3, mfa_severity_name(mfa_finding_severity(fi)),
+		    mfa_xlsx_table_string(t, 3, mfa_severity_name(mfa_finding_severity_at(fi, now)),
 					  MFA_XLSX_PLAIN, err) < 0 ||
 		    mfa_xlsx_table_string(t, 4, mfa_finding_advice(fi), MFA_XLSX_PLAIN, err) < 0 ||
 		    mfa_xlsx_table_string(t, 5, f[FINDING_STATE].data, MFA_XLSX_PLAIN, err) < 0 ||
@@ -717,7 +718,7 @@ static int summary_write(struct xlsx_sink *s, const struct mfa_summary *sum, str
 		enum mfa_finding f = (enum mfa_finding)i;
 
 		sw_text(&w, 0, mfa_finding_name(f), MFA_XLSX_PLAIN);
-		sw_text(&w, 1, mfa_severity_name(mfa_finding_severity(f)), MFA_XLSX_PLAIN);
+		sw_text(&w, 1, mfa_severity_name(mfa_finding_severity_at(f, sum->now)), MFA_XLSX_PLAIN);
 		sw_number(&w, 2, (double)sum->by_finding[i]);
 		/* Long: it runs on over the empty cells to its right. */
 		sw_text(&w, 3, mfa_finding_advice(f), MFA_XLSX_PLAIN);
@@ -789,7 +790,7 @@ static int xlsx_finish(struct mfa_sink *base, const struct mfa_summary *sum, str
 	 * the spooled sheets follow it. */
 	if (mfa_xlsx_table_end(s->users, err) < 0 ||
 	    (s->has_plan && plan_write(s, err) < 0) ||
-	    findings_write(s, err) < 0 ||
+	    findings_write(s, sum->now, err) < 0 ||
 	    (s->baseline && changes_write(s, sum->incomplete, err) < 0) ||
 	    summary_write(s, sum, err) < 0 ||
 	    mfa_xlsx_book_commit(s->book, err) < 0)

@@ -2,6 +2,7 @@
 #include "sources/graph_source.h"
 
 #include "graph/requirements.h"
+#include "sources/mailbox_purpose.h"
 #include "mfa/model/idset.h"
 #include "mfa/model/regmap.h"
 #include "sources/upn_ranges.h"
@@ -18,6 +19,10 @@
 /* The undocumented fast path (GRAPH.md): named in the first page's $select
  * (the nextLinks carry it on) unless Graph refused it there. */
 #define STATE_FIELD "perUserMfaState"
+/* --sign-in-activity: named in every users page's $select while Graph
+ * serves it (AuditLog.Read.All and an Entra ID P1 licence); Graph's page
+ * size with it is at most MFA_SIGN_IN_ACTIVITY_PAGE_SIZE (graph_source.h). */
+#define SIGN_IN_FIELD "signInActivity"
 
 /* Why the states were read the way they were (summary.json's
  * graph.statePathReason). */
@@ -96,12 +101,26 @@ struct graph_source {
 	unsigned long yielded;
 
 	char methods_other[1024];
+
+	/* account types (graph_source.h): sign_in 0 not asked, 1 asked and
+	 * served, -1 refused (asked again without it); the warning is said
+	 * once the scan succeeded */
+	int sign_in;
+	unsigned page_size_asked;
+	char sign_in_warning[MFA_ERR_MAX + 256];
+	struct mfa_mailbox_purpose *mailbox;
+};
+
+/* signInActivity's two times (--sign-in-activity); NULL: Graph's null. */
+struct sign_in_times {
+	const char *last, *non_interactive;
 };
 
 /* A listed user waiting for its state. */
 struct pending_user {
 	struct graph_source *g;
 	char *id, *upn, *name, *mail;
+	char *sign_in[2]; /* signInActivity's two times, NULL: none */
 	enum mfa_user_type type;
 	enum mfa_tri enabled;
 };
@@ -132,22 +151,25 @@ static void fail(struct graph_source *g, const char *what, const char *detail)
  * in one 3-byte field, then id, UPN, display name, the state's error and
  * mail, each absent when NULL. */
 static void spool_user(struct graph_source *g, const char *id, const char *upn, const char *name,
-		       const char *mail,
+		       const char *mail, const struct sign_in_times *sign_in,
 		       enum mfa_user_type type, enum mfa_tri enabled, enum mfa_state state,
 		       const char *error)
 {
 	unsigned char fixed[3] = { (unsigned char)type, (unsigned char)enabled, (unsigned char)state };
-	struct mfa_spool_field f[6] = {
+	const char *si = sign_in ? sign_in->last : NULL, *sn = sign_in ? sign_in->non_interactive : NULL;
+	struct mfa_spool_field f[8] = {
 		{ (const char *)fixed, sizeof(fixed) },
 		{ id, id ? strlen(id) : 0 },
 		{ upn, upn ? strlen(upn) : 0 },
 		{ name, name ? strlen(name) : 0 },
 		{ error, error ? strlen(error) : 0 },
 		{ mail, mail ? strlen(mail) : 0 },
+		{ si, si ? strlen(si) : 0 },
+		{ sn, sn ? strlen(sn) : 0 },
 	};
 	struct mfa_err e = MFA_ERR_INIT;
 
-	if (mfa_spool_append(g->spool, f, 6, &e) < 0)
+	if (mfa_spool_append(g->spool, f, 8, &e) < 0)
 		fail(g, "cannot write the scan's spool file (is the disk full?)", e.msg);
 	g->spooled++;
 	g->prog.done++;
@@ -165,7 +187,7 @@ static int spool_next(struct graph_source *g, struct mfa_user *u, struct mfa_err
 
 	if (rc <= 0)
 		return rc;
-	if (n != 6 || f[0].len != 3)
+	if (n != 8 || f[0].len != 3)
 		return mfa_err_set(err, "the scan's spool file is damaged");
 	mfa_user_init(u);
 	u->id = f[1].data;
@@ -173,6 +195,10 @@ static int spool_next(struct graph_source *g, struct mfa_user *u, struct mfa_err
 	u->display_name = f[3].data;
 	u->state_error = f[4].data;
 	u->mail = f[5].len ? f[5].data : NULL; /* "": the user has none */
+	if (g->sign_in == 1) { /* read: "" is Graph's null (never signed in) */
+		u->last_sign_in = f[6].len ? f[6].data : "";
+		u->last_non_interactive_sign_in = f[7].len ? f[7].data : "";
+	}
 	u->user_type = (enum mfa_user_type)(unsigned char)f[0].data[0];
 	u->account_enabled = (enum mfa_tri)(unsigned char)f[0].data[1];
 	u->state = (enum mfa_state)(unsigned char)f[0].data[2];
@@ -241,12 +267,15 @@ static void on_state(void *ctx, const struct mfa_reqs_result *r)
 {
 	struct pending_user *p = ctx;
 	struct graph_source *g = p->g;
+	struct sign_in_times t = { p->sign_in[0], p->sign_in[1] };
 	char why[MFA_ERR_MAX];
 
 	if (r->error)
 		snprintf(why, sizeof(why), "per-user MFA state not read: %s", r->error);
-	spool_user(g, p->id, p->upn, p->name, p->mail, p->type, p->enabled,
+	spool_user(g, p->id, p->upn, p->name, p->mail, &t, p->type, p->enabled,
 		   r->error ? MFA_STATE_UNKNOWN : r->state, r->error ? why : NULL);
+	free(p->sign_in[0]);
+	free(p->sign_in[1]);
 	free(p->id);
 	free(p->upn);
 	free(p->name);
@@ -290,6 +319,9 @@ static void take_user(struct graph_source *g, const cJSON *u)
 	enum mfa_user_type type = user_type(jstr(u, "userType"), upn);
 	enum mfa_tri enabled = jbool(u, "accountEnabled");
 	const cJSON *st = cJSON_GetObjectItemCaseSensitive(u, "perUserMfaState");
+	const cJSON *sia = cJSON_GetObjectItemCaseSensitive(u, SIGN_IN_FIELD);
+	struct sign_in_times t = { jstr(sia, "lastSignInDateTime"),
+				   jstr(sia, "lastNonInteractiveSignInDateTime") };
 	struct pending_user *p;
 	struct mfa_err err = MFA_ERR_INIT;
 
@@ -307,21 +339,30 @@ static void take_user(struct graph_source *g, const cJSON *u)
 	if (!id) {
 		/* Graph always sends an id; a user without one cannot be read
 		 * or changed, but it is not dropped either. */
-		spool_user(g, NULL, upn, name, mail, type, enabled, MFA_STATE_UNKNOWN,
+		spool_user(g, NULL, upn, name, mail, NULL, type, enabled, MFA_STATE_UNKNOWN,
 			   "the users list gave this user no id");
+		return;
+	}
+	if (g->mailbox && mail && *mail && mfa_mailbox_purpose_queue(g->mailbox, id, &err) < 0) {
+		fail(g, "cannot read mailbox purposes", err.msg);
 		return;
 	}
 	if (g->prog.fast_path == 1 && cJSON_IsString(st)) {
 		char why[128];
 		enum mfa_state s = mfa_state_from_graph(st->valuestring, why, sizeof(why));
 
-		spool_user(g, id, upn, name, mail, type, enabled, s, s == MFA_STATE_UNKNOWN ? why : NULL);
+		spool_user(g, id, upn, name, mail, &t, type, enabled, s,
+			   s == MFA_STATE_UNKNOWN ? why : NULL);
 		return;
 	}
 	p = calloc(1, sizeof(*p));
 	if (!p || !(p->id = strdup(id)) || (upn && !(p->upn = strdup(upn))) ||
-	    (name && !(p->name = strdup(name))) || (mail && !(p->mail = strdup(mail)))) {
+	    (name && !(p->name = strdup(name))) || (mail && !(p->mail = strdup(mail))) ||
+	    (t.last && !(p->sign_in[0] = strdup(t.last))) ||
+	    (t.non_interactive && !(p->sign_in[1] = strdup(t.non_interactive)))) {
 		if (p) {
+			free(p->sign_in[0]);
+			free(p->sign_in[1]);
 			free(p->id);
 			free(p->upn);
 			free(p->name);
@@ -343,8 +384,9 @@ static void submit_first_page(struct graph_source *g)
 {
 	char url[1024];
 
-	snprintf(url, sizeof(url), "%s/v1.0/users?$select=%s%s&$top=%u&$count=true", g->graph_url,
-		 USER_FIELDS, g->state_refused ? "" : "," STATE_FIELD, g->page_size);
+	snprintf(url, sizeof(url), "%s/v1.0/users?$select=%s%s%s&$top=%u&$count=true", g->graph_url,
+		 USER_FIELDS, g->sign_in == 1 ? "," SIGN_IN_FIELD : "",
+		 g->state_refused ? "" : "," STATE_FIELD, g->page_size);
 	submit_users_page(&g->serial, url);
 }
 
@@ -383,6 +425,8 @@ static void listing_ended(struct graph_source *g, struct users_listing *l)
 	g->listing_done = 1;
 	if (mfa_reqs_flush(g->reqs, &err) < 0)
 		fail(g, "cannot read per-user MFA states", err.msg);
+	if (g->mailbox && mfa_mailbox_purpose_flush(g->mailbox, &err) < 0)
+		fail(g, "cannot read mailbox purposes", err.msg);
 }
 
 /* Graph answered a range 400 (it refuses the filter): every range is
@@ -462,8 +506,8 @@ static int start_partitions(struct graph_source *g, const cJSON *value, const ch
 			fail(g, "out of memory", NULL);
 			break;
 		}
-		snprintf(url, len, "%s/v1.0/users?$select=%s&$top=%u&$filter=%s", g->graph_url, USER_FIELDS,
-			 g->page_size, flt);
+		snprintf(url, len, "%s/v1.0/users?$select=%s%s&$top=%u&$filter=%s", g->graph_url, USER_FIELDS,
+			 g->sign_in == 1 ? "," SIGN_IN_FIELD : "", g->page_size, flt);
 		follow(&g->parts[i], url);
 		free(url);
 		free(flt);
@@ -472,6 +516,32 @@ static int start_partitions(struct graph_source *g, const cJSON *value, const ch
 cleanup:
 	free(upns);
 	return rc;
+}
+
+/* --sign-in-activity refused: 403 (no AuditLog.Read.All: Authorization_RequestDenied;
+ * no Entra ID P1: Authentication_RequestFromNonPremiumTenantOrB2CTenant, as
+ * Graph answers it), or any answer naming that licence error. */
+static int refuses_sign_in(const struct mfa_http_response *resp)
+{
+	return resp->status == 403 ||
+	       (resp->status >= 400 && resp->status < 500 && resp->body &&
+		strstr(resp->body, "Authentication_RequestFromNonPremiumTenantOrB2CTenant"));
+}
+
+/* The users list is asked again without signInActivity (and its page
+ * size back); every user's sign-in columns stay empty, stale-account
+ * unraised. One warning, said once the scan worked. */
+static void sign_in_refused(struct graph_source *g, const struct mfa_http_response *resp)
+{
+	int licence = resp->body && strstr(resp->body, "Authentication_RequestFromNonPremiumTenantOrB2CTenant");
+
+	g->sign_in = -1;
+	g->page_size = g->page_size_asked;
+	snprintf(g->sign_in_warning, sizeof(g->sign_in_warning),
+		 "sign-in activity not read (%s): lastSignInDateTime is empty and no stale-account finding is raised; %s",
+		 resp->error ? resp->error : "refused",
+		 licence ? "signInActivity needs an Entra ID P1 or P2 licence in the tenant"
+			 : "grant the app AuditLog.Read.All (application) and make sure the tenant has an Entra ID P1 or P2 licence");
 }
 
 static void on_users_page(void *ctx, const struct mfa_http_response *resp)
@@ -491,6 +561,11 @@ static void on_users_page(void *ctx, const struct mfa_http_response *resp)
 		 * first page without it, each state read per user. */
 		g->state_refused = 1;
 		g->prog.fast_path = 0;
+		submit_first_page(g);
+		return;
+	}
+	if (l->partition < 0 && g->pages == 0 && g->sign_in == 1 && refuses_sign_in(resp)) {
+		sign_in_refused(g, resp);
 		submit_first_page(g);
 		return;
 	}
@@ -704,6 +779,10 @@ static int scan(struct graph_source *g, struct mfa_err *err)
 	}
 	if (g->reg_warning[0] && g->warn)
 		g->warn(g->warn_ctx, g->reg_warning);
+	if (g->sign_in_warning[0] && g->warn)
+		g->warn(g->warn_ctx, g->sign_in_warning);
+	if (g->mailbox)
+		mfa_mailbox_purpose_finish(g->mailbox, g->warn, g->warn_ctx);
 	if (mfa_spool_rewind(g->spool, err) < 0)
 		return mfa_err_prefix(err, "cannot read back the scan's spool file");
 	g->scanned = 1;
@@ -730,6 +809,8 @@ static int gs_next(struct mfa_source *src, struct mfa_user *u, struct mfa_err *e
 
 		u->signins = c ? c : &g->no_signins;
 	}
+	if (g->mailbox && u->id && u->mail)
+		u->mailbox_purpose = mfa_mailbox_purpose_get(g->mailbox, u->id);
 	if (g->reg_unavailable)
 		return 1;
 	i = mfa_regmap_find_id(g->reg, u->id);
@@ -773,6 +854,7 @@ static void gs_free(struct mfa_source *src)
 	if (!g)
 		return;
 	mfa_reqs_free(g->reqs);
+	mfa_mailbox_purpose_free(g->mailbox);
 	if (g->ca_fetch) {
 		struct mfa_err ignored = MFA_ERR_INIT;
 
@@ -813,6 +895,12 @@ int mfa_graph_source_open(struct mfa_source **out, const struct mfa_graph_source
 	g->page_size = o->users_page_size ? o->users_page_size : 999;
 	if (g->page_size > 999)
 		g->page_size = 999;
+	g->page_size_asked = g->page_size;
+	if (o->sign_in_activity) {
+		g->sign_in = 1;
+		if (g->page_size > MFA_SIGN_IN_ACTIVITY_PAGE_SIZE)
+			g->page_size = MFA_SIGN_IN_ACTIVITY_PAGE_SIZE;
+	}
 	g->backlog = o->backlog ? o->backlog : 5000;
 	g->warn = o->warn;
 	g->warn_ctx = o->warn_ctx;
@@ -828,7 +916,9 @@ int mfa_graph_source_open(struct mfa_source **out, const struct mfa_graph_source
 	g->ca_result.security_defaults = -1;
 	ro.http = o->http;
 	ro.graph_url = o->graph_url;
-	if (mfa_reqs_new(&g->reqs, &ro, err) < 0) {
+	if (mfa_reqs_new(&g->reqs, &ro, err) < 0 ||
+	    (o->mailbox_purpose &&
+	     mfa_mailbox_purpose_start(&g->mailbox, o->http, o->graph_url, err) < 0)) {
 		gs_free(&g->base);
 		return -1;
 	}

@@ -69,9 +69,26 @@ struct mfa_graph_source_options {
 	 * everyone when the logs could not be read). 0: not read. */
 	unsigned sign_in_days;
 	time_t now;
+	/* account types (opt-in: they cost requests):
+	 * sign_in_activity: signInActivity in every users page's $select
+	 *   (AuditLog.Read.All, Entra ID P1), pages of at most
+	 *   MFA_SIGN_IN_ACTIVITY_PAGE_SIZE; the users get last_sign_in and
+	 *   last_non_interactive_sign_in ("" for Graph's null: never signed
+	 *   in). Refused on the first page (403, or Graph's licence error
+	 *   Authentication_RequestFromNonPremiumTenantOrB2CTenant): one
+	 *   warning, the list asked again without it, the fields NULL;
+	 * mailbox_purpose: mailboxSettings.userPurpose of every user with a
+	 *   mail (sources/mailbox_purpose.h) into mailbox_purpose. */
+	int sign_in_activity;
+	int mailbox_purpose;
 };
 
-#define MFA_GRAPH_SOURCE_OPTIONS_INIT { NULL, NULL, 1, 0, 0, NULL, NULL, NULL, NULL, NULL, 0, 0 }
+/* Graph's largest users page with signInActivity in $select: a larger
+ * $top is answered with pages of at most this many (the List users page;
+ * older versions of it said 120). */
+#define MFA_SIGN_IN_ACTIVITY_PAGE_SIZE 500
+
+#define MFA_GRAPH_SOURCE_OPTIONS_INIT { NULL, NULL, 1, 0, 0, NULL, NULL, NULL, NULL, NULL, 0, 0, 0, 0 }
 
 /* Makes the source; no network until the first mfa_source_next. */
 int mfa_graph_source_open(struct mfa_source **out, const struct mfa_graph_source_options *o,

@@ -779,6 +779,7 @@ static const struct { const char *name; unsigned bit; } perm_names[] = {
 	{ "GroupMember.Read.All", EMU_PERM_GROUP_MEMBER_READ_ALL },
 	{ "RoleManagement.Read.Directory", EMU_PERM_ROLE_MGMT_READ_DIR },
 	{ "Mail.Send", EMU_PERM_MAIL_SEND },
+	{ "MailboxSettings.Read", EMU_PERM_MAILBOX_SETTINGS_READ },
 };
 
 int emu_perms_parse(const char *list, unsigned *out, struct mfa_err *err)

@@ -22,6 +22,7 @@ enum emu_perm {
 	EMU_PERM_GROUP_MEMBER_READ_ALL = 1u << 6,/* GroupMember.Read.All */
 	EMU_PERM_ROLE_MGMT_READ_DIR = 1u << 7,   /* RoleManagement.Read.Directory */
 	EMU_PERM_MAIL_SEND = 1u << 8,            /* Mail.Send (issue 13) */
+	EMU_PERM_MAILBOX_SETTINGS_READ = 1u << 20, /* MailboxSettings.Read (issue 14) */
 };
 
 /* What /users does with perUserMfaState in $select (--state-select). */
@@ -36,6 +37,7 @@ struct emu_config {
 	const char *port_file;
 	uint32_t users;
 	uint64_t seed;
+	unsigned tenants;           /* --tenants N (multitenant.h; issue 16) */
 	const char *tenant_csv;
 	const char *tenant_id;
 	const char *client_id;

@@ -1,5 +1,6 @@
 /* graph_api.c - the Graph endpoints: routing, permissions and bodies. */
 #include "app.h"
+#include "accounts.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -404,6 +405,7 @@ static int filter_user(const struct emu_tenant *t, const struct emu_user *u, con
 enum user_field {
 	UF_ID, UF_UPN, UF_DISPLAY, UF_TYPE, UF_ENABLED, UF_SYNC, UF_CREATED, UF_STATE, UF_NULL,
 	UF_PHONES, UF_MAIL,
+	UF_SIGN_IN, /* issue 14: signInActivity (accounts.c) */
 };
 
 static const struct { const char *name; enum user_field f; } user_fields[] = {
@@ -417,6 +419,7 @@ static const struct { const char *name; enum user_field f; } user_fields[] = {
 	{ "onPremisesImmutableId", UF_NULL }, { "onPremisesSamAccountName", UF_NULL },
 	{ "usageLocation", UF_NULL }, { "externalUserState", UF_NULL },
 	{ "onPremisesLastSyncDateTime", UF_NULL }, { "lastPasswordChangeDateTime", UF_NULL },
+	{ "signInActivity", UF_SIGN_IN },
 };
 
 #define MAX_SELECT 32
@@ -527,6 +530,7 @@ static void user_json(const struct emu_tenant *t, const struct emu_user *u, cons
 			break;
 		case UF_PHONES: buf_puts(b, "[]"); break;
 		case UF_MAIL: buf_json_str(b, emu_user_mail(t, u)); break;
+		case UF_SIGN_IN: emu_accounts_sign_in_json(t, u, b); break;
 		case UF_NULL: buf_puts(b, "null"); break;
 		}
 	}
@@ -595,6 +599,33 @@ static unsigned long filter_count(const struct emu_tenant *t, const struct filte
 	return n;
 }
 
+/* issue 14: signInActivity in $select needs AuditLog.Read.All and a P1
+ * licence (the tenant of --no-registration-license has none), and caps
+ * the page at EMU_SIGN_IN_PAGE_SIZE (a larger $top is not an error).
+ * Returns 0 (with *top capped), or -1 with the 403 in rp. */
+static int sign_in_check(const struct emu_app *app, const struct selection *sel, long *top,
+			 struct emu_reply *rp)
+{
+	unsigned i;
+
+	for (i = 0; i < sel->n && user_fields[sel->idx[i]].f != UF_SIGN_IN; i++)
+		;
+	if (i == sel->n)
+		return 0;
+	if (!(app->cfg->perms & EMU_PERM_AUDITLOG_READ_ALL)) {
+		forbidden(rp);
+		return -1;
+	}
+	if (!app->cfg->registration_license) {
+		emu_reply_error(rp, 403, "Authentication_RequestFromNonPremiumTenantOrB2CTenant",
+				"Neither tenant is B2C or tenant doesn't have premium license");
+		return -1;
+	}
+	if (top && *top > EMU_SIGN_IN_PAGE_SIZE)
+		*top = EMU_SIGN_IN_PAGE_SIZE;
+	return 0;
+}
+
 static void users_list(struct emu_app *app, const struct emu_request *rq, struct emu_reply *rp)
 {
 	static const char *const ok[] = { "$select", "$top", "$filter", "$count", "$skiptoken", NULL };
@@ -609,7 +640,7 @@ static void users_list(struct emu_app *app, const struct emu_request *rq, struct
 
 	if (reject_unsupported(rq, rp, ok) < 0 ||
 	    select_parse(emu_request_query(rq, "$select"), app->cfg->state_select, &sel, rp) < 0 ||
-	    page_size(rq, 100, rp, &top) < 0 ||
+	    page_size(rq, 100, rp, &top) < 0 || sign_in_check(app, &sel, &top, rp) < 0 ||
 	    filter_parse(emu_request_query(rq, "$filter"), !app->cfg->no_upn_range_filter, &flt, rp) < 0)
 		return;
 	if (flt.range) /* counted apart in /_emulator/stats */
@@ -683,7 +714,8 @@ static void user_get(struct emu_app *app, const struct emu_request *rq, const ch
 	struct selection sel;
 	long idx = emu_tenant_find(t, key);
 
-	if (select_parse(emu_request_query(rq, "$select"), app->cfg->state_select, &sel, rp) < 0)
+	if (select_parse(emu_request_query(rq, "$select"), app->cfg->state_select, &sel, rp) < 0 ||
+	    sign_in_check(app, &sel, NULL, rp) < 0)
 		return;
 	if (idx < 0) {
 		user_not_found(rp, key);
@@ -1171,6 +1203,7 @@ enum route_kind {
 	R_NONE, R_USERS, R_USERS_COUNT, R_USER, R_REQ_GET, R_REQ_PATCH, R_REGISTRATION, R_BATCH,
 	R_CA, R_SECDEF, R_GROUP_MEMBERS, R_ROLES, R_ROLE_MEMBERS, R_ROLE_TEMPLATE_MEMBERS,
 	R_BAD_METHOD, R_V1_REQUIREMENTS, R_SENDMAIL,
+	R_MAILBOX_SETTINGS, R_MAILBOX_PURPOSE, /* issue 14 (accounts.c) */
 	R_SIGNINS, /* issue 15 (signins.c) */
 };
 
@@ -1212,6 +1245,14 @@ static void route_match(const struct emu_request *rq, char **s, unsigned n, stru
 		r->kind = post ? R_SENDMAIL : R_BAD_METHOD;
 		r->name = "sendMail";
 		r->perms = EMU_PERM_MAIL_SEND;
+		r->scope = EMU_SCOPE_NONE;
+		r->key = s[1];
+	} else if ((n == 3 || (n == 4 && is(s[3], "userPurpose"))) && is(s[0], "users") &&
+		   is(s[2], "mailboxSettings")) {
+		/* issue 14: an Outlook API (Exchange's limits, not identity RUs) */
+		r->kind = !get ? R_BAD_METHOD : n == 3 ? R_MAILBOX_SETTINGS : R_MAILBOX_PURPOSE;
+		r->name = "mailboxSettings";
+		r->perms = EMU_PERM_MAILBOX_SETTINGS_READ;
 		r->scope = EMU_SCOPE_NONE;
 		r->key = s[1];
 	} else if (n == 4 && is(s[0], "users") && is(s[2], "authentication") && is(s[3], "requirements")) {
@@ -1348,7 +1389,8 @@ void emu_api_handle(struct emu_app *app, const struct emu_request *rq, struct em
 		goto cleanup;
 	}
 	if (!(app->cfg->perms & r.perms)) {
-		if (r.kind == R_SENDMAIL) /* Exchange answers, not the directory */
+		if (r.kind == R_SENDMAIL || r.kind == R_MAILBOX_SETTINGS || r.kind == R_MAILBOX_PURPOSE)
+			/* Exchange answers, not the directory */
 			emu_reply_error(rp, 403, "ErrorAccessDenied", "Access is denied. Check credentials and try again.");
 		else
 			forbidden(rp);
@@ -1383,6 +1425,8 @@ void emu_api_handle(struct emu_app *app, const struct emu_request *rq, struct em
 	case R_ROLES: directory_roles(app, rq, rp); break;
 	case R_ROLE_MEMBERS: members(app, rq, "directoryRoles", r.key, false, rp); break;
 	case R_ROLE_TEMPLATE_MEMBERS: members(app, rq, "directoryRoles", r.key, true, rp); break;
+	case R_MAILBOX_SETTINGS: emu_accounts_mailbox_settings(app, rq, r.key, 0, rp); break;
+	case R_MAILBOX_PURPOSE: emu_accounts_mailbox_settings(app, rq, r.key, 1, rp); break;
 	default: break;
 	}
 cleanup:

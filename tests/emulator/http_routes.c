@@ -1,5 +1,6 @@
 /* http_routes.c - libmicrohttpd glue and request dispatch. */
 #include "http_routes.h"
+#include "accounts.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -22,7 +23,8 @@ struct pending {
 };
 
 struct emu_server {
-	struct emu_app *app;
+	struct emu_app *app;          /* the first tenant: the server's own settings */
+	const struct emu_tenants *ts; /* every tenant (multitenant.h) */
 	struct MHD_Daemon *daemon;
 	int port;
 	atomic_bool stopping;
@@ -276,17 +278,24 @@ cleanup:
 static void emulator_endpoint(struct emu_server *s, const char *method, const char *what,
 			      const struct emu_request *rq, struct emu_reply *rp)
 {
-	struct emu_app *app = s->app;
+	const char *tenant = emu_request_query(rq, "tenant");
+	struct emu_app *app = tenant ? emu_tenants_find(s->ts, tenant) : s->app;
 	bool get = strcmp(method, "GET") == 0, post = strcmp(method, "POST") == 0;
 
 	rp->route = "emulator";
-	if (get && (strcmp(what, "state") == 0 || strcmp(what, "export") == 0)) {
+	if (!app) {
+		emu_reply_error(rp, 404, "NotFound", "no tenant '%.100s' here (GET /_emulator/tenants lists them)", tenant);
+	} else if (get && strcmp(what, "tenants") == 0) {
+		emu_tenants_json(s->ts, rp);
+	} else if (get && (strcmp(what, "state") == 0 || strcmp(what, "export") == 0)) {
 		char *data = NULL;
 		size_t len = 0;
 		FILE *f = open_memstream(&data, &len);
 		if (!f)
 			abort();
-		if (what[0] == 's')
+		if (what[0] == 's' && emu_request_query(rq, "accounts")) /* issue 14 */
+			emu_accounts_write_state(&app->tenant, f);
+		else if (what[0] == 's')
 			emu_tenant_write_state(&app->tenant, f);
 		else
 			emu_tenant_export_csv(&app->tenant, f);
@@ -368,6 +377,7 @@ static double dispatch(struct emu_server *s, struct MHD_Connection *c, const cha
 		version[4] = '\0';
 		api = true;
 		request_from(s, c, method, url + 5, version, ctx, &rq);
+		app = emu_tenants_for_token(s->ts, rq.authorization);
 		emu_api_begin(app, &rq, rp);
 		emu_faults_draw(&app->faults, false, &ft);
 		delay = ft.delay;
@@ -397,6 +407,8 @@ static double dispatch(struct emu_server *s, struct MHD_Connection *c, const cha
 
 		snprintf(tenant, sizeof(tenant), "%.*s", (int)(tl < 127 ? tl : 127), url + 1);
 		request_from(s, c, method, url, NULL, ctx, &rq);
+		if (emu_tenants_find(s->ts, tenant)) /* else the first refuses it */
+			app = emu_tenants_find(s->ts, tenant);
 		snprintf(token_url, sizeof(token_url), "%s%s", rq.base_url, url);
 		if (strcmp(method, "POST") != 0) {
 			rp->route = "token";
@@ -581,8 +593,10 @@ static char *read_pem(const char *flag, const char *path, struct mfa_err *err)
 	return buf_detach(&b, NULL);
 }
 
-int emu_server_start(struct emu_server **out, struct emu_app *app, int *port, struct mfa_err *err)
+int emu_server_start(struct emu_server **out, const struct emu_tenants *ts, int *port,
+		     struct mfa_err *err)
 {
+	struct emu_app *app = &ts->apps[0];
 	struct emu_server *s = calloc(1, sizeof(*s));
 	struct sockaddr_in addr;
 	const union MHD_DaemonInfo *info;
@@ -593,6 +607,7 @@ int emu_server_start(struct emu_server **out, struct emu_app *app, int *port, st
 	if (!s)
 		return mfa_err_set(err, "out of memory");
 	s->app = app;
+	s->ts = ts;
 	atomic_init(&s->stopping, false);
 	atomic_init(&s->request_ids, 1);
 	pthread_mutex_init(&s->lock, NULL);

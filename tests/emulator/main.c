@@ -8,6 +8,7 @@
 
 #include "app.h"
 #include "http_routes.h"
+#include "multitenant.h"
 #include "rng.h"
 
 #define DEFAULT_TENANT "5f1c2b3a-7e6d-4c5b-9a8f-000000e1a1c0"
@@ -25,6 +26,8 @@ static const struct flag flags[] = {
 	{ "seed", "S", "1", "seed for the generated tenant, faults and $batch order" },
 	{ "tenant-csv", "FILE", NULL, "load the tenant from mfa-migrate's users.csv (or any export it reads)" },
 	{ "tenant-id", "ID", DEFAULT_TENANT, "tenant id of the token endpoint path" },
+	/* issue 16: many tenants (multitenant.h) */
+	{ "tenants", "N", "1", "serve N tenants, each with its own id, --users users (seed --seed + k), token signing key and budgets; /_emulator/tenants lists them" },
 	{ "client-id", "ID", DEFAULT_CLIENT, "the one app registration that may sign in" },
 	{ "client-secret", "SECRET", "emulator-secret", "that app's client secret" },
 	{ "client-cert", "PEM", NULL, "that app's certificate, for client_assertion (RS256/x5t, PS256/x5t#S256)" },
@@ -170,6 +173,10 @@ static int parse_args(int argc, char **argv, struct emu_config *cfg, const char 
 			cfg->tenant_csv = val;
 		} else if (strcmp(name, "tenant-id") == 0) {
 			cfg->tenant_id = val;
+		} else if (strcmp(name, "tenants") == 0) {
+			if (num(name, val, 1, EMU_TENANTS_MAX, &d) < 0)
+				return -1;
+			cfg->tenants = (unsigned)d;
 		} else if (strcmp(name, "client-id") == 0) {
 			cfg->client_id = val;
 		} else if (strcmp(name, "client-secret") == 0) {
@@ -304,6 +311,10 @@ static int parse_args(int argc, char **argv, struct emu_config *cfg, const char 
 		fprintf(stderr, "graph-emulator: --tls-cert and --tls-key go together; give both or neither\n");
 		return -1;
 	}
+	if (cfg->tenants > 1 && cfg->tenant_csv) {
+		fprintf(stderr, "graph-emulator: --tenant-csv loads one tenant: drop --tenants\n");
+		return -1;
+	}
 	if (cfg->fail_5xx + cfg->fail_429 + cfg->drop + cfg->slow > 1) {
 		fprintf(stderr, "graph-emulator: the fault rates add up to more than 1\n");
 		return -1;
@@ -340,6 +351,54 @@ static int export_csv(const struct emu_tenant *t, const char *path, struct mfa_e
 	return 0;
 }
 
+/* Builds one tenant's app (its cfg already set): users, fixture, auth,
+ * budgets, mail, faults, stats. The first also exports (--export-csv). */
+static int build_app(struct emu_app *app, bool first, struct mfa_err *err)
+{
+	const struct emu_config *cfg = app->cfg;
+
+	app->skip_key = rng_mix(cfg->seed ^ 0x5eed5eedULL);
+	if (cfg->tenant_csv) {
+		if (emu_tenant_load_csv(&app->tenant, cfg->tenant_csv, cfg->seed, err) < 0)
+			return -1;
+		if (app->tenant.unknown_states)
+			fprintf(stderr, "graph-emulator: %lu users of '%s' had no known per-user state; they start disabled\n",
+				app->tenant.unknown_states, cfg->tenant_csv);
+	} else if (emu_tenant_generate(&app->tenant, cfg->users, cfg->seed, err) < 0) {
+		return -1;
+	}
+	if (first && cfg->export_csv && export_csv(&app->tenant, cfg->export_csv, err) < 0)
+		return -1;
+	if (cfg->no_serve)
+		return 0;
+	if (cfg->ca_fixture && emu_fixture_load(app, cfg->ca_fixture, err) < 0)
+		return -1;
+	if (emu_auth_new(&app->auth, cfg, err) < 0)
+		return -1;
+	if (emu_throttle_new(&app->throttle, cfg, app->tenant.count) < 0)
+		return mfa_err_set(err, "out of memory");
+	if (emu_mail_new(&app->mail, cfg) < 0)
+		return mfa_err_set(err, "out of memory");
+	if (emu_signins_new(&app->signins, app) < 0)
+		return mfa_err_set(err, "out of memory");
+	emu_faults_init(&app->faults, cfg);
+	emu_stats_init(&app->stats);
+	return 0;
+}
+
+static void release_app(struct emu_app *app)
+{
+	if (app->throttle) {
+		emu_stats_release(&app->stats);
+		emu_throttle_free(app->throttle);
+	}
+	emu_mail_free(app->mail);
+	emu_signins_free(app->signins);
+	emu_auth_free(app->auth);
+	cJSON_Delete(app->fixture);
+	emu_tenant_release(&app->tenant);
+}
+
 int main(int argc, char **argv)
 {
 	struct emu_config cfg = {
@@ -350,24 +409,27 @@ int main(int argc, char **argv)
 		.registration_license = true, .registration_page_size = 999, .threads = 2,
 		.batch_parallelism = 1, .mail_per_minute = 30, .mail_recipients_per_day = 10000,
 		.signins_per_user = 4, .signins_days = 7,
+		.tenants = 1,
 	};
-	struct emu_app app;
+	struct emu_tenants ts = { NULL, NULL, NULL, 0 };
 	struct emu_server *server = NULL;
 	struct mfa_err err = MFA_ERR_INIT;
 	const char *perms = DEFAULT_PERMS;
 	sigset_t set;
 	double t0;
+	size_t k;
 	int port = 0, sig = 0, rc = 1;
 
-	memset(&app, 0, sizeof(app));
 	if (parse_args(argc, argv, &cfg, &perms) < 0)
 		return 2;
 	if (emu_perms_parse(perms, &cfg.perms, &err) < 0) {
 		fprintf(stderr, "graph-emulator: %s\n", err.msg);
 		return 2;
 	}
-	app.cfg = &cfg;
-	app.skip_key = rng_mix(cfg.seed ^ 0x5eed5eedULL);
+	if (emu_tenants_init(&ts, &cfg, cfg.tenants, &err) < 0) {
+		fprintf(stderr, "graph-emulator: %s\n", err.msg);
+		return 2;
+	}
 
 	/* signals are taken by sigwait below; every thread started after this inherits the mask */
 	sigemptyset(&set);
@@ -377,41 +439,20 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 
 	t0 = emu_now();
-	if (cfg.tenant_csv) {
-		if (emu_tenant_load_csv(&app.tenant, cfg.tenant_csv, cfg.seed, &err) < 0)
+	for (k = 0; k < ts.n; k++)
+		if (build_app(&ts.apps[k], k == 0, &err) < 0)
 			goto fail;
-		if (app.tenant.unknown_states)
-			fprintf(stderr, "graph-emulator: %lu users of '%s' had no known per-user state; they start disabled\n",
-				app.tenant.unknown_states, cfg.tenant_csv);
-	} else if (emu_tenant_generate(&app.tenant, cfg.users, cfg.seed, &err) < 0) {
-		goto fail;
-	}
-	fprintf(stderr, "graph-emulator: tenant of %u users ready in %.2f s\n", app.tenant.count, emu_now() - t0);
-	if (cfg.export_csv && export_csv(&app.tenant, cfg.export_csv, &err) < 0)
-		goto fail;
+	if (ts.n == 1)
+		fprintf(stderr, "graph-emulator: tenant of %u users ready in %.2f s\n", ts.apps[0].tenant.count,
+			emu_now() - t0);
+	else
+		fprintf(stderr, "graph-emulator: %zu tenants of %u users each ready in %.2f s\n", ts.n,
+			ts.apps[0].tenant.count, emu_now() - t0);
 	if (cfg.no_serve) {
 		rc = 0;
 		goto cleanup;
 	}
-	if (cfg.ca_fixture && emu_fixture_load(&app, cfg.ca_fixture, &err) < 0)
-		goto fail;
-	if (emu_auth_new(&app.auth, &cfg, &err) < 0)
-		goto fail;
-	if (emu_throttle_new(&app.throttle, &cfg, app.tenant.count) < 0) {
-		mfa_err_set(&err, "out of memory");
-		goto fail;
-	}
-	if (emu_mail_new(&app.mail, &cfg) < 0) {
-		mfa_err_set(&err, "out of memory");
-		goto fail;
-	}
-	if (emu_signins_new(&app.signins, &app) < 0) {
-		mfa_err_set(&err, "out of memory");
-		goto fail;
-	}
-	emu_faults_init(&app.faults, &cfg);
-	emu_stats_init(&app.stats);
-	if (emu_server_start(&server, &app, &port, &err) < 0)
+	if (emu_server_start(&server, &ts, &port, &err) < 0)
 		goto fail;
 	if (cfg.port_file && write_port_file(cfg.port_file, port, &err) < 0)
 		goto fail;
@@ -427,15 +468,9 @@ fail:
 	fprintf(stderr, "graph-emulator: %s\n", err.msg);
 cleanup:
 	emu_server_stop(server);
-	if (app.throttle) {
-		emu_stats_release(&app.stats);
-		emu_throttle_free(app.throttle);
-	}
-	emu_mail_free(app.mail);
-	emu_signins_free(app.signins);
-	emu_auth_free(app.auth);
-	cJSON_Delete(app.fixture);
-	emu_tenant_release(&app.tenant);
+	for (k = 0; k < ts.n; k++)
+		release_app(&ts.apps[k]);
+	emu_tenants_release(&ts);
 	if (cfg.port_file && rc == 0 && !cfg.no_serve)
 		unlink(cfg.port_file);
 	return rc;

@@ -3,6 +3,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 #include <cmocka.h>
 
 #include "mfa/model/plan.h"
@@ -39,16 +40,16 @@ static const struct case_ cases[] = {
 	{ "disabled: keep", MFA_STATE_DISABLED, Y, N, M, Y, "a@x", NOOPTS, 0, 0, MFA_ACTION_KEEP, MFA_HOLD_NONE, MFA_STATE_DISABLED },
 	{ "disabled and excluded: still keep", MFA_STATE_DISABLED, Y, N, M, Y, "a@x", NOOPTS, 0, 1, MFA_ACTION_KEEP, MFA_HOLD_NONE, MFA_STATE_DISABLED },
 	{ "unknown: hold, never disabled", MFA_STATE_UNKNOWN, Y, N, M, Y, "a@x", NOOPTS, 0, 0, MFA_ACTION_HOLD, MFA_HOLD_STATE_UNKNOWN, MFA_STATE_UNKNOWN },
-	{ "excluded wins over everything", MFA_STATE_ENFORCED, Y, Y, G, N, "a@x", { NULL, true, true, true, true, false, MFA_STATE_DISABLED, NULL, false, false }, 1, 1, MFA_ACTION_HOLD, MFA_HOLD_EXCLUDED, MFA_STATE_ENFORCED },
+	{ "excluded wins over everything", MFA_STATE_ENFORCED, Y, Y, G, N, "a@x", { .skip_guests = true, .skip_disabled_accounts = true, .hold_unregistered = true, .hold_admins = true }, 1, 1, MFA_ACTION_HOLD, MFA_HOLD_EXCLUDED, MFA_STATE_ENFORCED },
 	{ "not on --only", MFA_STATE_ENFORCED, Y, N, M, Y, "other@x", NOOPTS, 1, 0, MFA_ACTION_HOLD, MFA_HOLD_NOT_IN_ONLY, MFA_STATE_ENFORCED },
 	{ "on --only", MFA_STATE_ENFORCED, Y, N, M, Y, "A@X", NOOPTS, 1, 0, MFA_ACTION_DISABLE, MFA_HOLD_NONE, MFA_STATE_DISABLED },
-	{ "--skip-guests", MFA_STATE_ENABLED, Y, N, G, Y, "g#EXT#@x", { NULL, true, false, false, false, false, MFA_STATE_DISABLED, NULL, false, false }, 0, 0, MFA_ACTION_HOLD, MFA_HOLD_GUEST, MFA_STATE_ENABLED },
+	{ "--skip-guests", MFA_STATE_ENABLED, Y, N, G, Y, "g#EXT#@x", { .skip_guests = true }, 0, 0, MFA_ACTION_HOLD, MFA_HOLD_GUEST, MFA_STATE_ENABLED },
 	{ "guest without --skip-guests", MFA_STATE_ENABLED, Y, N, G, Y, "g#EXT#@x", NOOPTS, 0, 0, MFA_ACTION_DISABLE, MFA_HOLD_NONE, MFA_STATE_DISABLED },
-	{ "--skip-disabled-accounts", MFA_STATE_ENFORCED, Y, N, M, N, "a@x", { NULL, false, true, false, false, false, MFA_STATE_DISABLED, NULL, false, false }, 0, 0, MFA_ACTION_HOLD, MFA_HOLD_ACCOUNT_DISABLED, MFA_STATE_ENFORCED },
-	{ "--hold-unregistered: not registered", MFA_STATE_ENABLED, N, N, M, Y, "a@x", { NULL, false, false, true, false, false, MFA_STATE_DISABLED, NULL, false, false }, 0, 0, MFA_ACTION_HOLD, MFA_HOLD_UNREGISTERED, MFA_STATE_ENABLED },
-	{ "--hold-unregistered: unknown counts as not", MFA_STATE_ENABLED, U, N, M, Y, "a@x", { NULL, false, false, true, false, false, MFA_STATE_DISABLED, NULL, false, false }, 0, 0, MFA_ACTION_HOLD, MFA_HOLD_UNREGISTERED, MFA_STATE_ENABLED },
-	{ "--hold-unregistered: registered goes", MFA_STATE_ENFORCED, Y, N, M, Y, "a@x", { NULL, false, false, true, false, false, MFA_STATE_DISABLED, NULL, false, false }, 0, 0, MFA_ACTION_DISABLE, MFA_HOLD_NONE, MFA_STATE_DISABLED },
-	{ "--hold-admins", MFA_STATE_ENFORCED, Y, Y, M, Y, "a@x", { NULL, false, false, false, true, false, MFA_STATE_DISABLED, NULL, false, false }, 0, 0, MFA_ACTION_HOLD, MFA_HOLD_ADMIN, MFA_STATE_ENFORCED },
+	{ "--skip-disabled-accounts", MFA_STATE_ENFORCED, Y, N, M, N, "a@x", { .skip_disabled_accounts = true }, 0, 0, MFA_ACTION_HOLD, MFA_HOLD_ACCOUNT_DISABLED, MFA_STATE_ENFORCED },
+	{ "--hold-unregistered: not registered", MFA_STATE_ENABLED, N, N, M, Y, "a@x", { .hold_unregistered = true }, 0, 0, MFA_ACTION_HOLD, MFA_HOLD_UNREGISTERED, MFA_STATE_ENABLED },
+	{ "--hold-unregistered: unknown counts as not", MFA_STATE_ENABLED, U, N, M, Y, "a@x", { .hold_unregistered = true }, 0, 0, MFA_ACTION_HOLD, MFA_HOLD_UNREGISTERED, MFA_STATE_ENABLED },
+	{ "--hold-unregistered: registered goes", MFA_STATE_ENFORCED, Y, N, M, Y, "a@x", { .hold_unregistered = true }, 0, 0, MFA_ACTION_DISABLE, MFA_HOLD_NONE, MFA_STATE_DISABLED },
+	{ "--hold-admins", MFA_STATE_ENFORCED, Y, Y, M, Y, "a@x", { .hold_admins = true }, 0, 0, MFA_ACTION_HOLD, MFA_HOLD_ADMIN, MFA_STATE_ENFORCED },
 };
 
 static void test_table(void **state)
@@ -141,11 +142,125 @@ static void test_require_ca_coverage(void **state)
 			assert_int_equal(d.reason, MFA_HOLD_NOT_COVERED);
 		}
 	}
-	/* Without the option, coverage decides nothing. */
+	/* Without the option the default still holds (coverage checked);
+	 * --no-require-ca-coverage turns it off. */
 	po.require_ca_coverage = false;
 	v.coverage.verdict = MFA_COVERAGE_NOT_COVERED;
 	mfa_plan_decide(&po, &u, &v, &d);
+	assert_int_equal(d.reason, MFA_HOLD_NOT_COVERED);
+	po.no_require_ca_coverage = true;
+	mfa_plan_decide(&po, &u, &v, &d);
 	assert_int_equal(d.action, MFA_ACTION_DISABLE);
+}
+
+/* A model where one policy (enabled, MFA, all apps) covers the users
+ * whose ids are given, and nobody else. */
+static struct mfa_ca_model *model_covering(const char *const *ids, size_t n)
+{
+	struct mfa_ca_model *m = mfa_ca_model_new();
+	struct mfa_ca_policy p;
+	struct mfa_err err = MFA_ERR_INIT;
+
+	assert_non_null(m);
+	memset(&p, 0, sizeof(p));
+	p.name = "CA001";
+	p.state = MFA_CA_POLICY_ENABLED;
+	p.requires_mfa = true;
+	p.targets_apps = true;
+	p.include_users.v = ids;
+	p.include_users.n = n;
+	assert_int_equal(mfa_ca_model_add_policy(m, &p, &err), 0);
+	mfa_ca_model_mark_policies_read(m);
+	return m;
+}
+
+static void test_safe_by_default(void **state)
+{
+	/* Safe by default: with a model, every user not `covered` is held
+	 * `not-covered`, exactly those; --no-require-ca-coverage gives the
+	 * plan without it; without a model (coverage not checked) nobody is. */
+	static const char *const covered[] = { "id-1", "id-3" };
+	static const struct {
+		const char *id;
+		enum mfa_state state;
+	} users[] = {
+		{ "id-1", MFA_STATE_ENFORCED }, { "id-2", MFA_STATE_ENFORCED },
+		{ "id-3", MFA_STATE_ENABLED },  { "id-4", MFA_STATE_ENABLED },
+		{ "id-5", MFA_STATE_DISABLED }, /* already there: keep, whatever coverage */
+	};
+	struct mfa_ca_model *m = model_covering(covered, 2);
+	struct mfa_classify_options cls = MFA_CLASSIFY_OPTIONS_INIT;
+	struct mfa_plan_options po = MFA_PLAN_OPTIONS_INIT;
+	size_t i;
+	int pass;
+
+	(void)state;
+	for (pass = 0; pass < 4; pass++) {
+		/* 0: model, default; 1: model, --no-require-ca-coverage;
+		 * 2: no model, default; 3: model, --target enforced */
+		cls.ca = pass == 2 ? NULL : m;
+		po = (struct mfa_plan_options)MFA_PLAN_OPTIONS_INIT;
+		po.no_require_ca_coverage = pass == 1;
+		po.target = pass == 3 ? MFA_STATE_ENFORCED : MFA_STATE_DISABLED;
+		po.despite_conditional_access = pass == 3;
+		assert_int_equal(mfa_plan_requires_coverage(&po, cls.ca != NULL), pass == 0);
+		for (i = 0; i < sizeof(users) / sizeof(users[0]); i++) {
+			struct mfa_user u;
+			struct mfa_verdict v;
+			struct mfa_decision d;
+			bool is_covered = i == 0 || i == 2;
+
+			print_message("pass %d: %s\n", pass, users[i].id);
+			mfa_user_init(&u);
+			u.id = users[i].id;
+			u.upn = "x@y";
+			u.state = users[i].state;
+			u.reg.registered = MFA_TRI_YES;
+			mfa_classify(&cls, &u, &v);
+			assert_int_equal(v.coverage.verdict, pass == 2 ? MFA_COVERAGE_UNKNOWN
+							 : is_covered ? MFA_COVERAGE_COVERED
+							 : MFA_COVERAGE_NOT_COVERED);
+			mfa_plan_decide(&po, &u, &v, &d);
+			if (pass == 3) {
+				/* no not-covered hold towards enforced */
+				assert_int_equal(d.action, users[i].state == MFA_STATE_ENFORCED
+							   ? MFA_ACTION_KEEP : MFA_ACTION_ENFORCE);
+			} else if (users[i].state == MFA_STATE_DISABLED) {
+				assert_int_equal(d.action, MFA_ACTION_KEEP);
+			} else if (pass == 0 && !is_covered) {
+				assert_int_equal(d.action, MFA_ACTION_HOLD);
+				assert_int_equal(d.reason, MFA_HOLD_NOT_COVERED);
+				assert_int_equal(d.to, users[i].state);
+			} else {
+				assert_int_equal(d.action, MFA_ACTION_DISABLE);
+				assert_int_equal(d.reason, MFA_HOLD_NONE);
+			}
+		}
+	}
+	mfa_ca_model_free(m);
+}
+
+static void test_requires_coverage(void **state)
+{
+	struct mfa_plan_options po = MFA_PLAN_OPTIONS_INIT;
+
+	(void)state;
+	assert_false(mfa_plan_requires_coverage(NULL, true));
+	/* the default: wherever coverage was checked */
+	assert_true(mfa_plan_requires_coverage(&po, true));
+	assert_false(mfa_plan_requires_coverage(&po, false));
+	po.no_require_ca_coverage = true;
+	assert_false(mfa_plan_requires_coverage(&po, true));
+	/* --require-ca-coverage: offline too, and it wins */
+	po.require_ca_coverage = true;
+	assert_true(mfa_plan_requires_coverage(&po, false));
+	assert_true(mfa_plan_requires_coverage(&po, true));
+	/* towards enabled or enforced never: those have their own guardrails */
+	po.target = MFA_STATE_ENABLED;
+	assert_false(mfa_plan_requires_coverage(&po, true));
+	po.target = MFA_STATE_ENFORCED;
+	po.no_require_ca_coverage = false;
+	assert_false(mfa_plan_requires_coverage(&po, true));
 }
 
 /* One user towards a target: enforced/enabled/disabled state, registered
@@ -238,8 +353,8 @@ static void test_target_conditional_access(void **state)
 		decide(&po, MFA_STATE_DISABLED, Y, 0, MFA_COVERAGE_UNKNOWN, &d);
 		assert_int_equal(d.action, mfa_action_for_target(po.target));
 	}
-	/* towards disabled, CA is no guardrail (coverage decides only with
-	 * --require-ca-coverage) */
+	/* towards disabled, CA requiring MFA is no guardrail: it is what
+	 * makes disabling safe */
 	po = (struct mfa_plan_options)MFA_PLAN_OPTIONS_INIT;
 	decide(&po, MFA_STATE_ENFORCED, Y, 1, MFA_COVERAGE_COVERED, &d);
 	assert_int_equal(d.action, MFA_ACTION_DISABLE);
@@ -310,11 +425,14 @@ static void test_select(void **state)
 	po.target = MFA_STATE_DISABLED;
 	sel = (struct mfa_fail_on)MFA_FAIL_ON_INIT;
 	assert_int_equal(mfa_fail_on_parse(&sel, "enabled-not-registered", &err), 0);
-	decide(&po, MFA_STATE_ENABLED, N, 1, MFA_COVERAGE_NOT_COVERED, &d);
+	decide(&po, MFA_STATE_ENABLED, N, 1, MFA_COVERAGE_COVERED, &d);
 	assert_int_equal(d.action, MFA_ACTION_DISABLE);
 	decide(&po, MFA_STATE_ENFORCED, Y, 1, MFA_COVERAGE_NOT_COVERED, &d);
 	assert_int_equal(d.action, MFA_ACTION_KEEP);
 	assert_int_equal(d.to, MFA_STATE_ENFORCED);
+	/* a selected user Conditional Access does not cover is held */
+	decide(&po, MFA_STATE_ENABLED, N, 1, MFA_COVERAGE_NOT_COVERED, &d);
+	assert_int_equal(d.reason, MFA_HOLD_NOT_COVERED);
 }
 
 static void test_min_apply_seconds(void **state)
@@ -353,6 +471,8 @@ int main(void)
 		cmocka_unit_test(test_target_enabled),
 		cmocka_unit_test(test_select),
 		cmocka_unit_test(test_require_ca_coverage),
+		cmocka_unit_test(test_safe_by_default),
+		cmocka_unit_test(test_requires_coverage),
 		cmocka_unit_test(test_min_apply_seconds),
 		cmocka_unit_test(test_names),
 	};

@@ -97,7 +97,17 @@ const char *mfa_finding_name(enum mfa_finding f);
 /* One sentence an admin reads in the Findings sheet. Never NULL in range. */
 const char *mfa_finding_advice(enum mfa_finding f);
 
+/* The severity in the findings table: the one before any date rule. */
 enum mfa_severity mfa_finding_severity(enum mfa_finding f);
+
+/* 2027-02-01T00:00:00Z: Microsoft stops SMS and voice as MFA methods. */
+#define MFA_SMS_VOICE_END ((time_t)1801440000)
+
+/* The severity of f judged at now (the run date, classify options' now):
+ * sms-voice-only is medium before MFA_SMS_VOICE_END and high from then
+ * on; every other finding as mfa_finding_severity. What the run's reports
+ * show (users' risk, the Findings and Summary sheets, summary.json). */
+enum mfa_severity mfa_finding_severity_at(enum mfa_finding f, time_t now);
 
 /* Finding by name; -1 if none. */
 int mfa_finding_parse(const char *name);

@@ -8,6 +8,12 @@
  * reason (left alone). An unknown state is always held, never assumed to
  * be at the target.
  *
+ * Towards disabled the plan is safe by default: where coverage was checked
+ * (the verdict's coverage_checked), a user Conditional Access does not
+ * cover (`covered`) is held `not-covered`, since disabling their per-user
+ * MFA would leave them without MFA; no_require_ca_coverage turns that off
+ * (mfa_plan_requires_coverage).
+ *
  * Towards enabled or enforced, the guardrails of Microsoft's per-user MFA
  * article are holds too, checked after the others: Conditional Access that
  * requires MFA of the user, or security defaults (`uses-conditional-access`,
@@ -44,7 +50,8 @@ enum mfa_hold_reason {
 	MFA_HOLD_ACCOUNT_DISABLED,/* account-disabled: --skip-disabled-accounts */
 	MFA_HOLD_UNREGISTERED,    /* unregistered: --hold-unregistered and not registered (or unknown) */
 	MFA_HOLD_ADMIN,           /* admin: --hold-admins */
-	MFA_HOLD_NOT_COVERED,     /* not-covered: --require-ca-coverage and coverage is not `covered` */
+	MFA_HOLD_NOT_COVERED,     /* not-covered: coverage required (mfa_plan_requires_coverage)
+				   * and the user's coverage is not `covered` */
 	MFA_HOLD_USES_CA,         /* uses-conditional-access: target enabled|enforced while CA requires
 				   * MFA of the user (covered, partial) or security defaults are on */
 	MFA_HOLD_CA_UNKNOWN,      /* ca-unknown: target enabled|enforced and the policies were not read */
@@ -63,7 +70,10 @@ struct mfa_plan_options {
 	bool skip_disabled_accounts;
 	bool hold_unregistered;
 	bool hold_admins;
-	bool require_ca_coverage; /* target disabled: hold every user Conditional Access does not cover */
+	/* target disabled: hold every user Conditional Access does not cover
+	 * even when coverage was not checked (--require-ca-coverage offline:
+	 * then everyone who would change) */
+	bool require_ca_coverage;
 	/* where the changed users go: DISABLED, ENABLED or ENFORCED (any
 	 * other value is DISABLED) */
 	enum mfa_state target;
@@ -72,10 +82,19 @@ struct mfa_plan_options {
 	const struct mfa_fail_on *select;
 	bool despite_conditional_access; /* no uses-conditional-access / ca-unknown holds */
 	bool allow_unregistered;         /* target enforced: no `unregistered` hold */
+	/* --no-require-ca-coverage: no `not-covered` holds by default (safe by
+	 * default: wherever coverage was checked, users it does not cover are
+	 * held); require_ca_coverage still wins */
+	bool no_require_ca_coverage;
+	/* account types: hold users with the finding stale-account
+	 * (--hold-stale) / shared-mailbox (--skip-shared-mailboxes) */
+	bool hold_stale;
+	bool skip_shared_mailboxes;
 };
 
 #define MFA_PLAN_OPTIONS_INIT { NULL, false, false, false, false, false, MFA_STATE_DISABLED, \
-				NULL, false, false }
+				NULL, false, false, false, \
+				false, false /* hold_stale, skip_shared_mailboxes */ }
 
 struct mfa_decision {
 	enum mfa_action action;
@@ -93,6 +112,14 @@ enum mfa_state mfa_plan_target(const struct mfa_plan_options *o);
 /* The action that moves a user to target: disable, enable or enforce
  * (disable for any other value). */
 enum mfa_action mfa_action_for_target(enum mfa_state target);
+
+/* Whether the plan holds users Conditional Access does not cover
+ * (`not-covered`): only towards disabled, and then when
+ * require_ca_coverage, or when coverage was checked (a live run that read
+ * the policies, or --ca-policies: coverage_checked) unless
+ * no_require_ca_coverage. Unknown coverage (policies or memberships
+ * unreadable) is not `covered`. o NULL: false. */
+bool mfa_plan_requires_coverage(const struct mfa_plan_options *o, bool coverage_checked);
 
 /* True for disable, enable and enforce. */
 bool mfa_action_is_change(enum mfa_action a);

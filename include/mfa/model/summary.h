@@ -63,6 +63,8 @@ struct mfa_summary {
 	size_t history_nruns;
 	const struct mfa_change_counts *changes; /* filled by the counting sink; borrowed */
 	int coverage_checked;     /* a CA model was given */
+	int require_ca_coverage;  /* plan: users not `covered` were held (mfa_plan_requires_coverage) */
+	time_t now;               /* the run date findings were judged at (classify's now) */
 	unsigned long by_coverage[MFA_COVERAGE__COUNT];
 	int security_defaults;    /* -1 unknown, 0 off, 1 on */
 	int ca_policies;          /* policies read; -1 when they could not be read */
