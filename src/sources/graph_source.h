@@ -31,11 +31,13 @@
 #define MFA_SOURCES_GRAPH_SOURCE_H
 
 #include <signal.h>
+#include <time.h>
 
 #include "mfa/model/coverage.h"
 #include "mfa/model/source.h"
 #include "sources/ca_fetch.h"
 #include "sources/posture.h"
+#include "sources/signins.h"
 #include "graph/http.h"
 
 /* Progress of the scan, for the CLI. */
@@ -62,6 +64,12 @@ struct mfa_graph_source_options {
 	 * policies and memberships (sources/ca_fetch.h); borrowed, and read
 	 * by classify only after the scan. NULL: not read. */
 	struct mfa_ca_model *ca;
+	/* audit --sign-ins DAYS: the sign-in logs of the DAYS before now,
+	 * read alongside (sources/signins.h) and joined by id (u->signins;
+	 * zero counts for a user without sign-ins in the window, NULL for
+	 * everyone when the logs could not be read). 0: not read. */
+	unsigned sign_in_days;
+	time_t now;
 	/* account types (opt-in: they cost requests):
 	 * sign_in_activity: signInActivity in every users page's $select
 	 *   (AuditLog.Read.All, Entra ID P1), pages of at most
@@ -84,7 +92,7 @@ struct mfa_graph_source_options {
  * older versions of it said 120). */
 #define MFA_SIGN_IN_ACTIVITY_PAGE_SIZE 500
 
-#define MFA_GRAPH_SOURCE_OPTIONS_INIT { NULL, NULL, 1, 0, 0, NULL, NULL, NULL, NULL, NULL, 0, 0, NULL }
+#define MFA_GRAPH_SOURCE_OPTIONS_INIT { NULL, NULL, 1, 0, 0, NULL, NULL, NULL, NULL, NULL, 0, 0, 0, 0, NULL }
 
 /* Makes the source; no network until the first mfa_source_next. */
 int mfa_graph_source_open(struct mfa_source **out, const struct mfa_graph_source_options *o,
