@@ -18,6 +18,7 @@
 #include "sources/graph_source.h"
 #include "reports/whatif_csv.h"
 #include "sources/idlist.h"
+#include "reports/signins_csv.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -122,6 +123,8 @@ static int open_source(struct scan *j, struct mfa_source **src, struct mfa_ca_mo
 	go.progress = o->progress_scan ? on_graph_progress : NULL;
 	go.progress_ctx = j;
 	go.ca = o->ca_policies ? NULL : ca;
+	go.sign_in_days = o->sign_in_days;
+	go.now = o->now;
 	go.sign_in_activity = o->sign_in_activity;
 	go.mailbox_purpose = o->mailbox_purpose;
 	go.posture = posture;
@@ -174,6 +177,8 @@ static int open_sinks(const struct mfa_scan_options *o, const char *dir,
 	if (o->plan && mfa_planfile_sink_open(&sinks[(*n)++], dir, meta, err) < 0)
 		return -1;
 	if ((o->formats & MFA_SCAN_JSON) && mfa_summary_json_sink_open(&sinks[(*n)++], dir, err) < 0)
+		return -1;
+	if (csv && o->sign_in_days && !o->from_csv && mfa_signins_csv_sink_open(&sinks[(*n)++], dir, err) < 0)
 		return -1;
 	return 0;
 }

@@ -62,6 +62,7 @@ struct mfa_scan_options {
 
 	/* evidence (cli/evidence_opts) */
 	time_t now;                   /* --now: the run date findings are judged at; 0: the clock */
+	unsigned sign_in_days;        /* audit --sign-ins DAYS: read the sign-in logs (live); 0: not */
 	/* account types (live only): signInActivity on the users scan, and
 	 * stale-account after stale_days (0: 90); mailboxSettings.userPurpose */
 	bool sign_in_activity;

@@ -1,6 +1,7 @@
 /* classify.c - class and findings of a user (mfa/classify.h). Pure. */
 #include "mfa/model/classify.h"
 #include "mfa/model/whatif.h"
+#include "mfa/model/signins.h"
 
 #include "mfa/util/isotime.h"
 
@@ -55,7 +56,7 @@ static const struct finding_info findings[MFA_FINDING__COUNT] = {
 	[MFA_FINDING_MFA_ONLY_FROM_PER_USER] = { "mfa-only-from-per-user", MFA_SEV_HIGH,
 		"Sign-ins in the window got MFA only from per-user MFA: once it is off, those sign-ins go without MFA unless Conditional Access covers them." },
 	[MFA_FINDING_STILL_PROMPTED_PER_USER] = { "still-prompted-by-per-user-mfa", MFA_SEV_HIGH,
-		"Per-user MFA still demanded MFA at sign-ins in the window: the migration is not finished for this user (its state is not disabled, or was set back)." },
+		"Per-user MFA required MFA at this user's newest sign-in that required MFA: per-user MFA is still acting and the migration is not finished for this user (its state is not disabled, or was set back)." },
 	[MFA_FINDING_LEGACY_CLIENT_SIGN_INS] = { "legacy-client-sign-ins", MFA_SEV_MEDIUM,
 		"Sign-ins from legacy clients (Exchange ActiveSync, IMAP, POP, SMTP, older Office): they cannot do MFA and may use app passwords; block legacy authentication with Conditional Access." },
 };
@@ -221,6 +222,18 @@ void mfa_classify(const struct mfa_classify_options *opts, const struct mfa_user
 	/* What If (mfa/model/whatif.h): Microsoft's evaluator disagrees */
 	if (mfa_whatif_disagrees(u->what_if))
 		f |= 1u << MFA_FINDING_COVERAGE_DISAGREES;
+	/* the sign-in logs (audit --sign-ins; mfa/model/signins.h) */
+	if (mfa_signin_only_per_user(u->signins)) {
+		f |= 1u << MFA_FINDING_MFA_ONLY_FROM_PER_USER;
+		/* the policies say covered, yet per-user MFA alone asked */
+		if (out->coverage_checked && out->coverage.verdict == MFA_COVERAGE_COVERED)
+			f |= 1u << MFA_FINDING_COVERAGE_DISAGREES;
+	}
+	if (mfa_signin_still_prompted(u->signins))
+		f |= 1u << MFA_FINDING_STILL_PROMPTED_PER_USER;
+	if (mfa_signin_legacy(u->signins))
+		f |= 1u << MFA_FINDING_LEGACY_CLIENT_SIGN_INS;
+
 	out->state = st;
 	out->reg = reg;
 	out->findings = f;

@@ -71,6 +71,13 @@ struct graph_source {
 	unsigned long what_if_max;
 	mfa_warn_fn note;
 	void *note_ctx;
+	/* audit --sign-ins (sources/signins.h) */
+	unsigned sign_in_days;
+	time_t now;
+	struct mfa_signin_map *signin_map;
+	struct mfa_signins *signins;
+	struct mfa_signins_result signins_result;
+	struct mfa_signin_counts no_signins; /* a user the window has no sign-in of */
 	int reg_unavailable;
 	int reg_done;
 	char reg_warning[MFA_ERR_MAX + 256]; /* said once the scan succeeded */
@@ -819,6 +826,10 @@ static int scan(struct graph_source *g, struct mfa_err *err)
 	if (g->posture &&
 	    mfa_posture_fetch_start(&g->posture_fetch, g->posture, g->http, g->graph_url, err) < 0)
 		return -1;
+	if (g->sign_in_days &&
+	    (!(g->signin_map = mfa_signin_map_new()) ||
+	     mfa_signins_start(&g->signins, g->signin_map, g->http, g->graph_url, g->sign_in_days, g->now, err) < 0))
+		return g->signin_map ? -1 : mfa_err_set(err, "out of memory");
 	rc = mfa_http_run(g->http, err);
 	if (rc < 0)
 		return -1;
@@ -841,6 +852,10 @@ static int scan(struct graph_source *g, struct mfa_err *err)
 		g->posture_fetch = NULL;
 		if (mfa_posture_fetch_finish(f, g->warn, g->warn_ctx, err) < 0)
 			return -1;
+	}
+	if (g->signins) {
+		mfa_signins_finish(g->signins, &g->signins_result, g->warn, g->warn_ctx);
+		g->signins = NULL;
 	}
 	if (rc == MFA_HTTP_INTERRUPTED || !g->listing_done)
 		g->interrupted = 1;
@@ -891,6 +906,11 @@ static int gs_next(struct mfa_source *src, struct mfa_user *u, struct mfa_err *e
 	if (rc == 0)
 		return 0;
 	g->yielded++;
+	if (g->signins_result.read) {
+		const struct mfa_signin_counts *c = mfa_signin_map_find(g->signin_map, u->id);
+
+		u->signins = c ? c : &g->no_signins;
+	}
 	if (g->mailbox && u->id && u->mail)
 		u->mailbox_purpose = mfa_mailbox_purpose_get(g->mailbox, u->id);
 	if (g->reg_unavailable)
@@ -947,6 +967,8 @@ static void gs_free(struct mfa_source *src)
 
 		mfa_posture_fetch_finish(g->posture_fetch, NULL, NULL, &ignored);
 	}
+	mfa_signins_finish(g->signins, &g->signins_result, NULL, NULL);
+	mfa_signin_map_free(g->signin_map);
 	mfa_regmap_free(g->reg);
 	mfa_spool_free(g->spool);
 	free(g->serial.deferred);
@@ -1000,6 +1022,8 @@ int mfa_graph_source_open(struct mfa_source **out, const struct mfa_graph_source
 	g->what_if_max = o->what_if_max;
 	g->note = o->note;
 	g->note_ctx = o->note_ctx;
+	g->sign_in_days = o->sign_in_days;
+	g->now = o->now ? o->now : time(NULL);
 	g->ca_result.policies = -1;
 	g->ca_result.security_defaults = -1;
 	ro.http = o->http;

@@ -31,12 +31,14 @@
 #define MFA_SOURCES_GRAPH_SOURCE_H
 
 #include <signal.h>
+#include <time.h>
 
 #include "mfa/model/coverage.h"
 #include "mfa/model/source.h"
 #include "mfa/model/whatif.h"
 #include "sources/ca_fetch.h"
 #include "sources/posture.h"
+#include "sources/signins.h"
 #include "graph/http.h"
 
 /* Progress of the scan, for the CLI. */
@@ -63,6 +65,12 @@ struct mfa_graph_source_options {
 	 * policies and memberships (sources/ca_fetch.h); borrowed, and read
 	 * by classify only after the scan. NULL: not read. */
 	struct mfa_ca_model *ca;
+	/* audit --sign-ins DAYS: the sign-in logs of the DAYS before now,
+	 * read alongside (sources/signins.h) and joined by id (u->signins;
+	 * zero counts for a user without sign-ins in the window, NULL for
+	 * everyone when the logs could not be read). 0: not read. */
+	unsigned sign_in_days;
+	time_t now;
 	/* account types (opt-in: they cost requests):
 	 * sign_in_activity: signInActivity in every users page's $select
 	 *   (AuditLog.Read.All, Entra ID P1), pages of at most

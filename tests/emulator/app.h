@@ -8,6 +8,7 @@
 #include "emu.h"
 #include "faults.h"
 #include "mail.h"
+#include "signins.h"
 #include "stats.h"
 #include "tenant.h"
 #include "throttle.h"
@@ -22,6 +23,7 @@ struct emu_app {
 	struct emu_mail *mail; /* sendMail limits and log */
 	cJSON *fixture;        /* --ca-fixture, or NULL */
 	cJSON *whatif_override; /* --what-if-override, or NULL (whatif.h) */
+	struct emu_signins *signins; /* the sign-in logs (signins.h) */
 	uint64_t skip_key;     /* hides offsets in skiptokens */
 };
 

@@ -83,6 +83,9 @@ struct emu_config {
 	bool no_recommendation;     /* --no-recommendation: no switchFromPerUserMFA */
 	unsigned recommendation_differ; /* --recommendation-differ N */
 	unsigned recommendation_page_size; /* --recommendation-page-size N (100) */
+	/* issue 15: sign-in logs (signins.h) */
+	unsigned signins_per_user;  /* sign-ins per user per round */
+	unsigned signins_days;      /* the first round spreads over these days */
 };
 
 #define EMU_MAX_QUERY 32

@@ -1208,6 +1208,7 @@ enum route_kind {
 	R_MAILBOX_SETTINGS, R_MAILBOX_PURPOSE, /* issue 14 (accounts.c) */
 	R_SKUS, R_METHODS_POLICY, R_RECOMMENDATIONS, R_IMPACTED, /* posture.h */
 	R_WHATIF,
+	R_SIGNINS, /* issue 15 (signins.c) */
 };
 
 struct route {
@@ -1280,6 +1281,11 @@ static void route_match(const struct emu_request *rq, char **s, unsigned n, stru
 		   is(s[2], "userRegistrationDetails")) {
 		r->kind = get ? R_REGISTRATION : R_BAD_METHOD;
 		r->name = "registrationDetails";
+		r->perms = PERM_REGISTRATION;
+		r->scope = EMU_SCOPE_REPORTS;
+	} else if (n == 2 && is(s[0], "auditLogs") && is(s[1], "signIns")) {
+		r->kind = get ? R_SIGNINS : R_BAD_METHOD; /* issue 15 (signins.c) */
+		r->name = "signIns";
 		r->perms = PERM_REGISTRATION;
 		r->scope = EMU_SCOPE_REPORTS;
 	} else if (n == 1 && strcmp(s[0], "$batch") == 0) {
@@ -1438,6 +1444,7 @@ void emu_api_handle(struct emu_app *app, const struct emu_request *rq, struct em
 	case R_REQ_GET: requirements_get(app, rq, r.key, rp); break;
 	case R_REQ_PATCH: requirements_patch(app, rq, r.key, rp); break;
 	case R_REGISTRATION: registration_list(app, rq, rp); break;
+	case R_SIGNINS: emu_signins_list(app->signins, app, rq, rp); break;
 	case R_CA: ca_policies(app, rq, rp); break;
 	case R_WHATIF: emu_whatif_evaluate(app, rq, rp); break;
 	case R_SECDEF: security_defaults(app, rq, rp); break;

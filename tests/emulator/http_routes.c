@@ -332,10 +332,13 @@ static void emulator_endpoint(struct emu_server *s, const char *method, const ch
 		emu_throttle_reset(app->throttle);
 		emu_faults_reset(&app->faults);
 		emu_stats_reset(&app->stats);
+		emu_signins_reset(app->signins);
 		rp->json = true;
 		buf_puts(&rp->body, "{\"reset\":true}");
 	} else if (post && strcmp(what, "set-state") == 0) {
 		set_state(app, rq, rp);
+	} else if (post && strcmp(what, "sign-ins/advance") == 0) {
+		emu_signins_advance(app->signins, app, rp); /* issue 15 */
 	} else {
 		emu_reply_error(rp, 404, "NotFound", "no emulator endpoint '%s %.100s'", method, what);
 	}

@@ -77,6 +77,9 @@ static const struct flag flags[] = {
 	/* issue 13: sendMail */
 	{ "mail-per-minute", "N", "30", "sendMail messages per minute per mailbox (Exchange's message rate limit)" },
 	{ "mail-recipients-per-day", "N", "10000", "sendMail recipients per day per mailbox (Exchange's recipient rate limit)" },
+	/* issue 15: sign-in logs */
+	{ "sign-ins-per-user", "K", "4", "sign-ins per user in the log's first round and in each advance" },
+	{ "sign-ins-days", "D", "7", "the first round of sign-ins spreads over the D days before start-up" },
 	{ "help", NULL, NULL, "show this help" },
 };
 
@@ -251,6 +254,16 @@ static int parse_args(int argc, char **argv, struct emu_config *cfg, const char 
 		} else if (strcmp(name, "no-upn-range-filter") == 0) {
 			cfg->no_upn_range_filter = true;
 		/* end issue 12: API fidelity */
+		} else if (strcmp(name, "sign-ins-per-user") == 0 || strcmp(name, "sign-ins-days") == 0) {
+			bool per_user = strcmp(name, "sign-ins-per-user") == 0;
+			double count;
+
+			if (num(name, val, per_user ? 0 : 1, per_user ? 100000 : 3650, &count) < 0)
+				return -1;
+			if (per_user)
+				cfg->signins_per_user = (unsigned)count;
+			else
+				cfg->signins_days = (unsigned)count;
 		} else if (strcmp(name, "no-registration-license") == 0) {
 			cfg->registration_license = false;
 		} else if (strcmp(name, "registration-page-size") == 0) {
@@ -389,6 +402,8 @@ static int build_app(struct emu_app *app, bool first, struct mfa_err *err)
 		return mfa_err_set(err, "out of memory");
 	if (emu_mail_new(&app->mail, cfg) < 0)
 		return mfa_err_set(err, "out of memory");
+	if (emu_signins_new(&app->signins, app) < 0)
+		return mfa_err_set(err, "out of memory");
 	emu_faults_init(&app->faults, cfg);
 	emu_stats_init(&app->stats);
 	return 0;
@@ -401,6 +416,7 @@ static void release_app(struct emu_app *app)
 		emu_throttle_free(app->throttle);
 	}
 	emu_mail_free(app->mail);
+	emu_signins_free(app->signins);
 	emu_auth_free(app->auth);
 	cJSON_Delete(app->fixture);
 	cJSON_Delete(app->whatif_override);
@@ -416,6 +432,7 @@ int main(int argc, char **argv)
 		.member_page_size = 100,
 		.registration_license = true, .registration_page_size = 999, .threads = 2,
 		.batch_parallelism = 1, .mail_per_minute = 30, .mail_recipients_per_day = 10000,
+		.signins_per_user = 4, .signins_days = 7,
 		.tenants = 1,
 	};
 	struct emu_tenants ts = { NULL, NULL, NULL, 0 };

@@ -92,6 +92,11 @@ struct mfa_signin_counts {
 	unsigned long single_factor;  /* satisfied with a single factor */
 	unsigned long legacy_client;  /* Exchange ActiveSync / other clients */
 	char last[32];                /* newest createdDateTime seen; "" none */
+	/* for the findings (mfa/model/signins.h): */
+	unsigned long mfa_only_per_user;       /* per-user MFA required MFA, neither
+						* Conditional Access nor security defaults did */
+	char last_mfa[32];            /* newest sign-in that required MFA; "" none */
+	bool last_mfa_per_user;       /* and per-user MFA was among what required it */
 };
 
 struct mfa_user {
