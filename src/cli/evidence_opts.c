@@ -19,6 +19,9 @@ enum {
 
 static const struct cli_option evidence_options[] = {
 	{ "now", 0, CLI_ARG, "DATE", "judge the findings at this date (ISO 8601 date or date-time, UTC; default the clock): sms-voice-only is high from 2027-02-01", OPT_NOW },
+	{ "what-if", 0, CLI_OPTIONAL_NUM, "N",
+	  "live: cross-check coverage with Microsoft's What If, at most N requests (default 200, 1 a second); whatif.csv",
+	  EVIDENCE_OPT_WHAT_IF },
 	{ "sign-in-activity", 0, CLI_NO_ARG, NULL, "live: read each user's last sign-in (signInActivity: AuditLog.Read.All and an Entra ID P1 licence; users pages of 500) for lastSignInDateTime and the stale-account finding", OPT_SIGN_IN_ACTIVITY },
 	{ "stale-days", 0, CLI_ARG, "N", "with --sign-in-activity: stale-account after N days without a sign-in, interactive or not (default 90)", OPT_STALE_DAYS },
 	{ "mailbox-purpose", 0, CLI_NO_ARG, NULL, "live: read the mailbox purpose of each user with a mailbox (mailboxSettings, 20 a $batch: MailboxSettings.Read) for mailboxPurpose and the shared-mailbox finding", OPT_MAILBOX_PURPOSE },
@@ -64,6 +67,9 @@ int cli_evidence_option(struct mfa_scan_options *o, int id, const char *value)
 	case OPT_MAILBOX_PURPOSE: o->mailbox_purpose = true; return 1;
 	case OPT_HOLD_STALE: o->plan_opts.hold_stale = true; return 1;
 	case OPT_SKIP_SHARED_MAILBOXES: o->plan_opts.skip_shared_mailboxes = true; return 1;
+	case EVIDENCE_OPT_WHAT_IF: /* --what-if [N] (sources/whatif.h) */
+		o->what_if = 200;
+		return value ? (cli_parse_count("what-if", value, 1000000, &o->what_if) < 0 ? -1 : 1) : 1;
 	default: return 0;
 	}
 }

@@ -12,6 +12,7 @@
  * live group 100..199). */
 enum {
 	EVIDENCE_OPT__FIRST = 200,
+	EVIDENCE_OPT_WHAT_IF = 250,   /* --what-if [N] (whatif; clear of the ids from 200 in evidence_opts.c) */
 };
 
 extern const struct cli_group cli_evidence_group;

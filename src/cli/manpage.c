@@ -63,7 +63,11 @@ static void option(FILE *out, const struct cli_option *o)
 	}
 	snprintf(name, sizeof(name), "--%s", o->name);
 	word(out, "B", name);
-	if (o->arg) {
+	if (o->arg == CLI_OPTIONAL_NUM) { /* --what-if [N] */
+		fputs(" [", out);
+		word(out, "I", o->metavar);
+		fputs("]", out);
+	} else if (o->arg) {
 		fputc(' ', out);
 		word(out, "I", o->metavar);
 	}

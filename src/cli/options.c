@@ -23,7 +23,9 @@ void cli_print_help(const struct cli_usage *usage)
 		for (o = (*g)->opts; o->name; o++) {
 			char left[64];
 
-			if (o->short_name)
+			if (o->arg == CLI_OPTIONAL_NUM)
+				snprintf(left, sizeof(left), "    --%s [%s]", o->name, o->metavar);
+			else if (o->short_name)
 				snprintf(left, sizeof(left), "-%c, --%s%s%s", o->short_name, o->name,
 					 o->arg ? " " : "", o->arg ? o->metavar : "");
 			else
@@ -114,7 +116,11 @@ int cli_parse(int argc, char **argv, const struct cli_usage *usage, cli_option_f
 			errorf("unknown option '%s' (see 'mfa-migrate %s --help')", a, argv[0]);
 			return -1;
 		}
-		if (o->arg && !value) {
+		if (o->arg == CLI_OPTIONAL_NUM && !value) {
+			/* the next word only when it is a number */
+			if (i + 1 < argc && argv[i + 1][0] && strspn(argv[i + 1], "0123456789") == strlen(argv[i + 1]))
+				value = argv[++i];
+		} else if (o->arg && !value) {
 			if (i + 1 >= argc) {
 				errorf("option '--%s' needs a value (%s)", o->name, o->metavar);
 				return -1;

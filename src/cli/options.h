@@ -5,7 +5,9 @@
 
 #include <stdbool.h>
 
-enum cli_arg { CLI_NO_ARG = 0, CLI_ARG };
+/* CLI_OPTIONAL_NUM: an optional whole number, "--name=N" or "--name N"
+ * when the next word is all digits; value NULL when none was given. */
+enum cli_arg { CLI_NO_ARG = 0, CLI_ARG, CLI_OPTIONAL_NUM };
 
 struct cli_option {
 	const char *name;     /* long name without "--" */

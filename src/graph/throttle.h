@@ -169,7 +169,11 @@ void mfa_throttle_scope_describe(char *dst, size_t n, enum mfa_graph_scope s,
  *                    other tenants' runs of this app count too: lower it
  *                    when several run at once)
  *   reports          5 requests / 10 s per app+tenant (unconfirmed)
- *   conditional access 1 request / 1 s per tenant
+ *   conditional access 1 request / 1 s per tenant, paced here at 1 per
+ *                    1.1 s: Graph counts arrivals and sends no Retry-After,
+ *                    we pace departures, so a request that reaches it a
+ *                    little late must not make the next one early
+ *                    (What If asks hundreds in a row)
  * CLI flags map onto these fields. */
 struct mfa_graph_limits {
 	double read_units, read_window_s;
@@ -180,7 +184,7 @@ struct mfa_graph_limits {
 	double ca_units, ca_window_s;
 };
 
-#define MFA_GRAPH_LIMITS_INIT { 8000, 10, 3000, 150, 18000, 300, 35000, 300, 5, 10, 1, 1 }
+#define MFA_GRAPH_LIMITS_INIT { 8000, 10, 3000, 150, 18000, 300, 35000, 300, 5, 10, 1, 1.1 }
 
 /* Exchange Online's sending limits per mailbox (GRAPH.md): 30 messages a
  * minute and 10,000 recipients a day. mfa-migrate sends one recipient a

@@ -16,6 +16,7 @@
 #include "sources/baseline_load.h"
 #include "sources/ca_files.h"
 #include "sources/graph_source.h"
+#include "reports/whatif_csv.h"
 #include "sources/idlist.h"
 #include "reports/signins_csv.h"
 
@@ -31,7 +32,15 @@ struct scan {
 	const struct mfa_scan_options *o;
 	struct mfa_session session;
 	unsigned long warned, hidden;  /* bad rows said, and not said */
+	struct mfa_whatif_set *what_if; /* --what-if, or NULL */
 };
+
+static void on_note(void *ctx, const char *msg)
+{
+	struct scan *j = ctx;
+
+	mfa_notify(&j->o->notify, MFA_LEVEL_NOTE, "%s", msg);
+}
 
 static void on_warn(void *ctx, const char *msg)
 {
@@ -119,6 +128,12 @@ static int open_source(struct scan *j, struct mfa_source **src, struct mfa_ca_mo
 	go.sign_in_activity = o->sign_in_activity;
 	go.mailbox_purpose = o->mailbox_purpose;
 	go.posture = posture;
+	if (j->what_if && go.ca) { /* --what-if (sources/whatif.h) */
+		go.what_if = j->what_if;
+		go.what_if_max = o->what_if;
+		go.note = on_note;
+		go.note_ctx = j;
+	}
 	return mfa_graph_source_open(src, &go, err);
 }
 
@@ -368,7 +383,8 @@ static void tell_result(const struct mfa_scan_options *o, const struct mfa_summa
 int mfa_scan_run(struct mfa_scan_result *res, const struct mfa_scan_options *o)
 {
 	struct mfa_err *err = &res->err;
-	struct scan job = { o, MFA_SESSION_INIT, 0, 0 };
+	struct scan job = { o, MFA_SESSION_INIT, 0, 0, NULL };
+	struct mfa_whatif_counts what_if_counts;
 	struct mfa_classify_options cls = MFA_CLASSIFY_OPTIONS_INIT;
 	struct mfa_plan_options plan_opts = o->plan_opts;
 	struct mfa_idset *exclude = NULL, *only = NULL;
@@ -406,6 +422,15 @@ int mfa_scan_run(struct mfa_scan_result *res, const struct mfa_scan_options *o)
 	mfa_summary_init(&summary);
 	if (open_coverage(o, &ca, &summary, err) < 0)
 		goto cleanup;
+	if (o->what_if && (o->from_csv || o->no_ca || o->ca_policies)) {
+		mfa_err_set(err, "--what-if asks Microsoft about the live tenant's own policies: drop %s, or drop --what-if",
+			    o->from_csv ? "--from-csv" : o->no_ca ? "--no-ca" : "--ca-policies");
+		goto cleanup;
+	}
+	if (o->what_if && !(job.what_if = mfa_whatif_set_new())) {
+		mfa_err_set(err, "out of memory");
+		goto cleanup;
+	}
 	if (!o->from_csv && !(posture = mfa_posture_new())) {
 		mfa_err_set(err, "out of memory");
 		goto cleanup;
@@ -515,6 +540,12 @@ int mfa_scan_run(struct mfa_scan_result *res, const struct mfa_scan_options *o)
 		summary.unmatched_only = only ? (unsigned long)n : 0;
 	}
 	mfa_session_summarise(&job.session, &summary);
+	if (job.what_if) { /* whatif.csv before summary.json, the last */
+		mfa_whatif_counts(job.what_if, &what_if_counts);
+		summary.what_if = &what_if_counts;
+		if (mfa_whatif_csv_write(job.what_if, out.fd, out.path, err) < 0)
+			goto cleanup;
+	}
 	if (mfa_pipeline_finish(&pipe, err) < 0)
 		goto cleanup;
 
@@ -563,6 +594,7 @@ cleanup:
 	mfa_idset_free(only);
 	mfa_ca_model_free(ca);
 	mfa_posture_free(posture);
+	mfa_whatif_set_free(job.what_if);
 	mfa_baseline_free(baseline);
 	free(trend);
 	mfa_outdir_release(&out);

@@ -68,6 +68,8 @@ struct mfa_scan_options {
 	bool sign_in_activity;
 	unsigned stale_days;
 	bool mailbox_purpose;
+	unsigned long what_if;        /* --what-if [N]: at most N What If requests (live
+				       * only; reports/whatif_csv.h); 0: not asked */
 
 	/* audit */
 	struct mfa_fail_on fail_on;   /* parsed --fail-on */

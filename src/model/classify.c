@@ -1,5 +1,6 @@
 /* classify.c - class and findings of a user (mfa/classify.h). Pure. */
 #include "mfa/model/classify.h"
+#include "mfa/model/whatif.h"
 #include "mfa/model/signins.h"
 
 #include "mfa/util/isotime.h"
@@ -218,6 +219,9 @@ void mfa_classify(const struct mfa_classify_options *opts, const struct mfa_user
 		memset(&out->coverage, 0, sizeof(out->coverage));
 		out->coverage.verdict = MFA_COVERAGE_UNKNOWN;
 	}
+	/* What If (mfa/model/whatif.h): Microsoft's evaluator disagrees */
+	if (mfa_whatif_disagrees(u->what_if))
+		f |= 1u << MFA_FINDING_COVERAGE_DISAGREES;
 	/* the sign-in logs (audit --sign-ins; mfa/model/signins.h) */
 	if (mfa_signin_only_per_user(u->signins)) {
 		f |= 1u << MFA_FINDING_MFA_ONLY_FROM_PER_USER;

@@ -532,7 +532,7 @@ struct who {
 	uint8_t gtypes; /* GT_* the user is */
 };
 
-static uint8_t guest_types(const struct mfa_user *u)
+static uint8_t guest_types_of(const struct mfa_user *u)
 {
 	bool ext = mfa_upn_is_external(u->upn);
 
@@ -552,7 +552,7 @@ static void who_of(const struct mfa_ca_model *m, const struct mfa_user *u, struc
 	w->id_known = false;
 	w->upn_only = false;
 	w->head = 0;
-	w->gtypes = guest_types(u);
+	w->gtypes = guest_types_of(u);
 	if (u->id && *u->id) {
 		w->id_known = true;
 		w->uidx = strtab_find(&m->users, u->id);
@@ -878,6 +878,32 @@ void mfa_coverage_evaluate(const struct mfa_ca_model *m, const struct mfa_user *
 	default:
 		break;
 	}
+}
+
+size_t mfa_ca_model_user_facts(const struct mfa_ca_model *m, const struct mfa_user *u, uint32_t *sets,
+			       size_t max, bool *named, uint8_t *guest_types, bool *id_known)
+{
+	struct who w;
+	size_t n = 0, i;
+	uint32_t k;
+
+	*named = false;
+	*guest_types = guest_types_of(u);
+	*id_known = false;
+	if (!m || !u)
+		return 0;
+	who_of(m, u, &w);
+	*id_known = w.id_known;
+	for (k = w.head; k; k = m->links[k - 1].next, n++) {
+		if (n < max)
+			sets[n] = m->links[k - 1].set; /* ROLE_BIT == MFA_CA_ROLE_CODE */
+	}
+	for (i = 0; w.uidx != NONE32 && i < m->npol && !*named; i++) {
+		const struct policy *p = &m->pol[i];
+
+		*named = p->evaluated && (idlist_has(&p->inc_users, w.uidx) || idlist_has(&p->exc_users, w.uidx));
+	}
+	return n;
 }
 
 static const char *const verdict_names[MFA_COVERAGE__COUNT] = {

@@ -115,6 +115,11 @@ static enum mfa_hold_reason hold_reason(const struct mfa_plan_options *o,
 		return MFA_HOLD_STATE_UNKNOWN;
 	if (!o)
 		return MFA_HOLD_NONE;
+	/* Microsoft's evidence says otherwise (What If, mfa/model/whatif.h):
+	 * our verdict is not to be trusted for this user. */
+	if (mfa_plan_requires_coverage(o, v->coverage_checked) &&
+	    (v->findings & (1u << MFA_FINDING_COVERAGE_DISAGREES)))
+		return MFA_HOLD_COVERAGE_DISAGREES;
 	/* Unknown coverage (policies unreadable) holds too: the point of the
 	 * rule is that nobody is left without MFA on a guess. */
 	if (mfa_plan_requires_coverage(o, v->coverage_checked) &&

@@ -5,6 +5,7 @@
 #include "mfa/model/sink.h"
 #include "mfa/reports/sinks.h"
 #include "reports/posture_json.h"
+#include "mfa/model/whatif.h"
 
 #include <cjson/cJSON.h>
 #include <stdlib.h>
@@ -192,6 +193,22 @@ static cJSON *build(const struct mfa_summary *s)
 		for (i = 0; i < MFA_COVERAGE__COUNT; i++)
 			cJSON_AddNumberToObject(o, mfa_coverage_name((enum mfa_coverage_verdict)i),
 						(double)s->by_coverage[i]);
+	}
+	if (s->what_if) { /* --what-if (mfa/model/whatif.h) */
+		const struct mfa_whatif_counts *w = s->what_if;
+
+		o = cJSON_AddObjectToObject(root, "whatIf");
+		cJSON_AddNumberToObject(o, "classes", (double)w->classes);
+		cJSON_AddNumberToObject(o, "classesAsked", (double)w->classes_asked);
+		cJSON_AddNumberToObject(o, "classesAgree", (double)w->classes_agree);
+		cJSON_AddNumberToObject(o, "classesDisagree", (double)w->classes_disagree);
+		cJSON_AddNumberToObject(o, "classesNotChecked", (double)w->classes_not_checked);
+		cJSON_AddNumberToObject(o, "classesBeyondCap", (double)w->classes_beyond_cap);
+		cJSON_AddNumberToObject(o, "usersAgree", (double)w->users_agree);
+		cJSON_AddNumberToObject(o, "usersDisagree", (double)w->users_disagree);
+		cJSON_AddNumberToObject(o, "usersNotChecked", (double)w->users_not_checked);
+		cJSON_AddNumberToObject(o, "requests", (double)w->requests);
+		cJSON_AddNumberToObject(o, "maxRequests", (double)w->max_requests);
 	}
 	o = cJSON_AddObjectToObject(root, "tenantNotes");
 	if (s->security_defaults < 0)

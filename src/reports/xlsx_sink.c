@@ -35,6 +35,7 @@
 #include "mfa/model/compare.h"
 #include "mfa/model/sink.h"
 #include "mfa/reports/sinks.h"
+#include "mfa/model/whatif.h"
 #include "mfa/model/columns.h"
 #include "reports/xlsx_book.h"
 #include "util/spool.h"
@@ -816,6 +817,19 @@ static int summary_write(struct xlsx_sink *s, const struct mfa_summary *sum, str
 		summary_chart(&w, LXW_CHART_BAR, "users by Conditional Access coverage", first, last, 0,
 			      1, chart_row, chart_col);
 		chart_row += 16;
+	}
+
+	if (sum->what_if) { /* --what-if (mfa/model/whatif.h) */
+		sw_text(&w, 0, "What If cross-check", MFA_XLSX_TITLE);
+		w.row++;
+		sw_count(&w, "classes", sum->what_if->classes);
+		sw_count(&w, "classes asked", sum->what_if->classes_asked);
+		sw_count(&w, "classes that disagree", sum->what_if->classes_disagree);
+		sw_count(&w, "users who agree", sum->what_if->users_agree);
+		sw_count(&w, "users who disagree", sum->what_if->users_disagree);
+		sw_count(&w, "users not checked", sum->what_if->users_not_checked);
+		sw_count(&w, "What If requests", sum->what_if->requests);
+		w.row++;
 	}
 
 	sw_text(&w, 0, "tenant notes", MFA_XLSX_TITLE);

@@ -168,8 +168,9 @@ static bool builtin_strength(const char *id)
 }
 
 /* Grant controls: whether mfa is required (*mfa) and whether an OR lets a
- * sign-in through with something else (gap). */
-static int grant_read(const cJSON *pol, bool *mfa, uint32_t *gaps, struct mfa_err *err)
+ * sign-in through with something else (gap). Also what the What If
+ * answer's policies are read by (sources/whatif.c). */
+int mfa_ca_grant_read(const cJSON *pol, bool *mfa, uint32_t *gaps, struct mfa_err *err)
 {
 	const cJSON *g, *builtin, *custom, *terms, *strength, *it;
 	const char *op, *sid, *req;
@@ -440,7 +441,7 @@ int mfa_ca_model_add_policy_json(struct mfa_ca_model *m, const struct cJSON *pol
 	    typed_read(users, "includeGuestsOrExternalUsers", &p.include_typed, err) < 0 ||
 	    typed_read(users, "excludeGuestsOrExternalUsers", &p.exclude_typed, err) < 0 ||
 	    apps_read(cond, &any_app, &p.gaps, err) < 0 || conditions_read(cond, &p.gaps, err) < 0 ||
-	    grant_read(policy, &mfa, &p.gaps, err) < 0)
+	    mfa_ca_grant_read(policy, &mfa, &p.gaps, err) < 0)
 		goto cleanup;
 
 	p.name = name && *name ? name : id && *id ? id : "(unnamed policy)";

@@ -18,4 +18,11 @@ struct cJSON;
 int mfa_ca_model_add_policy_json(struct mfa_ca_model *m, const struct cJSON *policy,
 				 struct mfa_err *err);
 
+/* The grant controls of a policy (or of a whatIfAnalysisResult, which
+ * inherits them): *mfa when mfa, or an authentication strength that
+ * satisfies it, is among them (block: never); MFA_GAP_OR added to *gaps
+ * when an OR lets a sign-in through with another control. -1 with err on
+ * a value of the wrong type. */
+int mfa_ca_grant_read(const struct cJSON *policy, bool *mfa, uint32_t *gaps, struct mfa_err *err);
+
 #endif

@@ -6,6 +6,7 @@
 #include "mfa/model/idset.h"
 #include "mfa/model/regmap.h"
 #include "sources/upn_ranges.h"
+#include "sources/whatif.h"
 #include "util/spool.h"
 
 #include <cjson/cJSON.h>
@@ -66,6 +67,10 @@ struct graph_source {
 	struct mfa_ca_fetch_result ca_result;
 	struct mfa_posture *posture;     /* borrowed */
 	struct mfa_posture_fetch *posture_fetch;
+	struct mfa_whatif_set *what_if;  /* borrowed; NULL: not asked */
+	unsigned long what_if_max;
+	mfa_warn_fn note;
+	void *note_ctx;
 	/* audit --sign-ins (sources/signins.h) */
 	unsigned sign_in_days;
 	time_t now;
@@ -189,7 +194,7 @@ static int spool_next(struct graph_source *g, struct mfa_user *u, struct mfa_err
 
 	if (rc <= 0)
 		return rc;
-	if (n != 8 || f[0].len != 3)
+	if ((n != 8 && n != 9) || f[0].len != 3 || (n == 9 && f[8].len != sizeof(size_t)))
 		return mfa_err_set(err, "the scan's spool file is damaged");
 	mfa_user_init(u);
 	u->id = f[1].data;
@@ -204,7 +209,80 @@ static int spool_next(struct graph_source *g, struct mfa_user *u, struct mfa_err
 	u->user_type = (enum mfa_user_type)(unsigned char)f[0].data[0];
 	u->account_enabled = (enum mfa_tri)(unsigned char)f[0].data[1];
 	u->state = (enum mfa_state)(unsigned char)f[0].data[2];
+	if (n == 9) { /* the What If pass's class */
+		size_t cls;
+
+		memcpy(&cls, f[8].data, sizeof(cls));
+		u->what_if = mfa_whatif_user_text(g->what_if, cls);
+	}
 	return 1;
+}
+
+/* ---- What If (sources/whatif.h) ---------------------------------------- */
+
+/* One pass over the spool: each user into its class, copied to a new spool
+ * with the class as a 9th field (a spool is read once); then the
+ * representatives are asked, paced by the Conditional Access scope. */
+static int what_if(struct graph_source *g, struct mfa_err *err)
+{
+	struct mfa_spool *next = NULL;
+	struct mfa_whatif_fetch *f = NULL;
+	struct mfa_whatif_counts n;
+	struct mfa_err later = MFA_ERR_INIT; /* a run's error after a failed submit */
+	const struct mfa_spool_field *fields;
+	size_t nf;
+	char msg[512];
+	int rc, started;
+
+	if (mfa_spool_rewind(g->spool, err) < 0 || mfa_spool_new(&next, NULL, err) < 0)
+		return mfa_err_prefix(err, "cannot read back the scan's spool file");
+	while ((rc = mfa_spool_next(g->spool, &fields, &nf, err)) > 0) {
+		struct mfa_spool_field copy[9];
+		struct mfa_user u;
+		size_t cls;
+
+		if (nf != 8 || fields[0].len != 3) {
+			rc = mfa_err_set(err, "the scan's spool file is damaged");
+			break;
+		}
+		mfa_user_init(&u);
+		u.id = fields[1].data;
+		u.upn = fields[2].data;
+		u.user_type = (enum mfa_user_type)(unsigned char)fields[0].data[0];
+		if ((rc = mfa_whatif_add_user(g->what_if, g->ca, &u, &cls, err)) < 0)
+			break;
+		memcpy(copy, fields, 8 * sizeof(*copy));
+		copy[8].data = (const char *)&cls;
+		copy[8].len = sizeof(cls);
+		if ((rc = mfa_spool_append(next, copy, 9, err)) < 0)
+			break;
+	}
+	mfa_spool_free(g->spool);
+	g->spool = next;
+	if (rc < 0)
+		return mfa_err_prefix(err, "cannot spool the What If classes");
+	mfa_whatif_prepare(g->what_if, g->ca, g->what_if_max);
+	mfa_whatif_counts(g->what_if, &n);
+	if (g->note) {
+		snprintf(msg, sizeof(msg),
+			 "What If: %lu classes x %d contexts = %lu requests, about %lu s at Conditional Access's 1 request per second",
+			 n.classes_asked, MFA_WHATIF__CONTEXTS, n.requests, n.requests);
+		g->note(g->note_ctx, msg);
+		if (n.classes_beyond_cap) {
+			snprintf(msg, sizeof(msg),
+				 "What If: %lu more classes are beyond --what-if %lu and stay 'not-checked' (raise N to ask them)",
+				 n.classes_beyond_cap, g->what_if_max);
+			g->note(g->note_ctx, msg);
+		}
+	}
+	started = mfa_whatif_fetch_start(&f, g->what_if, g->http, g->graph_url, err);
+	/* what was submitted runs even when a later submit failed: its
+	 * callbacks hold f */
+	if (f && mfa_http_run(g->http, started < 0 ? &later : err) < 0)
+		started = -1;
+	if (mfa_whatif_fetch_finish(f, g->warn, g->warn_ctx, started < 0 ? &later : err) < 0)
+		started = -1;
+	return started;
 }
 
 /* ---- users pages ------------------------------------------------------ */
@@ -796,6 +874,17 @@ static int scan(struct graph_source *g, struct mfa_err *err)
 		g->warn(g->warn_ctx, g->sign_in_warning);
 	if (g->mailbox)
 		mfa_mailbox_purpose_finish(g->mailbox, g->warn, g->warn_ctx);
+	if (g->what_if && !g->interrupted && mfa_ca_model_policies_read(g->ca)) {
+		if (what_if(g, err) < 0)
+			return -1;
+		if (mfa_http_interrupted(g->http))
+			g->interrupted = 1;
+	} else if (g->what_if && g->warn) {
+		g->warn(g->warn_ctx, g->interrupted ? "What If not asked: the run was interrupted first"
+				     : "What If not asked: the Conditional Access policies were not read (the whatIf column stays empty)");
+		if (mfa_whatif_finish(g->what_if) < 0)
+			return mfa_err_set(err, "out of memory");
+	}
 	if (mfa_spool_rewind(g->spool, err) < 0)
 		return mfa_err_prefix(err, "cannot read back the scan's spool file");
 	g->scanned = 1;
@@ -929,6 +1018,10 @@ int mfa_graph_source_open(struct mfa_source **out, const struct mfa_graph_source
 	g->serial.partition = -1;
 	g->ca = o->ca;
 	g->posture = o->posture;
+	g->what_if = o->what_if;
+	g->what_if_max = o->what_if_max;
+	g->note = o->note;
+	g->note_ctx = o->note_ctx;
 	g->sign_in_days = o->sign_in_days;
 	g->now = o->now ? o->now : time(NULL);
 	g->ca_result.policies = -1;

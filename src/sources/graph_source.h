@@ -35,6 +35,7 @@
 
 #include "mfa/model/coverage.h"
 #include "mfa/model/source.h"
+#include "mfa/model/whatif.h"
 #include "sources/ca_fetch.h"
 #include "sources/posture.h"
 #include "sources/signins.h"
@@ -82,6 +83,16 @@ struct mfa_graph_source_options {
 	 *   mail (sources/mailbox_purpose.h) into mailbox_purpose. */
 	int sign_in_activity;
 	int mailbox_purpose;
+	/* What If (sources/whatif.h; --what-if): with what_if set and the
+	 * policies read, after the scan the users on the spool are put in
+	 * their classes, the representatives asked about (at most
+	 * what_if_max requests), and each user yielded with its what_if
+	 * text. Borrowed; filled for the reports. note: the line saying how
+	 * many requests and how long, before they start. */
+	struct mfa_whatif_set *what_if;
+	unsigned long what_if_max;
+	mfa_warn_fn note;
+	void *note_ctx;
 	/* Filled during the scan with the tenant's posture (sources/posture.h);
 	 * borrowed. NULL: not read. */
 	struct mfa_posture *posture;
@@ -92,7 +103,7 @@ struct mfa_graph_source_options {
  * older versions of it said 120). */
 #define MFA_SIGN_IN_ACTIVITY_PAGE_SIZE 500
 
-#define MFA_GRAPH_SOURCE_OPTIONS_INIT { NULL, NULL, 1, 0, 0, NULL, NULL, NULL, NULL, NULL, 0, 0, 0, 0, NULL }
+#define MFA_GRAPH_SOURCE_OPTIONS_INIT { .registration = 1 }
 
 /* Makes the source; no network until the first mfa_source_next. */
 int mfa_graph_source_open(struct mfa_source **out, const struct mfa_graph_source_options *o,

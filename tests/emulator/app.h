@@ -22,6 +22,7 @@ struct emu_app {
 	struct emu_stats stats;
 	struct emu_mail *mail; /* sendMail limits and log */
 	cJSON *fixture;        /* --ca-fixture, or NULL */
+	cJSON *whatif_override; /* --what-if-override, or NULL (whatif.h) */
 	struct emu_signins *signins; /* the sign-in logs (signins.h) */
 	uint64_t skip_key;     /* hides offsets in skiptokens */
 };

@@ -783,6 +783,7 @@ static const struct { const char *name; unsigned bit; } perm_names[] = {
 	{ "LicenseAssignment.Read.All", EMU_PERM_LICENSE_READ_ALL },
 	{ "Policy.Read.AuthenticationMethod", EMU_PERM_POLICY_READ_AUTHMETHOD },
 	{ "DirectoryRecommendations.Read.All", EMU_PERM_DIR_RECOMMENDATIONS },
+	{ "Policy.Read.ConditionalAccess", EMU_PERM_POLICY_READ_CA },
 };
 
 int emu_perms_parse(const char *list, unsigned *out, struct mfa_err *err)

@@ -27,6 +27,7 @@ enum emu_perm {
 	EMU_PERM_LICENSE_READ_ALL = 1u << 20,    /* LicenseAssignment.Read.All */
 	EMU_PERM_POLICY_READ_AUTHMETHOD = 1u << 21, /* Policy.Read.AuthenticationMethod */
 	EMU_PERM_DIR_RECOMMENDATIONS = 1u << 22, /* DirectoryRecommendations.Read.All */
+	EMU_PERM_POLICY_READ_CA = 1u << 9,       /* Policy.Read.ConditionalAccess (What If) */
 };
 
 /* What /users does with perUserMfaState in $select (--state-select). */
@@ -61,6 +62,7 @@ struct emu_config {
 	unsigned empty_pages;       /* empty pages (with a nextLink) put into every paged list */
 	bool no_upn_range_filter;   /* /users $filter ge/le on userPrincipalName answers 400 */
 	const char *ca_fixture;
+	const char *whatif_override; /* --what-if-override FILE (whatif.h) */
 	const char *export_csv;
 	unsigned perms;             /* enum emu_perm */
 	unsigned threads;

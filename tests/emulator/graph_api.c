@@ -1,6 +1,7 @@
 /* graph_api.c - the Graph endpoints: routing, permissions and bodies. */
 #include "app.h"
 #include "accounts.h"
+#include "whatif.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -1206,6 +1207,7 @@ enum route_kind {
 	R_BAD_METHOD, R_V1_REQUIREMENTS, R_SENDMAIL,
 	R_MAILBOX_SETTINGS, R_MAILBOX_PURPOSE, /* issue 14 (accounts.c) */
 	R_SKUS, R_METHODS_POLICY, R_RECOMMENDATIONS, R_IMPACTED, /* posture.h */
+	R_WHATIF,
 	R_SIGNINS, /* issue 15 (signins.c) */
 };
 
@@ -1296,6 +1298,12 @@ static void route_match(const struct emu_request *rq, char **s, unsigned n, stru
 		r->kind = get ? R_CA : R_BAD_METHOD;
 		r->name = "conditionalAccessPolicies";
 		r->perms = PERM_POLICY_READ;
+		r->scope = EMU_SCOPE_CA;
+	} else if (n == 3 && is(s[0], "identity") && is(s[1], "conditionalAccess") && is(s[2], "evaluate")) {
+		/* What If (whatif.h): the Conditional Access scope, 1 request a second */
+		r->kind = post ? R_WHATIF : R_BAD_METHOD;
+		r->name = "conditionalAccessEvaluate";
+		r->perms = EMU_PERM_POLICY_READ_CA | EMU_PERM_POLICY_READ_ALL;
 		r->scope = EMU_SCOPE_CA;
 	} else if (n == 2 && is(s[0], "policies") && is(s[1], "identitySecurityDefaultsEnforcementPolicy")) {
 		r->kind = get ? R_SECDEF : R_BAD_METHOD;
@@ -1438,6 +1446,7 @@ void emu_api_handle(struct emu_app *app, const struct emu_request *rq, struct em
 	case R_REGISTRATION: registration_list(app, rq, rp); break;
 	case R_SIGNINS: emu_signins_list(app->signins, app, rq, rp); break;
 	case R_CA: ca_policies(app, rq, rp); break;
+	case R_WHATIF: emu_whatif_evaluate(app, rq, rp); break;
 	case R_SECDEF: security_defaults(app, rq, rp); break;
 	case R_GROUP_MEMBERS: members(app, rq, "groups", r.key, false, rp); break;
 	case R_ROLES: directory_roles(app, rq, rp); break;

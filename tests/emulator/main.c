@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "app.h"
+#include "whatif.h"
 #include "http_routes.h"
 #include "multitenant.h"
 #include "rng.h"
@@ -60,6 +61,7 @@ static const struct flag flags[] = {
 	{ "recommendation-differ", "N", "0", "Microsoft's impacted users: drop the first N enabled/enforced, add the first N disabled" },
 	{ "recommendation-page-size", "N", "100", "impactedResources per page" },
 	{ "ca-fixture", "FILE", NULL, "JSON with CA policies, security defaults, groups, roles (README)" },
+	{ "what-if-override", "FILE", NULL, "JSON user id or UPN -> the policies What If says apply instead (README)" },
 	{ "export-csv", "FILE", NULL, "write the tenant as users.csv at start-up" },
 	{ "threads", "N", "2", "HTTP worker threads" },
 	{ "no-serve", NULL, NULL, "build (and export) the tenant, then exit" },
@@ -282,6 +284,8 @@ static int parse_args(int argc, char **argv, struct emu_config *cfg, const char 
 			cfg->recommendation_page_size = (unsigned)d;
 		} else if (strcmp(name, "ca-fixture") == 0) {
 			cfg->ca_fixture = val;
+		} else if (strcmp(name, "what-if-override") == 0) {
+			cfg->whatif_override = val;
 		} else if (strcmp(name, "export-csv") == 0) {
 			cfg->export_csv = val;
 		} else if (strcmp(name, "threads") == 0) {
@@ -390,6 +394,8 @@ static int build_app(struct emu_app *app, bool first, struct mfa_err *err)
 		return 0;
 	if (cfg->ca_fixture && emu_fixture_load(app, cfg->ca_fixture, err) < 0)
 		return -1;
+	if (cfg->whatif_override && emu_whatif_override_load(&app->whatif_override, cfg->whatif_override, err) < 0)
+		return -1;
 	if (emu_auth_new(&app->auth, cfg, err) < 0)
 		return -1;
 	if (emu_throttle_new(&app->throttle, cfg, app->tenant.count) < 0)
@@ -413,6 +419,7 @@ static void release_app(struct emu_app *app)
 	emu_signins_free(app->signins);
 	emu_auth_free(app->auth);
 	cJSON_Delete(app->fixture);
+	cJSON_Delete(app->whatif_override);
 	emu_tenant_release(&app->tenant);
 }
 

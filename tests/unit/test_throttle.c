@@ -483,7 +483,7 @@ static void test_defaults(void **state)
 	assert_true(lims[MFA_SCOPE_IDENTITY_WRITE].win[2].units == 35000);
 	assert_true(lims[MFA_SCOPE_IDENTITY_WRITE].win[2].window_s == 300);
 	assert_true(lims[MFA_SCOPE_REPORTS].win[0].units == 5);
-	assert_true(lims[MFA_SCOPE_CONDITIONAL_ACCESS].win[0].window_s == 1);
+	assert_true(lims[MFA_SCOPE_CONDITIONAL_ACCESS].win[0].window_s == 1.1);
 	assert_int_equal(lims[MFA_SCOPE_UNTHROTTLED].nwin, 0);
 	l.read_units = 3500;
 	l.write_tenant_units = 0; /* disabled */

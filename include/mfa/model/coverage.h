@@ -244,6 +244,17 @@ void mfa_ca_model_free(struct mfa_ca_model *m);
 void mfa_coverage_evaluate(const struct mfa_ca_model *m, const struct mfa_user *u,
 			   struct mfa_coverage *out);
 
+/* What u's verdict depends on, for the What If classes (mfa/model/whatif.h):
+ * the policy-named groups and roles u is in, as codes (a group's index, or
+ * a role's index | MFA_CA_ROLE_CODE), in no particular order, written to
+ * sets[0..max) (the count is returned even past max); *named: an
+ * evaluated policy names u by id (include or exclude); *guest_types: the
+ * enum mfa_ca_guest_type bits u counts as; *id_known: u could be matched
+ * at all (false: no id and no UPN alias). */
+#define MFA_CA_ROLE_CODE 0x80000000u
+size_t mfa_ca_model_user_facts(const struct mfa_ca_model *m, const struct mfa_user *u, uint32_t *sets,
+			       size_t max, bool *named, uint8_t *guest_types, bool *id_known);
+
 /* "covered", "partial", "report-only", "security-defaults", "not-covered",
  * "unknown". Never NULL ("unknown" out of range). */
 const char *mfa_coverage_name(enum mfa_coverage_verdict v);

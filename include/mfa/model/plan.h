@@ -57,7 +57,7 @@ enum mfa_hold_reason {
 	MFA_HOLD_CA_UNKNOWN,      /* ca-unknown: target enabled|enforced and the policies were not read */
 	MFA_HOLD_STALE_ACCOUNT,   /* stale-account: --hold-stale and no sign-in for --stale-days */
 	MFA_HOLD_SHARED_MAILBOX,  /* shared-mailbox: --skip-shared-mailboxes and a shared/room/equipment mailbox */
-	MFA_HOLD_COVERAGE_DISAGREES, /* coverage-disagrees: require_ca_coverage and Microsoft's What If
+	MFA_HOLD_COVERAGE_DISAGREES, /* coverage-disagrees: coverage required (mfa_plan_requires_coverage) and Microsoft's What If
 				      * disagrees with the verdict for the user's class */
 	MFA_HOLD__COUNT
 };

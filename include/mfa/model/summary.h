@@ -13,6 +13,7 @@
 
 struct mfa_change_counts; /* mfa/compare.h */
 struct mfa_posture;       /* mfa/model/posture.h */
+struct mfa_whatif_counts; /* mfa/whatif.h */
 
 /* One earlier run's counts, as its summary.json gave them: the trend
  * across the runs kept by audit --history (jobs/history.h fills them). */
@@ -75,6 +76,8 @@ struct mfa_summary {
 	/* a live run's tenant posture and Entra's recommendation compared
 	 * with this run's users (mfa/model/posture.h); NULL offline; borrowed */
 	const struct mfa_posture *posture;
+	/* --what-if: the What If cross-check's counts; NULL: not asked; borrowed */
+	const struct mfa_whatif_counts *what_if;
 
 	/* a live run's traffic with Microsoft Graph (present: 1) */
 	struct {
