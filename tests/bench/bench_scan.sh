@@ -42,34 +42,10 @@ RSS_MIB=${RSS_MIB:-128}
 ONLY=${ONLY:-1 2 3 4}
 WORK=${WORK:-$BUILD/bench-scan}
 
-# the emulator's own app (its defaults), whatever the caller's environment says
-export AZURE_TENANT_ID=5f1c2b3a-7e6d-4c5b-9a8f-000000e1a1c0
-export AZURE_CLIENT_ID=8d4e3f2a-1b0c-4d9e-8f7a-000000c11e47
-export AZURE_CLIENT_SECRET=emulator-secret
-unset AZURE_CLIENT_CERTIFICATE_PATH AZURE_AUTHORITY_HOST MFA_MIGRATE_ACCESS_TOKEN MFA_MIGRATE_TRACE
-
-for f in "$MFA" "$EMU"; do
-	[ -x "$f" ] || { echo "bench_scan: '$f' not found (build first, or give BUILD_DIR)" >&2; exit 2; }
-done
-[ -x /usr/bin/time ] || { echo "bench_scan: /usr/bin/time not found (Debian package time)" >&2; exit 2; }
-
-mkdir -p "$WORK"
-EMU_PID=
-EMU_PIDS=()
-cleanup() {
-	local p
-	for p in "${EMU_PIDS[@]}"; do
-		kill "$p" 2>/dev/null || true
-		wait "$p" 2>/dev/null || true
-	done
-	[ "${KEEP:-0}" = 1 ] || rm -rf "$WORK"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
 BENCH=bench_scan
 # shellcheck source=tests/bench/emu.sh
 . "$(dirname "$0")/emu.sh"
+bench_setup
 
 # scan NAME ARGS...: mfa-migrate audit against $BASE under GNU time; sets
 # WALL, RSS (MiB), REQS (mfa-migrate's HTTP requests), T429 (429s the

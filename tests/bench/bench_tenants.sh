@@ -27,34 +27,12 @@ SHARDS=${SHARDS:-4}
 LATENCY_MS=${LATENCY_MS:-0}
 WORK=${WORK:-$BUILD/bench-tenants}
 
-export AZURE_CLIENT_ID=8d4e3f2a-1b0c-4d9e-8f7a-000000c11e47
-export AZURE_CLIENT_SECRET=emulator-secret
-unset AZURE_TENANT_ID AZURE_CLIENT_CERTIFICATE_PATH AZURE_AUTHORITY_HOST MFA_MIGRATE_ACCESS_TOKEN \
-	MFA_MIGRATE_TRACE JOB_COMPLETION_INDEX MFA_MIGRATE_SHARD_COUNT
-
-for f in "$MFA" "$EMU"; do
-	[ -x "$f" ] || { echo "bench_tenants: '$f' not found (build first, or give BUILD_DIR)" >&2; exit 2; }
-done
-[ -x /usr/bin/time ] || { echo "bench_tenants: /usr/bin/time not found (Debian package time)" >&2; exit 2; }
-
-rm -rf "$WORK"
-mkdir -p "$WORK"
-EMU_PID=
-EMU_PIDS=()
-cleanup() {
-	local p
-	for p in "${EMU_PIDS[@]}"; do
-		kill "$p" 2>/dev/null || true
-		wait "$p" 2>/dev/null || true
-	done
-	[ "${KEEP:-0}" = 1 ] || rm -rf "$WORK"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
 BENCH=bench_tenants
+BENCH_TENANT=none
 # shellcheck source=tests/bench/emu.sh
 . "$(dirname "$0")/emu.sh"
+rm -rf "$WORK"
+bench_setup
 
 # The peak summed RSS (KiB) of pid's descendants (pid is GNU time, not
 # counted), sampled every 50 ms until pid ends; "-" when none was seen.
