@@ -67,8 +67,7 @@ static int b64url_val(char c)
 	return -1;
 }
 
-/* Decodes n characters of base64url (padding optional). -1 on bad input. */
-static int b64url_decode(const char *s, size_t n, struct buf *out)
+int emu_b64url_decode(const char *s, size_t n, struct buf *out)
 {
 	uint32_t acc = 0;
 	int bits = 0;
@@ -266,9 +265,9 @@ static int check_assertion(struct emu_auth *a, const char *jwt, const char *clie
 	int ret = -1;
 
 	if (!dot1 || !dot2 || strchr(dot2 + 1, '.') ||
-	    b64url_decode(jwt, (size_t)(dot1 - jwt), &hdr) < 0 ||
-	    b64url_decode(dot1 + 1, (size_t)(dot2 - dot1 - 1), &pay) < 0 ||
-	    b64url_decode(dot2 + 1, strlen(dot2 + 1), &sig) < 0 ||
+	    emu_b64url_decode(jwt, (size_t)(dot1 - jwt), &hdr) < 0 ||
+	    emu_b64url_decode(dot1 + 1, (size_t)(dot2 - dot1 - 1), &pay) < 0 ||
+	    emu_b64url_decode(dot2 + 1, strlen(dot2 + 1), &sig) < 0 ||
 	    !(h = cJSON_Parse(buf_cstr(&hdr))) || !(p = cJSON_Parse(buf_cstr(&pay)))) {
 		entra_error(rp, 400, "invalid_request", 50027,
 			    "JWT token is invalid or malformed.");
@@ -747,7 +746,7 @@ int emu_auth_check(struct emu_auth *a, const char *authorization, struct emu_rep
 	sign(a, tok, (size_t)(dot2 - tok), mac);
 	b64url_encode(&mac64, mac, sizeof(mac));
 	if (strlen(dot2 + 1) != mac64.len || CRYPTO_memcmp(dot2 + 1, mac64.data, mac64.len) != 0 ||
-	    b64url_decode(dot1 + 1, (size_t)(dot2 - dot1 - 1), &pay) < 0) {
+	    emu_b64url_decode(dot1 + 1, (size_t)(dot2 - dot1 - 1), &pay) < 0) {
 		unauthorized(rp, "Invalid signature.");
 		goto cleanup;
 	}

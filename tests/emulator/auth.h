@@ -10,6 +10,12 @@
 #include "emu.h"
 #include "mfa/util/err.h"
 
+struct buf;
+
+/* Decodes n characters of base64url (padding optional) onto out
+ * (NUL-terminated). -1 on bad input. */
+int emu_b64url_decode(const char *s, size_t n, struct buf *out);
+
 struct emu_auth;
 
 /* Loads --client-cert (when set) and draws the signing key.

@@ -151,16 +151,11 @@ static int page_start(const struct emu_app *app, const struct emu_request *rq, u
 	return 0;
 }
 
-/* The nextLink: the request's own path and query with a new $skiptoken.
- * The only place a nextLink is built. */
-static void next_link(const struct emu_app *app, const struct emu_request *rq, const struct page_pos *pos,
-		      struct buf *b)
+void emu_next_link(const struct emu_request *rq, const char *skiptoken, struct buf *b)
 {
 	struct buf url = BUF_INIT;
-	char tok[48];
 	unsigned i;
 
-	skiptoken_make(app, pos, tok);
 	buf_puts(&url, rq->base_url ? rq->base_url : "http://127.0.0.1");
 	buf_printf(&url, "/%s", rq->version);
 	buf_url_encode_path(&url, rq->path ? rq->path : "");
@@ -173,10 +168,19 @@ static void next_link(const struct emu_app *app, const struct emu_request *rq, c
 		buf_url_encode(&url, rq->query[i].value);
 		buf_putc(&url, '&');
 	}
-	buf_printf(&url, "$skiptoken=%s", tok);
+	buf_printf(&url, "$skiptoken=%s", skiptoken);
 	buf_puts(b, ",\"@odata.nextLink\":");
 	buf_json_str(b, buf_cstr(&url));
 	buf_release(&url);
+}
+
+static void next_link(const struct emu_app *app, const struct emu_request *rq, const struct page_pos *pos,
+		      struct buf *b)
+{
+	char tok[48];
+
+	skiptoken_make(app, pos, tok);
+	emu_next_link(rq, tok, b);
 }
 
 /* --empty-pages: each of the N empty pages of a list goes before one of

@@ -1,6 +1,9 @@
 /* multitenant.c - many tenants in one emulator (multitenant.h). */
 #include "multitenant.h"
 
+#include "auth.h"
+#include "buf.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -54,59 +57,31 @@ struct emu_app *emu_tenants_find(const struct emu_tenants *ts, const char *id)
 	return NULL;
 }
 
-static int b64url_value(int c)
-{
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	if (c == '-')
-		return 62;
-	if (c == '_')
-		return 63;
-	return -1;
-}
-
 struct emu_app *emu_tenants_for_token(const struct emu_tenants *ts, const char *authorization)
 {
 	const char *tok, *dot1, *dot2, *tid, *end;
-	char pay[2048], id[64];
-	size_t len = 0, i;
-	unsigned v = 0;
-	int bits = 0;
-	struct emu_app *app;
+	struct buf pay = BUF_INIT;
+	struct emu_app *app = NULL;
+	char id[64];
 
 	if (ts->n == 1 || !authorization || strncasecmp(authorization, "Bearer ", 7) != 0)
 		return &ts->apps[0];
 	tok = authorization + 7;
 	dot1 = strchr(tok, '.');
 	dot2 = dot1 ? strchr(dot1 + 1, '.') : NULL;
-	if (!dot2)
-		return &ts->apps[0];
-	for (i = 1; dot1 + i < dot2 && len + 1 < sizeof(pay); i++) {
-		int d = b64url_value((unsigned char)dot1[i]);
-
-		if (d < 0)
-			return &ts->apps[0];
-		v = (v << 6) | (unsigned)d;
-		bits += 6;
-		if (bits >= 8) {
-			bits -= 8;
-			pay[len++] = (char)((v >> bits) & 0xff);
-		}
-	}
-	pay[len] = '\0';
-	tid = strstr(pay, "\"tid\":\"");
+	if (!dot2 || emu_b64url_decode(dot1 + 1, (size_t)(dot2 - dot1 - 1), &pay) < 0)
+		goto cleanup;
+	tid = strstr(buf_cstr(&pay), "\"tid\":\"");
 	if (!tid)
-		return &ts->apps[0];
+		goto cleanup;
 	tid += 7;
 	end = strchr(tid, '"');
 	if (!end || (size_t)(end - tid) >= sizeof(id))
-		return &ts->apps[0];
+		goto cleanup;
 	snprintf(id, sizeof(id), "%.*s", (int)(end - tid), tid);
 	app = emu_tenants_find(ts, id);
+cleanup:
+	buf_release(&pay);
 	return app ? app : &ts->apps[0];
 }
 

@@ -501,27 +501,10 @@ static bool token_read(const struct emu_app *app, const char *tok, unsigned *nro
 static void next_link(const struct emu_app *app, const struct emu_request *rq, unsigned nrounds, uint64_t g,
 		      struct buf *b)
 {
-	struct buf url = BUF_INIT;
 	char tok[48];
-	unsigned i;
 
 	token_make(app, nrounds, g, tok);
-	buf_puts(&url, rq->base_url ? rq->base_url : "http://127.0.0.1");
-	buf_printf(&url, "/%s", rq->version);
-	buf_url_encode_path(&url, rq->path ? rq->path : "");
-	buf_putc(&url, '?');
-	for (i = 0; i < rq->nquery; i++) {
-		if (strcmp(rq->query[i].key, "$skiptoken") == 0)
-			continue;
-		buf_url_encode(&url, rq->query[i].key);
-		buf_putc(&url, '=');
-		buf_url_encode(&url, rq->query[i].value);
-		buf_putc(&url, '&');
-	}
-	buf_printf(&url, "$skiptoken=%s", tok);
-	buf_puts(b, ",\"@odata.nextLink\":");
-	buf_json_str(b, buf_cstr(&url));
-	buf_release(&url);
+	emu_next_link(rq, tok, b);
 }
 
 void emu_signins_list(struct emu_signins *s, const struct emu_app *app, const struct emu_request *rq,
