@@ -85,6 +85,35 @@ int mfa_cloud_is_loopback_host(const char *host)
 	return 0;
 }
 
+int mfa_cloud_origin(const char *url, char *out, size_t size)
+{
+	CURLU *u = curl_url();
+	char *scheme = NULL, *host = NULL, *port = NULL;
+	int rc = -1, n;
+	size_t i;
+
+	if (!u || !url || size == 0)
+		goto cleanup;
+	if (curl_url_set(u, CURLUPART_URL, url, 0) != CURLUE_OK ||
+	    curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
+	    curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK ||
+	    curl_url_get(u, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT) != CURLUE_OK)
+		goto cleanup;
+	n = snprintf(out, size, "%s://%s:%s", scheme, host, port);
+	if (n < 0 || (size_t)n >= size)
+		goto cleanup;
+	for (i = 0; out[i]; i++)
+		if (out[i] >= 'A' && out[i] <= 'Z')
+			out[i] = (char)(out[i] - 'A' + 'a');
+	rc = 0;
+cleanup:
+	curl_free(scheme);
+	curl_free(host);
+	curl_free(port);
+	curl_url_cleanup(u);
+	return rc;
+}
+
 /* Splits url into scheme and host with libcurl's parser (the same parser
  * the transfers use, so the check and the request agree on the host). */
 static int url_parts(const char *url, char **scheme, char **host, int *has_extra,

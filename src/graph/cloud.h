@@ -56,6 +56,11 @@ const char *mfa_cloud_graph_url(enum mfa_cloud c);
  * "::1") is a loopback host. */
 int mfa_cloud_is_loopback_host(const char *host);
 
+/* Writes url's origin, "scheme://host:port" (the port filled in when the
+ * URL has none, lowercased), into out. 0, or -1 for a URL libcurl cannot
+ * parse or an origin longer than size. */
+int mfa_cloud_origin(const char *url, char *out, size_t size);
+
 /* Checks that url is absolute http(s) with a host, and that it is https
  * unless the host is loopback. 0 ok; -1 with a message otherwise. */
 int mfa_cloud_check_url(const char *url, struct mfa_err *err);

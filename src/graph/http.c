@@ -101,6 +101,7 @@ struct mfa_http {
 	struct mfa_http_options o;
 	char *user_agent;
 	char *ca_file;
+	char token_origin[512];    /* "" or the only origin the token may go to */
 	char *proxy_url;           /* NULL: all direct; may hold credentials (wiped) */
 	char *no_proxy;
 	char proxy_shown[320];     /* "'http://host:port' (https_proxy)": no credentials */
@@ -673,6 +674,15 @@ static void set_fatal(struct mfa_http *h, const struct mfa_err *e)
 		 e && e->msg[0] ? e->msg : "sign-in failed");
 }
 
+int mfa_http_set_token_origin(struct mfa_http *h, const char *url, struct mfa_err *err)
+{
+	if (mfa_cloud_origin(url, h->token_origin, sizeof(h->token_origin)) < 0) {
+		h->token_origin[0] = '\0';
+		return mfa_err_set(err, "'%s' is not a URL the token can be tied to", url ? url : "");
+	}
+	return 0;
+}
+
 int mfa_http_submit(struct mfa_http *h, const struct mfa_http_request *req,
 		    struct mfa_err *err)
 {
@@ -707,6 +717,17 @@ int mfa_http_submit(struct mfa_http *h, const struct mfa_http_request *req,
 		struct mfa_err e2 = MFA_ERR_INIT;
 		if (!req->token || mfa_cloud_check_imds_url(req->url, &e2) < 0)
 			goto cleanup;
+	}
+	if (h->token_origin[0] && !req->no_auth && !req->token) {
+		char origin[sizeof(h->token_origin)];
+
+		if (mfa_cloud_origin(req->url, origin, sizeof(origin)) < 0 ||
+		    strcmp(origin, h->token_origin) != 0) {
+			mfa_err_set(err, "refusing to send the access token to '%s': it is not Microsoft Graph's '%s' (an answer pointed elsewhere; nothing was sent)",
+				    mfa_cloud_origin(req->url, origin, sizeof(origin)) < 0 ? "?" : origin,
+				    h->token_origin);
+			goto cleanup;
+		}
 	}
 	x = calloc(1, sizeof(*x));
 	if (!x)

@@ -239,6 +239,14 @@ void mfa_http_free(struct mfa_http *h);
 /* Sets the token source; fn NULL sends no Authorization header. */
 void mfa_http_set_auth(struct mfa_http *h, mfa_http_auth_fn fn, void *ctx);
 
+/* From now on only requests to url's origin (scheme, host and port: the
+ * Graph base URL) may carry the token: mfa_http_submit refuses any other
+ * URL that would get Authorization (a nextLink, or a URL built from an
+ * answer, pointing elsewhere), so the token never reaches another host.
+ * Token requests and no_auth requests are not affected. 0, or -1 with err
+ * (a URL that cannot be parsed). */
+int mfa_http_set_token_origin(struct mfa_http *h, const char *url, struct mfa_err *err);
+
 /* Queues a request (copying everything in *req). The URL must pass
  * mfa_cloud_check_url (https, or http to loopback). Returns 0 and then
  * calls req->done exactly once later, from mfa_http_run/step/free; or -1

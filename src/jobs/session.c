@@ -39,6 +39,8 @@ int mfa_session_open(struct mfa_session *s, const struct mfa_session_options *o,
 	if (mfa_http_new(&s->http, &ho, err) < 0)
 		return -1;
 	mfa_http_set_auth(s->http, mfa_auth_bearer, s->auth);
+	if (mfa_http_set_token_origin(s->http, mfa_session_graph_url(s), err) < 0)
+		return -1;
 	mfa_notify(&o->notify, MFA_LEVEL_INFO, "signed in to tenant '%s' (%s)",
 		   mfa_session_tenant(s) ? mfa_session_tenant(s) : "?",
 		   mfa_auth_kind_name(mfa_auth_kind(s->auth)));

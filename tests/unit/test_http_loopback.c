@@ -868,6 +868,45 @@ static void test_auth_refresh_once(void **state)
 	mfa_http_free(h);
 }
 
+/* Tied to Graph's origin, the token goes nowhere else: a URL on another
+ * port or host (a nextLink pointing away) is refused before anything is
+ * sent; token requests and no_auth requests are not tied. */
+static void test_token_stays_with_graph(void **state)
+{
+	struct mfa_err err = MFA_ERR_INIT;
+	struct fake_auth fa = { 0, 0, "" };
+	struct mfa_http_request r = MFA_HTTP_REQUEST_INIT;
+	struct result res = { 0 }, other = { 0 };
+	struct mfa_http *h;
+	char graph[128], elsewhere[160];
+
+	(void)state;
+	reset_counts();
+	snprintf(S.valid_token, sizeof(S.valid_token), "tok1");
+	h = engine(2);
+	mfa_http_set_auth(h, fake_bearer, &fa);
+	snprintf(graph, sizeof(graph), "%s", url_of(""));
+	assert_int_equal(mfa_http_set_token_origin(h, graph, &err), 0);
+	submit(h, "/auth", MFA_SCOPE_UNTHROTTLED, &res); /* Graph's own origin: sent */
+	/* the same host on another port, and another host: refused */
+	snprintf(elsewhere, sizeof(elsewhere), "http://127.0.0.1:1/v1.0/users");
+	r.done = on_done;
+	r.ctx = &other;
+	r.url = elsewhere;
+	assert_int_equal(mfa_http_submit(h, &r, &err), -1);
+	assert_non_null(strstr(err.msg, "refusing to send the access token to 'http://127.0.0.1:1'"));
+	r.url = "https://graph.example.net/v1.0/users?$skiptoken=x";
+	assert_int_equal(mfa_http_submit(h, &r, &err), -1);
+	/* without a token it may go (a webhook's own engine does the same) */
+	r.url = elsewhere;
+	r.no_auth = 1;
+	assert_int_equal(mfa_http_submit(h, &r, &err), 0);
+	assert_int_equal(mfa_http_run(h, &err), 0);
+	assert_int_equal(res.status, 200);
+	assert_int_equal(other.calls, 1);
+	mfa_http_free(h);
+}
+
 static void test_refused_urls_and_size_cap(void **state)
 {
 	struct mfa_http_options o = MFA_HTTP_OPTIONS_INIT;
@@ -1713,6 +1752,7 @@ int main(void)
 		cmocka_unit_test(test_batch_424),
 		cmocka_unit_test(test_503_and_drop_retried),
 		cmocka_unit_test(test_auth_refresh_once),
+		cmocka_unit_test(test_token_stays_with_graph),
 		cmocka_unit_test(test_refused_urls_and_size_cap),
 		cmocka_unit_test(test_stop),
 		cmocka_unit_test(test_sign_in_secret),
