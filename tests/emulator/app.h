@@ -42,9 +42,11 @@ void emu_api_handle(struct emu_app *app, const struct emu_request *rq, struct em
 /* Answers POST /{version}/$batch after the token check. */
 void emu_batch_handle(struct emu_app *app, const struct emu_request *rq, struct emu_reply *rp);
 
-/* Appends `,"@odata.nextLink":"..."` to b: the request's own path and
- * query with $skiptoken set to skiptoken. The only place a nextLink is
- * built. */
+/* Appends to url the request's own URL (path and query) with $skiptoken
+ * set to skiptoken: the only place a nextLink is built. */
+void emu_next_link_url(const struct emu_request *rq, const char *skiptoken, struct buf *url);
+
+/* Appends `,"@odata.nextLink":"..."` (emu_next_link_url's) to b. */
 void emu_next_link(const struct emu_request *rq, const char *skiptoken, struct buf *b);
 
 /* Splits "a=b&c=d" into rq->query (percent-decoded, '+' as space). */

@@ -151,24 +151,30 @@ static int page_start(const struct emu_app *app, const struct emu_request *rq, u
 	return 0;
 }
 
-void emu_next_link(const struct emu_request *rq, const char *skiptoken, struct buf *b)
+void emu_next_link_url(const struct emu_request *rq, const char *skiptoken, struct buf *url)
 {
-	struct buf url = BUF_INIT;
 	unsigned i;
 
-	buf_puts(&url, rq->base_url ? rq->base_url : "http://127.0.0.1");
-	buf_printf(&url, "/%s", rq->version);
-	buf_url_encode_path(&url, rq->path ? rq->path : "");
-	buf_putc(&url, '?');
+	buf_puts(url, rq->base_url ? rq->base_url : "http://127.0.0.1");
+	buf_printf(url, "/%s", rq->version);
+	buf_url_encode_path(url, rq->path ? rq->path : "");
+	buf_putc(url, '?');
 	for (i = 0; i < rq->nquery; i++) {
 		if (strcmp(rq->query[i].key, "$skiptoken") == 0)
 			continue;
-		buf_url_encode(&url, rq->query[i].key);
-		buf_putc(&url, '=');
-		buf_url_encode(&url, rq->query[i].value);
-		buf_putc(&url, '&');
+		buf_url_encode(url, rq->query[i].key);
+		buf_putc(url, '=');
+		buf_url_encode(url, rq->query[i].value);
+		buf_putc(url, '&');
 	}
-	buf_printf(&url, "$skiptoken=%s", skiptoken);
+	buf_printf(url, "$skiptoken=%s", skiptoken);
+}
+
+void emu_next_link(const struct emu_request *rq, const char *skiptoken, struct buf *b)
+{
+	struct buf url = BUF_INIT;
+
+	emu_next_link_url(rq, skiptoken, &url);
 	buf_puts(b, ",\"@odata.nextLink\":");
 	buf_json_str(b, buf_cstr(&url));
 	buf_release(&url);

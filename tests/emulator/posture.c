@@ -220,11 +220,13 @@ void emu_posture_impacted(struct emu_app *app, const struct emu_request *rq, con
 		cJSON_AddItemToArray(v, r);
 	}
 	if (skip + n < total) {
-		char next[600];
+		struct buf next = BUF_INIT;
+		char at[24];
 
-		snprintf(next, sizeof(next), "%s/%s/directory/recommendations/%s/impactedResources?$skiptoken=%lu",
-			 rq->base_url ? rq->base_url : "", rq->version, want, skip + n);
-		cJSON_AddStringToObject(o, "@odata.nextLink", next);
+		snprintf(at, sizeof(at), "%lu", skip + n);
+		emu_next_link_url(rq, at, &next);
+		cJSON_AddStringToObject(o, "@odata.nextLink", buf_cstr(&next));
+		buf_release(&next);
 	}
 	put_json(rp, o);
 	cJSON_Delete(o);
